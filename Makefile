@@ -1,0 +1,55 @@
+# Threadbook: `make run` to try it, `make test` to check it. `make help` lists the rest.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY_STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export THREADBOOK_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: help install build db run test test-python test-js lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(PY_STAMP) $(NODE_STAMP) ## Install Python and npm packages (a virtualenv in .venv)
+
+$(PY_STAMP): requirements.txt backend/pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "Python's venv module is missing: apt-get install python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e backend || $(BIN)/pip install --quiet --no-deps -e backend
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: $(NODE_STAMP) ## Build the extension into dist/
+	npm run --silent build
+
+db: $(PY_STAMP) ## Create or upgrade the SQLite database and seed the demo organisation
+	$(BIN)/threadbook init-db
+	$(BIN)/threadbook seed-demo
+
+run: install build db ## Install, build, seed and serve on http://127.0.0.1:5000
+	@echo
+	@echo "Threadbook backend: http://127.0.0.1:5000  (health: /healthz)"
+	@echo "Load the extension: chrome://extensions -> Developer mode -> Load unpacked -> $(CURDIR)/dist"
+	@echo
+	$(BIN)/gunicorn -c backend/gunicorn.conf.py
+
+test: install build test-js test-python ## Install, build and run every test (browser tests included)
+
+test-js: $(NODE_STAMP)
+	npm test
+
+test-python: $(PY_STAMP)
+	$(BIN)/pytest
+
+lint: install ## Lint the extension
+	npm run --silent lint
+
+clean: ## Remove built and installed files (keeps instance/)
+	rm -rf dist node_modules $(VENV)

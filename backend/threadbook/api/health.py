@@ -1,0 +1,17 @@
+"""Liveness and readiness: ``GET /healthz`` answers only if the database does."""
+
+from flask import Blueprint, jsonify
+
+from ..db import database
+from ..errors import ApiError
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        database.execute_sql("SELECT 1").fetchone()
+    except Exception as exc:  # any driver error means "not ready"
+        raise ApiError(503, f"The database is not answering ({exc.__class__.__name__}); try again shortly.")
+    return jsonify(ok=True)

@@ -1,0 +1,48 @@
+"""The application factory."""
+
+import logging
+import os
+
+from flask import Flask, current_app, request
+from peewee import InterfaceError, OperationalError
+
+from . import config as config_module
+from . import db
+from .api import register_blueprints
+from .auth import authenticate_request
+from .errors import ApiError, register_error_handlers
+
+
+def create_app(overrides=None):
+    """Create a configured Threadbook app; ``overrides`` wins over the environment."""
+    instance_path = os.environ.get("THREADBOOK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path))
+    app.config.update(config_module.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app.extensions["threadbook_db"] = db.bind(app.config["DATABASE_URL"])
+    register_error_handlers(app)
+
+    @app.before_request
+    def open_connection():
+        try:
+            db.database.connect(reuse_if_open=True)
+        except (OperationalError, InterfaceError) as exc:
+            raise ApiError(503, f"The database is not answering ({exc.__class__.__name__}); try again shortly.")
+        view = current_app.view_functions.get(request.endpoint)
+        if request.path.startswith("/api/v1/") and request.method != "OPTIONS" and not getattr(view, "is_public", False):
+            authenticate_request()
+
+    @app.teardown_request
+    def close_connection(exc):
+        if not db.database.is_closed():
+            db.database.close()
+
+    register_blueprints(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,103 @@
+"""Flask CLI commands: ``threadbook <command>`` (or ``flask --app threadbook <command>``)."""
+
+import sys
+
+import click
+from flask.cli import FlaskGroup
+
+from . import matching
+from .db import database, write_transaction
+from .importer import ImportFileError, import_contacts, validate
+from .migrations import upgrade
+from .models import Organization, User
+from .seed import seed_demo
+
+
+def register_commands(app):
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_contacts_command)
+    app.cli.add_command(create_org_command)
+    app.cli.add_command(add_user_command)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the database, or upgrade it to the latest schema."""
+    with database.connection_context():
+        applied = upgrade()
+    click.echo(f"Database ready (schema steps applied: {applied or 'none'}).")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Create the demo organisation (idempotent)."""
+    with database.connection_context():
+        upgrade()
+        org = seed_demo()
+    click.echo(f"Demo organisation '{org.name}' (id {org.id}) is ready.")
+
+
+@click.command("create-org")
+@click.argument("name")
+@click.option("--domain", help="Google Workspace domain whose users join this organisation.")
+@click.option("--invite-only", is_flag=True, help="Only invited users may sign in.")
+def create_org_command(name, domain, invite_only):
+    """Create an organisation."""
+    with database.connection_context(), write_transaction():
+        org = Organization.create(name=name, domain=domain.lower() if domain else None, is_personal=not domain, invite_only=invite_only)
+    click.echo(f"Created organisation {org.id} '{org.name}'.")
+
+
+@click.command("add-user")
+@click.argument("email")
+@click.option("--org", "org_id", type=int, required=True, help="Organisation id.")
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(["admin", "member"]), default="member")
+@click.option("--google-sub", help="Google account id; defaults to a placeholder replaced at first sign-in.")
+def add_user_command(email, org_id, name, role, google_sub):
+    """Add a user to an organisation."""
+    try:
+        normalized = matching.normalize_address(email)
+    except matching.InvalidAddress as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL")
+    with database.connection_context(), write_transaction():
+        if Organization.get_or_none(Organization.id == org_id) is None:
+            raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
+        user = User.create(
+            org=org_id, google_sub=google_sub or f"pending:{normalized}", email=email, email_normalized=normalized, name=name, role=role
+        )
+    click.echo(f"Added user {user.id} <{email}> as {role}.")
+
+
+@click.command("import-contacts")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", "org_id", type=int, required=True, help="Organisation id.")
+def import_contacts_command(csv_file, org_id):
+    """Import contacts from a CSV file (columns: email, name, title, company, phone)."""
+    with database.connection_context():
+        if Organization.get_or_none(Organization.id == org_id) is None:
+            raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
+        try:
+            with open(csv_file, newline="", encoding="utf-8-sig") as f:
+                total = len(validate(f)[0])
+            with open(csv_file, newline="", encoding="utf-8-sig") as f, click.progressbar(
+                length=total, label="Importing contacts", file=sys.stderr
+            ) as bar:
+                report = import_contacts(org_id, f, progress=bar.update)
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc))
+        except UnicodeDecodeError:
+            raise click.ClickException("The file is not UTF-8 text; save it as UTF-8 CSV and try again.")
+    click.echo(f"Imported {report.imported} contact(s); {report.skipped_existing} already present.")
+    for line, reason in report.errors:
+        click.echo(f"  line {line}: {reason}", err=True)
+    if report.errors:
+        click.echo(f"{len(report.errors)} row(s) not imported.", err=True)
+        sys.exit(1)
+
+
+def main():
+    from .app import create_app
+
+    FlaskGroup(create_app=create_app)(prog_name="threadbook")

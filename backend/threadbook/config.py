@@ -1,0 +1,64 @@
+"""Read configuration from the environment, in one place.
+
+Every setting has the name documented in README.md and docs/; tests pass a
+mapping to ``create_app`` that overrides these.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+GOOGLE_API_ROOT = "https://www.googleapis.com/"
+# The id the manifest `key` gives the unpacked extension (see manifest.json).
+EXTENSION_ORIGIN = "chrome-extension://jkepanmacpnmjgfgkefaagampdbnmmal"
+
+
+def _bool(value, default=False):
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(value):
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _secret_key(instance_path):
+    """Return the configured secret, or one generated once into instance/."""
+    configured = os.environ.get("THREADBOOK_SECRET_KEY")
+    if configured:
+        return configured
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path):
+    """Build the settings mapping from environment variables."""
+    env = os.environ.get
+    default_db = "sqlite:///" + str(Path(instance_path) / "threadbook.sqlite3")
+    return {
+        "DATABASE_URL": env("THREADBOOK_DATABASE_URL") or default_db,
+        "SECRET_KEY": _secret_key(instance_path),
+        "GOOGLE_CLIENT_IDS": _list(env("GOOGLE_CLIENT_ID")),
+        "GOOGLE_CLIENT_SECRET": env("GOOGLE_CLIENT_SECRET") or "",
+        "GOOGLE_CERTS_URL": env("GOOGLE_CERTS_URL") or GOOGLE_CERTS_URL,
+        "GOOGLE_API_ROOT": env("GOOGLE_API_ROOT") or GOOGLE_API_ROOT,
+        "GOOGLE_TOKEN_URI": env("GOOGLE_TOKEN_URI") or GOOGLE_TOKEN_URI,
+        "ALLOWED_ORIGINS": _list(env("THREADBOOK_ALLOWED_ORIGINS")) or [EXTENSION_ORIGIN],
+        "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),
+        "BIND_ADDRESS": env("THREADBOOK_BIND") or "127.0.0.1:5000",
+        "SESSION_TTL_SECONDS": int(env("THREADBOOK_SESSION_TTL") or 3600),
+        "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",
+        "RATELIMIT_API": env("THREADBOOK_RATELIMIT_API") or "600 per minute",
+        "RATELIMIT_SIGNIN": env("THREADBOOK_RATELIMIT_SIGNIN") or "20 per minute",
+        "REDIS_URL": env("THREADBOOK_REDIS_URL") or "",
+        "ENCRYPTION_KEY": env("THREADBOOK_ENCRYPTION_KEY") or "",
+        "MAX_CONTENT_LENGTH": int(env("THREADBOOK_MAX_REQUEST_BYTES") or 1024 * 1024),
+    }

@@ -1,0 +1,62 @@
+"""The database object, declared empty and bound by the application factory.
+
+SQLite is the embedded default: WAL with synchronous=NORMAL (durable across
+process crashes, fast), a busy timeout so concurrent gunicorn workers wait
+instead of failing "database is locked", and foreign keys on. Writes that read
+first take the write lock up front with ``write_transaction()``.
+"""
+
+from contextlib import contextmanager
+
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": 1,  # NORMAL; never OFF
+    "busy_timeout": 10000,
+    "foreign_keys": 1,
+    "cache_size": -64000,  # 64 MB
+}
+
+
+def open_database(url):
+    """Return an unconnected peewee database for a URL (sqlite:/// or postgresql://)."""
+    if url.startswith("sqlite"):
+        db = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, timeout=10)
+    else:
+        db = connect(url)
+    return db
+
+
+def bind(url):
+    """Point the shared proxy at the database for ``url`` and return it."""
+    db = open_database(url)
+    database.initialize(db)
+    return db
+
+
+def is_sqlite():
+    return isinstance(database.obj, SqliteDatabase)
+
+
+def is_postgres():
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+@contextmanager
+def write_transaction():
+    """Open a transaction that holds the write lock from its first statement.
+
+    On SQLite a deferred transaction that reads then writes fails with "database
+    is locked" when another writer got there first; BEGIN IMMEDIATE waits for the
+    lock instead (busy timeout). PostgreSQL needs nothing special.
+    """
+    if is_sqlite():
+        with database.obj.atomic("IMMEDIATE") as txn:
+            yield txn
+    else:
+        with database.atomic() as txn:
+            yield txn

@@ -1,0 +1,113 @@
+"""Address normalisation and domain classification, in one module.
+
+Addresses compare case-insensitively; at gmail.com and googlemail.com dots and
+``+tags`` in the local part do not matter (Gmail delivers them to the same
+mailbox), so ``John.Doe+crm@GoogleMail.com`` normalises to ``johndoe@gmail.com``.
+The original is always kept for display. Companies match by registrable domain
+(``mail.acme.co.uk`` -> ``acme.co.uk``) from tldextract's bundled public suffix
+snapshot, never a download.
+"""
+
+import functools
+import re
+from email.utils import getaddresses, parseaddr
+from importlib import resources
+
+import disposable_email_domains
+import tldextract
+
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+MAX_ADDRESS_LENGTH = 254
+# Deliberately plain: RFC 5322 allows more, but nothing a CRM should store.
+_ADDRESS = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+# suffix_list_urls=() and cache_dir=None: use the snapshot shipped in the
+# package, with no network and no cache files.
+_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class InvalidAddress(ValueError):
+    """An address that cannot be an email address."""
+
+
+@functools.lru_cache(maxsize=1)
+def _free_mail_domains():
+    text = resources.files("threadbook.data").joinpath("free_mail_domains.txt").read_text()
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def is_valid_address(address):
+    return bool(address) and len(address) <= MAX_ADDRESS_LENGTH and bool(_ADDRESS.match(address))
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize_address(address):
+    """Return the canonical form used for matching, or raise InvalidAddress."""
+    address = (address or "").strip()
+    if not is_valid_address(address):
+        raise InvalidAddress(f"'{address[:100]}' is not a valid email address.")
+    local, _, domain = address.rpartition("@")
+    domain = domain.lower().rstrip(".")
+    local = local.lower()
+    if domain in GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def try_normalize(address):
+    """Return the normalised address, or None when it is not valid."""
+    try:
+        return normalize_address(address)
+    except InvalidAddress:
+        return None
+
+
+def parse_mailbox(value):
+    """Split ``"Name" <addr>`` into (name, address); the address as written."""
+    name, address = parseaddr(value or "")
+    return name.strip(), address.strip()
+
+
+def parse_mailbox_list(value):
+    """Split a To/Cc header into [(name, address)], skipping empty entries."""
+    return [(n.strip(), a.strip()) for n, a in getaddresses([value or ""]) if a.strip()]
+
+
+def domain_of(address):
+    return address.rpartition("@")[2].lower().rstrip(".")
+
+
+@functools.lru_cache(maxsize=65536)
+def registrable_domain(domain):
+    """Return the registrable domain (acme.co.uk for mail.acme.co.uk), or None."""
+    domain = domain.lower()
+    top = _extract(domain).top_domain_under_public_suffix
+    if not top and "." in domain and not domain.replace(".", "").isdigit():
+        # A suffix the list does not know (an internal or reserved TLD such as
+        # .example): the last two labels are the best guess.
+        top = ".".join(domain.split(".")[-2:])
+    return top or None
+
+
+def is_free_mail(domain):
+    domain = domain.lower()
+    return domain in _free_mail_domains() or domain in disposable_email_domains.blocklist
+
+
+def company_domain(address):
+    """Return the registrable domain that names the address's company, or None.
+
+    None for free-mail and disposable providers, whose users share no company.
+    """
+    host = domain_of(address)
+    registrable = registrable_domain(host)
+    if registrable is None or is_free_mail(host) or is_free_mail(registrable):
+        return None
+    return registrable
+
+
+def guess_company_name(domain):
+    """Turn acme-widgets.co.uk into 'Acme Widgets' for a prefilled lead."""
+    label = (registrable_domain(domain) or domain).split(".")[0]
+    return " ".join(part.capitalize() for part in re.split(r"[-_]", label) if part)

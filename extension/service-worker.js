@@ -1,0 +1,1 @@
+// Threadbook service worker (placeholder until the extension lands).
