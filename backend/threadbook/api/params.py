@@ -1,0 +1,87 @@
+"""Read and check request input; every failure is a 400 a person can act on."""
+
+import datetime
+
+from flask import request
+
+from ..errors import ApiError
+
+
+def json_body():
+    """Return the request's JSON object, or raise 400 saying what is wrong."""
+    if not request.data:
+        return {}
+    if not request.is_json:
+        raise ApiError(415, "Send the body as JSON with 'Content-Type: application/json'.")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "The body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return body
+
+
+def string(body, name, required=False, max_length=1000, default=None, strip=True):
+    """Return body[name] as a string, checked for type and length."""
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip() and required):
+        if required:
+            raise ApiError(400, f"'{name}' is required.", field=name)
+        return default
+    if not isinstance(value, str):
+        raise ApiError(400, f"'{name}' must be a string.", field=name)
+    if strip:
+        value = value.strip()
+    if len(value) > max_length:
+        raise ApiError(400, f"'{name}' is longer than {max_length} characters.", field=name)
+    return value
+
+
+def integer(body, name, required=False, minimum=None, maximum=None, default=None):
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ApiError(400, f"'{name}' is required.", field=name)
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(400, f"'{name}' must be an integer.", field=name)
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        raise ApiError(400, f"'{name}' must be between {minimum} and {maximum}.", field=name)
+    return value
+
+
+def boolean(body, name, default=None):
+    value = body.get(name, default)
+    if value is not None and not isinstance(value, bool):
+        raise ApiError(400, f"'{name}' must be true or false.", field=name)
+    return value
+
+
+def choice(body, name, choices, required=False, default=None):
+    value = string(body, name, required=required, default=default)
+    if value is not None and value not in choices:
+        raise ApiError(400, f"'{name}' must be one of: {', '.join(choices)}.", field=name)
+    return value
+
+
+def date(body, name, required=False):
+    value = string(body, name, required=required)
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"'{name}' must be a date like 2026-01-31.", field=name)
+
+
+def query_int(name, default, minimum=1, maximum=None):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"Query parameter '{name}' must be an integer.")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ApiError(400, f"Query parameter '{name}' must be between {minimum} and {maximum}.")
+    return value
