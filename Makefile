@@ -18,13 +18,13 @@ $(PY_STAMP): requirements.txt backend/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e backend || $(BIN)/pip install --quiet --no-deps -e backend
+	$(BIN)/pip install --quiet --no-deps -e backend
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	mkdir -p node_modules && touch $@
 
 build: $(NODE_STAMP) ## Build the extension into dist/
 	npm run --silent build
