@@ -16,3 +16,6 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1"
+# gunicorn's control socket lives at one fixed path per user; several servers
+# (tests, benchmarks, hosts sharing a home) would fight over it.
+control_socket_disable = True
