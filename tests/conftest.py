@@ -132,7 +132,7 @@ class Factory:
             database.connect(reuse_if_open=True)
             return User.create(
                 org=org,
-                google_sub=f"sub-{n}-{email}",
+                google_sub=fields.pop("google_sub", f"sub-{n}-{email}"),
                 email=email,
                 email_normalized=normalize_address(email),
                 name=name or f"User {n}",
@@ -151,3 +151,44 @@ class Factory:
 @pytest.fixture
 def factory(app):
     return Factory(app)
+
+
+@pytest.fixture(scope="session")
+def _google_identity_server():
+    from .fakes.google_identity import FakeGoogleIdentity
+    from .fakes.server import ServerThread
+
+    fake = FakeGoogleIdentity()
+    with ServerThread(fake.app) as server:
+        fake.url = server.url
+        fake.settings = fake.app_settings(server.url)
+        yield fake
+
+
+@pytest.fixture
+def google_identity(_google_identity_server):
+    """A fake Google Sign-In on a local port (tests/fakes/google_identity.py), reset for each test.
+
+    ``google_identity.settings`` points an app at it: return it from ``app_settings``.
+    """
+    _google_identity_server.reset()
+    return _google_identity_server
+
+
+@pytest.fixture(scope="session")
+def _gmail_server():
+    from .fakes.gmail import running_fake_gmail
+
+    with running_fake_gmail() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gmail(_gmail_server):
+    """A fake Gmail API on a local port (tests/fakes/gmail.py), emptied for each test.
+
+    ``gmail.state`` holds its mailboxes and tokens; point an app at it with
+    ``{"GOOGLE_API_ROOT": gmail.root}`` from ``app_settings``.
+    """
+    _gmail_server.state.reset()
+    return _gmail_server

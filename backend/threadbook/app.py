@@ -8,6 +8,7 @@ from peewee import InterfaceError, OperationalError
 
 from . import config as config_module
 from . import db
+from . import web_security
 from .api import register_blueprints
 from .auth import authenticate_request
 from .errors import ApiError, register_error_handlers
@@ -24,6 +25,7 @@ def create_app(overrides=None):
 
     app.extensions["threadbook_db"] = db.bind(app.config["DATABASE_URL"])
     register_error_handlers(app)
+    web_security.init_app(app)  # CORS and rate limits, ahead of the session check below
 
     @app.before_request
     def open_connection():

@@ -59,6 +59,9 @@ def authenticate_request():
     user = User.get_or_none((User.id == int(claims["sub"])) & (User.org == claims["org"]))
     if user is None:
         raise _unauthorized("This session's user no longer exists; sign in again.")
+    if bool(claims.get("dev")) != bool(user.is_dev):
+        # A development session outlives its user's first Google sign-in (or the reverse): refuse it.
+        raise _unauthorized("This session no longer matches its account; sign in again.")
     g.user = user
     g.org = Organization.get_by_id(user.org_id)
 

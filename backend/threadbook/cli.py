@@ -11,6 +11,7 @@ from .importer import ImportFileError, import_contacts, validate
 from .migrations import upgrade
 from .models import Organization, User
 from .seed import seed_demo
+from .sync.worker import worker_command
 
 
 def register_commands(app):
@@ -19,6 +20,7 @@ def register_commands(app):
     app.cli.add_command(import_contacts_command)
     app.cli.add_command(create_org_command)
     app.cli.add_command(add_user_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("init-db")

@@ -11,6 +11,7 @@ from pathlib import Path
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_API_ROOT = "https://www.googleapis.com/"
+GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 # The id the manifest `key` gives the unpacked extension (see manifest.json).
 EXTENSION_ORIGIN = "chrome-extension://jkepanmacpnmjgfgkefaagampdbnmmal"
 
@@ -58,7 +59,16 @@ def from_environment(instance_path):
         "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",
         "RATELIMIT_API": env("THREADBOOK_RATELIMIT_API") or "600 per minute",
         "RATELIMIT_SIGNIN": env("THREADBOOK_RATELIMIT_SIGNIN") or "20 per minute",
+        "RATELIMIT_API_ADDRESS": env("THREADBOOK_RATELIMIT_API_ADDRESS") or "3000 per minute",
         "REDIS_URL": env("THREADBOOK_REDIS_URL") or "",
         "ENCRYPTION_KEY": env("THREADBOOK_ENCRYPTION_KEY") or "",
+        # Mail sync (docs/sync.md)
+        "GOOGLE_AUTH_URI": env("GOOGLE_AUTH_URI") or GOOGLE_AUTH_URI,
+        "GOOGLE_REVOKE_URI": env("GOOGLE_REVOKE_URI") or "",  # empty: beside GOOGLE_TOKEN_URI
+        "SYNC_BACKFILL_DAYS": int(env("THREADBOOK_SYNC_BACKFILL_DAYS") or 90),
+        "SYNC_QUOTA_UNITS_PER_SECOND": float(env("THREADBOOK_SYNC_QUOTA_UNITS_PER_SECOND") or 200),
+        "SYNC_LEASE_SECONDS": int(env("THREADBOOK_SYNC_LEASE_SECONDS") or 300),
+        "SYNC_MAX_RETRIES": int(env("THREADBOOK_SYNC_MAX_RETRIES") or 5),
+        "QUEUE_IMMEDIATE": _bool(env("THREADBOOK_QUEUE_IMMEDIATE")),
         "MAX_CONTENT_LENGTH": int(env("THREADBOOK_MAX_REQUEST_BYTES") or 1024 * 1024),
     }

@@ -82,7 +82,10 @@ def domain_of(address):
 def registrable_domain(domain):
     """Return the registrable domain (acme.co.uk for mail.acme.co.uk), or None."""
     domain = domain.lower()
-    top = _extract(domain).top_domain_under_public_suffix
+    parts = _extract(domain)
+    top = parts.top_domain_under_public_suffix
+    if not top and parts.suffix:
+        return None  # a public suffix itself (co.uk): nobody's domain
     if not top and "." in domain and not domain.replace(".", "").isdigit():
         # A suffix the list does not know (an internal or reserved TLD such as
         # .example): the last two labels are the best guess.
@@ -111,3 +114,20 @@ def guess_company_name(domain):
     """Turn acme-widgets.co.uk into 'Acme Widgets' for a prefilled lead."""
     label = (registrable_domain(domain) or domain).split(".")[0]
     return " ".join(part.capitalize() for part in re.split(r"[-_]", label) if part)
+
+
+def parse_participant(email, name=None):
+    """Return (display name, address as written, normalised address) for one participant.
+
+    ``email`` may carry a display name (``"Ada" <ada@acme.example>``); an
+    explicit ``name`` wins over it. Raise InvalidAddress when no single valid
+    address can be read.
+    """
+    mailboxes = getaddresses([email or ""])
+    if len(mailboxes) != 1:
+        raise InvalidAddress(f"'{(email or '')[:100]}' is not one email address.")
+    embedded_name, address = mailboxes[0][0].strip(), mailboxes[0][1].strip()
+    if not address and (email or "").strip():
+        address = email.strip()
+    normalized = normalize_address(address)
+    return (name or "").strip() or embedded_name, address, normalized

@@ -55,10 +55,15 @@ def _contact_phone():
     add_column_if_missing(models.Contact, "phone")
 
 
+def _mailbox_backfill_since():
+    add_column_if_missing(models.Mailbox, "backfill_since")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
     (2, "contacts have a phone number", _contact_phone),
+    (3, "mailboxes remember their backfill window", _mailbox_backfill_since),
 ]
 LATEST = STEPS[-1][0]
 

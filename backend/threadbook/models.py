@@ -321,6 +321,8 @@ class Mailbox(BaseModel):
     history_id = CharField(null=True)
     backfill_page_token = TextField(null=True)
     backfill_done = BooleanField(default=False)
+    # The start of the backfill window, fixed when a backfill starts so a resumed one asks the same query.
+    backfill_since = DateTimeField(null=True)
     messages_synced = IntegerField(default=0)
     calendar_sync_token = TextField(null=True)
     lease_owner = CharField(null=True)

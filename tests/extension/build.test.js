@@ -1,9 +1,70 @@
+// The built extension in dist/ (run `npm run build` first): loadable, least privilege, no remote code.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Script } from "node:vm";
 
-test("the built manifest points at files that exist in dist/", () => {
-  const manifest = JSON.parse(readFileSync("dist/manifest.json", "utf8"));
+const manifest = JSON.parse(readFileSync("dist/manifest.json", "utf8"));
+const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
+const built = files("dist").map((path) => path.slice("dist/".length));
+
+/** The id Chrome gives an unpacked extension with this manifest key. */
+function extensionId(key) {
+  const hash = createHash("sha256").update(Buffer.from(key, "base64")).digest("hex").slice(0, 32);
+  return [...hash].map((digit) => String.fromCharCode(97 + Number.parseInt(digit, 16))).join("");
+}
+
+test("the manifest keeps its key, so the extension keeps the id the backend allows", () => {
   assert.equal(manifest.manifest_version, 3);
-  assert.ok(existsSync(`dist/${manifest.background.service_worker}`));
+  assert.equal(extensionId(manifest.key), "jkepanmacpnmjgfgkefaagampdbnmmal");
+});
+
+test("least privilege: three permissions, Gmail and the default backend, the default content security policy", () => {
+  assert.deepEqual(manifest.permissions, ["sidePanel", "storage", "identity"]);
+  assert.deepEqual(manifest.host_permissions, ["https://mail.google.com/*", "http://127.0.0.1:5000/*"]);
+  assert.ok(!("content_security_policy" in manifest));
+  assert.ok(!("web_accessible_resources" in manifest), "nothing of the extension is exposed to web pages");
+  assert.deepEqual(manifest.content_scripts.map((c) => c.matches), [["https://mail.google.com/*"]]);
+});
+
+test("every file the manifest names is in dist/, and dist/ holds no name Chrome refuses", () => {
+  const named = [
+    manifest.background.service_worker,
+    manifest.options_ui.page,
+    ...manifest.content_scripts.flatMap((c) => c.js),
+    ...Object.values(manifest.icons),
+    ...Object.values(manifest.action.default_icon),
+    "extension/panel/panel.html",
+  ];
+  for (const path of named) assert.ok(existsSync(`dist/${path}`), `${path} missing`);
+  assert.deepEqual(built.filter((path) => path.split("/").some((part) => part.startsWith("_"))), []);
+});
+
+test("only what the extension needs: no sources the bundle replaced, no tests, no tooling", () => {
+  assert.ok(!built.includes("extension/gmail/selectors.js"));
+  assert.ok(!built.includes("extension/gmail/thread-reader.js"));
+  assert.ok(built.every((path) => path === "manifest.json" || path.startsWith("extension/")), built.join(", "));
+  assert.ok(!built.some((path) => /\.(test\.js|md|map)$/.test(path)));
+});
+
+test("the content script is one classic script that never calls the backend nor writes HTML", () => {
+  const code = readFileSync(`dist/${manifest.content_scripts[0].js[0]}`, "utf8");
+  assert.doesNotThrow(() => new Script(code), "a classic script (no import/export)");
+  assert.ok(!/\bfetch\(|XMLHttpRequest/.test(code));
+  assert.ok(!/innerHTML|outerHTML|insertAdjacentHTML/.test(code));
+});
+
+test("no remote code: pages load only the extension's own scripts", () => {
+  for (const path of built.filter((p) => p.endsWith(".html"))) {
+    const html = readFileSync(`dist/${path}`, "utf8");
+    for (const [, src] of html.matchAll(/<script[^>]*\bsrc="([^"]+)"/g)) assert.ok(!/^(https?:)?\/\//.test(src), `${path} loads ${src}`);
+    assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>\s*\S/.test(html), `${path} has an inline script`);
+  }
+  for (const path of built.filter((p) => p.endsWith(".js"))) {
+    const code = readFileSync(`dist/${path}`, "utf8");
+    assert.ok(!/\beval\(|new Function\(|importScripts\(/.test(code), path);
+    assert.ok(!/import\(\s*["']https?:/.test(code), path);
+  }
 });

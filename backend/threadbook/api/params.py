@@ -9,7 +9,8 @@ from ..errors import ApiError
 
 def json_body():
     """Return the request's JSON object, or raise 400 saying what is wrong."""
-    if not request.data:
+    # content_length too: Werkzeug leaves request.data empty for form bodies, which must not pass as {}.
+    if not request.data and not request.content_length:
         return {}
     if not request.is_json:
         raise ApiError(415, "Send the body as JSON with 'Content-Type: application/json'.")

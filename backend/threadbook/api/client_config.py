@@ -1,0 +1,52 @@
+"""What the extension needs from its backend, without signing in: ``GET /api/v1/config``.
+
+The extension is configured with the backend URL only; everything about
+Google (the OAuth client id) is set once on the backend and read from here.
+"""
+
+from flask import Blueprint, current_app, request
+
+from ..signin import dev_signin_refusal
+from . import openapi as doc
+from . import public
+
+bp = Blueprint("client_config", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/config")
+@public
+def client_config():
+    config = current_app.config
+    client_ids = config.get("GOOGLE_CLIENT_IDS") or []
+    return {
+        "google_client_id": client_ids[0] if client_ids else None,
+        # True only when this caller could use it: enabled, loopback server, loopback caller.
+        "dev_signin": dev_signin_refusal(config, request.remote_addr) is None,
+        "session_ttl_seconds": config["SESSION_TTL_SECONDS"],
+        "api_version": 1,
+    }
+
+
+OPENAPI_PATHS = {
+    "/api/v1/config": {
+        "get": {
+            "summary": "Public settings the extension needs (no session required)",
+            "tags": ["meta"],
+            "responses": {
+                "200": doc.json_response(
+                    "Settings.",
+                    {
+                        "type": "object",
+                        "required": ["google_client_id", "dev_signin"],
+                        "properties": {
+                            "google_client_id": {"type": ["string", "null"], "description": "Null when sign-in is not configured."},
+                            "dev_signin": {"type": "boolean", "description": "Development sign-in is available to this caller."},
+                            "session_ttl_seconds": {"type": "integer"},
+                            "api_version": {"type": "integer"},
+                        },
+                    },
+                )
+            },
+        }
+    }
+}

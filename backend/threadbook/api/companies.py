@@ -1,0 +1,174 @@
+"""Companies: create, search by name or domain, read, update. A company owns its registrable domains."""
+
+from flask import Blueprint, g, jsonify
+from peewee import IntegrityError
+
+from .. import crm, matching
+from ..db import write_transaction
+from ..errors import ApiError
+from ..models import Company, CompanyDomain, utcnow
+from ..records import get_in_org, present_companies, present_company
+from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
+from .pages import paginate, search_term
+from .params import json_body, string
+from .refs import owner_ref
+
+bp = Blueprint("companies", __name__)
+
+MAX_DOMAINS = 20
+
+
+def _domains(body):
+    """Return the registrable domains from body["domains"], refusing free-mail ones."""
+    values = body.get("domains")
+    if values is None:
+        return None
+    if not isinstance(values, list) or len(values) > MAX_DOMAINS:
+        raise ApiError(400, f"'domains' must be a list of at most {MAX_DOMAINS} domains.", field="domains")
+    found = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise ApiError(400, "Each of 'domains' must be a domain such as acme.com.", field="domains")
+        host = value.strip().lower().rstrip(".")
+        host = host.rpartition("@")[2]  # an address is accepted for its domain
+        if not matching.is_valid_address(f"x@{host}"):
+            raise ApiError(400, f"'{value[:100]}' is not a domain such as acme.com.", field="domains")
+        registrable = matching.registrable_domain(host)
+        if registrable is None:
+            raise ApiError(400, f"'{value[:100]}' is not a registrable domain.", field="domains")
+        if matching.is_free_mail(host) or matching.is_free_mail(registrable):
+            raise ApiError(
+                400, f"{registrable} is a free-mail or disposable domain: it cannot identify a company.", field="domains"
+            )
+        if registrable not in found:
+            found.append(registrable)
+    return found
+
+
+def _domain_conflict(domains, own_company_id=None):
+    if not domains:
+        return
+    taken = (
+        CompanyDomain.select(CompanyDomain.domain, CompanyDomain.company)
+        .where((CompanyDomain.org == g.org.id) & CompanyDomain.domain.in_(domains))
+        .first()
+    )
+    if taken is not None and taken.company_id != own_company_id:
+        existing = Company.get_by_id(taken.company_id)
+        raise ApiError(
+            409,
+            f"{taken.domain} already belongs to the company '{existing.name}'.",
+            existing={"kind": "company", "record": present_company(existing)},
+        )
+
+
+@bp.post("/api/v1/companies")
+def create_company():
+    body = json_body()
+    name = string(body, "name", required=True, max_length=200)
+    domains = _domains(body) or []
+    industry = string(body, "industry", max_length=100) or None
+    owner = owner_ref(body) if body.get("owner_id") is not None else g.user
+    try:
+        with write_transaction():
+            _domain_conflict(domains)
+            company = crm.create_company(g.org.id, name, domains, owner=owner.id, industry=industry)
+    except IntegrityError:
+        raise ApiError(409, "One of these domains was taken meanwhile; reload and try again.", existing=None)
+    return jsonify(present_company(company)), 201
+
+
+@bp.get("/api/v1/companies")
+def list_companies():
+    query_ = Company.select().where(Company.org == g.org.id)
+    term = search_term()
+    if term:
+        by_domain = CompanyDomain.select(CompanyDomain.company).where(
+            (CompanyDomain.org == g.org.id) & CompanyDomain.domain.contains(term)
+        )
+        query_ = query_.where(Company.name_lower.contains(term) | Company.id.in_(by_domain))
+    return jsonify(paginate(query_.order_by(Company.name_lower, Company.id), present_companies))
+
+
+@bp.get("/api/v1/companies/<int:id>")
+def get_company(id):
+    return jsonify(present_company(get_in_org(Company, id, g.org.id, "company")))
+
+
+@bp.patch("/api/v1/companies/<int:id>")
+def update_company(id):
+    body = json_body()
+    fields = {}
+    if "name" in body:
+        name = string(body, "name", required=True, max_length=200)
+        fields.update(name=name, name_lower=name.lower())
+    if "industry" in body:
+        fields["industry"] = string(body, "industry", max_length=100) or None
+    if "owner_id" in body:
+        owner = owner_ref(body)
+        fields["owner"] = owner.id if owner else None
+    domains = _domains(body)
+    try:
+        with write_transaction():
+            company = get_in_org(Company, id, g.org.id, "company")
+            if domains is not None:
+                _domain_conflict(domains, own_company_id=company.id)
+                CompanyDomain.delete().where(CompanyDomain.company == company.id).execute()
+                for domain in domains:
+                    CompanyDomain.create(org=g.org.id, company=company.id, domain=domain)
+            if fields or domains is not None:
+                fields["updated_at"] = utcnow()
+                Company.update(**fields).where(Company.id == company.id).execute()
+    except IntegrityError:
+        raise ApiError(409, "One of these domains was taken meanwhile; reload and try again.", existing=None)
+    return jsonify(present_company(Company.get_by_id(id)))
+
+
+_company_input = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "domains": {
+            "type": "array",
+            "maxItems": MAX_DOMAINS,
+            "items": {"type": "string", "maxLength": 253},
+            "description": "Registrable domains (acme.co.uk); free-mail domains are refused. Replaces the list.",
+        },
+        "industry": {"type": ["string", "null"], "maxLength": 100},
+        "owner_id": {"type": ["integer", "null"]},
+    },
+}
+OPENAPI_SCHEMAS = {"CompanyCreate": {**_company_input, "required": ["name"]}, "CompanyUpdate": _company_input}
+_conflict = {"409": json_response("A domain already belongs to another company.", ref("Conflict"))}
+
+OPENAPI_PATHS = {
+    "/api/v1/companies": {
+        "post": {
+            "summary": "Create a company",
+            "tags": ["companies"],
+            "requestBody": body_schema(ref("CompanyCreate")),
+            "responses": {"201": json_response("The new company.", ref("Company")), **_conflict, **errors(400, 401, 404, 415)},
+        },
+        "get": {
+            "summary": "Search companies by name or domain",
+            "tags": ["companies"],
+            "parameters": [query("q", {"type": "string", "maxLength": 200}, "Part of a name or domain."), *PAGE_PARAMS],
+            "responses": {"200": json_response("A page of companies by name.", page_of(ref("Company"))), **errors(400, 401)},
+        },
+    },
+    "/api/v1/companies/{id}": {
+        "get": {
+            "summary": "Read a company",
+            "tags": ["companies"],
+            "parameters": [path_id()],
+            "responses": {"200": json_response("The company.", ref("Company")), **errors(401, 404)},
+        },
+        "patch": {
+            "summary": "Update a company",
+            "tags": ["companies"],
+            "parameters": [path_id()],
+            "requestBody": body_schema(ref("CompanyUpdate")),
+            "responses": {"200": json_response("The updated company.", ref("Company")), **_conflict, **errors(400, 401, 404, 415)},
+        },
+    },
+}

@@ -1,0 +1,158 @@
+"""Deals, minimal CRUD: what the side panel shows beside a contact or company."""
+
+from flask import Blueprint, g, jsonify, request
+
+from ..db import write_transaction
+from ..errors import ApiError
+from ..models import DEAL_STATUSES, Company, Contact, Deal, utcnow
+from ..records import get_in_org, present_deals
+from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
+from .pages import paginate
+from .params import choice, date, json_body, query_int, string
+from .refs import amount, currency, owner_ref, record_ref
+
+bp = Blueprint("deals", __name__)
+
+
+def _fields(body, partial):
+    fields = {}
+    if "name" in body or not partial:
+        fields["name"] = string(body, "name", required=True, max_length=200)
+    if "stage" in body:
+        fields["stage"] = string(body, "stage", max_length=50) or "qualification"
+    if "status" in body:
+        fields["status"] = choice(body, "status", DEAL_STATUSES) or "open"
+    if "amount" in body:
+        fields["amount"] = amount(body)
+    if "currency" in body:
+        fields["currency"] = currency(body) or "USD"
+    if "close_date" in body:
+        fields["close_date"] = date(body, "close_date")
+    if "company_id" in body:
+        company = record_ref(body, "company_id", Company, "company")
+        fields["company"] = company.id if company else None
+    if "contact_id" in body:
+        contact = record_ref(body, "contact_id", Contact, "contact")
+        fields["contact"] = contact.id if contact else None
+    if "owner_id" in body:
+        owner = owner_ref(body)
+        fields["owner"] = owner.id if owner else None
+    return fields
+
+
+def _present(deal):
+    return present_deals([deal])[0]
+
+
+@bp.post("/api/v1/deals")
+def create_deal():
+    fields = _fields(json_body(), partial=False)
+    fields.setdefault("owner", g.user.id)
+    if "company" not in fields and fields.get("contact"):
+        # A deal with a contact belongs to the contact's company unless told otherwise.
+        fields["company"] = Contact.get_by_id(fields["contact"]).company_id
+    with write_transaction():
+        deal = Deal.create(org=g.org.id, **fields)
+    return jsonify(_present(Deal.get_by_id(deal.id))), 201
+
+
+@bp.get("/api/v1/deals")
+def list_deals():
+    query_ = Deal.select().where(Deal.org == g.org.id)
+    status = request.args.get("status")
+    if status:
+        if status not in DEAL_STATUSES:
+            raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(DEAL_STATUSES)}.")
+        query_ = query_.where(Deal.status == status)
+    for name, column in (("contact_id", Deal.contact), ("company_id", Deal.company)):
+        value = query_int(name, None, 1, 2**63 - 1)
+        if value is not None:
+            query_ = query_.where(column == value)
+    return jsonify(paginate(query_.order_by(Deal.id.desc()), present_deals))
+
+
+@bp.get("/api/v1/deals/<int:id>")
+def get_deal(id):
+    return jsonify(_present(get_in_org(Deal, id, g.org.id, "deal")))
+
+
+@bp.patch("/api/v1/deals/<int:id>")
+def update_deal(id):
+    fields = _fields(json_body(), partial=True)
+    with write_transaction():
+        deal = get_in_org(Deal, id, g.org.id, "deal")
+        if fields:
+            fields["updated_at"] = utcnow()
+            Deal.update(**fields).where(Deal.id == deal.id).execute()
+    return jsonify(_present(Deal.get_by_id(id)))
+
+
+@bp.delete("/api/v1/deals/<int:id>")
+def delete_deal(id):
+    with write_transaction():
+        deal = get_in_org(Deal, id, g.org.id, "deal")
+        deal.delete_instance()
+    return "", 204
+
+
+_deal_input = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "stage": {"type": ["string", "null"], "maxLength": 50, "description": "Free text, e.g. proposal, negotiation."},
+        "status": {"enum": list(DEAL_STATUSES)},
+        "amount": {
+            "type": ["number", "string", "null"],
+            "description": "Non-negative, up to 999999999999.99; answered as a decimal string.",
+        },
+        "currency": {"type": ["string", "null"], "pattern": "^[A-Z]{3}$"},
+        "close_date": {"type": ["string", "null"], "format": "date"},
+        "company_id": {"type": ["integer", "null"]},
+        "contact_id": {"type": ["integer", "null"]},
+        "owner_id": {"type": ["integer", "null"]},
+    },
+}
+OPENAPI_SCHEMAS = {"DealCreate": {**_deal_input, "required": ["name"]}, "DealUpdate": _deal_input}
+
+OPENAPI_PATHS = {
+    "/api/v1/deals": {
+        "post": {
+            "summary": "Create a deal",
+            "tags": ["deals"],
+            "requestBody": body_schema(ref("DealCreate")),
+            "responses": {"201": json_response("The new deal.", ref("Deal")), **errors(400, 401, 404, 415)},
+        },
+        "get": {
+            "summary": "List deals, newest first",
+            "tags": ["deals"],
+            "parameters": [
+                query("status", {"enum": list(DEAL_STATUSES)}, "Only deals in this status."),
+                query("contact_id", {"type": "integer", "minimum": 1}, "Only this contact's deals."),
+                query("company_id", {"type": "integer", "minimum": 1}, "Only this company's deals."),
+                *PAGE_PARAMS,
+            ],
+            "responses": {"200": json_response("A page of deals.", page_of(ref("Deal"))), **errors(400, 401)},
+        },
+    },
+    "/api/v1/deals/{id}": {
+        "get": {
+            "summary": "Read a deal",
+            "tags": ["deals"],
+            "parameters": [path_id()],
+            "responses": {"200": json_response("The deal.", ref("Deal")), **errors(401, 404)},
+        },
+        "patch": {
+            "summary": "Update a deal",
+            "tags": ["deals"],
+            "parameters": [path_id()],
+            "requestBody": body_schema(ref("DealUpdate")),
+            "responses": {"200": json_response("The updated deal.", ref("Deal")), **errors(400, 401, 404, 415)},
+        },
+        "delete": {
+            "summary": "Delete a deal",
+            "tags": ["deals"],
+            "parameters": [path_id()],
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 404)},
+        },
+    },
+}

@@ -1,0 +1,68 @@
+"""Logged emails: read one (as much as its visibility allows), and let its owner change who sees it."""
+
+from flask import Blueprint, g, jsonify
+
+from .. import serializers
+from ..db import write_transaction
+from ..errors import ApiError, not_found
+from ..models import VISIBILITIES, Email
+from ..visibility import can_change_visibility, content_visible_ids, visible_emails
+from .openapi import errors, json_body as body_schema, json_response, path_id, ref
+from .params import choice, json_body
+
+bp = Blueprint("emails", __name__)
+
+
+def _visible_email(email_id):
+    """The email if the caller may see it at all; 404 otherwise (as for another organisation's)."""
+    email = Email.select().where((Email.id == email_id) & visible_emails(g.user)).first()
+    if email is None:
+        raise not_found("email")
+    return email
+
+
+def _present(email):
+    return serializers.email(email, email.id in content_visible_ids(g.user, [email]))
+
+
+@bp.get("/api/v1/emails/<int:id>")
+def get_email(id):
+    return jsonify(_present(_visible_email(id)))
+
+
+@bp.patch("/api/v1/emails/<int:id>")
+def update_email(id):
+    body = json_body()
+    visibility = choice(body, "visibility", VISIBILITIES, required=True)
+    with write_transaction():
+        email = _visible_email(id)
+        if not can_change_visibility(g.user, email):
+            raise ApiError(403, "Only the person who logged this email can change who sees it.")
+        Email.update(visibility=visibility).where(Email.id == email.id).execute()
+    return jsonify(_present(Email.get_by_id(id)))
+
+
+OPENAPI_PATHS = {
+    "/api/v1/emails/{id}": {
+        "get": {
+            "summary": "Read a logged email",
+            "description": "Snippet and body are null unless the email is shared in full, yours, or in your mailbox too.",
+            "tags": ["emails"],
+            "parameters": [path_id()],
+            "responses": {"200": json_response("The email.", ref("Email")), **errors(401, 404)},
+        },
+        "patch": {
+            "summary": "Change who sees an email you logged",
+            "tags": ["emails"],
+            "parameters": [path_id()],
+            "requestBody": body_schema(
+                {
+                    "type": "object",
+                    "required": ["visibility"],
+                    "properties": {"visibility": {"enum": list(VISIBILITIES)}},
+                }
+            ),
+            "responses": {"200": json_response("The updated email.", ref("Email")), **errors(400, 401, 403, 404, 415)},
+        },
+    }
+}

@@ -1,0 +1,89 @@
+"""Serialise users, organisations and invitations for the API, never with secrets.
+
+Left out on purpose: ``google_sub``, ``dropbox_token``, the organisation's
+service-account key. ``dev`` is true for a user who signed in through the
+development sign-in, so such a session cannot pass for a Google one.
+"""
+
+from ..serializers import iso
+from ..signin import PENDING_PREFIX
+
+
+def user_json(user):
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "dev": bool(user.is_dev),
+        "pending": user.google_sub.startswith(PENDING_PREFIX),
+        "sync_paused": bool(user.sync_paused),
+        "created_at": iso(user.created_at),
+        "last_login_at": iso(user.last_login_at),
+    }
+
+
+def org_json(org):
+    return {
+        "id": org.id,
+        "name": org.name,
+        "domain": org.domain,
+        "is_personal": bool(org.is_personal),
+        "invite_only": bool(org.invite_only),
+        "store_bodies": bool(org.store_bodies),
+        "default_visibility": org.default_visibility,
+        "sync_enabled": bool(org.sync_enabled),
+        "archive_sorted_threads": bool(org.archive_sorted_threads),
+        "created_at": iso(org.created_at),
+    }
+
+
+def invitation_json(invitation):
+    return {
+        "id": invitation.id,
+        "email": invitation.email_normalized,
+        "role": invitation.role,
+        "invited_by": invitation.invited_by_id,
+        "created_at": iso(invitation.created_at),
+    }
+
+
+MEMBER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string"},
+        "name": {"type": "string"},
+        "role": {"type": "string", "enum": ["admin", "member"]},
+        "dev": {"type": "boolean", "description": "Signed in through the development sign-in, not Google."},
+        "pending": {"type": "boolean", "description": "Added beforehand; has not signed in yet."},
+        "sync_paused": {"type": "boolean"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "last_login_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+ORG_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "domain": {"type": ["string", "null"], "description": "Google Workspace domain; null for a personal organisation."},
+        "is_personal": {"type": "boolean"},
+        "invite_only": {"type": "boolean"},
+        "store_bodies": {"type": "boolean"},
+        "default_visibility": {"type": "string", "enum": ["private", "team_metadata", "team_full"]},
+        "sync_enabled": {"type": "boolean"},
+        "archive_sorted_threads": {"type": "boolean"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+INVITATION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string"},
+        "role": {"type": "string", "enum": ["admin", "member"]},
+        "invited_by": {"type": ["integer", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}

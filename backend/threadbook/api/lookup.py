@@ -1,0 +1,124 @@
+"""``POST /api/v1/lookup``: who a thread's participants are in the CRM (see participants.py)."""
+
+from flask import Blueprint, g, jsonify
+
+from ..errors import ApiError
+from ..participants import MAX_PARTICIPANTS, lookup
+from .openapi import errors, json_body as body_schema, json_response, ref
+from .params import json_body, string
+from .threads import THREAD_ID
+
+bp = Blueprint("lookup", __name__)
+
+
+def _requested(body):
+    participants = body.get("participants")
+    if not isinstance(participants, list):
+        raise ApiError(400, "'participants' must be a list of {\"email\", \"name\"?} objects.", field="participants")
+    if len(participants) > MAX_PARTICIPANTS:
+        raise ApiError(400, f"Ask about at most {MAX_PARTICIPANTS} participants at once.", field="participants")
+    requested = []
+    for index, item in enumerate(participants):
+        if not isinstance(item, dict):
+            raise ApiError(400, f"participants[{index}] must be an object with 'email'.", field="participants")
+        requested.append(
+            (
+                string(item, "email", required=True, max_length=1000, strip=False),
+                string(item, "name", max_length=300),
+            )
+        )
+    return requested
+
+
+@bp.post("/api/v1/lookup")
+def lookup_participants():
+    body = json_body()
+    requested = _requested(body)
+    thread_id = string(body, "thread_id", max_length=64)
+    if thread_id is not None and not THREAD_ID.match(thread_id):
+        raise ApiError(400, "'thread_id' must be a Gmail thread id (hexadecimal, as in data-legacy-thread-id).", field="thread_id")
+    return jsonify(lookup(g.user, requested, thread_id or None))
+
+
+_nullable_ts = {"type": ["string", "null"], "format": "date-time"}
+OPENAPI_SCHEMAS = {
+    "LookupRequest": {
+        "type": "object",
+        "required": ["participants"],
+        "properties": {
+            "thread_id": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$", "description": "Gmail's (legacy) thread id."},
+            "participants": {
+                "type": "array",
+                "maxItems": MAX_PARTICIPANTS,
+                "items": {
+                    "type": "object",
+                    "required": ["email"],
+                    "properties": {
+                        "email": {"type": "string", "maxLength": 1000, "description": "An address, or 'Name <address>'."},
+                        "name": {"type": ["string", "null"], "maxLength": 300},
+                    },
+                },
+            },
+        },
+    },
+    "LookupParticipant": {
+        "type": "object",
+        "required": ["email", "name", "kind", "record", "company", "deals", "notes", "last_logged_at"],
+        "properties": {
+            "email": {"type": "string", "description": "The address as written (for display)."},
+            "name": {"type": "string"},
+            "kind": {"enum": ["contact", "lead", "colleague", "self", "unknown", None], "description": "null with an error."},
+            "record": {
+                "description": "A Contact, a Lead, or a User (colleague, self); null when unknown.",
+                "anyOf": [ref("Contact"), ref("Lead"), ref("User"), {"type": "null"}],
+            },
+            "company": {"oneOf": [ref("CompanySummary"), {"type": "null"}]},
+            "deals": {"type": "array", "items": ref("Deal"), "description": "Open deals of the record or its company."},
+            "notes": {"type": "array", "items": ref("Note"), "description": "The latest notes, newest first."},
+            "last_logged_at": _nullable_ts,
+            "prefill": {
+                "type": "object",
+                "description": "For an unknown participant: a suggested lead.",
+                "required": ["name", "email", "company_name"],
+                "properties": {"name": {"type": "string"}, "email": {"type": "string"}, "company_name": {"type": ["string", "null"]}},
+            },
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"enum": ["invalid_address", "duplicate"]}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "LookupResponse": {
+        "type": "object",
+        "required": ["participants", "thread"],
+        "properties": {
+            "participants": {"type": "array", "items": ref("LookupParticipant")},
+            "thread": {
+                "type": "object",
+                "required": ["logged", "email_ids", "notes"],
+                "properties": {
+                    "logged": {"type": "boolean"},
+                    "email_ids": {"type": "array", "items": {"type": "integer"}},
+                    "notes": {"type": "array", "items": ref("Note")},
+                },
+            },
+        },
+    },
+}
+
+OPENAPI_PATHS = {
+    "/api/v1/lookup": {
+        "post": {
+            "summary": "Who the participants of a thread are in the CRM",
+            "description": "Answers in the order asked. Malformed and duplicate addresses get a per-participant "
+            "'error' instead of failing the call.",
+            "tags": ["lookup"],
+            "requestBody": body_schema(ref("LookupRequest")),
+            "responses": {
+                "200": json_response("Each participant, and the thread's state.", ref("LookupResponse")),
+                **errors(400, 401, 415),
+            },
+        }
+    }
+}

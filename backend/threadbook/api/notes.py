@@ -1,0 +1,122 @@
+"""Notes on a contact, a lead or a Gmail thread: add, list, delete."""
+
+from flask import Blueprint, g, jsonify, request
+
+from ..db import write_transaction
+from ..errors import ApiError
+from ..models import Contact, Lead, Note
+from ..records import get_in_org, present_notes
+from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
+from .pages import paginate
+from .params import json_body, string
+from .refs import record_ref
+from .threads import THREAD_ID
+
+bp = Blueprint("notes", __name__)
+
+MAX_BODY = 20000
+TARGETS = ("contact_id", "lead_id", "thread_id")
+
+
+def _one_target(values):
+    given = [name for name in TARGETS if values.get(name) is not None]
+    if len(given) != 1:
+        raise ApiError(400, "Give exactly one of contact_id, lead_id or thread_id.", field="target")
+    return given[0]
+
+
+def _thread_id(value):
+    if not isinstance(value, str) or not THREAD_ID.match(value):
+        raise ApiError(400, "'thread_id' must be a Gmail thread id (hexadecimal).", field="thread_id")
+    return value.lower()
+
+
+@bp.post("/api/v1/notes")
+def create_note():
+    body = json_body()
+    text = string(body, "body", required=True, max_length=MAX_BODY)
+    target = _one_target(body)
+    fields = {}
+    if target == "contact_id":
+        fields["contact"] = record_ref(body, "contact_id", Contact, "contact").id
+    elif target == "lead_id":
+        fields["lead"] = record_ref(body, "lead_id", Lead, "lead").id
+    else:
+        fields["gmail_thread_id"] = _thread_id(body["thread_id"])
+    with write_transaction():
+        note = Note.create(org=g.org.id, author=g.user.id, body=text, **fields)
+    return jsonify(present_notes([note])[0]), 201
+
+
+@bp.get("/api/v1/notes")
+def list_notes():
+    target = _one_target(request.args)
+    value = request.args[target]
+    query_ = Note.select().where(Note.org == g.org.id)
+    if target == "thread_id":
+        query_ = query_.where(Note.gmail_thread_id == _thread_id(value))
+    else:
+        if not value.isdigit() or len(value) > 18:
+            raise ApiError(400, f"Query parameter '{target}' must be an id.")
+        model, column = (Contact, Note.contact) if target == "contact_id" else (Lead, Note.lead)
+        record = get_in_org(model, int(value), g.org.id, model.__name__.lower())
+        query_ = query_.where(column == record.id)
+    return jsonify(paginate(query_.order_by(Note.created_at.desc(), Note.id.desc()), present_notes))
+
+
+@bp.delete("/api/v1/notes/<int:id>")
+def delete_note(id):
+    with write_transaction():
+        note = get_in_org(Note, id, g.org.id, "note")
+        if note.author_id != g.user.id and g.user.role != "admin":
+            raise ApiError(403, "Only the note's author or an administrator can delete it.")
+        note.delete_instance()
+    return "", 204
+
+
+_id = {"type": "integer", "minimum": 1}
+_thread = {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"}
+OPENAPI_SCHEMAS = {
+    "NoteCreate": {
+        "type": "object",
+        "required": ["body"],
+        "properties": {
+            "body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY},
+            "contact_id": _id,
+            "lead_id": _id,
+            "thread_id": _thread,
+        },
+        "oneOf": [{"required": ["contact_id"]}, {"required": ["lead_id"]}, {"required": ["thread_id"]}],
+        "description": "Exactly one of contact_id, lead_id, thread_id.",
+    }
+}
+
+OPENAPI_PATHS = {
+    "/api/v1/notes": {
+        "post": {
+            "summary": "Add a note to a contact, a lead or a thread",
+            "tags": ["notes"],
+            "requestBody": body_schema(ref("NoteCreate")),
+            "responses": {"201": json_response("The new note.", ref("Note")), **errors(400, 401, 404, 415)},
+        },
+        "get": {
+            "summary": "The notes of a contact, a lead or a thread, newest first",
+            "tags": ["notes"],
+            "parameters": [
+                query("contact_id", _id, "A contact's notes."),
+                query("lead_id", _id, "A lead's notes."),
+                query("thread_id", _thread, "A thread's notes."),
+                *PAGE_PARAMS,
+            ],
+            "responses": {"200": json_response("A page of notes.", page_of(ref("Note"))), **errors(400, 401, 404)},
+        },
+    },
+    "/api/v1/notes/{id}": {
+        "delete": {
+            "summary": "Delete a note (its author or an administrator)",
+            "tags": ["notes"],
+            "parameters": [path_id()],
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
+        }
+    },
+}

@@ -1,0 +1,24 @@
+"""Write the audit log: sign-ins, refused sign-ins and administrators' changes.
+
+``record`` writes one ``AuditLog`` row; call it inside the transaction of the
+change it describes, so the change and its record commit together. Actions in
+use (keep the list here current):
+
+- ``signin`` (detail: method google|dev), ``signin.refused`` (reason, message)
+- ``org.created``, ``user.joined`` (role, via: domain|invitation|personal),
+  ``user.bound`` (a user added beforehand signed in for the first time)
+- ``org.updated`` (changes: {field: [old, new]}), ``member.role_changed``
+  (member_id, email, old, new), ``invitation.created``/``invitation.deleted``
+  (email, role)
+"""
+
+from flask import has_request_context, request
+
+from .models import AuditLog
+
+
+def record(action, org=None, user=None, ip=None, **detail):
+    """Append an audit entry; ``ip`` defaults to the current request's address."""
+    if ip is None and has_request_context():
+        ip = request.remote_addr
+    return AuditLog.create(org=org, user=user, action=action, detail=detail, ip=ip)

@@ -1,0 +1,55 @@
+"""Make each mailbox sync in one place at a time, even with workers on several machines.
+
+A lease is ``Mailbox.lease_owner``/``lease_until``, taken with one conditional
+UPDATE (free, expired, or already ours): the database decides the race, on
+SQLite by its write lock and on PostgreSQL by row locking, which re-checks the
+WHERE clause after waiting. Progress is saved only under the lease (see
+``mailbox_sync``), so a worker that stalled past its lease cannot overwrite
+the work of the one that took over.
+"""
+
+import datetime
+import os
+import socket
+import threading
+import uuid
+
+from ..models import Mailbox, utcnow
+
+
+class LeaseLost(Exception):
+    """Another worker holds the mailbox's lease now; stop without saving."""
+
+
+def new_owner_id():
+    """Return an id naming this worker: host, process, thread, and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+
+
+def acquire(mailbox_id, owner, ttl_seconds):
+    """Take the lease if it is free, expired or ours; return True when we hold it."""
+    now = utcnow()
+    free = Mailbox.lease_until.is_null() | (Mailbox.lease_until < now) | (Mailbox.lease_owner == owner)
+    query = Mailbox.update(lease_owner=owner, lease_until=now + datetime.timedelta(seconds=ttl_seconds)).where((Mailbox.id == mailbox_id) & free)
+    return query.execute() == 1
+
+
+def renew_query(mailbox_id, owner, ttl_seconds, **fields):
+    """Return an UPDATE that extends our lease (and sets ``fields``) only while we hold it."""
+    until = utcnow() + datetime.timedelta(seconds=ttl_seconds)
+    return Mailbox.update(lease_until=until, **fields).where((Mailbox.id == mailbox_id) & (Mailbox.lease_owner == owner))
+
+
+def renew(mailbox_id, owner, ttl_seconds, **fields):
+    """Extend the lease, saving ``fields`` with it; raise LeaseLost when it is no longer ours."""
+    if renew_query(mailbox_id, owner, ttl_seconds, **fields).execute() != 1:
+        raise LeaseLost(f"mailbox {mailbox_id} is leased by another worker")
+
+
+def release(mailbox_id, owner):
+    """Give the lease back (only if still ours)."""
+    Mailbox.update(lease_owner=None, lease_until=None).where((Mailbox.id == mailbox_id) & (Mailbox.lease_owner == owner)).execute()
+
+
+def is_held(mailbox):
+    return bool(mailbox.lease_owner) and mailbox.lease_until is not None and mailbox.lease_until > utcnow()

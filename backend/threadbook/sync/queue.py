@@ -1,0 +1,60 @@
+"""The task queue: one huey instance whose storage comes from the app's configuration.
+
+SQLite (``instance/queue.sqlite3``) by default, so one machine needs nothing
+else; Redis when ``THREADBOOK_REDIS_URL`` is set (config ``REDIS_URL``), so
+workers on several machines share one queue. ``QUEUE_IMMEDIATE`` (tests) runs
+tasks in the caller, in memory.
+
+Tasks are declared at import time against ``huey``; its storage is chosen by
+``configure(app)``, which the worker and the enqueueing code call before use.
+Until then the storage is in memory, so importing never creates files.
+"""
+
+import os
+import threading
+
+from huey import Huey
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+QUEUE_NAME = "threadbook"
+QUEUE_FILE = "queue.sqlite3"
+
+huey = Huey(QUEUE_NAME, results=False, storage_class=MemoryStorage, utc=True)
+
+_configured_for = None
+_lock = threading.Lock()
+
+
+def storage_for(config, instance_path):
+    """Return the huey storage that a configuration asks for."""
+    redis_url = config.get("REDIS_URL")
+    if redis_url:
+        return RedisStorage(QUEUE_NAME, url=redis_url)
+    os.makedirs(instance_path, exist_ok=True)
+    # timeout: the busy timeout, seconds; several consumers may poll one file.
+    return SqliteStorage(QUEUE_NAME, filename=os.path.join(instance_path, QUEUE_FILE), timeout=10)
+
+
+def configure(app):
+    """Point the queue at the storage the app's configuration names (idempotent)."""
+    global _configured_for
+    immediate = bool(app.config.get("QUEUE_IMMEDIATE"))
+    key = (immediate, app.config.get("REDIS_URL") or "", app.instance_path)
+    with _lock:
+        if _configured_for == key:
+            return huey
+        huey.immediate = immediate
+        if not immediate:
+            huey.storage = storage_for(app.config, app.instance_path)
+        _configured_for = key
+    return huey
+
+
+def storage_kind():
+    """Name the storage in use ('sqlite', 'redis', 'memory'), for status pages and tests."""
+    storage = huey.storage
+    if isinstance(storage, RedisStorage):
+        return "redis"
+    if isinstance(storage, SqliteStorage):
+        return "sqlite"
+    return "memory"

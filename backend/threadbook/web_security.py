@@ -1,0 +1,108 @@
+"""Guard the HTTP edge: CORS for the extension's origins and rate limits.
+
+CORS (flask-cors) answers only the origins in ``ALLOWED_ORIGINS``
+(THREADBOOK_ALLOWED_ORIGINS); any other origin gets no CORS headers, so a
+browser keeps its page from reading the answer.
+
+Rate limits (Flask-Limiter), each answering 429 with ``Retry-After``:
+
+- ``RATELIMIT_API`` per user on every ``/api/`` call (per address for calls
+  without a valid session);
+- ``RATELIMIT_API_ADDRESS`` per client address on every ``/api/`` call, so
+  many sessions from one place cannot add up without bound;
+- ``RATELIMIT_SIGNIN`` per client address on the sign-in routes, tighter.
+
+Counters live in ``RATELIMIT_STORAGE_URI`` (``memory://``: per process; a
+Redis URL shares them between gunicorn workers and hosts). If that storage
+fails, limiting falls back to memory rather than failing requests.
+``RATELIMIT_ENABLED = False`` turns limiting off (the test suite does).
+The address is the socket peer: behind a reverse proxy, wrap the app in
+werkzeug's ProxyFix so it is the client's.
+"""
+
+import jwt
+from flask import current_app, g, request
+from flask_cors import CORS
+from flask_limiter import ApplicationLimit, Limiter
+
+from .auth import ALGORITHM, ISSUER
+
+SIGNIN_ENDPOINTS = frozenset({"session.create_session", "session.create_dev_session"})
+CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Google-Access-Token"]
+CORS_EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+CORS_MAX_AGE_SECONDS = 600
+
+
+def init_app(app):
+    """Install CORS and rate limiting on ``app``; call before any other before_request hook."""
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": list(app.config["ALLOWED_ORIGINS"])}},
+        allow_headers=CORS_ALLOWED_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
+        max_age=CORS_MAX_AGE_SECONDS,
+        supports_credentials=False,
+    )
+    @app.after_request
+    def retry_after_only_when_refused(response):
+        # Flask-Limiter writes Retry-After on every answer; it means "wait" only on a 429 or 503.
+        # Registered before the limiter, so it runs after the limiter's own hook.
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        return response
+
+    limiter = Limiter(
+        client_address,
+        application_limits=[
+            ApplicationLimit(lambda: current_app.config["RATELIMIT_API"], key_function=user_or_address, scope="api-user", exempt_when=_not_api),
+            ApplicationLimit(
+                lambda: current_app.config["RATELIMIT_API_ADDRESS"], key_function=client_address, scope="api-address", exempt_when=_not_api
+            ),
+            ApplicationLimit(
+                lambda: current_app.config["RATELIMIT_SIGNIN"],
+                key_function=client_address,
+                scope="signin",
+                exempt_when=_not_signin,
+                error_message=lambda: f"{current_app.config['RATELIMIT_SIGNIN']} sign-in attempts per address",
+            ),
+        ],
+        headers_enabled=True,
+        key_prefix="threadbook",
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+    )
+    limiter.init_app(app)
+    app.extensions["threadbook_limiter"] = limiter
+    return limiter
+
+
+def client_address():
+    return request.remote_addr or "unknown"
+
+
+def user_or_address():
+    """Key a request by the session's user when its token is valid, else by address.
+
+    The rate limit runs before authentication (so floods never reach the
+    database); verifying the HS256 signature here costs microseconds.
+    """
+    key = g.get("_ratelimit_key")
+    if key is None:
+        key = "address:" + client_address()
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            try:
+                claims = jwt.decode(token.strip(), current_app.config["SECRET_KEY"], algorithms=[ALGORITHM], issuer=ISSUER)
+                key = f"user:{claims['org']}:{claims['sub']}"
+            except (jwt.InvalidTokenError, KeyError):
+                pass
+        g._ratelimit_key = key
+    return key
+
+
+def _not_api():
+    return request.method == "OPTIONS" or not request.path.startswith("/api/")
+
+
+def _not_signin():
+    return request.endpoint not in SIGNIN_ENDPOINTS

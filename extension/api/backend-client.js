@@ -1,0 +1,121 @@
+/**
+ * Call the Threadbook backend: one function per API route, errors as BackendError.
+ *
+ * This module never touches a page; the panel and the service worker compose
+ * it with what the Gmail tab reported.
+ */
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+// Logging waits on the Gmail API behind the backend.
+const LOG_TIMEOUT_MS = 60_000;
+
+/**
+ * A failed call. `kind` tells the panel which state to show:
+ * "unreachable" (no answer), "unauthorized" (session missing or expired),
+ * "google_reauth" (the Gmail access token was refused), "conflict", "client", "server",
+ * or "aborted" (the caller cancelled it).
+ */
+export class BackendError extends Error {
+  constructor(kind, message, { status = 0, code = "", body = null } = {}) {
+    super(message);
+    this.name = "BackendError";
+    this.kind = kind;
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+function kindOf(status, code) {
+  if (status === 401 && code === "google_reauth_required") return "google_reauth";
+  if (status === 401) return "unauthorized";
+  if (status === 409) return "conflict";
+  if (status >= 500 || status === 429) return "server";
+  return "client";
+}
+
+/**
+ * Make a client for the backend at `baseUrl`.
+ *
+ * `getToken()` returns the current session token (or null); `fetchImpl` is the
+ * fetch to use (tests pass their own).
+ */
+export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl = globalThis.fetch.bind(globalThis) }) {
+  const root = baseUrl.replace(/\/+$/, "");
+
+  async function call(method, path, { body, headers = {}, auth = true, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
+    const sent = { Accept: "application/json", ...headers };
+    if (body !== undefined) sent["Content-Type"] = "application/json";
+    if (auth) {
+      const token = await getToken();
+      if (!token) throw new BackendError("unauthorized", "Sign in to Threadbook first.", { status: 401 });
+      sent.Authorization = `Bearer ${token}`;
+    }
+    let response;
+    try {
+      response = await fetchImpl(root + path, {
+        method,
+        headers: sent,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "omit",
+        cache: "no-store",
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw new BackendError("aborted", "The request was cancelled.");
+      const timedOut = error?.name === "TimeoutError";
+      throw new BackendError(
+        "unreachable",
+        timedOut ? `The Threadbook backend at ${root} did not answer in time.` : `Cannot reach the Threadbook backend at ${root}.`,
+      );
+    }
+    let data = null;
+    const text = await response.text().catch(() => "");
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const code = (data && data.error) || "";
+      const message = (data && data.message) || `The backend answered ${response.status} ${response.statusText}.`;
+      throw new BackendError(kindOf(response.status, code), message, { status: response.status, code, body: data });
+    }
+    if (data === null) {
+      throw new BackendError("server", `The backend at ${root} did not answer with JSON; is the backend URL right?`, {
+        status: response.status,
+      });
+    }
+    return { status: response.status, data };
+  }
+
+  const data = async (promise) => (await promise).data;
+
+  return {
+    baseUrl: root,
+    health: () => data(call("GET", "/healthz", { auth: false, timeoutMs: 5_000 })),
+    config: () => data(call("GET", "/api/v1/config", { auth: false })),
+    /** Exchange a Google ID token (and the nonce it was asked with) for a session. */
+    createSession: (idToken, nonce) => data(call("POST", "/api/v1/session", { body: { id_token: idToken, nonce }, auth: false })),
+    devSignIn: (email) => data(call("POST", "/api/v1/session/dev", { body: { email }, auth: false })),
+    lookup: (threadId, participants, { signal } = {}) =>
+      data(
+        call("POST", "/api/v1/lookup", {
+          body: { thread_id: threadId || undefined, participants: participants.map(({ email, name }) => ({ email, name })) },
+          signal,
+        }),
+      ),
+    /** Log a thread; answers `{status: 201|200, data}` (200 when nothing was new). */
+    logThread: (threadId, accessToken, messageIds) =>
+      call("POST", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, {
+        body: messageIds && messageIds.length ? { message_ids: messageIds } : {},
+        headers: { "X-Google-Access-Token": accessToken },
+        timeoutMs: LOG_TIMEOUT_MS,
+      }),
+    createLead: (lead) => data(call("POST", "/api/v1/leads", { body: lead })),
+    /** Attach a note: `target` is `{contact_id}`, `{lead_id}` or `{thread_id}`. */
+    addNote: (body, target) => data(call("POST", "/api/v1/notes", { body: { body, ...target } })),
+  };
+}

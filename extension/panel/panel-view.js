@@ -1,0 +1,119 @@
+/**
+ * Show the controller's screens in the panel page. Text only: never HTML from data.
+ */
+
+import { openNoteForm } from "./views/forms.js";
+import { noteLine } from "./views/format.js";
+import { createCard, fillCard, textList } from "./views/participant-card.js";
+
+export function createPanelView(doc) {
+  const $ = (id) => doc.getElementById(id);
+  const screens = Array.from(doc.querySelectorAll("[data-screen]"));
+  let actions = null;
+  let current = null;
+
+  function header(session) {
+    $("account").textContent = session?.user?.email || "";
+    $("account").hidden = !session;
+    $("sign-out").hidden = !session;
+    $("dev-badge").hidden = !session?.dev;
+  }
+
+  function switchTo(name) {
+    for (const screen of screens) screen.hidden = screen.dataset.screen !== name;
+    doc.body.dataset.showing = name;
+  }
+
+  function renderCards(participants) {
+    const list = $("participants");
+    const existing = new Map(Array.from(list.children).map((card) => [card.dataset.email, card]));
+    const cards = participants.map((participant) => {
+      const key = participant.email.toLowerCase();
+      const card = existing.get(key) || createCard(doc, participant.email);
+      return fillCard(doc, card, participant, actions);
+    });
+    list.replaceChildren(...cards);
+  }
+
+  function renderThread(screen) {
+    const { thread, participants, threadRecord, logging, googleReauth } = screen;
+    const section = doc.querySelector('[data-screen="thread"]');
+    if (section.dataset.threadId !== thread.threadId) {
+      $("thread-note-slot").replaceChildren(); // a note begun on another conversation
+    }
+    section.dataset.threadId = thread.threadId;
+    $("thread-subject").textContent = thread.subject || "(no subject)";
+    const log = $("log-thread");
+    log.disabled = logging;
+    log.setAttribute("aria-busy", String(Boolean(logging)));
+    log.textContent = logging ? "Logging…" : threadRecord.logged ? "Log new messages" : "Log thread";
+    const logState = $("log-state");
+    const count = (threadRecord.email_ids || []).length;
+    logState.textContent = threadRecord.logged ? `✓ Logged${count ? ` · ${count} email${count === 1 ? "" : "s"}` : ""}` : "";
+    logState.hidden = !threadRecord.logged;
+    section.dataset.logged = String(Boolean(threadRecord.logged));
+    $("google-reauth").hidden = !googleReauth;
+    $("thread-notes").replaceChildren(...textList(doc, "Notes on this conversation", (threadRecord.notes || []).map(noteLine)));
+    renderCards(participants);
+    const list = $("participants");
+    list.dataset.threadId = thread.threadId;
+    list.dataset.renderedAt = String(Date.now());
+  }
+
+  const view = {
+    /** Wire the page's controls to the controller's actions (once). */
+    bind(controllerActions, { openOptions }) {
+      actions = controllerActions;
+      $("sign-in").addEventListener("click", () => actions.signIn());
+      $("dev-sign-in").addEventListener("click", () => actions.devSignIn($("dev-email").value.trim()));
+      $("sign-out").addEventListener("click", () => actions.signOut());
+      $("log-thread").addEventListener("click", () => actions.logThread());
+      $("reconnect-google").addEventListener("click", () => actions.reconnectGoogle());
+      for (const retry of doc.querySelectorAll('[data-action="retry"]')) retry.addEventListener("click", () => actions.retry());
+      for (const link of doc.querySelectorAll('[data-action="options"]')) link.addEventListener("click", openOptions);
+      const threadNote = $("thread-note");
+      threadNote.addEventListener("click", () => {
+        const threadId = current?.thread?.threadId;
+        if (!threadId) return;
+        threadNote.setAttribute("aria-expanded", "true");
+        openNoteForm(doc, $("thread-note-slot"), "Note about this conversation", {
+          onSave: (body) => actions.addNote({ thread_id: threadId }, body, "the conversation"),
+          onClose: () => {
+            threadNote.setAttribute("aria-expanded", "false");
+            threadNote.focus();
+          },
+        });
+      });
+    },
+
+    show(screen) {
+      current = screen;
+      header(screen.session);
+      switchTo(screen.name);
+      if (screen.name === "signed-out") {
+        $("dev-sign-in-box").hidden = !screen.devSignIn;
+        $("sign-in-error").textContent = screen.error || "";
+        $("sign-in-error").hidden = !screen.error;
+      } else if (screen.name === "no-thread") {
+        $("page-problem").textContent = screen.problem ? `Threadbook cannot read this Gmail page: ${screen.problem}` : "";
+        $("page-problem").hidden = !screen.problem;
+      } else if (screen.name === "loading") {
+        doc.querySelector('[data-screen="loading"] [data-field="subject"]').textContent = screen.thread.subject || "";
+      } else if (screen.name === "unreachable") {
+        doc.querySelector('[data-field="backend-url"]').textContent = screen.backendUrl;
+      } else if (screen.name === "error") {
+        doc.querySelector('[data-field="error-message"]').textContent = screen.message;
+      } else if (screen.name === "thread") {
+        renderThread(screen);
+      }
+    },
+
+    /** Say something in the live region (read out by screen readers). */
+    status(text, { error = false } = {}) {
+      const status = $("status");
+      status.textContent = text;
+      status.classList.toggle("error", error);
+    },
+  };
+  return view;
+}

@@ -1,0 +1,26 @@
+/**
+ * The side panel's entry: wire storage, the backend client and the view to the controller.
+ */
+
+import { createBackendClient } from "../api/backend-client.js";
+import { localStore, runtime, sessionStore, windows } from "../shared/chrome-api.js";
+import { loadSettings } from "../shared/settings.js";
+import { GOOGLE_ACCESS, SETTINGS } from "../shared/storage-keys.js";
+import { createPanelController } from "./panel-controller.js";
+import { followPanelState } from "./panel-store.js";
+import { createPanelView } from "./panel-view.js";
+
+const view = createPanelView(document);
+const controller = createPanelController({
+  view,
+  makeClient: (baseUrl, getToken) => createBackendClient({ baseUrl, getToken }),
+  send: (message) => runtime.sendMessage(message),
+  readGoogleAccess: async () => (await sessionStore.get(GOOGLE_ACCESS))[GOOGLE_ACCESS] || null,
+});
+view.bind(controller, { openOptions: () => runtime.openOptionsPage() });
+
+localStore.onChanged(async (changes) => {
+  if (SETTINGS in changes) controller.setSettings(await loadSettings(localStore));
+});
+controller.setSettings(await loadSettings(localStore));
+await followPanelState({ sessionStore, windowId: await windows.currentId(), onChange: controller.setState });

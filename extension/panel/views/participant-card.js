@@ -1,0 +1,134 @@
+/**
+ * Fill one participant's card: who they are in the CRM, their company, open deals, latest notes.
+ *
+ * Every value from email or the CRM goes in as text (textContent), never as HTML.
+ */
+
+import { leadPrefill } from "../lead-prefill.js";
+import { dealLine, displayName, formatDate, kindLabel, noteLine } from "./format.js";
+import { openLeadForm, openNoteForm } from "./forms.js";
+
+const MAX_NOTES = 3;
+
+function field(card, name) {
+  return card.querySelector(`[data-field="${name}"]`);
+}
+
+function setText(element, text) {
+  element.textContent = text || "";
+  element.hidden = !text;
+}
+
+/** A heading and a list of text lines, or nothing when there are none. */
+export function textList(doc, heading, lines) {
+  const items = lines.filter(Boolean);
+  if (!items.length) return [];
+  const title = doc.createElement("h3");
+  title.textContent = heading;
+  const ul = doc.createElement("ul");
+  for (const line of items) {
+    const li = doc.createElement("li");
+    li.textContent = line;
+    ul.append(li);
+  }
+  return [title, ul];
+}
+
+function button(doc, label, action, onClick) {
+  const element = doc.createElement("button");
+  element.type = "button";
+  element.textContent = label;
+  element.dataset.action = action;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+/** The note target for a participant's record, or null when it has none. */
+export function noteTarget(participant) {
+  const id = participant.record?.id;
+  if (id === undefined || id === null) return null;
+  if (participant.kind === "contact") return { contact_id: id };
+  if (participant.kind === "lead") return { lead_id: id };
+  return null;
+}
+
+/**
+ * Make a new, empty card element from the template, keyed by address.
+ */
+export function createCard(doc, email) {
+  const card = doc.getElementById("card-template").content.firstElementChild.cloneNode(true);
+  card.dataset.email = email.toLowerCase();
+  return card;
+}
+
+/**
+ * Write `participant` into `card` (an element from createCard), keeping an open form.
+ *
+ * `actions` has `createLead(fields)` and `addNote(target, body, label)`.
+ */
+export function fillCard(doc, card, participant, actions) {
+  const kind = participant.kind || "unknown";
+  const name = displayName(participant);
+  card.dataset.kind = kind;
+  field(card, "name").textContent = name;
+  const badge = field(card, "kind");
+  badge.textContent = kindLabel(kind);
+  badge.className = `badge badge-${kind}`;
+  setText(field(card, "email"), participant.email);
+  setText(field(card, "title"), participant.error?.message || participant.record?.title || "");
+  const company = participant.company?.name || participant.record?.company_name || "";
+  setText(field(card, "company"), company ? `Company: ${company}` : "");
+  const owner = participant.record?.owner?.name || participant.record?.owner?.email || "";
+  setText(field(card, "owner"), owner && kind !== "self" && kind !== "colleague" ? `Owner: ${owner}` : "");
+  setText(field(card, "last-logged"), participant.last_logged_at ? `Last logged ${formatDate(participant.last_logged_at)}` : "");
+
+  const deals = (participant.deals || []).filter((deal) => !deal.status || deal.status === "open");
+  field(card, "deals").replaceChildren(...textList(doc, "Open deals", deals.map(dealLine)));
+  const notes = (participant.notes || []).slice(0, MAX_NOTES);
+  field(card, "notes").replaceChildren(
+    ...textList(
+      doc,
+      "Latest notes",
+      notes.map(noteLine),
+    ),
+  );
+
+  const slot = field(card, "form");
+  const controls = [];
+  const reopenFocus = () => card.querySelector('[data-field="actions"] button')?.focus();
+  if (kind === "unknown" && !participant.error) {
+    const create = button(doc, "Create lead", "create-lead", () => {
+      create.setAttribute("aria-expanded", "true");
+      openLeadForm(doc, slot, leadPrefill(participant), {
+        onSave: (fields) => actions.createLead(fields),
+        onClose: () => {
+          create.setAttribute("aria-expanded", "false");
+          reopenFocus();
+        },
+      });
+    });
+    create.setAttribute("aria-label", `Create a lead from ${name}`);
+    create.setAttribute("aria-expanded", "false");
+    controls.push(create);
+  }
+  const target = noteTarget(participant);
+  if (target) {
+    const add = button(doc, "Add note", "add-note", () => {
+      add.setAttribute("aria-expanded", "true");
+      openNoteForm(doc, slot, `Note about ${name}`, {
+        onSave: (body) => actions.addNote(target, body, name),
+        onClose: () => {
+          add.setAttribute("aria-expanded", "false");
+          reopenFocus();
+        },
+      });
+    });
+    add.setAttribute("aria-label", `Add a note to ${name}`);
+    add.setAttribute("aria-expanded", "false");
+    controls.push(add);
+  }
+  field(card, "actions").replaceChildren(...controls);
+  // A form stays open across refreshes unless its action no longer applies.
+  if (!controls.length) slot.replaceChildren();
+  return card;
+}

@@ -1,0 +1,102 @@
+"""mail_store: parse Gmail message resources and store them once, whoever stores them and how often."""
+
+import datetime
+
+import pytest
+
+from threadbook.mail_store import extract_body, html_to_text, parse_gmail_message, store_gmail_messages
+from threadbook.models import Email, EmailParticipant, MailboxMessage
+
+from ..fakes.gmail import FakeMailbox, _render
+
+
+@pytest.fixture
+def box():
+    return FakeMailbox("rep@us.example")
+
+
+@pytest.fixture
+def org_and_rep(factory, db):
+    org = factory.org(domain="us.example", default_visibility="team_full")
+    return org, factory.user(org, email="rep@us.example")
+
+
+def test_parse_reads_headers_date_snippet_and_people(box):
+    message = box.add_message(
+        sender='"Lovelace, Ada" <Ada@Acme.example>',
+        to=["rep@us.example", "Bob <bob@acme.example>"],
+        cc=["undisclosed-recipients:;"],
+        subject="=?UTF-8?Q?Caf=C3=A9_plans?=",
+        body="Tom & Jerry's <plan>",
+        date=datetime.datetime(2026, 1, 5, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+        in_reply_to="<parent@mail.example>",
+    )
+    parsed = parse_gmail_message(_render(message, "metadata", ()))
+
+    assert parsed.subject == "Café plans"  # RFC 2047 words decoded should Gmail pass them through
+    assert (parsed.from_name, parsed.from_email) == ("Lovelace, Ada", "Ada@Acme.example")
+    assert parsed.to == [("", "rep@us.example"), ("Bob", "bob@acme.example")]
+    assert parsed.date == datetime.datetime(2026, 1, 5, 8, 0)  # naive UTC, from internalDate
+    assert parsed.snippet == "Tom & Jerry's <plan>"  # Gmail's HTML escaping undone
+    assert parsed.rfc_message_id == message["payload"]["headers"][2]["value"]
+    assert parsed.in_reply_to == "<parent@mail.example>"
+    assert parsed.body is None
+
+
+def test_bodies_prefer_plain_text_and_reduce_html_to_text(box):
+    both = box.add_message(sender="a@x.example", body="plain", html_body="<p>html</p>")
+    assert extract_body(both["payload"]) == "plain"
+    assert html_to_text("<style>p{}</style><p>One&nbsp;two</p><div>Three<br>four</div><script>x()</script>") == "One two\nThree\nfour"
+    assert extract_body({"mimeType": "multipart/mixed", "parts": [{"mimeType": "text/plain", "filename": "a.txt", "body": {"data": "eA"}}]}) is None
+
+
+def test_storing_twice_creates_nothing_the_second_time(org_and_rep, box):
+    org, rep = org_and_rep
+    box.add_thread(3, sender="Ada <ada@acme.example>", to=["rep@us.example"])
+    messages = [_render(m, "metadata", ()) for m in box.messages.values()]
+
+    created, existing = store_gmail_messages(org, rep, rep, messages)
+    again = store_gmail_messages(org, rep, rep, messages + messages)
+
+    assert len(created) == 3 and existing == []
+    assert again.created == [] and [e.id for e in again.existing] == [e.id for e in created]
+    assert again.linked == []
+    assert Email.select().count() == 3
+    assert MailboxMessage.select().count() == 3
+    assert EmailParticipant.select().count() == 6
+    assert {e.visibility for e in created} == {"team_full"}  # the organisation's default
+
+
+def test_the_same_mail_in_two_mailboxes_is_one_email(org_and_rep, box, factory):
+    org, rep = org_and_rep
+    colleague = factory.user(org, email="col@us.example")
+    other_box = FakeMailbox("col@us.example")
+    mine = box.add_message(sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id="<same@acme.example>")
+    theirs = other_box.add_message(sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id="<same@acme.example>")
+
+    first = store_gmail_messages(org, rep, rep, [mine], visibility="private")
+    second = store_gmail_messages(org, colleague, colleague, [theirs], source="sync")
+
+    assert second.created == [] and [e.id for e in second.linked] == [first.created[0].id]
+    assert Email.select().count() == 1
+    assert {(m.user_id, m.gmail_message_id) for m in MailboxMessage.select()} == {(rep.id, mine["id"]), (colleague.id, theirs["id"])}
+
+
+def test_mail_without_a_message_id_is_keyed_by_mailbox(org_and_rep, box):
+    org, rep = org_and_rep
+    message = box.add_message(sender="ada@acme.example", to=["rep@us.example"], message_id="")
+    [email], _ = store_gmail_messages(org, rep, rep, [message])
+    assert email.message_key == f"gmail:{rep.id}:{message['id']}"
+    assert email.rfc_message_id is None
+
+
+def test_mail_without_an_owner_has_no_mailbox_copy(org_and_rep, box):
+    org, rep = org_and_rep
+    created, _ = store_gmail_messages(org, None, rep, [box.add_message(sender="ada@acme.example", to=["x@y.example"])], source="dropbox")
+    assert created[0].owner_id is None and created[0].source == "dropbox"
+    assert MailboxMessage.select().count() == 0
+
+
+def test_an_empty_list_stores_nothing(org_and_rep):
+    org, rep = org_and_rep
+    assert tuple(store_gmail_messages(org, rep, rep, [])) == ([], [])

@@ -1,0 +1,286 @@
+"""A fake of Google's OAuth 2.0 endpoints for mailbox connection, in Google's JSON shapes.
+
+Serves, as Google does at oauth2.googleapis.com and accounts.google.com:
+- ``POST /token``: ``authorization_code`` (checks client secret, redirect URI and
+  the PKCE S256 verifier; a code works once), ``refresh_token``, and the
+  service-account JWT bearer grant (checks the RS256 signature with the
+  registered key, ``aud`` and the delegation of ``sub``);
+- ``POST /revoke``: revokes a refresh token (and the access tokens made from
+  it) or an access token;
+- ``GET /o/oauth2/v2/auth``: consents at once for ``login_hint`` (or the
+  default account) and redirects to ``redirect_uri`` with ``code`` and ``state``.
+
+Errors are Google's: ``{"error": "invalid_grant", "error_description": ...}``.
+``FakeGoogleOAuth.email_for_access_token`` lets the fake Gmail API tell whose
+mailbox an access token opens.
+"""
+
+import base64
+import functools
+import hashlib
+import secrets
+import threading
+import time
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask, jsonify, redirect, request
+
+CLIENT_ID = "threadbook-test.apps.googleusercontent.com"
+CLIENT_SECRET = "test-client-secret"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+
+
+@functools.lru_cache(maxsize=4)
+def rsa_private_key_pem(n=0):
+    """Return a PEM RSA key (cached: generating one costs tens of milliseconds)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+def _challenge(verifier):
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def _error(status, error, description):
+    response = jsonify(error=error, error_description=description)
+    response.status_code = status
+    return response
+
+
+class FakeGoogleOAuth:
+    """In-memory state of the fake token endpoint, and its WSGI app (``self.app``)."""
+
+    def __init__(self, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, default_email="user@example.com"):
+        self.clients = {client_id: client_secret}
+        self.default_email = default_email
+        self.codes = {}
+        self.refresh_tokens = {}
+        self.access_tokens = {}
+        self.service_accounts = {}
+        self.calls = []  # grant types and paths, in order, for assertions
+        self.fail_next = []  # (status, error, description) answered before anything else
+        self.url = ""  # set by the test once served
+        # Hooks so a fake API can honour these tokens: on_access_token(token, email, scopes), on_revoke(token).
+        self.on_access_token = None
+        self.on_revoke = None
+        self._lock = threading.Lock()
+        self.app = self._build_app()
+
+    def reset(self):
+        """Forget every code, token, account and call (a server shared across tests); keep url and hooks."""
+        with self._lock:
+            for store in (self.codes, self.refresh_tokens, self.access_tokens, self.service_accounts):
+                store.clear()
+            self.calls.clear()
+            self.fail_next.clear()
+
+    # -- what a test does in Google's place --------------------------------
+    def approve(self, authorization_url, email=None):
+        """Consent on the user's behalf to an authorisation URL; return (code, state)."""
+        query = {k: v[0] for k, v in parse_qs(urlparse(authorization_url).query).items()}
+        code = self._issue_code(query, email or query.get("login_hint") or self.default_email)
+        return code, query.get("state")
+
+    def grant_refresh_token(self, email, scope="https://www.googleapis.com/auth/gmail.modify", client_id=None):
+        """Return a refresh token for ``email`` as if the user had consented."""
+        token = "1//" + secrets.token_urlsafe(32)
+        with self._lock:
+            self.refresh_tokens[token] = {"email": email, "scope": scope, "client_id": client_id or next(iter(self.clients)), "revoked": False}
+        return token
+
+    def revoke_user(self, email):
+        """Revoke every grant of ``email`` (the user removed access in their Google account)."""
+        with self._lock:
+            for grant in self.refresh_tokens.values():
+                if grant["email"] == email:
+                    grant["revoked"] = True
+            gone = [t for t, a in self.access_tokens.items() if a["email"] == email]
+            for token in gone:
+                del self.access_tokens[token]
+        self._revoked(gone)
+
+    def register_service_account(self, domains, client_email="threadbook-sync@test-project.iam.gserviceaccount.com"):
+        """Register a service account delegated for ``domains``; return its JSON key as Google issues it."""
+        pem = rsa_private_key_pem()
+        public = serialization.load_pem_private_key(pem.encode(), password=None).public_key()
+        key_id = secrets.token_hex(20)
+        with self._lock:
+            self.service_accounts[client_email] = {"public_key": public, "domains": set(domains), "key_id": key_id}
+        return {
+            "type": "service_account",
+            "project_id": "test-project",
+            "private_key_id": key_id,
+            "private_key": pem,
+            "client_email": client_email,
+            "client_id": "10" + "7" * 19,
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": "https://oauth2.googleapis.com/token",
+            "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+            "universe_domain": "googleapis.com",
+        }
+
+    def email_for_access_token(self, token):
+        """Return whose mailbox an unexpired access token opens, or None."""
+        with self._lock:
+            grant = self.access_tokens.get(token)
+            if grant is None or grant["expires"] < time.time():
+                return None
+            return grant["email"]
+
+    def expire_access_tokens(self):
+        with self._lock:
+            for grant in self.access_tokens.values():
+                grant["expires"] = 0
+
+    def live_refresh_tokens(self, email=None):
+        with self._lock:
+            return [t for t, g in self.refresh_tokens.items() if not g["revoked"] and (email is None or g["email"] == email)]
+
+    # -- internals -----------------------------------------------------------
+    def _issue_code(self, query, email):
+        code = "4/0" + secrets.token_urlsafe(24)
+        with self._lock:
+            self.codes[code] = {
+                "client_id": query.get("client_id"),
+                "redirect_uri": query.get("redirect_uri"),
+                "challenge": query.get("code_challenge"),
+                "method": query.get("code_challenge_method", "plain"),
+                "scope": query.get("scope", ""),
+                "offline": query.get("access_type") == "offline",
+                "email": email,
+            }
+        return code
+
+    def _access_token(self, email, scope, refresh_token=None):
+        token = "ya29." + secrets.token_urlsafe(32)
+        self.access_tokens[token] = {"email": email, "scope": scope, "refresh_token": refresh_token, "expires": time.time() + 3599}
+        if self.on_access_token:
+            self.on_access_token(token, email, scope.split())
+        return token
+
+    def _revoked(self, tokens):
+        for token in tokens:
+            if self.on_revoke:
+                self.on_revoke(token)
+
+    def _client_ok(self, form):
+        return self.clients.get(form.get("client_id")) == form.get("client_secret") and form.get("client_id") in self.clients
+
+    def _build_app(self):
+        app = Flask("fake_google_oauth")
+
+        @app.post("/token")
+        def token():
+            form = request.form
+            grant_type = form.get("grant_type", "")
+            self.calls.append(grant_type)
+            if self.fail_next:
+                status, error, description = self.fail_next.pop(0)
+                return _error(status, error, description)
+            if grant_type == "authorization_code":
+                return self._authorization_code(form)
+            if grant_type == "refresh_token":
+                return self._refresh(form)
+            if grant_type == JWT_BEARER:
+                return self._jwt_bearer(form)
+            return _error(400, "unsupported_grant_type", "Invalid grant_type: " + grant_type)
+
+        @app.post("/revoke")
+        def revoke():
+            self.calls.append("revoke")
+            token = request.form.get("token", "")
+            with self._lock:
+                if token in self.refresh_tokens and not self.refresh_tokens[token]["revoked"]:
+                    self.refresh_tokens[token]["revoked"] = True
+                    gone = [t for t, a in self.access_tokens.items() if a["refresh_token"] == token]
+                    for t in gone:
+                        del self.access_tokens[t]
+                elif self.access_tokens.pop(token, None) is not None:
+                    gone = [token]
+                else:
+                    return _error(400, "invalid_token", "Token expired or revoked")
+            self._revoked(gone)
+            return jsonify({})
+
+        @app.get("/o/oauth2/v2/auth")
+        def authorize():
+            query = request.args.to_dict()
+            if query.get("client_id") not in self.clients:
+                return _error(401, "invalid_client", "The OAuth client was not found.")
+            if query.get("response_type") != "code" or not query.get("redirect_uri"):
+                return _error(400, "invalid_request", "Required parameter is missing: response_type or redirect_uri")
+            code = self._issue_code(query, query.get("login_hint") or self.default_email)
+            params = {"code": code, "scope": query.get("scope", "")}
+            if "state" in query:
+                params["state"] = query["state"]
+            return redirect(query["redirect_uri"] + "?" + urlencode(params))
+
+        return app
+
+    def _authorization_code(self, form):
+        if not self._client_ok(form):
+            return _error(401, "invalid_client", "Unauthorized")
+        with self._lock:
+            grant = self.codes.pop(form.get("code", ""), None)
+        if grant is None:
+            return _error(400, "invalid_grant", "Malformed auth code.")
+        if grant["client_id"] != form.get("client_id"):
+            return _error(400, "invalid_grant", "Malformed auth code.")
+        if grant["redirect_uri"] != form.get("redirect_uri"):
+            return _error(400, "redirect_uri_mismatch", "Bad Request")
+        verifier = form.get("code_verifier")
+        if grant["challenge"]:
+            if not verifier:
+                return _error(400, "invalid_grant", "Missing code verifier.")
+            expected = _challenge(verifier) if grant["method"] == "S256" else verifier
+            if expected != grant["challenge"]:
+                return _error(400, "invalid_grant", "Invalid code verifier.")
+        body = {"expires_in": 3599, "scope": grant["scope"], "token_type": "Bearer"}
+        refresh_token = None
+        if grant["offline"]:
+            refresh_token = self.grant_refresh_token(grant["email"], grant["scope"], grant["client_id"])
+            body["refresh_token"] = refresh_token
+        with self._lock:
+            body["access_token"] = self._access_token(grant["email"], grant["scope"], refresh_token)
+        return jsonify(body)
+
+    def _refresh(self, form):
+        if not self._client_ok(form):
+            return _error(401, "invalid_client", "Unauthorized")
+        with self._lock:
+            grant = self.refresh_tokens.get(form.get("refresh_token", ""))
+            if grant is None or grant["revoked"] or grant["client_id"] != form.get("client_id"):
+                return _error(400, "invalid_grant", "Token has been expired or revoked.")
+            access = self._access_token(grant["email"], grant["scope"], form["refresh_token"])
+        return jsonify(access_token=access, expires_in=3599, scope=grant["scope"], token_type="Bearer")
+
+    def _jwt_bearer(self, form):
+        assertion = form.get("assertion", "")
+        try:
+            unverified = jwt.decode(assertion, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            return _error(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.")
+        account = self.service_accounts.get(unverified.get("iss"))
+        if account is None:
+            return _error(401, "invalid_client", "The OAuth client was not found.")
+        try:
+            # Google checks the audience against its own token URI, wherever the request was sent.
+            claims = jwt.decode(assertion, account["public_key"], algorithms=["RS256"], audience=GOOGLE_TOKEN_AUDIENCE)
+        except jwt.InvalidAudienceError:
+            return _error(400, "invalid_grant", "Invalid JWT: Failed audience check.")
+        except jwt.InvalidTokenError:
+            return _error(400, "invalid_grant", "Invalid JWT Signature.")
+        subject = claims.get("sub") or ""
+        if subject.rpartition("@")[2].lower() not in account["domains"]:
+            return _error(
+                401,
+                "unauthorized_client",
+                "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.",
+            )
+        with self._lock:
+            access = self._access_token(subject, claims.get("scope", ""))
+        return jsonify(access_token=access, expires_in=3599, token_type="Bearer")
