@@ -19,6 +19,7 @@ from peewee import fn
 
 from . import matching, serializers
 from .models import Company, CompanyDomain, Contact, ContactAddress, Deal, Email, EmailParticipant, Lead, MailboxMessage, Note, User
+from .records import newest_first
 from .visibility import visible_emails
 
 MAX_PARTICIPANTS = 50
@@ -99,7 +100,7 @@ def _thread_state(user, thread_id):
     notes = list(
         Note.select()
         .where((Note.org == user.org_id) & (Note.gmail_thread_id == thread_id))
-        .order_by(Note.created_at.desc(), Note.id.desc())
+        .order_by(newest_first(Note.created_at), Note.id.desc())
         .limit(NOTES_PER_THREAD)
     )
     return {"logged": bool(ids), "email_ids": ids, "notes": notes}

@@ -7,9 +7,22 @@ queries (addresses, companies, owners), whatever the length of the list.
 
 from collections import defaultdict
 
+from peewee import fn
+
 from . import crm, serializers
 from .errors import not_found
 from .models import Company, CompanyDomain, Contact, ContactAddress, Lead, User
+
+
+def newest_first(field):
+    """Order by ``field`` descending without letting SQLite walk ``field``'s own index.
+
+    Most notes have no thread or lead, so once ANALYZE has run SQLite rates the
+    (org, thread) index as useless and scans the whole created_at index for
+    ``ORDER BY created_at DESC LIMIT n`` (0.3 s at 500,000 notes instead of
+    0.1 ms). Sorting by an expression makes it use the WHERE's index instead.
+    """
+    return fn.COALESCE(field, field).desc()
 
 
 def get_in_org(model, record_id, org_id, what=None):

@@ -41,7 +41,7 @@ def seed_demo(admin_email="demo@threadbook.test", admin_name="Demo Admin"):
         org = Organization.create(name="Threadbook Demo", domain=DEMO_DOMAIN)
         admin = User.create(
             org=org,
-            google_sub=f"demo-{admin_email}",
+            google_sub=f"pending:{admin_email.lower()}",
             email=admin_email,
             email_normalized=admin_email.lower(),
             name=admin_name,

@@ -8,6 +8,8 @@
 const DEFAULT_TIMEOUT_MS = 10_000;
 // Logging waits on the Gmail API behind the backend.
 const LOG_TIMEOUT_MS = 60_000;
+// The most participants one lookup may ask about (the backend refuses more).
+export const MAX_LOOKUP_PARTICIPANTS = 50;
 
 /**
  * A failed call. `kind` tells the panel which state to show:
@@ -100,13 +102,10 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     /** Exchange a Google ID token (and the nonce it was asked with) for a session. */
     createSession: (idToken, nonce) => data(call("POST", "/api/v1/session", { body: { id_token: idToken, nonce }, auth: false })),
     devSignIn: (email) => data(call("POST", "/api/v1/session/dev", { body: { email }, auth: false })),
-    lookup: (threadId, participants, { signal } = {}) =>
-      data(
-        call("POST", "/api/v1/lookup", {
-          body: { thread_id: threadId || undefined, participants: participants.map(({ email, name }) => ({ email, name })) },
-          signal,
-        }),
-      ),
+    lookup(threadId, participants, { signal } = {}) {
+      const asked = participants.slice(0, MAX_LOOKUP_PARTICIPANTS).map(({ email, name }) => ({ email, name }));
+      return data(call("POST", "/api/v1/lookup", { body: { thread_id: threadId || undefined, participants: asked }, signal }));
+    },
     /** Log a thread; answers `{status: 201|200, data}` (200 when nothing was new). */
     logThread: (threadId, accessToken, messageIds) =>
       call("POST", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, {

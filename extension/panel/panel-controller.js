@@ -271,7 +271,8 @@ export function createPanelController({
           result = await client.logThread(thread.threadId, access.token);
         }
         view.status(result.status === 201 ? "Conversation logged." : "Already logged: nothing new to add.");
-        await lookup(thread);
+        // Show the logged state, unless another conversation was opened meanwhile.
+        if (tab?.thread?.threadId === thread.threadId) await lookup(tab.thread);
       } catch (error) {
         if (error.kind === "google_reauth") {
           googleReauth = true;

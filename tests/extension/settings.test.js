@@ -1,8 +1,10 @@
-// The options: backend URL and client id checks, and lead prefill guesses.
+// The options (URL and client id checks, saving) and the lead prefill guesses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkBackendUrl, checkClientId } from "../../extension/shared/settings.js";
 import { companyFromAddress, leadPrefill } from "../../extension/panel/lead-prefill.js";
+import { saveOptions } from "../../extension/options/save-settings.js";
+import { fakeFetch, fakeStore } from "./helpers.js";
 
 for (const [input, url] of [
   ["http://127.0.0.1:5000", "http://127.0.0.1:5000"],
@@ -46,8 +48,6 @@ test("a company the backend matched wins over the guess", () => {
 });
 
 test("saving options: asks for the backend's origin, checks /healthz, gives back the old origin", async () => {
-  const { saveOptions } = await import("../../extension/options/save-settings.js");
-  const { fakeFetch, fakeStore } = await import("./helpers.js");
   const localStore = fakeStore({ settings: { backendUrl: "https://old.example", clientId: "" } });
   const asked = [];
   const removed = [];
@@ -64,8 +64,6 @@ test("saving options: asks for the backend's origin, checks /healthz, gives back
 });
 
 test("saving options: nothing is saved when permission is refused or /healthz does not answer", async () => {
-  const { saveOptions } = await import("../../extension/options/save-settings.js");
-  const { fakeFetch, fakeStore } = await import("./helpers.js");
   const localStore = fakeStore();
   const refuse = { requestOrigins: async () => false, removeOrigins: async () => {} };
   const grant = { requestOrigins: async () => true, removeOrigins: async () => {} };

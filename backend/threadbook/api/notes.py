@@ -5,7 +5,7 @@ from flask import Blueprint, g, jsonify, request
 from ..db import write_transaction
 from ..errors import ApiError
 from ..models import Contact, Lead, Note
-from ..records import get_in_org, present_notes
+from ..records import get_in_org, newest_first, present_notes
 from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
 from .pages import paginate
 from .params import json_body, string
@@ -61,7 +61,7 @@ def list_notes():
         model, column = (Contact, Note.contact) if target == "contact_id" else (Lead, Note.lead)
         record = get_in_org(model, int(value), g.org.id, model.__name__.lower())
         query_ = query_.where(column == record.id)
-    return jsonify(paginate(query_.order_by(Note.created_at.desc(), Note.id.desc()), present_notes))
+    return jsonify(paginate(query_.order_by(newest_first(Note.created_at), Note.id.desc()), present_notes))
 
 
 @bp.delete("/api/v1/notes/<int:id>")

@@ -17,15 +17,17 @@ Storing goes through ``mail_store.store_gmail_messages`` (the same code path
 as logging a thread by hand) with ``source="sync"`` and private visibility.
 """
 
+import collections
 import dataclasses
 import datetime
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
 from peewee import fn
 
-from ..db import write_transaction
+from ..db import database, write_transaction
 from ..google_api.gmail import GmailError, NotFound, ReauthRequired
 from ..google_api.oauth import is_revoked_grant
 from ..mail_store import store_gmail_messages
@@ -96,6 +98,30 @@ class SyncReport:
             f"{self.outcome} ({self.mode or 'nothing to do'}): {self.pages} page(s), {self.stored} stored, "
             f"{self.matched} matched, {self.skipped_internal} internal, {self.skipped_blocked} blocked, {self.removed} removed"
         )
+
+
+@dataclasses.dataclass
+class PreparedPage:
+    """One page fetched, classified and labelled, waiting to be stored."""
+
+    keep: list = dataclasses.field(default_factory=list)
+    skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    fetched: int = 0
+    matched: int = 0
+    labels_failed: int = 0
+    next_token: str = None
+
+
+def _in_own_connection(fn, *args):
+    """Run ``fn`` in a worker thread with its own database connection (peewee's are per thread)."""
+    opened = database.is_closed()
+    if opened:
+        database.connect()
+    try:
+        return fn(*args)
+    finally:
+        if opened and not database.is_closed():
+            database.close()
 
 
 class StopSync(Exception):
@@ -252,15 +278,29 @@ class MailboxSync:
             self._start_backfill()
         epoch = int(self.mailbox.backfill_since.replace(tzinfo=datetime.timezone.utc).timestamp())
         query = f"after:{epoch} -in:chats"
-        token = self.mailbox.backfill_page_token
-        while True:
+
+        def prepare_listing(token):
             page = self.gmail.list_messages(query, page_token=token, max_results=self.settings.page_size)
-            ids = [m["id"] for m in page.get("messages") or []]
-            token = page.get("nextPageToken")
-            self._ingest(ids, (), {"backfill_page_token": token, "backfill_done": token is None})
-            if token is None:
-                self.mailbox.backfill_done = True
-                return
+            prepared = self._prepare([m["id"] for m in page.get("messages") or []])
+            prepared.next_token = page.get("nextPageToken")
+            return prepared
+
+        # One thread talks to Gmail (list, fetch, label page n+1) while this one stores page n:
+        # the wait on Google overlaps the database work. Commits stay in order, one per page.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gmail-prefetch") as pool:
+            pending = pool.submit(_in_own_connection, prepare_listing, self.mailbox.backfill_page_token)
+            try:
+                while True:
+                    prepared = pending.result()
+                    token = prepared.next_token
+                    pending = pool.submit(_in_own_connection, prepare_listing, token) if token else None
+                    self._commit(prepared, (), {"backfill_page_token": token, "backfill_done": token is None})
+                    if token is None:
+                        self.mailbox.backfill_done = True
+                        return
+            finally:
+                if pending is not None:
+                    pending.cancel()
 
     # -- incremental --------------------------------------------------------------
     def incremental(self):
@@ -273,51 +313,59 @@ class MailboxSync:
             token = page.get("nextPageToken")
             # Resume point: after this page's last record, or the mailbox's current id on the last page.
             position = str(page["historyId"]) if token is None or not records else str(records[-1]["id"])
-            self._ingest(added, removed, {"history_id": position})
+            self._commit(self._prepare(added), removed, {"history_id": position})
             self.mailbox.history_id = position
             if token is None:
                 return
 
     # -- one page ----------------------------------------------------------------
-    def _ingest(self, ids, removed_ids, progress):
-        """Fetch, filter and store one page of messages; commit with ``progress`` under the lease."""
-        self._check_still_active()
+    def _prepare(self, ids):
+        """Fetch and classify one page's new messages, and label the ones to store (Gmail and reads only)."""
+        page = PreparedPage()
         stored = self._already_stored(ids)
         new_ids = [i for i in dict.fromkeys(ids) if i not in stored]
         messages = self.gmail.fetch_messages(new_ids, full=self.org.store_bodies) if new_ids else []
-        self.report.fetched += len(messages)
-        keep, keep_addresses = [], []
+        page.fetched = len(messages)
+        keep_addresses = []
         for message in messages:
             verdict, addresses = self.filter.classify(message)
             if verdict == filters.STORE:
-                keep.append(message)
+                page.keep.append(message)
                 keep_addresses.append(addresses)
-            elif verdict == filters.INTERNAL:
-                self.report.skipped_internal += 1
-            elif verdict == filters.BLOCKED:
-                self.report.skipped_blocked += 1
             else:
-                self.report.skipped_other += 1
-        if keep and self.settings.label_messages:
+                page.skipped[verdict] += 1
+        if page.keep and self.settings.label_messages:
             # Before the commit: labelling is idempotent, so a crash in between only relabels.
-            self._label([m["id"] for m in keep])
+            page.labels_failed = self._label([m["id"] for m in page.keep])
+        page.matched = self._count_matched(keep_addresses)
+        return page
+
+    def _commit(self, page, removed_ids, progress):
+        """Store a prepared page and save ``progress`` with it, in one transaction, only under our lease."""
+        self._check_still_active()
         with write_transaction():
             placed = 0
-            if keep:
+            if page.keep:
                 result = store_gmail_messages(
-                    self.org, self.user, None, keep, source="sync", visibility=SYNC_VISIBILITY, store_body=self.org.store_bodies
+                    self.org, self.user, None, page.keep, source="sync", visibility=SYNC_VISIBILITY, store_body=self.org.store_bodies
                 )
                 placed = len(result.created) + len(result.linked)
             removed = self._remove(removed_ids) if removed_ids else 0
             lease.renew(
                 self.mailbox.id, self.owner, self.settings.lease_seconds, messages_synced=Mailbox.messages_synced + placed, **progress
             )
-        self.report.pages += 1
-        self.report.stored += placed
-        self.report.removed += removed
-        self.report.matched += self._count_matched(keep_addresses)
+        report = self.report
+        report.pages += 1
+        report.fetched += page.fetched
+        report.stored += placed
+        report.removed += removed
+        report.matched += page.matched
+        report.skipped_internal += page.skipped[filters.INTERNAL]
+        report.skipped_blocked += page.skipped[filters.BLOCKED]
+        report.skipped_other += page.skipped[filters.SKIPPED]
+        report.labels_failed += page.labels_failed
         if self.on_page:
-            self.on_page(self.report)
+            self.on_page(report)
 
     def _check_still_active(self):
         mailbox = Mailbox.get_by_id(self.mailbox.id)
@@ -363,15 +411,17 @@ class MailboxSync:
         return removed
 
     def _label(self, message_ids):
+        """Add Threadbook/Logged to the messages; return how many could not be labelled."""
         try:
             label_id = self.gmail.label_id(LOGGED)
             self.gmail.add_label_to_messages(message_ids, label_id)
+            return 0
         except ReauthRequired:
             raise
         except GmailError as exc:
             # A missing label is cosmetic; the mail itself must still be stored.
-            self.report.labels_failed += len(message_ids)
             log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, len(message_ids), exc)
+            return len(message_ids)
 
     def _count_matched(self, address_lists):
         """Count messages with a participant who is one of the organisation's contacts or leads."""

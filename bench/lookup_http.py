@@ -1,0 +1,152 @@
+"""Measure lookup throughput through gunicorn over HTTP, relative to ``GET /healthz`` on the same server.
+
+    .venv/bin/python bench/lookup_http.py [--seconds 5] [--clients 2] [--connections 4] [--db PATH]
+
+Serves the 1,000,000-contact organisation of bench/dataset.py with gunicorn
+(backend/gunicorn.conf.py: gthread workers, access log on, rate limits on but
+raised far above the load) on a free loopback port, then drives it from
+``--clients`` processes, each keeping ``--connections`` keep-alive
+connections busy, alternating rounds of ``GET /healthz`` and ``POST
+/api/v1/lookup`` (20 participants) so both see the same machine. Prints
+requests per second of each and their ratio. Target: lookup at least 0.6 of
+healthz. The load generator shares the 2 cores with the server, as any
+client on the same host would.
+"""
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import dataset
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(db_path, port, workers, threads):
+    env = dict(
+        os.environ,
+        THREADBOOK_DATABASE_URL=f"sqlite:///{db_path}",
+        THREADBOOK_SECRET_KEY=dataset.SECRET,
+        THREADBOOK_BIND=f"127.0.0.1:{port}",
+        THREADBOOK_WORKERS=str(workers),
+        THREADBOOK_THREADS=str(threads),
+        THREADBOOK_INSTANCE_PATH=tempfile.mkdtemp(prefix="threadbook-bench-"),
+        THREADBOOK_RATELIMIT_API="100000000 per minute",
+        THREADBOOK_RATELIMIT_API_ADDRESS="100000000 per minute",
+    )
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    conf = os.path.join(dataset.ROOT, "backend", "gunicorn.conf.py")
+    process = subprocess.Popen([gunicorn, "-c", conf], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _connection_loop(port, kind, bodies, headers, stop_at, counts, index):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    n = done = 0
+    while time.perf_counter() < stop_at:
+        if kind == "healthz":
+            conn.request("GET", "/healthz")
+        else:
+            conn.request("POST", "/api/v1/lookup", body=bodies[n % len(bodies)], headers=headers)
+            n += 1
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{kind} answered {response.status}")
+        done += 1
+    counts[index] = done
+    conn.close()
+
+
+def client_process(port, kind, seconds, connections, headers, seed, queue):
+    rng = random.Random(seed)
+    bodies = [json.dumps(dataset.participants(rng)).encode() for _ in range(500)]
+    headers = {**headers, "Content-Type": "application/json"}
+    counts = [0] * connections
+    stop_at = time.perf_counter() + seconds
+    threads = [threading.Thread(target=_connection_loop, args=(port, kind, bodies, headers, stop_at, counts, i)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.put(sum(counts))
+
+
+def measure(port, kind, seconds, clients, connections, headers, seed):
+    queue = multiprocessing.Queue()
+    processes = [
+        multiprocessing.Process(target=client_process, args=(port, kind, seconds, connections, headers, seed + i, queue)) for i in range(clients)
+    ]
+    for p in processes:
+        p.start()
+    total = sum(queue.get() for _ in processes)  # each client counts over its own `seconds`
+    for p in processes:
+        p.join()
+    return total / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--db", default=str(dataset.DEFAULT_PATH))
+    args = parser.parse_args()
+    path = dataset.ensure(args.db)
+
+    from threadbook import create_app
+
+    headers = dataset.session_header(create_app({**dataset.settings(path), "RATELIMIT_ENABLED": False}))
+    port = free_port()
+    server = start_gunicorn(path, port, args.workers, args.threads)
+    try:
+        for kind in ("healthz", "lookup"):  # warm up workers, caches and connections
+            measure(port, kind, 1, args.clients, args.connections, headers, 1)
+        results = {"healthz": [], "lookup": []}
+        for round_ in range(args.rounds):
+            for kind in ("healthz", "lookup"):
+                results[kind].append(measure(port, kind, args.seconds, args.clients, args.connections, headers, 100 + round_))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    healthz = sum(results["healthz"]) / len(results["healthz"])
+    lookup = sum(results["lookup"]) / len(results["lookup"])
+    print(
+        f"gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} cores; "
+        f"{args.clients} client processes x {args.connections} keep-alive connections; {args.rounds} rounds of {args.seconds:g} s"
+    )
+    print(f"  GET /healthz                        {healthz:8.0f} requests/s")
+    print(f"  POST /api/v1/lookup (20 people)     {lookup:8.0f} requests/s")
+    ratio = lookup / healthz
+    print(f"  lookup / healthz                    {ratio:8.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
