@@ -51,5 +51,10 @@ test-python: $(PY_STAMP)
 lint: install ## Lint the extension
 	npm run --silent lint
 
+bench: $(PY_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP, thread logging
+	$(BIN)/python bench/lookup.py
+	$(BIN)/python bench/lookup_http.py
+	$(BIN)/python bench/log_thread.py
+
 clean: ## Remove built and installed files (keeps instance/)
 	rm -rf dist node_modules $(VENV)

@@ -7,6 +7,7 @@ from flask.cli import FlaskGroup
 
 from . import matching
 from .db import database, write_transaction
+from .dropbox.cli import dropbox_command
 from .importer import ImportFileError, import_contacts, validate
 from .migrations import upgrade
 from .models import Organization, User
@@ -21,6 +22,7 @@ def register_commands(app):
     app.cli.add_command(create_org_command)
     app.cli.add_command(add_user_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(dropbox_command)
 
 
 @click.command("init-db")

@@ -71,4 +71,10 @@ def from_environment(instance_path):
         "SYNC_MAX_RETRIES": int(env("THREADBOOK_SYNC_MAX_RETRIES") or 5),
         "QUEUE_IMMEDIATE": _bool(env("THREADBOOK_QUEUE_IMMEDIATE")),
         "MAX_CONTENT_LENGTH": int(env("THREADBOOK_MAX_REQUEST_BYTES") or 1024 * 1024),
+        # Calendar sync, the BCC dropbox, sending (docs/calendar-dropbox-sending.md)
+        "CALENDAR_SYNC_DAYS": int(env("THREADBOOK_CALENDAR_SYNC_DAYS") or 90),
+        "DROPBOX_DOMAIN": (env("THREADBOOK_DROPBOX_DOMAIN") or "").strip().lower(),
+        "DROPBOX_MAX_BYTES": int(env("THREADBOOK_DROPBOX_MAX_BYTES") or 25 * 1024 * 1024),
+        "SEND_MAX_ATTACHMENT_BYTES": int(env("THREADBOOK_SEND_MAX_ATTACHMENT_BYTES") or 25 * 1024 * 1024),
+        "TRACKED_THREAD_DAYS": int(env("THREADBOOK_TRACKED_THREAD_DAYS") or 90),
     }

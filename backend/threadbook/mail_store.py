@@ -249,7 +249,7 @@ def _insert_ignoring_conflicts(model, rows, conflict_fields, returning=None):
     return [row[0] for row in cursor.fetchall()] if returning else []
 
 
-def store_gmail_messages(org, owner, logged_by, messages, source="manual", visibility=None, store_body=False):
+def store_gmail_messages(org, owner, logged_by, messages, source="manual", visibility=None, store_body=False, rows=True):
     """Store Gmail message resources for ``org``; return StoreResult (created, existing).
 
     ``owner`` is the user whose mailbox the messages come from (None for mail
@@ -257,7 +257,9 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
     ``visibility`` defaults to the organisation's default; ``store_body`` keeps
     the text body (the messages must then be format=full). Idempotent and safe
     to call concurrently. Opens its own write transaction (a savepoint when the
-    caller already has one).
+    caller already has one). ``rows=False`` puts Email ids in the result instead
+    of Email rows, for bulk callers that only count (mail sync), sparing a
+    full-row read per message.
     """
     visibility = visibility or org.default_visibility
     owner_id = getattr(owner, "id", owner)
@@ -301,10 +303,10 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
         created_keys = set()
         for chunk in _chunks(rows):
             created_keys.update(_insert_ignoring_conflicts(Email, chunk, ("org", "message_key"), returning="message_key"))
-        by_key = {}
+        id_by_key = {}
         for chunk in _chunks(keys):
-            for row in Email.select().where((Email.org == org.id) & (Email.message_key.in_(chunk))):
-                by_key[row.message_key] = row
+            query = Email.select(Email.message_key, Email.id).where((Email.org == org.id) & (Email.message_key.in_(chunk)))
+            id_by_key.update(query.tuples())
 
         linked_ids = set()
         if owner_id is not None:
@@ -313,7 +315,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
                     {
                         "org": org.id,
                         "user": owner_id,
-                        "email": by_key[key].id,
+                        "email": id_by_key[key],
                         "gmail_message_id": parsed[key].gmail_message_id,
                         "gmail_thread_id": parsed[key].gmail_thread_id,
                         "created_at": now,
@@ -328,7 +330,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
         participant_rows = [
             {
                 "org": org.id,
-                "email": by_key[key].id,
+                "email": id_by_key[key],
                 "address": address[:254],
                 "address_normalized": normalized,
                 "name": (name or "")[:255],
@@ -341,8 +343,15 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
         for chunk in _chunks(participant_rows):
             _insert_ignoring_conflicts(EmailParticipant, chunk, ("email", "address_normalized", "role"))
 
+        by_key = dict(id_by_key)
+        if rows:
+            ids = list(id_by_key.values())
+            for chunk in _chunks(ids):
+                for row in Email.select().where(Email.id.in_(chunk)):
+                    by_key[row.message_key] = row
+
     ordered = [by_key[key] for key in parsed]  # input order
-    created = [e for e in ordered if e.message_key in created_keys]
-    existing = [e for e in ordered if e.message_key not in created_keys]
-    linked = [e for e in existing if e.id in linked_ids]
+    created = [e for key, e in zip(parsed, ordered) if key in created_keys]
+    existing = [e for key, e in zip(parsed, ordered) if key not in created_keys]
+    linked = [e for key, e in zip(parsed, ordered) if key not in created_keys and id_by_key[key] in linked_ids]
     return StoreResult(created, existing, linked)

@@ -27,6 +27,8 @@ def newest_first(field):
 
 def get_in_org(model, record_id, org_id, what=None):
     """Return the record of ``org_id`` with this id, or raise 404."""
+    if not 0 < record_id < 2**63:
+        raise not_found(what or model.__name__.lower())  # beyond any database integer
     record = model.get_or_none((model.id == record_id) & (model.org == org_id))
     if record is None:
         raise not_found(what or model.__name__.lower())

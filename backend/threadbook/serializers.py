@@ -7,6 +7,7 @@ schemas in ``SCHEMAS`` below; the API modules refer to them by name.
 """
 
 import datetime
+import decimal
 
 from .models import User
 
@@ -21,6 +22,9 @@ def iso(value):
         return value.isoformat() + "Z"
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, str):
+        # Raw SQLite rows hand dates back as stored text: "2026-01-02 12:00:00[.ffffff]" or "2026-01-02".
+        return value if len(value) == 10 else value.replace(" ", "T", 1) + "Z"
     return str(value)
 
 
@@ -88,7 +92,8 @@ def lead(lead_row, users=None):
 
 def amount(value):
     """Money as a decimal string ("48000.00"), exact unlike a JSON number."""
-    return None if value is None else f"{value:.2f}"
+    # str() first: raw SQLite rows give an int, a float or text for a DECIMAL column.
+    return None if value is None else f"{decimal.Decimal(str(value)):.2f}"
 
 
 def deal(d, users=None):

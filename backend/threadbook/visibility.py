@@ -30,6 +30,18 @@ def visible_emails(user):
     )
 
 
+# The same rule in SQL, for hand-written queries where the email table is
+# aliased ``e``; its parameters are ``visible_sql_params(user)``.
+VISIBLE_SQL = (
+    "(e.visibility <> 'private' OR e.owner_id = ? OR EXISTS "
+    "(SELECT 1 FROM mailbox_message mm WHERE mm.email_id = e.id AND mm.user_id = ?))"
+)
+
+
+def visible_sql_params(user):
+    return (user.id, user.id)
+
+
 def content_visible_ids(user, emails):
     """Return the ids among ``emails`` whose snippet and body the user may read.
 

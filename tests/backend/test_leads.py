@@ -157,3 +157,18 @@ def test_converting_when_a_contact_holds_the_address_is_409_and_changes_nothing(
 
     assert response.status_code == 409
     assert Lead.get_by_id(lead["id"]).status == "new"
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", "lone \ud800 surrogate"])
+def test_text_no_database_can_store_is_400(api, name):
+    response = api("post", "/api/v1/leads", json={"email": "a@b.example", "name": name})
+    assert response.status_code == 400
+
+
+def test_a_search_with_a_nul_character_is_400(api):
+    assert api("get", "/api/v1/leads?q=nul%00byte").status_code == 400
+
+
+def test_an_id_beyond_any_database_integer_is_404(api):
+    assert api("get", f"/api/v1/leads/{2**70}").status_code == 404
+    assert api("get", f"/api/v1/emails/{2**70}").status_code == 404

@@ -47,13 +47,16 @@ def test_every_kind_in_the_order_asked(client, factory, crm_data):
         {"email": "colleague@US.example"},
         {"email": "not an address"},
         {"email": "Ada@Acme.Example"},
+        {"email": "nul\x00byte@acme.example"},
+        {"email": ""},
     ]
     result = lookup(client, factory, crm_data["me"], asked)["participants"]
 
-    assert [p["kind"] for p in result] == ["unknown", "contact", "self", "lead", "colleague", None, None]
+    assert [p["kind"] for p in result] == ["unknown", "contact", "self", "lead", "colleague", None, None, None, None]
     assert [p["email"] for p in result] == [a["email"] for a in asked]
     assert result[5]["error"]["code"] == "invalid_address"
     assert result[6]["error"]["code"] == "duplicate"
+    assert [p["error"]["code"] for p in result[7:]] == ["invalid_address", "invalid_address"]
     assert "participant 1" in result[6]["error"]["message"]
     assert all("error" not in p for p in result[:5])
 

@@ -313,3 +313,10 @@ def test_twenty_simultaneous_logs_store_one_set_of_rows(app, factory, gmail, rep
     assert len({tuple(body["email_ids"]) for _, body in results}) == 1
     assert all(body["label"] == "applied" for _, body in results)
     assert [label["name"] for label in gmail.state.mailbox(REP).labels.values()].count("Threadbook/Logged") == 1
+
+
+@pytest.mark.parametrize("token", ["two words", "x" * 5000])
+def test_a_header_that_is_no_token_is_400(client, factory, rep, token):
+    response = log(client, factory, rep, "18c2a0f5b7e40001", token=token)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "google_token_required"

@@ -22,8 +22,10 @@ with ``@route(...)``, which checks the token and scope and counts the call.
 """
 
 import base64
+import bisect
 import contextlib
 import datetime
+import email.parser
 import email.utils
 import functools
 import html
@@ -43,6 +45,9 @@ READONLY = SCOPE_PREFIX + "gmail.readonly"
 METADATA = SCOPE_PREFIX + "gmail.metadata"
 MODIFY = SCOPE_PREFIX + "gmail.modify"
 LABELS = SCOPE_PREFIX + "gmail.labels"
+SEND = SCOPE_PREFIX + "gmail.send"
+COMPOSE = SCOPE_PREFIX + "gmail.compose"
+SEND_SCOPES = {FULL, MODIFY, COMPOSE, SEND}
 READ_SCOPES = {FULL, READONLY, METADATA, MODIFY}
 SYSTEM_LABELS = ["INBOX", "SENT", "DRAFT", "SPAM", "TRASH", "UNREAD", "STARRED", "IMPORTANT", "CHAT"]
 FORMATS = ("minimal", "metadata", "full", "raw")
@@ -273,6 +278,52 @@ class FakeMailbox:
             )
         return first["threadId"]
 
+    # -- users.messages.send --------------------------------------------------
+    def send_raw(self, raw, thread_id=None):
+        """Take an RFC 822 message as users.messages.send does; return the sent message resource.
+
+        As Gmail: the mailbox's own address is the sender, the Message-ID is
+        Gmail's own, the message joins ``thread_id`` only when the subjects
+        match (else it starts a thread; an unknown thread id is 404), and it
+        is labelled SENT. ``sent`` keeps (raw bytes, thread id asked) in order.
+        """
+        asked = thread_id
+        parsed = email.parser.BytesParser().parsebytes(raw)
+        if not parsed.get("To") and not parsed.get("Cc") and not parsed.get("Bcc"):
+            raise GoogleError(400, "Invalid To header", "invalidArgument")
+        if thread_id is not None:
+            if thread_id not in self.threads:
+                raise not_found()
+            first = self.messages[self.threads[thread_id][0]]
+            if _thread_subject(_header(first, "Subject") or "") != _thread_subject(str(parsed.get("Subject") or "")):
+                thread_id = None
+        gid = self.new_id()
+        thread_id = thread_id or gid
+        del parsed["Message-ID"]
+        parsed["Message-ID"] = f"<CA+{gid}.fake@mail.gmail.com>"
+        _, sender = email.utils.parseaddr(str(parsed.get("From") or ""))
+        if sender.lower() != self.address.lower():
+            del parsed["From"]
+            parsed["From"] = self.address
+        payload = _payload_of(parsed, gid)
+        text = _first_text(payload)
+        history_id = self._record(messagesAdded=[{"message": {"id": gid, "threadId": thread_id, "labelIds": ["SENT"]}}])
+        message = {
+            "id": gid,
+            "threadId": thread_id,
+            "labelIds": ["SENT"],
+            "snippet": html.escape(" ".join(text.split())[:200]),
+            "sizeEstimate": len(raw),
+            "historyId": str(history_id),
+            "internalDate": str(int(time.time() * 1000)),
+            "payload": payload,
+        }
+        self.messages[gid] = message
+        self.threads.setdefault(thread_id, []).append(gid)
+        self.sent = getattr(self, "sent", [])
+        self.sent.append((raw, asked))
+        return message
+
     def label_by_name(self, name):
         return next((label for label in self.labels.values() if label["name"] == name), None)
 
@@ -333,10 +384,9 @@ class FakeMailbox:
             raise not_found()
         wanted = {_HISTORY_TYPES[t] for t in types} if types else set(_HISTORY_TYPES.values())
         records, next_token = [], None
-        for raw in self.history:
-            record_id = int(raw["id"])
-            if record_id <= start or (after is not None and record_id <= after):
-                continue
+        # Records are in id order: skip to the first one after the start (or the page token).
+        first = bisect.bisect_right(self.history, max(start, after or 0), key=lambda raw: int(raw["id"]))
+        for raw in itertools.islice(self.history, first, None):
             record = self._google_history_record(raw, wanted, label_id)
             if record is None:
                 continue
@@ -365,20 +415,38 @@ class FakeMailbox:
                 record["messages"].extend({"id": e["message"]["id"], "threadId": e["message"]["threadId"]} for e in entries)
         return record if len(record) > 2 else None
 
-    def list_messages(self, query="", label_ids=(), include_spam_trash=False):
-        """Return the messages users.messages.list would, newest first."""
+    def list_messages(self, query="", label_ids=(), include_spam_trash=False, before=None, limit=None):
+        """Return the messages users.messages.list would, newest first.
+
+        ``before`` is a (internalDate, id) position from a page token: only older
+        messages are returned; ``limit`` stops the walk early.
+        """
         matches = _query_matcher(query)
+        order = self._newest_first()
+        start = 0
+        if before is not None:
+            start = bisect.bisect_right(order, (-before[0], -before[1]), key=_newest_first_key)
         selected = []
-        for message in self.messages.values():
-            labels = set(message["labelIds"])
-            if not include_spam_trash and not matches.anywhere and labels & {"SPAM", "TRASH"}:
+        for message in itertools.islice(order, start, None):
+            labels = message["labelIds"]
+            if not include_spam_trash and not matches.anywhere and ("SPAM" in labels or "TRASH" in labels):
                 continue
-            if label_ids and not set(label_ids) <= labels:
+            if label_ids and not set(label_ids) <= set(labels):
                 continue
             if matches(message):
                 selected.append(message)
-        selected.sort(key=lambda m: (int(m["internalDate"]), int(m["id"], 16)), reverse=True)
+                if limit is not None and len(selected) >= limit:
+                    break
         return selected
+
+    def _newest_first(self):
+        """The messages newest first, sorted again only when messages were added or deleted."""
+        key = (len(self.messages), next(reversed(self.messages), None))
+        cached = getattr(self, "_sorted_cache", None)
+        if cached is None or cached[0] != key:
+            order = sorted(self.messages.values(), key=_newest_first_key)
+            cached = self._sorted_cache = (key, order)
+        return cached[1]
 
 
 def _header(message, name):
@@ -387,6 +455,10 @@ def _header(message, name):
 
 _MESSAGE_GET = re.compile(r"^/gmail/v1/users/([^/]+)/messages/([0-9a-fA-F]+)$")
 _HISTORY_TYPES = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted", "labelAdded": "labelsAdded", "labelRemoved": "labelsRemoved"}
+
+
+def _newest_first_key(message):
+    return (-int(message["internalDate"]), -int(message["id"], 16))
 
 
 def _history_message(message):
@@ -479,6 +551,12 @@ def _multipart_parts(content_type, text):
             headers[name.strip().lower()] = value.strip()
         parts.append((headers, payload))
     return parts
+
+
+@functools.lru_cache(maxsize=64)
+def _part_query(query):
+    """Parse a batch part's query string (the parts of one batch share theirs)."""
+    return parse_qs(query)
 
 
 def _split_http(text):
@@ -696,17 +774,17 @@ def create_app(state):
         query = request.args.get("q", "")
         if query and grant.scopes & READ_SCOPES == {METADATA}:
             raise GoogleError(403, "Metadata scope does not support 'q' parameter", "forbidden")
-        selected = box.list_messages(query, request.args.getlist("labelIds"), _bool_arg("includeSpamTrash"))
         token = request.args.get("pageToken")
+        before = None
         if token:
             date, _, gid = _page_token(token).partition(":")
             if not date.isdigit():
                 raise GoogleError(400, "Invalid pageToken", "invalidArgument")
-            after = (int(date), int(gid, 16))
-            selected = [m for m in selected if (int(m["internalDate"]), int(m["id"], 16)) < after]
+            before = (int(date), int(gid, 16))
         size = _max_results(100)
+        selected = box.list_messages(query, request.args.getlist("labelIds"), _bool_arg("includeSpamTrash"), before=before, limit=size + 1)
         page = selected[:size]
-        body = {"resultSizeEstimate": len(selected)}
+        body = {"resultSizeEstimate": len(box.messages)}  # an estimate, as Gmail's is
         if page:
             body["messages"] = [{"id": m["id"], "threadId": m["threadId"]} for m in page]
         if len(selected) > size:
@@ -781,7 +859,7 @@ def create_app(state):
                 raise GoogleError(403, f"Delegation denied for {grant.mailbox}", "forbidden")
             if not grant.scopes & READ_SCOPES:
                 raise insufficient_scope()
-            args = parse_qs(urlsplit(path).query)
+            args = _part_query(urlsplit(path).query)
             fmt = (args.get("format") or ["full"])[0].lower()
             if fmt not in FORMATS:
                 raise GoogleError(400, f"Invalid value at 'format' ({fmt})", "invalidArgument")
@@ -835,7 +913,85 @@ def create_app(state):
         text = "\r\n".join(out) + f"\r\n--{boundary}--\r\n"
         return app.response_class(text, content_type=f"multipart/mixed; boundary={boundary}")
 
+    @route("/messages/send", methods=("POST",), needs=SEND_SCOPES)
+    def messages_send(box, grant):
+        """users.messages.send: JSON {raw, threadId}, or on the upload path a media or multipart/related body."""
+        if request.path.startswith("/upload/"):
+            upload_type = request.args.get("uploadType")
+            if upload_type == "media":
+                metadata, raw = {}, request.get_data()
+            elif upload_type == "multipart":
+                metadata, raw = _related_parts(request.headers.get("Content-Type", ""), request.get_data())
+            else:
+                raise GoogleError(400, f"Upload type '{upload_type}' is not supported by this fake (media, multipart).", "invalidArgument")
+        else:
+            metadata = request.get_json(silent=True)
+            if not isinstance(metadata, dict) or not isinstance(metadata.get("raw"), str):
+                raise GoogleError(400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "invalidArgument")
+            try:
+                raw = base64.urlsafe_b64decode(metadata["raw"] + "=" * (-len(metadata["raw"]) % 4))
+            except ValueError:
+                raise GoogleError(400, "Invalid value for ByteString", "invalidArgument")
+        sent = box.send_raw(raw, metadata.get("threadId"))
+        return jsonify(id=sent["id"], threadId=sent["threadId"], labelIds=sent["labelIds"])
+
+    app.add_url_rule("/upload/gmail/v1/users/<user_id>/messages/send", "messages_send_upload", messages_send, methods=["POST"])
+
     return app
+
+
+def _thread_subject(subject):
+    """A subject without its Re:/Fwd: prefixes, as Gmail compares subjects for threading."""
+    return re.sub(r"^\s*((re|fwd?|aw)\s*:\s*)+", "", subject, flags=re.IGNORECASE).strip().lower()
+
+
+def _payload_of(part, gid, part_id=""):
+    """Gmail's payload (format=full) for a parsed MIME part: headers, body data or attachment id, parts."""
+    headers = [{"name": name, "value": str(value)} for name, value in part.items()]
+    mime = part.get_content_type()
+    filename = part.get_filename() or ""
+    if part.is_multipart():
+        children = [_payload_of(child, gid, f"{part_id}.{n}" if part_id else str(n)) for n, child in enumerate(part.get_payload())]
+        return {"partId": part_id, "mimeType": mime, "filename": filename, "headers": headers, "body": {"size": 0}, "parts": children}
+    data = part.get_payload(decode=True) or b""
+    body = {"size": len(data)}
+    if filename:
+        body["attachmentId"] = f"ANGj{gid}{part_id.replace('.', '')}"
+    else:
+        body["data"] = base64.urlsafe_b64encode(data).decode().rstrip("=")
+    return {"partId": part_id, "mimeType": mime, "filename": filename, "headers": headers, "body": body}
+
+
+def _first_text(payload):
+    if payload["mimeType"] == "text/plain" and "data" in payload["body"]:
+        data = payload["body"]["data"]
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode("utf-8", "replace")
+    for child in payload.get("parts") or []:
+        text = _first_text(child)
+        if text:
+            return text
+    return ""
+
+
+def _related_parts(content_type, body):
+    """Split an upload's multipart/related body into (JSON metadata, message bytes)."""
+    boundary = next((p.split("=", 1)[1].strip().strip('"') for p in content_type.split(";") if p.strip().startswith("boundary=")), None)
+    if not content_type.startswith("multipart/related") or not boundary:
+        raise GoogleError(400, "Multipart uploads need a multipart/related body with a boundary", "invalidArgument")
+    chunks = body.split(b"--" + boundary.encode())
+    parts = []
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, _, payload = chunk.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        parts.append((head.decode("latin-1").lower(), payload[:-2] if payload.endswith(b"\r\n") else payload))
+    if len(parts) != 2 or "application/json" not in parts[0][0]:
+        raise GoogleError(400, "A multipart upload is the JSON metadata, then the media", "invalidArgument")
+    try:
+        metadata = json.loads(parts[0][1] or b"{}")
+    except ValueError:
+        raise GoogleError(400, "Invalid JSON metadata", "parseError")
+    return metadata, parts[1][1]
 
 
 class RunningGmail:

@@ -15,6 +15,8 @@ bp = Blueprint("emails", __name__)
 
 def _visible_email(email_id):
     """The email if the caller may see it at all; 404 otherwise (as for another organisation's)."""
+    if not 0 < email_id < 2**63:
+        raise not_found("email")
     email = Email.select().where((Email.id == email_id) & visible_emails(g.user)).first()
     if email is None:
         raise not_found("email")

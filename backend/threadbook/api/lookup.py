@@ -21,12 +21,11 @@ def _requested(body):
     for index, item in enumerate(participants):
         if not isinstance(item, dict):
             raise ApiError(400, f"participants[{index}] must be an object with 'email'.", field="participants")
-        requested.append(
-            (
-                string(item, "email", required=True, max_length=1000, strip=False),
-                string(item, "name", max_length=300),
-            )
-        )
+        email = item.get("email")
+        if not isinstance(email, str) or len(email) > 1000:
+            raise ApiError(400, f"participants[{index}].email must be a string of at most 1000 characters.", field="participants")
+        # Not checked further here: a malformed address is that participant's error, not the call's.
+        requested.append((email, string(item, "name", max_length=300)))
     return requested
 
 

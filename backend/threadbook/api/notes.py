@@ -56,7 +56,7 @@ def list_notes():
     if target == "thread_id":
         query_ = query_.where(Note.gmail_thread_id == _thread_id(value))
     else:
-        if not value.isdigit() or len(value) > 18:
+        if not (value.isascii() and value.isdigit()) or len(value) > 18:
             raise ApiError(400, f"Query parameter '{target}' must be an id.")
         model, column = (Contact, Note.contact) if target == "contact_id" else (Lead, Note.lead)
         record = get_in_org(model, int(value), g.org.id, model.__name__.lower())

@@ -7,7 +7,7 @@ counts a million rows to answer.
 from flask import request
 
 from ..errors import ApiError
-from .params import query_int
+from .params import check_storable, query_int
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -27,6 +27,7 @@ def search_term():
         return None
     if len(q) > MAX_QUERY:
         raise ApiError(400, f"Query parameter 'q' is longer than {MAX_QUERY} characters.")
+    check_storable(q, "Query parameter 'q'")
     return q
 
 

@@ -35,7 +35,18 @@ def string(body, name, required=False, max_length=1000, default=None, strip=True
         value = value.strip()
     if len(value) > max_length:
         raise ApiError(400, f"'{name}' is longer than {max_length} characters.", field=name)
+    check_storable(value, f"'{name}'", field=name)
     return value
+
+
+def check_storable(value, what, **extra):
+    """Refuse text a database cannot store: NUL characters (PostgreSQL) and lone surrogates (both)."""
+    if "\x00" in value:
+        raise ApiError(400, f"{what} must not contain NUL characters.", **extra)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, f"{what} is not valid Unicode text.", **extra)
 
 
 def integer(body, name, required=False, minimum=None, maximum=None, default=None):

@@ -29,6 +29,8 @@ THREAD_ID = re.compile(r"^[0-9a-fA-F]{1,32}$")
 LOGGED_LABEL = "Threadbook/Logged"
 TOKEN_HEADER = "X-Google-Access-Token"
 MAX_MESSAGE_IDS = 500
+MAX_TOKEN = 4096
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, as OAuth bearer tokens are
 
 
 def gmail_error_to_api(exc, thread_id):
@@ -118,6 +120,8 @@ def log_thread(thread_id):
             f"Send a Gmail access token in the '{TOKEN_HEADER}' header: Threadbook reads the thread from Gmail.",
             code="google_token_required",
         )
+    if len(token) > MAX_TOKEN or not _TOKEN.match(token):
+        raise ApiError(400, f"The '{TOKEN_HEADER}' header does not hold an OAuth access token.", code="google_token_required")
     wanted = _message_ids(json_body())
     thread_id = thread_id.lower()
     org = g.org

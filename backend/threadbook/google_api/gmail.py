@@ -6,8 +6,11 @@ The discovery document's ``rootUrl`` is ``https://gmail.googleapis.com/`` with
 an empty ``servicePath`` and method paths such as
 ``gmail/v1/users/{userId}/threads/{id}``; ``api_endpoint`` replaces the
 root, so ``GOOGLE_API_ROOT`` + ``gmail/v1/users/...`` is what gets called
-(Google's own ``https://www.googleapis.com/`` serves the same paths). Batch
-requests would ignore a moved root, so none are used.
+(Google's own ``https://www.googleapis.com/`` serves the same paths). The
+service is built once per root and process; each ``Gmail`` runs requests on
+its own ``AuthorizedHttp`` (google.oauth2 credentials: an access token, or a
+refresh token that refreshes on 401). The client library's batch ignores a
+moved root, so ``get_messages`` writes its own batch request.
 
 Errors become subclasses of ``GmailError``:
 
@@ -26,6 +29,7 @@ import email.utils
 import json
 import re
 import socket
+import threading
 import time
 import urllib.parse
 import uuid
@@ -36,6 +40,7 @@ import google_auth_httplib2
 import httplib2
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest
 
 # Headers the CRM stores for every message (users.threads.get, format=metadata).
 METADATA_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
@@ -129,6 +134,43 @@ def translate_http_error(error):
     return GmailError(message, status, reason)
 
 
+_RESOURCES = {}
+_RESOURCES_LOCK = threading.Lock()
+
+
+class _Resources:
+    """The Gmail API's resources at one root, built once per process.
+
+    Building the service parses the discovery document, and every
+    ``users()``/``threads()`` call creates all of the resource's methods again:
+    10 ms of a thread log went there. Requests built from these shared
+    resources run on each client's own authorised http (``Gmail._execute``),
+    so no credentials are shared; building a request only reads a resource.
+    """
+
+    def __init__(self, api_root):
+        service = build(
+            "gmail",
+            "v1",
+            http=httplib2.Http(),  # a placeholder: every request runs on its client's http
+            static_discovery=True,
+            cache_discovery=False,
+            client_options={"api_endpoint": api_root},
+        )
+        self.users = service.users()
+        self.threads = self.users.threads()
+        self.messages = self.users.messages()
+        self.labels = self.users.labels()
+        self.history = self.users.history()
+
+
+def _resources(api_root):
+    with _RESOURCES_LOCK:
+        if api_root not in _RESOURCES:
+            _RESOURCES[api_root] = _Resources(api_root)
+        return _RESOURCES[api_root]
+
+
 class Gmail:
     """One mailbox's Gmail API (``user_id`` "me" is the token's own mailbox).
 
@@ -149,14 +191,7 @@ class Gmail:
         self.api_root = api_root
         self.api_seconds = 0.0
         self._http = http
-        self._service = build(
-            "gmail",
-            "v1",
-            http=http,
-            static_discovery=True,
-            cache_discovery=False,
-            client_options={"api_endpoint": api_root},
-        )
+        self._api = _resources(api_root)
 
     @classmethod
     def for_access_token(cls, access_token, api_root, **kwargs):
@@ -166,6 +201,9 @@ class Gmail:
     def _execute(self, request):
         started = time.perf_counter()
         try:
+            if isinstance(request, HttpRequest):
+                # The shared resource built the request; it runs on this client's own credentials.
+                return request.execute(http=self._http, num_retries=0)
             return request.execute(num_retries=0)
         except HttpError as exc:
             raise translate_http_error(exc) from exc
@@ -181,23 +219,23 @@ class Gmail:
         kwargs = {"userId": self.user_id, "id": thread_id, "format": format}
         if format == "metadata":
             kwargs["metadataHeaders"] = list(metadata_headers)
-        return self._execute(self._service.users().threads().get(**kwargs))
+        return self._execute(self._api.threads.get(**kwargs))
 
     def get_message(self, message_id, format="metadata", metadata_headers=METADATA_HEADERS):
         """users.messages.get."""
         kwargs = {"userId": self.user_id, "id": message_id, "format": format}
         if format == "metadata":
             kwargs["metadataHeaders"] = list(metadata_headers)
-        return self._execute(self._service.users().messages().get(**kwargs))
+        return self._execute(self._api.messages.get(**kwargs))
 
     def list_labels(self):
         """users.labels.list: every label, system and user."""
-        return self._execute(self._service.users().labels().list(userId=self.user_id)).get("labels", [])
+        return self._execute(self._api.labels.list(userId=self.user_id)).get("labels", [])
 
     def create_label(self, name):
         """users.labels.create, shown in the label list and message list."""
         body = {"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
-        return self._execute(self._service.users().labels().create(userId=self.user_id, body=body))
+        return self._execute(self._api.labels.create(userId=self.user_id, body=body))
 
     def ensure_label(self, name):
         """Return the id of the label called ``name``, creating it when missing."""
@@ -216,12 +254,12 @@ class Gmail:
     def modify_thread(self, thread_id, add_label_ids=(), remove_label_ids=()):
         """users.threads.modify: add and remove labels on every message of a thread."""
         body = {"addLabelIds": list(add_label_ids), "removeLabelIds": list(remove_label_ids)}
-        return self._execute(self._service.users().threads().modify(userId=self.user_id, id=thread_id, body=body))
+        return self._execute(self._api.threads.modify(userId=self.user_id, id=thread_id, body=body))
 
     # -- mail sync (threadbook.sync) -------------------------------------------
     def get_profile(self):
         """users.getProfile: emailAddress, messagesTotal, threadsTotal, historyId."""
-        return self._execute(self._service.users().getProfile(userId=self.user_id))
+        return self._execute(self._api.users.getProfile(userId=self.user_id))
 
     def list_messages(self, query=None, page_token=None, max_results=500, include_spam_trash=False):
         """users.messages.list: one page of ``{"messages": [{id, threadId}], "nextPageToken"}``, newest first."""
@@ -230,7 +268,7 @@ class Gmail:
             kwargs["q"] = query
         if page_token:
             kwargs["pageToken"] = page_token
-        return self._execute(self._service.users().messages().list(**kwargs))
+        return self._execute(self._api.messages.list(**kwargs))
 
     def list_history(self, start_history_id, page_token=None, history_types=None, max_results=500):
         """users.history.list: one page of changes after ``start_history_id`` (NotFound when it is too old)."""
@@ -239,12 +277,12 @@ class Gmail:
             kwargs["historyTypes"] = list(history_types)
         if page_token:
             kwargs["pageToken"] = page_token
-        return self._execute(self._service.users().history().list(**kwargs))
+        return self._execute(self._api.history.list(**kwargs))
 
     def batch_modify_messages(self, message_ids, add_label_ids=(), remove_label_ids=()):
         """users.messages.batchModify: add and remove labels on up to 1,000 messages."""
         body = {"ids": list(message_ids), "addLabelIds": list(add_label_ids), "removeLabelIds": list(remove_label_ids)}
-        return self._execute(self._service.users().messages().batchModify(userId=self.user_id, body=body))
+        return self._execute(self._api.messages.batchModify(userId=self.user_id, body=body))
 
     def get_messages(self, message_ids, format="metadata", metadata_headers=METADATA_HEADERS):
         """Fetch up to 100 messages in one batch request; return {id: resource or GmailError}.

@@ -24,13 +24,17 @@ from google.auth import exceptions as google_auth_exceptions
 from google.oauth2 import credentials as user_credentials_module
 from google.oauth2 import service_account
 
+from .calendar import CALENDAR_SCOPES
+
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 GMAIL_MODIFY = "https://www.googleapis.com/auth/gmail.modify"
 # gmail.modify is the least that sync needs: reading with a search query (which
 # gmail.metadata refuses) and adding labels to messages (which gmail.labels cannot).
 SYNC_SCOPES = (GMAIL_MODIFY,)
-CONNECT_SCOPES = ("openid", "email", *SYNC_SCOPES)
+# Calendar sync asks for its own scopes in the same consent; a user may untick
+# them, and mail sync still connects (calendar_sync skips that mailbox).
+CONNECT_SCOPES = ("openid", "email", *SYNC_SCOPES, *CALENDAR_SCOPES)
 TIMEOUT_SECONDS = 15
 MAX_SERVICE_ACCOUNT_KEY_BYTES = 16 * 1024
 

@@ -37,21 +37,27 @@ def service_account_info(org):
     return json.loads(crypto.decrypt(org.service_account_key))
 
 
-def google_credentials(mailbox, user, org, config=None):
-    """Return refreshable google-auth credentials for a mailbox, or raise MissingCredentials."""
+def google_credentials(mailbox, user, org, config=None, scopes=None):
+    """Return refreshable google-auth credentials for a mailbox, or raise MissingCredentials.
+
+    ``scopes`` narrows the access tokens to what the caller needs (default: mail sync's).
+    """
     config = config or current_app.config
+    scopes = tuple(scopes or oauth.SYNC_SCOPES)
     try:
         if mailbox.kind == "service_account":
             info = service_account_info(org)
             if info is None:
                 raise MissingCredentials("The organisation's service account was removed.")
-            return oauth.delegated_credentials(info, user.email, config["GOOGLE_TOKEN_URI"])
+            return oauth.delegated_credentials(info, user.email, config["GOOGLE_TOKEN_URI"], scopes=scopes)
         if not mailbox.refresh_token:
             raise MissingCredentials("The mailbox has no stored authorisation.")
         refresh_token = crypto.decrypt(mailbox.refresh_token)
     except crypto.DecryptionFailed as exc:
         raise MissingCredentials(str(exc))
-    return oauth.user_credentials(refresh_token, config["GOOGLE_TOKEN_URI"], client_id(config), config.get("GOOGLE_CLIENT_SECRET") or "")
+    return oauth.user_credentials(
+        refresh_token, config["GOOGLE_TOKEN_URI"], client_id(config), config.get("GOOGLE_CLIENT_SECRET") or "", scopes=scopes
+    )
 
 
 def gmail_for(mailbox, user, org, config=None):

@@ -7,6 +7,8 @@ the organisation's blocklist (``BlockedAddress``): blocked mail is never stored.
 A blocked domain covers its subdomains.
 """
 
+import functools
+
 from .. import matching
 from ..models import BlockedAddress, User
 
@@ -34,15 +36,23 @@ def header_map(message):
     return headers
 
 
+@functools.lru_cache(maxsize=16384)
+def header_addresses(value):
+    """Return the normalised addresses in one address header (invalid ones left out).
+
+    Cached: the mailbox's own address and its regular correspondents repeat on every page.
+    """
+    return tuple(n for n in (matching.try_normalize(a) for _, a in matching.parse_mailbox_list(value)) if n)
+
+
 def participant_addresses(message):
     """Return the normalised addresses of From, To, Cc and Bcc (invalid ones left out)."""
     headers = header_map(message)
     addresses = []
     for name in PARTICIPANT_HEADERS:
-        for _, address in matching.parse_mailbox_list(headers.get(name, "")):
-            normalized = matching.try_normalize(address)
-            if normalized:
-                addresses.append(normalized)
+        value = headers.get(name)
+        if value:
+            addresses.extend(header_addresses(value))
     return addresses
 
 

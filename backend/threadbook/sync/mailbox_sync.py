@@ -112,6 +112,32 @@ class PreparedPage:
     next_token: str = None
 
 
+def _column_in(model, column, values, **equal):
+    """Return the values of ``column`` found among ``values`` in rows matching ``equal`` (field=value).
+
+    Plain SQL over indexed columns: peewee builds a node per IN parameter, which
+    costs more than the lookup itself at a page of 500 ids.
+    """
+    values = list(values)
+    if not values:
+        return []
+    fields = model._meta.fields
+    param = database.obj.param
+    where = " AND ".join('"%s" = %s' % (fields[name].column_name, param) for name in equal)
+    found = []
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        chunk = values[start : start + LOOKUP_CHUNK]
+        sql = 'SELECT "%s" FROM "%s" WHERE %s AND "%s" IN (%s)' % (
+            fields[column].column_name,
+            model._meta.table_name,
+            where,
+            fields[column].column_name,
+            ", ".join([param] * len(chunk)),
+        )
+        found.extend(row[0] for row in database.execute_sql(sql, [*equal.values(), *chunk]).fetchall())
+    return found
+
+
 def _in_own_connection(fn, *args):
     """Run ``fn`` in a worker thread with its own database connection (peewee's are per thread)."""
     opened = database.is_closed()
@@ -347,7 +373,7 @@ class MailboxSync:
             placed = 0
             if page.keep:
                 result = store_gmail_messages(
-                    self.org, self.user, None, page.keep, source="sync", visibility=SYNC_VISIBILITY, store_body=self.org.store_bodies
+                    self.org, self.user, None, page.keep, source="sync", visibility=SYNC_VISIBILITY, store_body=self.org.store_bodies, rows=False
                 )
                 placed = len(result.created) + len(result.linked)
             removed = self._remove(removed_ids) if removed_ids else 0
@@ -378,15 +404,7 @@ class MailboxSync:
             raise lease.LeaseLost(f"mailbox {self.mailbox.id} is leased by another worker")
 
     def _already_stored(self, ids):
-        stored = set()
-        ids = list(ids)
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            chunk = ids[start : start + LOOKUP_CHUNK]
-            query = MailboxMessage.select(MailboxMessage.gmail_message_id).where(
-                (MailboxMessage.user == self.user.id) & MailboxMessage.gmail_message_id.in_(chunk)
-            )
-            stored.update(gid for (gid,) in query.tuples())
-        return stored
+        return set(_column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
 
     def _remove(self, gmail_ids):
         """Take deleted or trashed messages out of this mailbox; drop synced mail no mailbox holds any more.
@@ -428,19 +446,8 @@ class MailboxSync:
         wanted = {a for addresses in address_lists for a in addresses if not self.filter.is_colleague(a)}
         if not wanted:
             return 0
-        known = set()
-        wanted_list = sorted(wanted)
-        for start in range(0, len(wanted_list), LOOKUP_CHUNK):
-            chunk = wanted_list[start : start + LOOKUP_CHUNK]
-            known.update(
-                a
-                for (a,) in ContactAddress.select(ContactAddress.email_normalized)
-                .where((ContactAddress.org == self.org.id) & ContactAddress.email_normalized.in_(chunk))
-                .tuples()
-            )
-            known.update(
-                a for (a,) in Lead.select(Lead.email_normalized).where((Lead.org == self.org.id) & Lead.email_normalized.in_(chunk)).tuples()
-            )
+        known = set(_column_in(ContactAddress, "email_normalized", wanted, org=self.org.id))
+        known.update(_column_in(Lead, "email_normalized", wanted - known, org=self.org.id))
         return sum(1 for addresses in address_lists if known.intersection(addresses))
 
 

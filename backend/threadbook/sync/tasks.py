@@ -105,3 +105,52 @@ def schedule_label_sorting():
     for mailbox_id in ids:
         sort_labels_task(mailbox_id)
     return len(ids)
+
+
+# -- calendar sync and tracked threads (calendar_sync.py, sending.py) ---------------
+CALENDAR_EVERY = crontab(minute="*/5")
+TRACKED_THREADS_EVERY = crontab(minute="*/10")
+
+
+@huey.task()
+def sync_calendar_task(mailbox_id):
+    from ..calendar_sync import sync_calendar_mailbox
+
+    with task_context():
+        report = sync_calendar_mailbox(mailbox_id)
+        if report is not None:
+            log.info("calendar of mailbox %s: %s (%s)", mailbox_id, report.outcome, report.mode)
+            return report.as_dict()
+        return None
+
+
+@huey.periodic_task(CALENDAR_EVERY)
+def schedule_calendar_syncs():
+    from ..calendar_sync import calendar_mailboxes_due
+
+    with task_context():
+        ids = calendar_mailboxes_due()
+    for mailbox_id in ids:
+        sync_calendar_task(mailbox_id)
+    return len(ids)
+
+
+@huey.task()
+def check_tracked_threads_task(user_id):
+    from ..sending import check_tracked_threads_of
+
+    with task_context():
+        report = check_tracked_threads_of(user_id)
+        return report.as_dict() if report is not None else None
+
+
+@huey.periodic_task(TRACKED_THREADS_EVERY)
+def schedule_tracked_thread_checks():
+    """Log replies in threads sent from the CRM, for users whose stored credentials can read them."""
+    from ..sending import users_with_tracked_threads
+
+    with task_context():
+        ids = users_with_tracked_threads()
+    for user_id in ids:
+        check_tracked_threads_task(user_id)
+    return len(ids)

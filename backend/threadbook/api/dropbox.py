@@ -1,0 +1,72 @@
+"""Your BCC dropbox address: ``GET /api/v1/dropbox``, and ``POST /api/v1/dropbox/rotate`` to replace a leaked one."""
+
+from flask import Blueprint, current_app, g, jsonify
+from peewee import IntegrityError
+
+from ..db import write_transaction
+from ..dropbox.addresses import dropbox_address, new_token
+from ..errors import ApiError
+from ..models import User
+from .openapi import errors, json_response, ref
+
+bp = Blueprint("dropbox", __name__)
+
+
+def _present(user):
+    domain = current_app.config["DROPBOX_DOMAIN"]
+    return {
+        "address": dropbox_address(user, domain),
+        "enabled": bool(domain),
+        "max_bytes": current_app.config["DROPBOX_MAX_BYTES"],
+    }
+
+
+@bp.get("/api/v1/dropbox")
+def get_dropbox():
+    return jsonify(_present(g.user))
+
+
+@bp.post("/api/v1/dropbox/rotate")
+def rotate_dropbox():
+    for _ in range(3):  # a clash of 64 random bits is all but impossible; still, never a 500
+        try:
+            with write_transaction():
+                User.update(dropbox_token=new_token()).where(User.id == g.user.id).execute()
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ApiError(503, "Could not issue a new dropbox address; try again.")
+    return jsonify(_present(User.get_by_id(g.user.id)))
+
+
+OPENAPI_SCHEMAS = {
+    "Dropbox": {
+        "type": "object",
+        "required": ["address", "enabled", "max_bytes"],
+        "properties": {
+            "address": {
+                "type": ["string", "null"],
+                "description": "Put it in Cc or Bcc of mail you send and the mail is logged; null when the server has no dropbox domain.",
+            },
+            "enabled": {"type": "boolean", "description": "THREADBOOK_DROPBOX_DOMAIN is set."},
+            "max_bytes": {"type": "integer", "description": "Larger messages are refused."},
+        },
+    }
+}
+OPENAPI_PATHS = {
+    "/api/v1/dropbox": {
+        "get": {
+            "summary": "Your BCC dropbox address",
+            "tags": ["dropbox"],
+            "responses": {"200": json_response("Your dropbox.", ref("Dropbox")), **errors(401)},
+        }
+    },
+    "/api/v1/dropbox/rotate": {
+        "post": {
+            "summary": "Replace your dropbox address (the old one stops working)",
+            "tags": ["dropbox"],
+            "responses": {"200": json_response("Your new dropbox.", ref("Dropbox")), **errors(401, 503)},
+        }
+    },
+}

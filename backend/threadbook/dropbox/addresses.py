@@ -1,0 +1,28 @@
+"""Dropbox addresses: ``<user's dropbox_token>@<THREADBOOK_DROPBOX_DOMAIN>``."""
+
+import secrets
+
+from ..models import User
+
+
+def dropbox_address(user, domain):
+    """Return the user's dropbox address, or None when no dropbox domain is configured."""
+    return f"{user.dropbox_token}@{domain}" if domain else None
+
+
+def is_dropbox_address(address, domain):
+    """True for any address at the dropbox domain (never a real participant of the mail)."""
+    return bool(domain) and address.rpartition("@")[2].strip().lower().rstrip(".") == domain
+
+
+def user_for_address(address, domain):
+    """Return the user whose dropbox ``address`` is, or None."""
+    local, _, host = (address or "").strip().rpartition("@")
+    if not domain or host.lower().rstrip(".") != domain or not local:
+        return None
+    return User.get_or_none(User.dropbox_token == local.lower())
+
+
+def new_token():
+    """A fresh dropbox token: unguessable, so a leaked address is retired by issuing a new one."""
+    return secrets.token_hex(8)
