@@ -33,12 +33,12 @@ db: $(PY_STAMP) ## Create or upgrade the SQLite database and seed the demo organ
 	$(BIN)/threadbook init-db
 	$(BIN)/threadbook seed-demo
 
-run: install build db ## Install, build, seed and serve on http://127.0.0.1:5000
+run: install build db ## Install, build, seed and serve on http://127.0.0.1:5000 (with a mail-sync worker)
 	@echo
 	@echo "Threadbook backend: http://127.0.0.1:5000  (health: /healthz)"
 	@echo "Load the extension: chrome://extensions -> Developer mode -> Load unpacked -> $(CURDIR)/dist"
 	@echo
-	$(BIN)/gunicorn -c backend/gunicorn.conf.py
+	scripts/run.sh $(BIN)
 
 test: install build test-js test-python ## Install, build and run every test (browser tests included)
 

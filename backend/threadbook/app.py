@@ -5,6 +5,7 @@ import os
 
 from flask import Flask, current_app, request
 from peewee import InterfaceError, OperationalError
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from . import db
@@ -14,6 +15,14 @@ from .auth import authenticate_request
 from .errors import ApiError, register_error_handlers
 
 
+class RecordIdConverter(IntegerConverter):
+    """Match ``<int:...>`` only up to the largest id a database column holds, so a larger one is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(overrides=None):
     """Create a configured Threadbook app; ``overrides`` wins over the environment."""
     instance_path = os.environ.get("THREADBOOK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
@@ -21,6 +30,7 @@ def create_app(overrides=None):
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(overrides or {})
     app.json.sort_keys = False
+    app.url_map.converters["int"] = RecordIdConverter  # before any blueprint registers a rule
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.extensions["threadbook_db"] = db.bind(app.config["DATABASE_URL"])

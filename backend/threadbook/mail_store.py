@@ -249,7 +249,7 @@ def _insert_ignoring_conflicts(model, rows, conflict_fields, returning=None):
     return [row[0] for row in cursor.fetchall()] if returning else []
 
 
-def store_gmail_messages(org, owner, logged_by, messages, source="manual", visibility=None, store_body=False, rows=True):
+def store_gmail_messages(org, owner, logged_by, messages, source="manual", visibility=None, store_body=False, load_rows=True):
     """Store Gmail message resources for ``org``; return StoreResult (created, existing).
 
     ``owner`` is the user whose mailbox the messages come from (None for mail
@@ -257,7 +257,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
     ``visibility`` defaults to the organisation's default; ``store_body`` keeps
     the text body (the messages must then be format=full). Idempotent and safe
     to call concurrently. Opens its own write transaction (a savepoint when the
-    caller already has one). ``rows=False`` puts Email ids in the result instead
+    caller already has one). ``load_rows=False`` puts Email ids in the result instead
     of Email rows, for bulk callers that only count (mail sync), sparing a
     full-row read per message.
     """
@@ -344,7 +344,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
             _insert_ignoring_conflicts(EmailParticipant, chunk, ("email", "address_normalized", "role"))
 
         by_key = dict(id_by_key)
-        if rows:
+        if load_rows:
             ids = list(id_by_key.values())
             for chunk in _chunks(ids):
                 for row in Email.select().where(Email.id.in_(chunk)):

@@ -293,3 +293,33 @@ def test_busy_times_need_a_sensible_range(client, factory, workspace, rep, db, q
 def test_an_unknown_contact_answers_404(client, factory, workspace, rep, db):
     assert book(client, factory, rep, contact_id=999999).status_code == 404
     assert client.get("/api/v1/meetings?contact_id=999999", headers=factory.headers(rep)).status_code == 404
+
+
+def test_answers_match_the_documented_schemas(app, client, factory, workspace, rep, ada, db):
+    from .test_openapi import ConformanceChecker
+
+    checker = ConformanceChecker(app, client.get("/api/v1/openapi.json").get_json())
+    workspace.calendar.calendar(REP).add_event("Board", at(6, 9), at(6, 10), color_id="9", attendees=["ada@globex.example"])
+
+    def call(method, path, body=None, expect=None):
+        response = client.open(path, method=method, json=body, headers=factory.headers(rep))
+        checker.check(method, path, response)
+        assert expect is None or response.status_code == expect, (method, path, response.get_json())
+        return response.get_json()
+
+    call("POST", "/api/v1/calendar/sync", expect=200)
+    meeting = call("POST", "/api/v1/meetings", {"title": "Demo", "start": iso(at(3, 10)), "end": iso(at(3, 11)), "contact_id": ada.id}, 201)["meeting"]
+    call("POST", "/api/v1/meetings", {"title": "Clash", "start": iso(at(3, 10)), "end": iso(at(3, 11))}, 409)
+    call("POST", "/api/v1/meetings", {"title": "", "start": iso(at(3, 10)), "end": iso(at(3, 11))}, 400)
+    call("GET", "/api/v1/meetings", expect=200)
+    call("GET", f"/api/v1/meetings?contact_id={ada.id}&status=confirmed", expect=200)
+    call("GET", f"/api/v1/meetings/{meeting['id']}", expect=200)
+    call("GET", "/api/v1/meetings/999999", expect=404)
+    call("PATCH", f"/api/v1/meetings/{meeting['id']}", {"location": "Zoom"}, 200)
+    workspace.calendar.calendar(REP).edit_event(meeting["google_event_id"], summary="Changed in Google")
+    call("PATCH", f"/api/v1/meetings/{meeting['id']}", {"location": "Meet"}, 409)
+    call("POST", "/api/v1/meetings/conflicts", {"start": iso(at(3, 10)), "end": iso(at(3, 11)), "meeting_id": meeting["id"]}, 200)
+    call("GET", f"/api/v1/calendar/busy?start={iso(at(3, 0))}&end={iso(at(7, 0))}", expect=200)
+    call("GET", "/api/v1/calendar/busy?start=x", expect=400)
+    call("DELETE", f"/api/v1/meetings/{meeting['id']}", expect=200)
+    assert len(checker.checked) == 13  # distinct (method, path, status) answers

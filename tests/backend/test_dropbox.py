@@ -262,3 +262,13 @@ def test_without_a_dropbox_domain_there_is_no_address_and_the_server_will_not_st
 
     assert shown["address"] is None and shown["enabled"] is False
     assert result.exit_code != 0 and "THREADBOOK_DROPBOX_DOMAIN" in result.output
+
+
+def test_answers_match_the_documented_schemas(app, client, factory, rep, db):
+    from .test_openapi import ConformanceChecker
+
+    checker = ConformanceChecker(app, client.get("/api/v1/openapi.json").get_json())
+    for method, path in (("GET", "/api/v1/dropbox"), ("POST", "/api/v1/dropbox/rotate")):
+        response = client.open(path, method=method, headers=factory.headers(rep))
+        assert response.status_code == 200
+        checker.check(method, path, response)

@@ -232,9 +232,10 @@ def test_a_body_larger_than_the_route_reads_answers_413_at_once(client, factory,
     with client.application.app_context():
         limit = request_limit()
     assert 35 * MB <= limit < 45 * MB
+    # The declared length is enough: the body is not read at all.
     response = client.post(
         "/api/v1/emails/send", data=b"{}", content_type="application/json",
-        headers=factory.headers(rep, **{"X-Google-Access-Token": TOKEN, "Content-Length": str(limit + 1)}),
+        headers=factory.headers(rep, **{"X-Google-Access-Token": TOKEN}), environ_overrides={"CONTENT_LENGTH": str(limit + 1)},
     )
 
     assert response.status_code == 413 and workspace.gmail.calls == []
@@ -269,3 +270,23 @@ def test_unknown_records_answer_404(client, factory, workspace, rep, db):
     assert send(client, factory, rep, reply_to_email_id=999999, body="x").status_code == 404
     assert send(client, factory, rep, contact_id=999999, subject="x", body="x").status_code == 404
     assert sent_messages(workspace) == []
+
+
+def test_answers_match_the_documented_schemas(app, client, factory, workspace, rep, ada, db):
+    from .test_openapi import ConformanceChecker
+
+    checker = ConformanceChecker(app, client.get("/api/v1/openapi.json").get_json())
+
+    def call(path, body=None, expect=None, token=TOKEN):
+        response = client.post(path, json=body, headers=factory.headers(rep, **({"X-Google-Access-Token": token} if token else {})))
+        checker.check("POST", path, response)
+        assert expect is None or response.status_code == expect, (path, response.get_json())
+        return response.get_json()
+
+    sent = call("/api/v1/emails/send", {"contact_id": ada.id, "subject": "Hi", "body": "Hello"}, 201)
+    call("/api/v1/emails/send", {"reply_to_email_id": sent["email"]["id"], "body": "Again"}, 201)
+    call("/api/v1/emails/send", {"subject": "Hi", "body": "Hello"}, 400)
+    call("/api/v1/emails/send", {"reply_to_email_id": 999999, "body": "x"}, 404)
+    call("/api/v1/emails/send", {"to": ["ada@globex.example"], "subject": "Hi", "body": "x"}, 400, token=None)
+    call("/api/v1/tracked-threads/check", None, 200)
+    assert len(checker.checked) >= 4

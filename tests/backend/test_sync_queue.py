@@ -44,7 +44,8 @@ def test_storage_follows_the_configuration(tmp_path):
 )
 def test_periodic_schedule(minute, expected):
     when = datetime.datetime(2026, 3, 14, 9, minute)
-    assert {task.name for task in queue.huey.read_periodic(when)} == expected
+    mail_tasks = {"schedule_syncs", "schedule_label_sorting"}  # other modules schedule their own too
+    assert {task.name for task in queue.huey.read_periodic(when)} & mail_tasks == expected
 
 
 @pytest.fixture

@@ -78,10 +78,10 @@ def add_entry():
     return jsonify(serialize(entry)), 201
 
 
-@bp.delete("/<int:entry_id>")
-def delete_entry(entry_id):
+@bp.delete("/<int:id>")
+def delete_entry(id):
     with write_transaction():
-        entry = _visible().where(BlockedAddress.id == entry_id).first()
+        entry = _visible().where(BlockedAddress.id == id).first()
         if entry is None:
             raise not_found("blocklist entry")
         if entry.user_id is None and g.user.role != "admin":

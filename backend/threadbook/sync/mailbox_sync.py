@@ -373,7 +373,7 @@ class MailboxSync:
             placed = 0
             if page.keep:
                 result = store_gmail_messages(
-                    self.org, self.user, None, page.keep, source="sync", visibility=SYNC_VISIBILITY, store_body=self.org.store_bodies, rows=False
+                    self.org, self.user, None, page.keep, source="sync", visibility=SYNC_VISIBILITY, store_body=self.org.store_bodies, load_rows=False
                 )
                 placed = len(result.created) + len(result.linked)
             removed = self._remove(removed_ids) if removed_ids else 0

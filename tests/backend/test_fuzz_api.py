@@ -1,0 +1,275 @@
+"""Fuzz every operation of the API from its own OpenAPI document, as members of two organisations.
+
+schemathesis reads ``GET /api/v1/openapi.json`` (served in process through
+WSGI) and generates requests for every operation it documents, valid and
+invalid (bodies, query strings, path ids, headers), with Hypothesis. Each one
+is sent to a real app on SQLite whose two organisations hold one of every
+record (``test_cross_org.populate``), signed in as the admin or a member of
+organisation A, or the admin of organisation B. Every answer must:
+
+- never be a 5xx;
+- carry a status code the document lists for the operation, with a declared
+  content type, headers and a body matching the documented schema;
+- refuse the same request without a session (401), unless the operation is
+  public;
+- never contain organisation B's text when the caller belongs to A.
+
+Google is never reached: every Google endpoint the app could call (ID-token
+certificates, OAuth token and revocation, Gmail, Calendar) points at the
+local fakes of ``tests/fakes``, and any other connection or DNS look-up
+fails the test (``_loopback_only``).
+
+The number of generated examples per operation is ``THREADBOOK_FUZZ_EXAMPLES``
+(default 5, about a minute here on 2 cores); ``make fuzz`` runs a longer
+campaign. Generation is derandomised, so a run is reproducible. Two
+schemathesis checks are left out on purpose: ``positive_data_acceptance`` and
+``negative_data_rejection`` judge the *request* schemas, which document types
+and bounds but not every rule the views enforce (a blank name, an end before a
+start), so they would flag correct 400s and harmless leniency, not bugs.
+"""
+
+import collections
+import ipaddress
+import os
+import re
+import socket
+import zlib
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+from schemathesis.core.failures import Failure, FailureGroup
+
+from threadbook.api import register_blueprints
+from threadbook.db import database
+from threadbook.models import User
+
+from ..conftest import Factory, build_app
+from ..fakes.gcalendar import CalendarState, combined_app
+from ..fakes.gmail import GmailState
+from ..fakes.google_identity import FakeGoogleIdentity
+from ..fakes.google_oauth import CLIENT_ID as OAUTH_CLIENT_ID
+from ..fakes.google_oauth import CLIENT_SECRET, FakeGoogleOAuth
+from ..fakes.server import ServerThread
+from .test_cross_org import SECRET, populate
+
+EXAMPLES = int(os.environ.get("THREADBOOK_FUZZ_EXAMPLES") or 5)
+CALLERS = ("a-admin", "a-member", "b-admin")
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+    checks.ignored_auth,
+    checks.missing_required_header,
+    checks.unsupported_method,
+]
+
+
+class SwappableApp:
+    """A WSGI app that forwards to ``target``: the schema is loaded at import, the app under test built later."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __call__(self, environ, start_response):
+        return self.target(environ, start_response)
+
+
+def _document_app():
+    """Serve the real document without a database: the API blueprints alone, as ``create_app`` registers them."""
+    app = Flask("threadbook_document")
+    register_blueprints(app)
+    return app
+
+
+TARGET = SwappableApp(_document_app())
+schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json",
+    TARGET,
+    config=schemathesis.Config.from_dict({"generation": {"mode": "all"}}),
+)
+STATS = {"examples": 0, "operations": set(), "statuses": collections.Counter(), "failures": 0}
+
+
+def google_token(caller):
+    return f"ya29.fuzz-{caller}"
+
+
+def _is_loopback(host):
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def _loopback_only():
+    """Fail any connection or name look-up beyond this machine while the module runs."""
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            raise AssertionError(f"the fuzzed app tried to reach {address[0]}: point that Google setting at a fake")
+        return real_connect(sock, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host is not None and not _is_loopback(host if isinstance(host, str) else host.decode()):
+            raise AssertionError(f"the fuzzed app tried to resolve {host}: point that Google setting at a fake")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        patch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield
+
+
+@pytest.fixture(scope="module")
+def fake_google():
+    """Every Google endpoint the app calls, served locally; yields the app settings that point at them."""
+    identity, oauth = FakeGoogleIdentity(), FakeGoogleOAuth()
+    gmail, calendar = GmailState(), CalendarState()
+    with ServerThread(identity.app) as id_server, ServerThread(oauth.app) as oauth_server, ServerThread(
+        combined_app(gmail, calendar)
+    ) as api_server:
+        yield {
+            "gmail": gmail,
+            "calendar": calendar,
+            "settings": {
+                "GOOGLE_CERTS_URL": id_server.url + "/oauth2/v1/certs",
+                "GOOGLE_CLIENT_IDS": [identity.client_id, OAUTH_CLIENT_ID],
+                "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
+                "GOOGLE_API_ROOT": api_server.url + "/",
+                "GOOGLE_TOKEN_URI": oauth_server.url + "/token",
+                "GOOGLE_REVOKE_URI": oauth_server.url + "/revoke",
+                "GOOGLE_AUTH_URI": oauth_server.url + "/o/oauth2/v2/auth",
+                "QUEUE_IMMEDIATE": True,
+                "ENCRYPTION_KEY": "fuzzing-passphrase-0123456789",
+                "SYNC_QUOTA_UNITS_PER_SECOND": 0,
+                "DROPBOX_DOMAIN": "dropbox.threadbook.example",
+                "SESSION_TTL_SECONDS": 7 * 24 * 3600,  # a long `make fuzz` outlives the default hour
+            },
+        }
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory, fake_google, _loopback_only):
+    """One app for the whole campaign (state builds up as it would in use), with two populated organisations."""
+    tmp = tmp_path_factory.mktemp("fuzz")
+    app = build_app(f"sqlite:///{tmp / 'fuzz.sqlite3'}", tmp, **fake_google["settings"])
+    factory = Factory(app)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        org_a, org_b = factory.org(domain="a-corp.example"), factory.org(domain="b-corp.example")
+        populate(org_a, "A")
+        populate(org_b, "B", secret=SECRET)
+        sessions = {}
+        for tag, org in (("a", org_a), ("b", org_b)):
+            for user in User.select().where(User.org == org.id):
+                caller = f"{tag}-{user.role}"
+                sessions[caller] = factory.headers(user)
+                # The caller's Google access token opens their fake mailbox and calendar.
+                fake_google["gmail"].add_mailbox(user.email)
+                fake_google["gmail"].grant(google_token(caller), user.email, scopes=("gmail.modify",))
+                fake_google["calendar"].add_calendar(user.email)
+                fake_google["calendar"].grant(google_token(caller), user.email)
+        database.close()
+    app.fuzz_sessions = sessions
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def target(fuzz_app, request):
+    """Point the schema's WSGI app and the shared database proxy at the app under test."""
+    database.initialize(fuzz_app.extensions["threadbook_db"])  # another module's app may have rebound it
+    TARGET.target = fuzz_app
+    yield fuzz_app
+    TARGET.target = _document_app()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report(request):
+    """Print what the campaign tried once the module is done."""
+    yield
+    if not STATS["examples"]:
+        return
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(STATS["statuses"].items()))
+    line = (
+        f"fuzz: {STATS['examples']} examples over {len(STATS['operations'])} operations "
+        f"({EXAMPLES} generated per operation), failures: {STATS['failures']}; statuses {statuses}"
+    )
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            reporter.write_line(line)
+
+
+def _other_org_text(case, response, caller):
+    if caller.startswith("a-") and SECRET in response.text:
+        raise AssertionError(f"{case.operation.label} answered organisation B's text to organisation A:\n{response.text[:500]}")
+
+
+def caller_for(case):
+    """Pick who sends ``case`` from the case itself, so a replayed or shrunk example keeps its caller.
+
+    (``@schema.given`` would draw it, but turns off schemathesis's coverage phase.)
+    """
+    seed = repr((case.operation.label, case.path_parameters, case.query, case.body))
+    return CALLERS[zlib.crc32(seed.encode()) % len(CALLERS)]
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
+def test_every_operation_answers_as_documented(case, target):
+    caller = caller_for(case)
+    headers = dict(target.fuzz_sessions[caller])
+    if case.headers and case.headers.get("X-Google-Access-Token"):
+        # A usable token, so the routes that call Google go past the token check to the fakes.
+        case.headers["X-Google-Access-Token"] = google_token(caller)
+    response = case.call(headers=headers)
+    STATS["examples"] += 1
+    STATS["operations"].add(case.operation.label)
+    STATS["statuses"][response.status_code] += 1
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        _other_org_text(case, response, caller)
+    except (FailureGroup, Failure, AssertionError):
+        STATS["failures"] += 1
+        raise
+
+
+def test_the_fuzzed_document_is_the_one_the_app_serves(target):
+    served = target.test_client().get("/api/v1/openapi.json").get_json()
+    assert served == schema.raw_schema
+    assert len(list(schema.get_all_operations())) >= 50
+
+
+# Regressions the fuzzer found, pinned on both database engines.
+
+_INT_ARG = re.compile(r"<int:\w+>")
+
+
+@pytest.mark.parametrize("record_id", [2**63 - 1, 2**63, 2**64 + 7, 10**40])
+def test_ids_beyond_a_database_integer_are_not_found_not_a_crash(app, factory, record_id):
+    """``<int:id>`` once passed any size to the database: SQLite raised OverflowError, PostgreSQL 'out of range', both a 500."""
+    headers = factory.headers(factory.user(factory.org(domain="us.example"), role="admin"))
+    client = app.test_client()
+    answers = {}
+    for rule in app.url_map.iter_rules():
+        if not _INT_ARG.search(rule.rule):
+            continue
+        path = _INT_ARG.sub(str(record_id), rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, headers=headers, json={} if method in ("POST", "PATCH", "PUT") else None)
+            answers[f"{method} {rule.rule}"] = response.status_code
+    assert len(answers) >= 20
+    assert {route: status for route, status in answers.items() if not 400 <= status < 500} == {}
