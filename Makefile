@@ -6,7 +6,7 @@ PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export THREADBOOK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: help install build db run test test-python test-js lint bench clean
+.PHONY: help install build db run test test-python test-js lint bench fuzz bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,13 @@ bench: $(PY_STAMP) ## Print performance figures: lookup (1M contacts, built once
 	$(BIN)/python bench/lookup.py
 	$(BIN)/python bench/lookup_http.py
 	$(BIN)/python bench/log_thread.py
+
+fuzz: $(PY_STAMP) ## Fuzz the API from its OpenAPI document longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100)
+	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/backend/test_fuzz_api.py -k every_operation
+
+bench-load: $(PY_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/load.py
 
 clean: ## Remove built and installed files (keeps instance/)
 	rm -rf dist node_modules $(VENV)

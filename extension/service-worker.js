@@ -16,7 +16,7 @@ const panelPolicy = createSidePanelPolicy({ sidePanel, tabs });
 const tabThreads = createTabThreads(sessionStore);
 const auth = createAuthService({ sessionStore, localStore, identity });
 
-runtime.onMessage(createMessageRouter({ tabThreads, auth, panelPolicy }));
+runtime.onMessage(createMessageRouter({ tabThreads, auth, panelPolicy, extensionId: runtime.extensionId() }));
 tabs.onUpdated(panelPolicy.onTabUpdated);
 tabs.onActivated((info) => tabThreads.activated(info));
 tabs.onRemoved((tabId, info) => tabThreads.removed(tabId, info));

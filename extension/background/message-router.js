@@ -4,6 +4,7 @@
 
 import { MESSAGE, failure } from "../shared/messages.js";
 import { isGmailUrl } from "./side-panel.js";
+import { MAX_PROBLEM, checkThreadSnapshot } from "./thread-snapshot.js";
 
 /** Turn a thrown error into the `{ok: false, error}` answer the panel shows. */
 function asFailure(error) {
@@ -13,16 +14,22 @@ function asFailure(error) {
 /**
  * Make the `(message, sender) => Promise<answer>` dispatcher.
  *
- * `tabThreads`, `auth` and `panelPolicy` are the services built in the worker.
+ * `tabThreads`, `auth` and `panelPolicy` are the services built in the worker;
+ * `extensionId` is this extension's id (messages from anything else are refused).
  */
-export function createMessageRouter({ tabThreads, auth, panelPolicy }) {
+export function createMessageRouter({ tabThreads, auth, panelPolicy, extensionId = "" }) {
+  const ownPages = extensionId ? `chrome-extension://${extensionId}/` : "chrome-extension://";
   const handlers = {
     async [MESSAGE.THREAD_CHANGED](message, sender) {
       if (!sender.tab || !isGmailUrl(sender.url || sender.tab.url)) {
         return failure("bad_sender", "Only a Gmail tab reports threads.");
       }
+      // What a Gmail tab sends is untrusted: keep only a well-formed snapshot.
+      const checked = checkThreadSnapshot(message.thread);
+      if (checked.error) return failure("bad_message", checked.error);
+      const problem = typeof message.problem === "string" ? message.problem.slice(0, MAX_PROBLEM) : "";
       panelPolicy.applyTo(sender.tab.id, sender.tab.url || sender.url);
-      await tabThreads.record(sender.tab, message.thread, message.problem);
+      await tabThreads.record(sender.tab, checked.thread, problem);
       return { ok: true };
     },
     async [MESSAGE.SIGN_IN](message) {
@@ -42,10 +49,11 @@ export function createMessageRouter({ tabThreads, auth, panelPolicy }) {
   };
 
   return async function route(message, sender = {}) {
-    const handler = handlers[message?.type];
+    if (extensionId && sender.id && sender.id !== extensionId) return failure("bad_sender", "Messages from other extensions are refused.");
+    const handler = Object.hasOwn(handlers, message?.type) ? handlers[message.type] : null;
     if (!handler) return failure("unknown_message", `No handler for message type ${JSON.stringify(message?.type)}.`);
     // Only this extension's own pages may sign in or out; content scripts only report threads.
-    if (sender.tab && message.type !== MESSAGE.THREAD_CHANGED && !sender.url?.startsWith("chrome-extension://")) {
+    if (sender.tab && message.type !== MESSAGE.THREAD_CHANGED && !sender.url?.startsWith(ownPages)) {
       return failure("bad_sender", "A web page may only report threads.");
     }
     try {

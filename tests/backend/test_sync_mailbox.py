@@ -4,7 +4,7 @@ import pytest
 
 from threadbook import crm
 from threadbook.db import database
-from threadbook.models import Contact, ContactAddress, Email, EmailParticipant, Mailbox, MailboxMessage
+from threadbook.models import ContactAddress, Email, EmailParticipant, Mailbox, MailboxMessage
 from threadbook.sync.mailbox_sync import changes_in
 
 from ..fakes.gmail import backend_error, rate_limited
@@ -367,3 +367,51 @@ def test_history_changes_later_records_win():
         {"id": "4", "labelsAdded": [{**msg("e"), "labelIds": ["STARRED"]}]},
     ]
     assert changes_in(records) == (["b"], ["a", "c"])
+
+
+def test_rate_limited_parts_of_a_batch_are_fetched_again(app, google, rep, box):
+    ids = add_external(box, 5)
+    mailbox = connect(app, google, rep)
+    google.state.fail(rate_limited(retry_after=2), times=3, path_contains="/messages/")  # three parts of the first batch
+
+    report = run_sync(app, mailbox.id)
+
+    assert report.outcome == "synced" and report.retries == 1
+    assert stored_gmail_ids(app, rep) == sorted(ids)
+
+
+def test_fake_listing_understands_the_queries_sync_uses(app, google, rep, box):
+    from threadbook.google_api.gmail import Gmail
+
+    recent = add_external(box, 3, days_ago=2)
+    add_external(box, 2, days_ago=40, sender="Old <old@customer.example>")
+    token = "listing-token"
+    google.state.grant(token, rep.email, scopes=["gmail.modify"])
+    gmail = Gmail.for_access_token(token, google.gmail.root)
+
+    assert {m["id"] for m in gmail.list_messages("newer_than:7d")["messages"]} == set(recent)
+    since = ago(days=10).strftime("%Y/%m/%d")
+    first = gmail.list_messages(f"after:{since} -in:chats", max_results=2)
+    second = gmail.list_messages(f"after:{since} -in:chats", page_token=first["nextPageToken"], max_results=2)
+    assert [m["id"] for m in first["messages"] + second["messages"]] == recent  # newest first (each was added a minute older)
+    assert "nextPageToken" not in second
+    assert gmail.get_profile()["historyId"] == str(box.history_id)
+
+
+def test_a_token_endpoint_outage_is_not_a_revoked_grant(app, google, rep, box, monkeypatch):
+    import types
+
+    import google.auth._exponential_backoff as google_auth_backoff
+
+    # google-auth retries a failed token request itself, with real sleeps: skip them.
+    monkeypatch.setattr(google_auth_backoff, "time", types.SimpleNamespace(sleep=lambda seconds: None))
+    add_external(box, 1)
+    mailbox = connect(app, google, rep)
+    google.oauth.fail_next.extend([(503, "temporarily_unavailable", "Try again later.")] * 8)
+
+    report = run_sync(app, mailbox.id, retries=1)
+
+    assert report.outcome == "error"
+    assert mailbox_row(app, mailbox.id).status == "active"  # tried again next time, not "needs_reconnect"
+    google.oauth.fail_next.clear()
+    assert run_sync(app, mailbox.id).outcome == "synced"

@@ -25,6 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
+from google.auth.exceptions import RefreshError
 from peewee import fn
 
 from ..db import database, write_transaction
@@ -231,7 +232,7 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
     except MissingCredentials as exc:
         _needs_reconnect(mailbox.id, owner, settings, report, str(exc))
     except ReauthRequired as exc:
-        if exc.status == 401 or is_revoked_grant(exc.__cause__):
+        if _grant_is_gone(exc):
             _needs_reconnect(mailbox.id, owner, settings, report, "Google no longer accepts this mailbox's authorisation; connect it again.")
         else:
             _failed(mailbox.id, owner, settings, report, exc)
@@ -243,6 +244,13 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
         report.retries = backoff.retried
         lease.release(mailbox.id, owner)
     return report
+
+
+def _grant_is_gone(exc):
+    """Tell a revoked grant (reconnect needed) from a token endpoint that failed for a while."""
+    if isinstance(exc.__cause__, RefreshError):
+        return is_revoked_grant(exc.__cause__)
+    return exc.status == 401  # Gmail refused an access token it had just been given
 
 
 def _needs_reconnect(mailbox_id, owner, settings, report, message):

@@ -1,0 +1,61 @@
+"""The mixed workload of bench/load.py for locust: lookups, thread logs and notes, as a rep's side panel sends them.
+
+Run by bench/load.py (``locust --headless``), which passes through the
+environment: ``THREADBOOK_LOAD_SESSION`` (the rep's Bearer header value),
+``THREADBOOK_LOAD_GMAIL_TOKEN`` (an access token the fake Gmail accepts) and
+``THREADBOOK_LOAD_THREADS`` (a file of Gmail thread ids, one a line, present
+in that fake mailbox). Every user sends without pause; any answer other than
+the one the API promises counts as a failure.
+"""
+
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+from locust import FastHttpUser, constant, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load_dataset  # noqa: E402
+
+SESSION = os.environ.get("THREADBOOK_LOAD_SESSION", "")
+GMAIL_TOKEN = os.environ.get("THREADBOOK_LOAD_GMAIL_TOKEN", "")
+THREADS_FILE = os.environ.get("THREADBOOK_LOAD_THREADS")
+THREAD_IDS = Path(THREADS_FILE).read_text().split() if THREADS_FILE else []
+_bodies_rng = random.Random(7)
+LOOKUP_BODIES = [json.dumps(load_dataset.participants(_bodies_rng)) for _ in range(500)]
+
+
+class Rep(FastHttpUser):
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.rng = random.Random()
+        self.json_headers = {"Authorization": SESSION, "Content-Type": "application/json"}
+        self.log_headers = {"Authorization": SESSION, "X-Google-Access-Token": GMAIL_TOKEN}
+
+    def _expect(self, response, *statuses):
+        if response.status_code not in statuses:
+            response.failure(f"{response.status_code}: {(response.text or '')[:200]}")
+        else:
+            response.success()
+
+    @task(6)
+    def lookup(self):
+        body = self.rng.choice(LOOKUP_BODIES)
+        with self.client.post("/api/v1/lookup", data=body, headers=self.json_headers, name="lookup", catch_response=True) as response:
+            self._expect(response, 200)
+
+    @task(2)
+    def log_thread(self):
+        thread_id = self.rng.choice(THREAD_IDS)
+        path = f"/api/v1/threads/{thread_id}/log"
+        with self.client.post(path, headers=self.log_headers, name="log thread", catch_response=True) as response:
+            self._expect(response, 200, 201)  # 201 the first time a thread is logged, 200 after
+
+    @task(2)
+    def add_note(self):
+        body = json.dumps({"body": f"Called, left a message ({self.rng.random():.6f}).", "contact_id": self.rng.randrange(load_dataset.CONTACTS) + 1})
+        with self.client.post("/api/v1/notes", data=body, headers=self.json_headers, name="note", catch_response=True) as response:
+            self._expect(response, 201)
