@@ -1,4 +1,4 @@
-"""Guard the HTTP edge: CORS for the extension's origins and rate limits.
+"""Guard the HTTP edge: CORS for the extension's origins, rate limits, security headers.
 
 CORS (flask-cors) answers only the origins in ``ALLOWED_ORIGINS``
 (THREADBOOK_ALLOWED_ORIGINS); any other origin gets no CORS headers, so a
@@ -18,6 +18,10 @@ fails, limiting falls back to memory rather than failing requests.
 ``RATELIMIT_ENABLED = False`` turns limiting off (the test suite does).
 The address is the socket peer: behind a reverse proxy, wrap the app in
 werkzeug's ProxyFix so it is the client's.
+
+Every answer carries ``X-Content-Type-Options: nosniff``, a
+``Content-Security-Policy`` that allows nothing (the API serves no page) and
+``Referrer-Policy: no-referrer``; API answers also ``Cache-Control: no-store``.
 """
 
 import jwt
@@ -43,6 +47,19 @@ def init_app(app):
         max_age=CORS_MAX_AGE_SECONDS,
         supports_credentials=False,
     )
+
+    @app.after_request
+    def security_headers(response):
+        # Answers are JSON with personal data: never cached by a browser or proxy, never sniffed as
+        # another type, never framed, and no referrer leaks an id from the URL.
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.path.startswith("/api/"):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
     @app.after_request
     def retry_after_only_when_refused(response):
         # Flask-Limiter writes Retry-After on every answer; it means "wait" only on a 429 or 503.

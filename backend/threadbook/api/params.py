@@ -12,6 +12,10 @@ def json_body():
     # content_length too: Werkzeug leaves request.data empty for form bodies, which must not pass as {}.
     if not request.data and not request.content_length:
         return {}
+    limit = request.max_content_length
+    if request.content_length is None and limit and len(request.data) >= limit:
+        # A chunked body is cut at the limit as it is read: refuse it rather than parse the truncated part.
+        raise ApiError(413, f"The request body is larger than the {limit} bytes this server accepts.")
     if not request.is_json:
         raise ApiError(415, "Send the body as JSON with 'Content-Type: application/json'.")
     body = request.get_json(silent=True)
