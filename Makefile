@@ -33,10 +33,14 @@ db: $(PY_STAMP) ## Create or upgrade the SQLite database and seed the demo organ
 	$(BIN)/threadbook init-db
 	$(BIN)/threadbook seed-demo
 
+# `make run` is for trying Threadbook on this machine: the development sign-in is on
+# (loopback only, marked as such everywhere) unless THREADBOOK_DEV_SIGNIN=0 is given.
+run: export THREADBOOK_DEV_SIGNIN ?= 1
 run: install build db ## Install, build, seed and serve on http://127.0.0.1:5000 (with a mail-sync worker)
 	@echo
 	@echo "Threadbook backend: http://127.0.0.1:5000  (health: /healthz)"
 	@echo "Load the extension: chrome://extensions -> Developer mode -> Load unpacked -> $(CURDIR)/dist"
+	@echo "Development sign-in (demo@threadbook.test): $(if $(filter 1 true yes on,$(THREADBOOK_DEV_SIGNIN)),on; THREADBOOK_DEV_SIGNIN=0 turns it off,off)"
 	@echo
 	scripts/run.sh $(BIN)
 

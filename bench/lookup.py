@@ -70,8 +70,9 @@ def main():
             f"  {label:36s} p50 {statistics.median(values):6.2f} ms   p99 {dataset.percentile(values, 0.99):6.2f} ms"
             f"   max {max(values):6.2f} ms"
         )
-    p99 = dataset.percentile(timings, 0.99)
-    print(f"  target p99 < 5 ms: {'met' if p99 < 5 else 'NOT met'} ({p99:.2f} ms)")
+    for label, values in (("the lookup itself", core), ("the whole request (session check, Flask, JSON)", timings)):
+        p99 = dataset.percentile(values, 0.99)
+        print(f"  target p99 < 5 ms, {label}: {'met' if p99 < 5 else 'NOT met'} ({p99:.2f} ms)")
 
 
 if __name__ == "__main__":
