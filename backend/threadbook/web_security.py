@@ -24,12 +24,11 @@ Every answer carries ``X-Content-Type-Options: nosniff``, a
 ``Referrer-Policy: no-referrer``; API answers also ``Cache-Control: no-store``.
 """
 
-import jwt
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
-from .auth import ALGORITHM, ISSUER
+from .auth import InvalidSession, session_claims
 
 SIGNIN_ENDPOINTS = frozenset({"session.create_session", "session.create_dev_session"})
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Google-Access-Token"]
@@ -103,18 +102,11 @@ def user_or_address():
     The rate limit runs before authentication (so floods never reach the
     database); verifying the HS256 signature here costs microseconds.
     """
-    key = g.get("_ratelimit_key")
-    if key is None:
-        key = "address:" + client_address()
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            try:
-                claims = jwt.decode(token.strip(), current_app.config["SECRET_KEY"], algorithms=[ALGORITHM], issuer=ISSUER)
-                key = f"user:{claims['org']}:{claims['sub']}"
-            except (jwt.InvalidTokenError, KeyError):
-                pass
-        g._ratelimit_key = key
-    return key
+    try:
+        claims = session_claims()
+        return f"user:{claims['org']}:{claims['sub']}"
+    except InvalidSession:
+        return "address:" + client_address()
 
 
 def _not_api():
