@@ -273,3 +273,19 @@ def test_ids_beyond_a_database_integer_are_not_found_not_a_crash(app, factory, r
             answers[f"{method} {rule.rule}"] = response.status_code
     assert len(answers) >= 20
     assert {route: status for route, status in answers.items() if not 400 <= status < 500} == {}
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/api/v1/calendar/busy?start=0001-01-01T00:00:01Z&end=0001-01-01T00:00:00.0%2B01:01", None),
+        ("GET", "/api/v1/calendar/busy?start=9999-12-31T23:00:00Z&end=9999-12-31T23:59:00-01:00", None),
+        ("POST", "/api/v1/meetings", {"title": "x", "start": "0001-01-01T00:00:00+01:00", "end": "0001-01-01T01:00:00+01:00"}),
+    ],
+)
+def test_times_that_fall_outside_the_calendar_in_utc_are_a_400(client, factory, method, path, body):
+    """An offset that moves a time before year 1 or after 9999 in UTC raised OverflowError: a 500."""
+    headers = factory.headers(factory.user(factory.org(domain="us.example")))
+    response = client.open(path, method=method, json=body, headers=headers)
+    assert response.status_code == 400, response.get_json()
+    assert "out of range" in response.get_json()["message"]

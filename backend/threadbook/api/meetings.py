@@ -58,7 +58,10 @@ def parse_time(value, name):
         raise ApiError(400, f"'{name}' must be a date and time like 2026-03-02T10:00:00Z.", field=name)
     if parsed.tzinfo is None:
         raise ApiError(400, f"'{name}' needs a UTC offset (Z or +01:00): a bare time is ambiguous.", field=name)
-    return parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    try:
+        return parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before the first representable UTC time
+        raise ApiError(400, f"'{name}' is out of range: use a date between the years 1 and 9999 in UTC.", field=name)
 
 
 def time_range(start_raw, end_raw, start_name="start", end_name="end", longest=MAX_DURATION):
