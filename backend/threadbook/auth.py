@@ -84,8 +84,12 @@ _compiled_sql = {}
 
 
 def _compiled(name, build_query):
-    """Return the SQL of a query built once per database (peewee's builder costs ~0.3 ms a call)."""
-    key = (name, id(database.obj))
+    """Return the SQL of a query built once per SQL dialect (peewee's builder costs ~0.3 ms a call).
+
+    Keyed by the database's class, not the object: an id() is reused once its
+    object is freed, which once handed SQLite's placeholders to PostgreSQL.
+    """
+    key = (name, type(database.obj), database.obj.param)
     sql = _compiled_sql.get(key)
     if sql is None:
         sql = _compiled_sql[key] = build_query().sql()[0]

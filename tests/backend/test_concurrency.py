@@ -6,6 +6,7 @@ with the test client. A ``threading.Barrier`` releases all fifty clients
 together; each holds its own connection.
 """
 
+import logging
 import threading
 
 import pytest
@@ -62,13 +63,20 @@ def statuses(results):
     return sorted(status for status, _ in results)
 
 
-def test_fifty_simultaneous_logs_of_one_thread_store_it_once(server, factory, gmail, rep, db):
+def unexpected(results, caplog, expected_error):
+    """The first few unexpected answers and the server's logged tracebacks, for the failure message."""
+    bodies = [body for _, body in results if body.get("error") != expected_error][:3]
+    tracebacks = sorted({record.exc_text or record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR})
+    return {"answers": bodies, "server_errors": tracebacks[:3]}
+
+
+def test_fifty_simultaneous_logs_of_one_thread_store_it_once(server, factory, gmail, rep, db, caplog):
     thread_id = gmail.state.mailbox(REP).add_thread(4, sender="Ada <ada@acme.example>", to=[REP, "bob@acme.example"])
     headers = factory.headers(rep, **{"X-Google-Access-Token": TOKEN})
 
     results = all_at_once("POST", f"{server.url}/api/v1/threads/{thread_id}/log", headers=headers)
 
-    assert statuses(results) == [200] * (CLIENTS - 1) + [201], [body for _, body in results if "error" in body][:3]
+    assert statuses(results) == [200] * (CLIENTS - 1) + [201], unexpected(results, caplog, None)
     assert len({tuple(body["email_ids"]) for _, body in results}) == 1
     assert Email.select().where(Email.org == rep.org_id).count() == 4
     assert MailboxMessage.select().where(MailboxMessage.org == rep.org_id).count() == 4
@@ -76,35 +84,35 @@ def test_fifty_simultaneous_logs_of_one_thread_store_it_once(server, factory, gm
     assert EmailParticipant.select().where(EmailParticipant.org == rep.org_id).count() == 10
 
 
-def test_fifty_simultaneous_leads_for_one_address_create_one(server, factory, rep, db):
+def test_fifty_simultaneous_leads_for_one_address_create_one(server, factory, rep, db, caplog):
     headers = factory.headers(rep)
     body = {"email": "Kat.Johnson@nasa.example", "name": "Kat Johnson"}
 
     results = all_at_once("POST", f"{server.url}/api/v1/leads", json=body, headers=headers)
 
-    assert statuses(results) == [201] + [409] * (CLIENTS - 1), [body for _, body in results if body.get("error") != "conflict"][:3]
+    assert statuses(results) == [201] + [409] * (CLIENTS - 1), unexpected(results, caplog, "conflict")
     [created] = [body for status, body in results if status == 201]
     assert {body["existing"]["record"]["id"] for status, body in results if status == 409} == {created["id"]}
     assert Lead.select().where(Lead.org == rep.org_id).count() == 1
 
 
-def test_fifty_simultaneous_contacts_for_one_address_create_one(server, factory, rep, db):
+def test_fifty_simultaneous_contacts_for_one_address_create_one(server, factory, rep, db, caplog):
     headers = factory.headers(rep)
     body = {"name": "Ada Lovelace", "emails": ["ada@acme.example"]}
 
     results = all_at_once("POST", f"{server.url}/api/v1/contacts", json=body, headers=headers)
 
-    assert statuses(results) == [201] + [409] * (CLIENTS - 1), [body for _, body in results if body.get("error") != "conflict"][:3]
+    assert statuses(results) == [201] + [409] * (CLIENTS - 1), unexpected(results, caplog, "conflict")
     assert Contact.select().where(Contact.org == rep.org_id).count() == 1
     assert ContactAddress.select().where(ContactAddress.org == rep.org_id).count() == 1
 
 
-def test_fifty_simultaneous_conversions_of_one_lead_make_one_contact(server, factory, rep, db):
+def test_fifty_simultaneous_conversions_of_one_lead_make_one_contact(server, factory, rep, db, caplog):
     headers = factory.headers(rep)
     lead = requests.post(f"{server.url}/api/v1/leads", json={"email": "kat@nasa.example", "name": "Kat"}, headers=headers, timeout=30).json()
 
     results = all_at_once("POST", f"{server.url}/api/v1/leads/{lead['id']}/convert", headers=headers)
 
-    assert statuses(results) == [201] + [409] * (CLIENTS - 1), [body for _, body in results if body.get("error") != "conflict"][:3]
+    assert statuses(results) == [201] + [409] * (CLIENTS - 1), unexpected(results, caplog, "conflict")
     assert Contact.select().where(Contact.org == rep.org_id).count() == 1
     assert Lead.get_by_id(lead["id"]).status == "converted"

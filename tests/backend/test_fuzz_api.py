@@ -186,7 +186,7 @@ def fuzz_app(tmp_path_factory, fake_google, _loopback_only):
 
 
 @pytest.fixture
-def target(fuzz_app, request):
+def target(fuzz_app):
     """Point the schema's WSGI app and the shared database proxy at the app under test."""
     database.initialize(fuzz_app.extensions["threadbook_db"])  # another module's app may have rebound it
     TARGET.target = fuzz_app
