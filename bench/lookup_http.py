@@ -7,7 +7,9 @@ Serves the 1,000,000-contact organisation of bench/dataset.py with gunicorn
 raised far above the load) on a free loopback port, then drives it from
 ``--clients`` processes, each keeping ``--connections`` keep-alive
 connections busy, alternating rounds of ``GET /healthz`` and ``POST
-/api/v1/lookup`` (20 participants) so both see the same machine. Prints
+/api/v1/lookup`` (20 participants) so both see the same machine, with ``GET
+/api/v1/me`` between them as the floor: an API call that checks the session
+(rate limit, token, the caller's rows) and does nothing else. Prints
 requests per second of each and their ratio. Target: lookup at least 0.6 of
 healthz. The load generator shares the 2 cores with the server, as any
 client on the same host would.
@@ -27,6 +29,9 @@ import threading
 import time
 
 import dataset
+
+
+KINDS = ("healthz", "me", "lookup")
 
 
 def free_port():
@@ -69,6 +74,8 @@ def _connection_loop(port, kind, bodies, headers, stop_at, counts, index):
     while time.perf_counter() < stop_at:
         if kind == "healthz":
             conn.request("GET", "/healthz")
+        elif kind == "me":
+            conn.request("GET", "/api/v1/me", headers=headers)
         else:
             conn.request("POST", "/api/v1/lookup", body=bodies[n % len(bodies)], headers=headers)
             n += 1
@@ -126,23 +133,23 @@ def main():
     port = free_port()
     server = start_gunicorn(path, port, args.workers, args.threads)
     try:
-        for kind in ("healthz", "lookup"):  # warm up workers, caches and connections
+        for kind in KINDS:  # warm up workers, caches and connections
             measure(port, kind, 1, args.clients, args.connections, headers, 1)
-        results = {"healthz": [], "lookup": []}
+        results = {kind: [] for kind in KINDS}
         for round_ in range(args.rounds):
-            for kind in ("healthz", "lookup"):
+            for kind in KINDS:
                 results[kind].append(measure(port, kind, args.seconds, args.clients, args.connections, headers, 100 + round_))
     finally:
         server.terminate()
         server.wait(timeout=20)
 
-    healthz = sum(results["healthz"]) / len(results["healthz"])
-    lookup = sum(results["lookup"]) / len(results["lookup"])
+    healthz, me, lookup = (sum(results[kind]) / len(results[kind]) for kind in KINDS)
     print(
         f"gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} cores; "
         f"{args.clients} client processes x {args.connections} keep-alive connections; {args.rounds} rounds of {args.seconds:g} s"
     )
     print(f"  GET /healthz                        {healthz:8.0f} requests/s")
+    print(f"  GET /api/v1/me (session check only) {me:8.0f} requests/s   ({me / healthz:.2f} of healthz: the floor for any API call)")
     print(f"  POST /api/v1/lookup (20 people)     {lookup:8.0f} requests/s")
     ratio = lookup / healthz
     print(f"  lookup / healthz                    {ratio:8.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'})")

@@ -105,6 +105,32 @@ def test_a_session_expires_after_the_configured_lifetime(app, factory, member):
     assert "expired" in response.get_json()["message"]
 
 
+def test_a_session_that_worked_is_refused_once_it_expires(app, factory, member, monkeypatch):
+    # The signature is checked once and the claims remembered; the expiry must still be checked every time.
+    import time
+
+    from threadbook import auth
+
+    app.config["SESSION_TTL_SECONDS"] = 60
+    headers = factory.headers(member)
+    client = app.test_client()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    later = time.time() + 61
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401
+    assert "expired" in response.get_json()["message"]
+
+
+def test_a_remembered_session_is_refused_after_the_secret_key_changes(app, factory, member):
+    headers = factory.headers(member)
+    client = app.test_client()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    app.config["SECRET_KEY"] = "rotated-" + app.config["SECRET_KEY"]
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
 def _example_path(rule):
     return re.sub(r"<(?:int:)?[^>]+>", lambda m: "1" if m.group(0).startswith("<int:") else "x", rule.rule)
 
