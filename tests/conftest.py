@@ -2,8 +2,19 @@
 
 import itertools
 import os
+import shutil
+import tempfile
 
 import pytest
+
+# Keys, the task queue and other instance files of every app the tests create go to a throwaway
+# directory, never to the checkout's instance/ (where `make run` keeps the developer's database
+# and queue). Set before the app package is imported.
+TEST_INSTANCE = os.environ["THREADBOOK_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="threadbook-test-instance-")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(TEST_INSTANCE, ignore_errors=True)
 
 from threadbook import create_app
 from threadbook.db import database
@@ -73,7 +84,6 @@ def build_app(database_url, tmp_path, **overrides):
         "RATELIMIT_ENABLED": False,
     }
     settings.update(overrides)
-    os.environ.setdefault("THREADBOOK_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(settings)
     with app.app_context():
         database.connect(reuse_if_open=True)
