@@ -18,7 +18,8 @@ import logging
 
 from .calendar_sync import MEETING_MARK, ORG_MARK, CalendarSyncReport, apply_event
 from .db import write_transaction
-from .google_api.calendar import BLUEBERRY, Gone, NotFound, rfc3339
+from .google_api.calendar import BLUEBERRY, rfc3339
+from .google_api.errors import Gone, NotFound
 from .models import Meeting, MeetingAttendee, Organization, utcnow
 
 log = logging.getLogger(__name__)

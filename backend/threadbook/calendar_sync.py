@@ -33,7 +33,8 @@ from peewee import fn
 
 from . import matching
 from .db import write_transaction
-from .google_api.calendar import BLUEBERRY, CALENDAR_FULL, CALENDAR_SCOPES, Calendar, GoogleApiError, Gone, parse_rfc3339
+from .google_api.calendar import BLUEBERRY, CALENDAR_FULL, CALENDAR_SCOPES, Calendar, parse_rfc3339
+from .google_api.errors import GoogleApiError, Gone
 from .models import Mailbox, Meeting, MeetingAttendee, Organization, User, utcnow
 from .sync.credentials import MissingCredentials, google_credentials
 

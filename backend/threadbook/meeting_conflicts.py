@@ -9,7 +9,7 @@ that is exactly its current time.
 
 import dataclasses
 
-from .google_api.calendar import GoogleApiError
+from .google_api.errors import GoogleApiError
 from .models import Meeting
 from .serializers import iso
 

@@ -31,6 +31,7 @@ from flask import current_app
 
 from . import matching
 from .db import write_transaction
+from .google_api import errors as google_errors
 from .google_api import gmail as gmail_api
 from .google_api.gmail_send import GmailSender
 from .mail_store import store_gmail_messages
@@ -168,14 +169,14 @@ def _as_resource(message, sent):
 
 # -- sending -------------------------------------------------------------------------
 def send_and_log(user, org, draft, access):
-    """Send the draft as the user, log it and track its thread; return SendResult. Raises GmailError."""
+    """Send the draft as the user, log it and track its thread; return SendResult. Raises GoogleApiError."""
     warnings = []
     message = build_message(user, draft)
     raw = message.as_bytes()
     thread_id = reply_thread_id(user, draft.reply_to) if draft.reply_to is not None else None
     try:
         sent = access.sender.send(raw, thread_id)
-    except gmail_api.NotFound:
+    except google_errors.NotFound:
         if thread_id is None:
             raise
         # The original's thread is gone from the mailbox: the headers still thread it for everyone else.
@@ -185,7 +186,7 @@ def send_and_log(user, org, draft, access):
     resource = None
     try:
         resource = access.gmail.get_message(sent["id"], format="full" if org.store_bodies else "metadata")
-    except gmail_api.GmailError as exc:
+    except google_errors.GoogleApiError as exc:
         log.info("user %s: sent message %s could not be read back (%s); logging what was sent", user.id, sent["id"], exc.status)
     if resource is None:
         resource = _as_resource(message, sent)
@@ -221,13 +222,13 @@ def _fetch_thread(gmail, thread_id, full):
     if full:
         try:
             return gmail.get_thread(thread_id, format="full"), True
-        except gmail_api.InsufficientScope:
+        except google_errors.InsufficientScope:
             pass
     return gmail.get_thread(thread_id, format="metadata"), False
 
 
 def check_tracked_threads(user, org, gmail, days=None):
-    """Log new messages of the user's tracked threads; return a TrackedReport. Raises GmailError on access failures."""
+    """Log new messages of the user's tracked threads; return a TrackedReport. Raises GoogleApiError on access failures."""
     days = days if days is not None else current_app.config["TRACKED_THREAD_DAYS"]
     report = TrackedReport(user.id)
     since = utcnow() - datetime.timedelta(days=days)
@@ -237,7 +238,7 @@ def check_tracked_threads(user, org, gmail, days=None):
         report.threads += 1
         try:
             thread, with_bodies = _fetch_thread(gmail, row.gmail_thread_id, bool(org.store_bodies))
-        except gmail_api.NotFound:
+        except google_errors.NotFound:
             with write_transaction():
                 row.delete_instance()
             report.gone += 1
@@ -280,6 +281,6 @@ def check_tracked_threads_of(user_id):
         return TrackedReport(user.id, error=str(exc))
     try:
         return check_tracked_threads(user, org, access.gmail)
-    except gmail_api.GmailError as exc:
+    except google_errors.GoogleApiError as exc:
         log.warning("user %s: checking tracked threads failed: %s", user.id, exc)
         return TrackedReport(user.id, error=f"Gmail answered {exc.status or 'no status'}: {exc.message[:300]}")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from threadbook.google_api import errors as google_errors
 from threadbook.google_api import gmail as gmail_api
 
 from ..fakes.gmail import GoogleError, rate_limited
@@ -39,13 +40,13 @@ def test_ensure_label_creates_once_and_survives_a_concurrent_create(client, gmai
 @pytest.mark.parametrize(
     "error, expected",
     [
-        (GoogleError(401, "Invalid Credentials", "authError"), gmail_api.ReauthRequired),
-        (GoogleError(403, "Request had insufficient authentication scopes.", "insufficientPermissions"), gmail_api.InsufficientScope),
-        (GoogleError(403, "User Rate Limit Exceeded", "userRateLimitExceeded", domain="usageLimits"), gmail_api.RateLimited),
-        (rate_limited(9), gmail_api.RateLimited),
-        (GoogleError(404, "Requested entity was not found.", "notFound"), gmail_api.NotFound),
-        (GoogleError(500, "Backend Error", "backendError"), gmail_api.Unavailable),
-        (GoogleError(400, "Precondition check failed.", "failedPrecondition"), gmail_api.GmailError),
+        (GoogleError(401, "Invalid Credentials", "authError"), google_errors.ReauthRequired),
+        (GoogleError(403, "Request had insufficient authentication scopes.", "insufficientPermissions"), google_errors.InsufficientScope),
+        (GoogleError(403, "User Rate Limit Exceeded", "userRateLimitExceeded", domain="usageLimits"), google_errors.RateLimited),
+        (rate_limited(9), google_errors.RateLimited),
+        (GoogleError(404, "Requested entity was not found.", "notFound"), google_errors.NotFound),
+        (GoogleError(500, "Backend Error", "backendError"), google_errors.Unavailable),
+        (GoogleError(400, "Precondition check failed.", "failedPrecondition"), google_errors.GoogleApiError),
     ],
 )
 def test_google_errors_become_gmail_errors(client, gmail, error, expected):
@@ -54,11 +55,11 @@ def test_google_errors_become_gmail_errors(client, gmail, error, expected):
     with pytest.raises(expected) as raised:
         client.get_thread(thread_id)
     assert raised.value.status == error.code
-    if expected is gmail_api.RateLimited:
+    if expected is google_errors.RateLimited:
         assert raised.value.retry_after >= 1
 
 
 def test_an_unreachable_gmail_is_unavailable():
     client = gmail_api.Gmail.for_access_token("tok", "http://127.0.0.1:9/", timeout=2)
-    with pytest.raises(gmail_api.Unavailable):
+    with pytest.raises(google_errors.Unavailable):
         client.get_thread("18c2a0f5b7e40001")

@@ -3,7 +3,7 @@
 import pytest
 from google.auth.exceptions import RefreshError
 
-from threadbook.google_api.gmail import GmailError, InsufficientScope, NotFound, RateLimited, ReauthRequired, Unavailable
+from threadbook.google_api.errors import GoogleApiError, InsufficientScope, NotFound, RateLimited, ReauthRequired, Unavailable
 from threadbook.sync.backoff import Backoff, is_retryable
 from threadbook.sync.quota import TokenBucket
 
@@ -36,7 +36,7 @@ def reauth(retryable):
         (ReauthRequired("revoked", 401, "authError"), False),
         (NotFound("gone", 404, "notFound"), False),
         (InsufficientScope("scope", 403, "insufficientPermissions"), False),
-        (GmailError("bad", 400, "invalidArgument"), False),
+        (GoogleApiError("bad", 400, "invalidArgument"), False),
         (ValueError("bug"), False),
     ],
 )

@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import matching, serializers
 from ..errors import ApiError, not_found
-from ..google_api import gmail as gmail_api
+from ..google_api import errors as google_errors
 from ..models import Contact, ContactAddress, Email
 from ..sending import Attachment, Draft, NoGoogleAccess, check_tracked_threads, google_access, reply_subject, send_and_log
 from ..visibility import visible_emails
@@ -167,9 +167,9 @@ def _access():
 
 
 def _send_error(exc):
-    if isinstance(exc, gmail_api.InsufficientScope):
+    if isinstance(exc, google_errors.InsufficientScope):
         return ApiError(403, "The Google access token may not send mail. Reconnect Google and allow Threadbook to send as you.", code="google_scope_required")
-    if isinstance(exc, (gmail_api.ReauthRequired, gmail_api.RateLimited, gmail_api.Unavailable)):
+    if isinstance(exc, (google_errors.ReauthRequired, google_errors.RateLimited, google_errors.Unavailable)):
         return gmail_error_to_api(exc, "")
     return ApiError(422, f"Gmail refused to send this message ({exc.message[:300]}).", code="google_refused")
 
@@ -180,7 +180,7 @@ def send_email():
     access = _access()
     try:
         result = send_and_log(g.user, g.org, draft, access)
-    except gmail_api.GmailError as exc:
+    except google_errors.GoogleApiError as exc:
         raise _send_error(exc)
     body = {
         "email": serializers.email(result.email, True),
@@ -197,7 +197,7 @@ def check_tracked():
     access = _access()
     try:
         report = check_tracked_threads(g.user, g.org, access.gmail)
-    except gmail_api.GmailError as exc:
+    except google_errors.GoogleApiError as exc:
         raise gmail_error_to_api(exc, "")
     return jsonify(report.as_dict())
 

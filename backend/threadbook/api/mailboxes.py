@@ -30,7 +30,8 @@ from ..auth import admin_required
 from ..db import write_transaction
 from ..errors import ApiError
 from ..google_api import oauth
-from ..google_api.gmail import Gmail, GmailError
+from ..google_api.gmail import Gmail
+from ..google_api.errors import GoogleApiError
 from ..models import Mailbox, Organization, User
 from ..sync import connection, tasks
 from ..sync.credentials import client_id, service_account_info
@@ -156,7 +157,7 @@ def connect_finish():
 def _profile_address(access_token):
     try:
         return Gmail.for_access_token(access_token, current_app.config["GOOGLE_API_ROOT"]).get_profile()["emailAddress"]
-    except GmailError as exc:
+    except GoogleApiError as exc:
         raise ApiError(502, f"Gmail did not answer for the new connection ({exc.status or 'unreachable'}); try again.", code="google_unavailable")
 
 

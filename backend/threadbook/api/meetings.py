@@ -30,7 +30,7 @@ from ..calendar_sync import (
 )
 from ..db import write_transaction
 from ..errors import ApiError
-from ..google_api import calendar as calendar_api
+from ..google_api import errors as google_errors
 from ..matching import InvalidAddress, parse_participant
 from ..meeting_conflicts import busy_times
 from ..models import Company, Contact, ContactAddress, Lead, Meeting, MeetingAttendee, User, utcnow
@@ -117,13 +117,13 @@ def _calendar():
 
 def calendar_error_to_api(exc):
     """Answer a Google Calendar failure with something the person can act on."""
-    if isinstance(exc, calendar_api.ReauthRequired):
+    if isinstance(exc, google_errors.ReauthRequired):
         return ApiError(401, "Google refused the access (expired or revoked). Reconnect Google in Threadbook and try again.", code="google_reauth_required")
-    if isinstance(exc, calendar_api.InsufficientScope):
+    if isinstance(exc, google_errors.InsufficientScope):
         return ApiError(403, "The Google access does not include your calendar. Connect Google again and allow calendar access.", code="google_scope_required")
-    if isinstance(exc, calendar_api.NotFound):
+    if isinstance(exc, google_errors.NotFound):
         return ApiError(404, "Google Calendar has no such event in your calendar any more; sync your calendar.", code="not_found")
-    if exc.status and 400 <= exc.status < 500 and not isinstance(exc, calendar_api.RateLimited):
+    if exc.status and 400 <= exc.status < 500 and not isinstance(exc, google_errors.RateLimited):
         return ApiError(422, f"Google Calendar refused this ({exc.message[:200]}).", code="google_refused")
     retry = exc.retry_after or 5
     return ApiError(
@@ -278,7 +278,7 @@ def create_meeting():
         try:
             push_new(meeting, calendar, send_updates)
             pushed, reason = True, None
-        except calendar_api.GoogleApiError as exc:
+        except google_errors.GoogleApiError as exc:
             reason = f"Google Calendar did not take it yet ({exc.message[:200]}); it will be added at your next calendar sync."
     return jsonify(
         {
@@ -339,10 +339,10 @@ def update_meeting(id):
         attendees = [MeetingAttendee(name=n, address=a) for n, a, _, _ in people] if people is not None else attendees_of(meeting.id)
         try:
             event = push_change(proposed, attendees, calendar, send_updates)
-        except calendar_api.PreconditionFailed:
+        except google_errors.PreconditionFailed:
             try:
                 current = refresh_from_google(meeting, calendar)
-            except calendar_api.GoogleApiError as exc:
+            except google_errors.GoogleApiError as exc:
                 raise calendar_error_to_api(exc)
             raise ApiError(
                 409,
@@ -350,7 +350,7 @@ def update_meeting(id):
                 code="changed_in_google",
                 meeting=present_meeting(current) if current is not None else None,
             )
-        except calendar_api.GoogleApiError as exc:
+        except google_errors.GoogleApiError as exc:
             raise calendar_error_to_api(exc)
         fields["google_etag"] = event.get("etag")
         people = event_attendees(event)  # Google's answer: keeps the replies attendees already gave
@@ -379,7 +379,7 @@ def cancel_meeting(id):
         send_updates = "none" if request.args.get("send_invitations") == "false" else "all"
         try:
             push_cancel(meeting, calendar, send_updates)
-        except calendar_api.GoogleApiError as exc:
+        except google_errors.GoogleApiError as exc:
             raise calendar_error_to_api(exc)
         pushed, reason = True, None
     with write_transaction():

@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from .. import serializers
 from ..db import write_transaction
 from ..errors import ApiError
+from ..google_api import errors as google_errors
 from ..google_api import gmail as gmail_api
 from ..mail_store import store_gmail_messages
 from ..models import ThreadLabel
@@ -35,21 +36,21 @@ _TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, as OAuth bearer token
 
 def gmail_error_to_api(exc, thread_id):
     """Answer a Gmail failure with something the person (or extension) can act on."""
-    if isinstance(exc, gmail_api.ReauthRequired):
+    if isinstance(exc, google_errors.ReauthRequired):
         return ApiError(
             401,
             "Google refused the access token (expired or revoked). Reconnect Google in Threadbook and try again.",
             code="google_reauth_required",
         )
-    if isinstance(exc, gmail_api.InsufficientScope):
+    if isinstance(exc, google_errors.InsufficientScope):
         return ApiError(
             403,
             "The Google access token does not allow reading this mail. Reconnect Google and grant Gmail read access.",
             code="google_scope_required",
         )
-    if isinstance(exc, gmail_api.NotFound):
+    if isinstance(exc, google_errors.NotFound):
         return ApiError(404, f"Gmail has no thread {thread_id} in your mailbox.", code="not_found")
-    if isinstance(exc, gmail_api.RateLimited):
+    if isinstance(exc, google_errors.RateLimited):
         return ApiError(
             503,
             f"Gmail is rate-limiting your account; try again in {exc.retry_after} seconds.",
@@ -83,10 +84,10 @@ def _fetch_thread(gmail, thread_id, want_bodies, warnings):
         if want_bodies:
             try:
                 return gmail.get_thread(thread_id, format="full")["messages"]
-            except gmail_api.InsufficientScope:
+            except google_errors.InsufficientScope:
                 warnings.append("The access token allows metadata only, so message bodies were not stored.")
         return gmail.get_thread(thread_id, format="metadata")["messages"]
-    except gmail_api.GmailError as exc:
+    except google_errors.GoogleApiError as exc:
         raise gmail_error_to_api(exc, thread_id)
 
 
@@ -95,12 +96,12 @@ def apply_logged_label(gmail, user, thread_id):
     try:
         label_id = gmail.ensure_label(LOGGED_LABEL)
         gmail.modify_thread(thread_id, add_label_ids=[label_id])
-    except gmail_api.InsufficientScope:
+    except google_errors.InsufficientScope:
         return "skipped", (
             f"The access token may not change labels, so '{LOGGED_LABEL}' was not applied in Gmail "
             "(it needs the gmail.modify scope). The thread is logged all the same."
         )
-    except gmail_api.GmailError as exc:
+    except google_errors.GoogleApiError as exc:
         return "skipped", f"Gmail did not apply '{LOGGED_LABEL}' ({exc.message}). The thread is logged all the same."
     with write_transaction():
         ThreadLabel.insert(org=user.org_id, user=user.id, gmail_thread_id=thread_id, label=LOGGED_LABEL).on_conflict(

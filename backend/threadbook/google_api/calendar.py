@@ -8,9 +8,8 @@ Calendar's discovery document, unlike Gmail's, puts the version in its
 service path, so the endpoint handed over is ``GOOGLE_API_ROOT`` +
 ``calendar/v3/``, which is exactly what Google's own root serves.
 
-Errors are translated as for Gmail (``google_api.gmail``: ReauthRequired,
-InsufficientScope, NotFound, RateLimited, Unavailable, all ``GoogleApiError``),
-plus two of Calendar's own:
+Errors are ``GoogleApiError`` subclasses (``google_api.errors``), as for
+Gmail; two matter to Calendar in particular:
 
 - ``Gone`` (410): on ``events.list`` the sync token has expired and a full
   sync is needed; on ``events.delete`` the event was already deleted;
@@ -18,28 +17,11 @@ plus two of Calendar's own:
 """
 
 import datetime
-import socket
-import time
 
-import google.auth.exceptions
-import google.oauth2.credentials
-import google_auth_httplib2
-import httplib2
 from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
 
-from .gmail import (  # noqa: F401 (the error classes are this module's too)
-    DEFAULT_TIMEOUT,
-    GmailError,
-    InsufficientScope,
-    NotFound,
-    RateLimited,
-    ReauthRequired,
-    Unavailable,
-    translate_http_error,
-)
-
-GoogleApiError = GmailError  # the one base class of Google API failures
+from .client import DEFAULT_TIMEOUT, GoogleClient
+from .errors import GoogleApiError
 
 CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events"
 CALENDAR_FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
@@ -48,24 +30,6 @@ CALENDAR_FULL = "https://www.googleapis.com/auth/calendar"
 CALENDAR_SCOPES = (CALENDAR_EVENTS, CALENDAR_FREEBUSY)
 BLUEBERRY = "9"  # the event colour id Google shows as "Blueberry"
 PAGE_SIZE = 250  # Google's default; at most 2,500
-
-
-class Gone(GmailError):
-    """410: an expired sync token (events.list), or an event already deleted (events.delete)."""
-
-
-class PreconditionFailed(GmailError):
-    """412: the event's etag no longer matches ``If-Match``: it changed in Google meanwhile."""
-
-
-def translate_calendar_error(error):
-    """Return the GoogleApiError for a googleapiclient HttpError from Calendar."""
-    translated = translate_http_error(error)
-    if error.resp.status == 410:
-        return Gone(translated.message, 410, translated.reason)
-    if error.resp.status == 412:
-        return PreconditionFailed(translated.message, 412, translated.reason)
-    return translated
 
 
 def rfc3339(value):
@@ -83,47 +47,25 @@ def parse_rfc3339(value):
     return parsed
 
 
-class Calendar:
+class Calendar(GoogleClient):
     """One user's Google Calendar (``calendar_id`` "primary" is the token's own calendar).
 
     ``api_seconds`` adds up the time spent waiting on Google.
     """
 
+    SERVICE = "Google Calendar"
+
     def __init__(self, credentials, api_root, calendar_id="primary", timeout=DEFAULT_TIMEOUT):
-        refreshable = bool(getattr(credentials, "refresh_token", None)) or not isinstance(credentials, google.oauth2.credentials.Credentials)
-        http = google_auth_httplib2.AuthorizedHttp(
-            credentials,
-            http=httplib2.Http(timeout=timeout),
-            refresh_status_codes=(401,) if refreshable else (),
-        )
+        super().__init__(credentials, timeout)
         self.calendar_id = calendar_id
-        self.api_seconds = 0.0
         self._service = build(
             "calendar",
             "v3",
-            http=http,
+            http=self._http,
             static_discovery=True,
             cache_discovery=False,
             client_options={"api_endpoint": api_root.rstrip("/") + "/calendar/v3/"},
         )
-
-    @classmethod
-    def for_access_token(cls, access_token, api_root, **kwargs):
-        """A client for a short-lived access token (e.g. from the extension)."""
-        return cls(google.oauth2.credentials.Credentials(access_token), api_root, **kwargs)
-
-    def _execute(self, request):
-        started = time.perf_counter()
-        try:
-            return request.execute(num_retries=0)
-        except HttpError as exc:
-            raise translate_calendar_error(exc) from exc
-        except google.auth.exceptions.RefreshError as exc:
-            raise ReauthRequired(f"Google refused to refresh the access: {exc}", 401, "refresh_failed") from exc
-        except (socket.timeout, TimeoutError, OSError, httplib2.HttpLib2Error) as exc:
-            raise Unavailable(f"Google Calendar could not be reached ({exc.__class__.__name__}).", None, "unreachable", 5) from exc
-        finally:
-            self.api_seconds += time.perf_counter() - started
 
     def list_events(self, sync_token=None, page_token=None, time_min=None, private_property=None, max_results=PAGE_SIZE):
         """events.list, one page: ``{"items", "nextPageToken" | "nextSyncToken"}``.
@@ -174,5 +116,5 @@ class Calendar:
         errors = calendar.get("errors") or []
         if errors:
             reason = errors[0].get("reason") or "unknown"
-            raise GmailError(f"Google could not read the calendar's busy times ({reason}).", 404 if reason == "notFound" else None, reason)
+            raise GoogleApiError(f"Google could not read the calendar's busy times ({reason}).", 404 if reason == "notFound" else None, reason)
         return [(parse_rfc3339(b["start"]), parse_rfc3339(b["end"])) for b in calendar.get("busy") or []]

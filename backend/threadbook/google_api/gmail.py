@@ -12,128 +12,24 @@ its own ``AuthorizedHttp`` (google.oauth2 credentials: an access token, or a
 refresh token that refreshes on 401). The client library's batch ignores a
 moved root, so ``get_messages`` writes its own batch request.
 
-Errors become subclasses of ``GmailError``:
-
-- ``ReauthRequired``: the token is expired or revoked (401), or could not be refreshed;
-- ``InsufficientScope``: the token lacks the scope the call needs (403);
-- ``NotFound``: no such thread, message or label (404; Gmail's 400 "Invalid id" too);
-- ``RateLimited``: quota exceeded (429, or 403 with a rate-limit reason), with ``retry_after`` seconds;
-- ``Unavailable``: Google failed (5xx) or could not be reached.
-
-Nothing retries: an interactive caller answers at once, a background caller
-decides its own back-off from ``retry_after``.
+Errors are ``GoogleApiError`` subclasses (``google_api.errors``): ReauthRequired,
+InsufficientScope, NotFound, RateLimited, Unavailable and the rest.
 """
 
-import datetime
-import email.utils
 import json
-import re
-import socket
 import threading
-import time
 import urllib.parse
 import uuid
 
-import google.auth.exceptions
-import google.oauth2.credentials
-import google_auth_httplib2
 import httplib2
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
-from googleapiclient.http import HttpRequest
+
+from .client import DEFAULT_TIMEOUT, GoogleClient
+from .errors import Conflict, Unavailable, translate_http_error
 
 # Headers the CRM stores for every message (users.threads.get, format=metadata).
 METADATA_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
-DEFAULT_TIMEOUT = 20
-DEFAULT_RETRY_AFTER = 30
-RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
-SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
-_RETRY_AFTER_IN_MESSAGE = re.compile(r"Retry after (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)")
-
-
-class GmailError(Exception):
-    """Gmail refused or failed a call; ``status`` and ``reason`` are Google's."""
-
-    def __init__(self, message, status=None, reason=None, retry_after=None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class ReauthRequired(GmailError):
-    pass
-
-
-class InsufficientScope(GmailError):
-    pass
-
-
-class NotFound(GmailError):
-    pass
-
-
-class RateLimited(GmailError):
-    pass
-
-
-class Conflict(GmailError):
-    pass
-
-
-class Unavailable(GmailError):
-    pass
-
-
-def _retry_after_seconds(error, message):
-    header = error.resp.get("retry-after") if error.resp is not None else None
-    if header:
-        try:
-            return max(1, int(header))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(header)
-                return max(1, int((when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
-            except (TypeError, ValueError):
-                pass
-    match = _RETRY_AFTER_IN_MESSAGE.search(message or "")
-    if match:
-        when = datetime.datetime.strptime(match.group(1).split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S")
-        delta = when.replace(tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)
-        return max(1, int(delta.total_seconds()) + 1)
-    return DEFAULT_RETRY_AFTER
-
-
-def translate_http_error(error):
-    """Return the GmailError for a googleapiclient HttpError."""
-    status = error.resp.status
-    message, reasons = str(error.reason or ""), set()
-    try:
-        body = json.loads(error.content.decode("utf-8"))["error"]
-        message = body.get("message", message)
-        reasons.update(e.get("reason") for e in body.get("errors") or [] if isinstance(e, dict))
-        reasons.update(d.get("reason") for d in body.get("details") or [] if isinstance(d, dict))
-        if body.get("status"):
-            reasons.add(body["status"])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        pass
-    reason = next((r for r in reasons if r), None)
-    if status == 401:
-        return ReauthRequired(message, status, reason)
-    if status == 429 or (status == 403 and reasons & RATE_LIMIT_REASONS):
-        return RateLimited(message, status, reason, _retry_after_seconds(error, message))
-    if status == 403 and (reasons & SCOPE_REASONS or "scope" in message.lower()):
-        return InsufficientScope(message, status, reason)
-    if status == 404 or (status == 400 and "invalid id" in message.lower()):
-        return NotFound(message, status, reason)
-    if status == 409:
-        return Conflict(message, status, reason)
-    if status >= 500:
-        return Unavailable(message, status, reason, DEFAULT_RETRY_AFTER)
-    return GmailError(message, status, reason)
-
-
 _RESOURCES = {}
 _RESOURCES_LOCK = threading.Lock()
 
@@ -171,48 +67,20 @@ def _resources(api_root):
         return _RESOURCES[api_root]
 
 
-class Gmail:
+class Gmail(GoogleClient):
     """One mailbox's Gmail API (``user_id`` "me" is the token's own mailbox).
 
     ``api_seconds`` adds up the time spent waiting on Google, so callers can
     tell their own cost from the API's.
     """
 
+    SERVICE = "Gmail"
+
     def __init__(self, credentials, api_root, user_id="me", timeout=DEFAULT_TIMEOUT):
-        # Refresh on 401 only when the credentials can refresh; a bare access
-        # token cannot, and google-auth would raise RefreshError instead.
-        refreshable = bool(getattr(credentials, "refresh_token", None))
-        http = google_auth_httplib2.AuthorizedHttp(
-            credentials,
-            http=httplib2.Http(timeout=timeout),
-            refresh_status_codes=(401,) if refreshable else (),
-        )
+        super().__init__(credentials, timeout)
         self.user_id = user_id
         self.api_root = api_root
-        self.api_seconds = 0.0
-        self._http = http
         self._api = _resources(api_root)
-
-    @classmethod
-    def for_access_token(cls, access_token, api_root, **kwargs):
-        """A client for a short-lived access token (e.g. from the extension)."""
-        return cls(google.oauth2.credentials.Credentials(access_token), api_root, **kwargs)
-
-    def _execute(self, request):
-        started = time.perf_counter()
-        try:
-            if isinstance(request, HttpRequest):
-                # The shared resource built the request; it runs on this client's own credentials.
-                return request.execute(http=self._http, num_retries=0)
-            return request.execute(num_retries=0)
-        except HttpError as exc:
-            raise translate_http_error(exc) from exc
-        except google.auth.exceptions.RefreshError as exc:
-            raise ReauthRequired(f"Google refused to refresh the access: {exc}", 401, "refresh_failed") from exc
-        except (socket.timeout, TimeoutError, OSError, httplib2.HttpLib2Error) as exc:
-            raise Unavailable(f"Gmail could not be reached ({exc.__class__.__name__}).", None, "unreachable", 5) from exc
-        finally:
-            self.api_seconds += time.perf_counter() - started
 
     def get_thread(self, thread_id, format="metadata", metadata_headers=METADATA_HEADERS):
         """users.threads.get: the thread with its messages (``format`` metadata, full or minimal)."""
@@ -285,7 +153,7 @@ class Gmail:
         return self._execute(self._api.messages.batchModify(userId=self.user_id, body=body))
 
     def get_messages(self, message_ids, format="metadata", metadata_headers=METADATA_HEADERS):
-        """Fetch up to 100 messages in one batch request; return {id: resource or GmailError}.
+        """Fetch up to 100 messages in one batch request; return {id: resource or GoogleApiError}.
 
         The batch goes to ``GOOGLE_API_ROOT`` + ``batch/gmail/v1`` (Google's
         path for Gmail batches), built and parsed here rather than by the

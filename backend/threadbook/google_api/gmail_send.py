@@ -27,7 +27,7 @@ import google_auth_httplib2
 import httplib2
 from googleapiclient.errors import HttpError
 
-from .gmail import ReauthRequired, Unavailable, translate_http_error
+from .errors import ReauthRequired, Unavailable, translate_http_error
 
 SIMPLE_LIMIT = 4 * 1024 * 1024
 MAX_MESSAGE_BYTES = 35 * 1024 * 1024  # Gmail's own limit for messages.send

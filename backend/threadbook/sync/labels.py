@@ -21,7 +21,7 @@ import time
 from flask import current_app
 
 from ..db import write_transaction
-from ..google_api.gmail import GmailError, NotFound, ReauthRequired
+from ..google_api.errors import GoogleApiError, NotFound, ReauthRequired
 from ..models import Contact, ContactAddress, Deal, EmailParticipant, Mailbox, MailboxMessage, Organization, ThreadLabel, User, utcnow
 from . import lease
 from .backoff import Backoff
@@ -159,7 +159,7 @@ def sort_mailbox_labels(mailbox_id, gmail=None, today=None, sleep=None, owner=No
     except (MissingCredentials, ReauthRequired) as exc:
         log.warning("mailbox %s: label sorting needs a reconnected mailbox (%s)", mailbox.id, exc.__class__.__name__)
         return {**result, "outcome": "needs_reconnect"}
-    except GmailError as exc:
+    except GoogleApiError as exc:
         log.warning("mailbox %s: label sorting stopped: %s", mailbox.id, exc)
         return {**result, "outcome": "error"}
     except lease.LeaseLost:

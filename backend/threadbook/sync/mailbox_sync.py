@@ -29,7 +29,7 @@ from google.auth.exceptions import RefreshError
 from peewee import fn
 
 from ..db import database, write_transaction
-from ..google_api.gmail import GmailError, NotFound, ReauthRequired
+from ..google_api.errors import GoogleApiError, NotFound, ReauthRequired
 from ..google_api.oauth import is_revoked_grant
 from ..mail_store import store_gmail_messages
 from ..models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
@@ -238,7 +238,7 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
             _failed(mailbox.id, owner, settings, report, exc)
     except lease.LeaseLost:
         report.outcome = "lease_lost"
-    except GmailError as exc:
+    except GoogleApiError as exc:
         _failed(mailbox.id, owner, settings, report, exc)
     finally:
         report.retries = backoff.retried
@@ -444,7 +444,7 @@ class MailboxSync:
             return 0
         except ReauthRequired:
             raise
-        except GmailError as exc:
+        except GoogleApiError as exc:
             # A missing label is cosmetic; the mail itself must still be stored.
             log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, len(message_ids), exc)
             return len(message_ids)
