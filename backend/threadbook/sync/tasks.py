@@ -36,7 +36,6 @@ def bind_app(app):
 
 
 def task_app():
-    global _app
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
