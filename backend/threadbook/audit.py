@@ -1,4 +1,4 @@
-"""Write the audit log: sign-ins, refused sign-ins and administrators' changes.
+"""Write the audit log: sign-ins, refused sign-ins, administrators' changes and deleted records.
 
 ``record`` writes one ``AuditLog`` row; call it inside the transaction of the
 change it describes, so the change and its record commit together. Actions in
@@ -10,6 +10,7 @@ use (keep the list here current):
 - ``org.updated`` (changes: {field: [old, new]}), ``member.role_changed``
   (member_id, email, old, new), ``invitation.created``/``invitation.deleted``
   (email, role)
+- ``contact.deleted`` (contact_id, name, emails), ``lead.deleted`` (lead_id, name, email)
 """
 
 from flask import has_request_context, request

@@ -4,8 +4,8 @@ Each function writes one whole record (a contact with its addresses and its
 company) and must be called inside a transaction; see ``db.write_transaction``.
 """
 
-from . import matching
-from .models import Company, CompanyDomain, Contact, ContactAddress, Lead, utcnow
+from . import audit, matching
+from .models import Company, CompanyDomain, Contact, ContactAddress, Lead, Note, utcnow
 
 
 class AddressTaken(Exception):
@@ -81,3 +81,30 @@ def create_contact(org_id, name, emails, title=None, phone=None, company=None, o
     for index, (original, norm) in enumerate(normalized):
         ContactAddress.create(org=org_id, contact=contact, email=original, email_normalized=norm, is_primary=index == 0)
     return contact
+
+
+def may_delete(record, user):
+    """Whether ``user`` may delete a contact or lead: its owner, or an administrator."""
+    return user.role == "admin" or (record.owner_id is not None and record.owner_id == user.id)
+
+
+def delete_contact(contact, by_user):
+    """Delete a contact, its addresses and its notes; record who did it.
+
+    Logged mail stays: it belongs to the organisation and to every mailbox it
+    came from, linked by address, so it shows again if the address ever
+    becomes a contact or lead. Deals keep their company and lose the person;
+    a lead converted into this contact keeps its own history.
+    """
+    addresses = [a.email for a in ContactAddress.select(ContactAddress.email).where(ContactAddress.contact == contact.id)]
+    # Notes of a converted lead are linked to both; they stay with the lead.
+    Note.update(contact=None).where((Note.contact == contact.id) & Note.lead.is_null(False)).execute()
+    contact.delete_instance()  # addresses and notes cascade; deals and leads are set null
+    audit.record("contact.deleted", org=contact.org_id, user=by_user, contact_id=contact.id, name=contact.name, emails=addresses)
+
+
+def delete_lead(lead, by_user):
+    """Delete a lead and its notes (those it passed to a contact stay with the contact); record who did it."""
+    Note.update(lead=None).where((Note.lead == lead.id) & Note.contact.is_null(False)).execute()
+    lead.delete_instance()
+    audit.record("lead.deleted", org=lead.org_id, user=by_user, lead_id=lead.id, name=lead.name, email=lead.email)

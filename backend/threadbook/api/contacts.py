@@ -122,6 +122,16 @@ def update_contact(id):
     return jsonify(present_contact(Contact.get_by_id(id)))
 
 
+@bp.delete("/api/v1/contacts/<int:id>")
+def delete_contact(id):
+    with write_transaction():
+        contact = get_in_org(Contact, id, g.org.id, "contact")
+        if not crm.may_delete(contact, g.user):
+            raise ApiError(403, "Only the contact's owner or an administrator can delete it.")
+        crm.delete_contact(contact, g.user)
+    return "", 204
+
+
 def _timeline_page(contact, page, per_page):
     """Return [(kind, id, at)] for one page of the contact's timeline, newest first."""
     addresses = [a.email_normalized for a in ContactAddress.select().where(ContactAddress.contact == contact.id)]
@@ -263,6 +273,14 @@ OPENAPI_PATHS = {
             "parameters": [path_id()],
             "requestBody": body_schema(ref("ContactUpdate")),
             "responses": {"200": json_response("The updated contact.", ref("Contact")), **_conflict, **errors(400, 401, 404, 415)},
+        },
+        "delete": {
+            "summary": "Delete a contact (its owner or an administrator)",
+            "description": "Its addresses and notes go; logged mail stays with the organisation, linked by address, "
+            "and deals keep their company. Recorded in the audit log.",
+            "tags": ["contacts"],
+            "parameters": [path_id()],
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
         },
     },
     "/api/v1/contacts/{id}/timeline": {

@@ -115,6 +115,16 @@ def update_lead(id):
     return jsonify(present_lead(Lead.get_by_id(id)))
 
 
+@bp.delete("/api/v1/leads/<int:id>")
+def delete_lead(id):
+    with write_transaction():
+        lead = get_in_org(Lead, id, g.org.id, "lead")
+        if not crm.may_delete(lead, g.user):
+            raise ApiError(403, "Only the lead's owner or an administrator can delete it.")
+        crm.delete_lead(lead, g.user)
+    return "", 204
+
+
 @bp.post("/api/v1/leads/<int:id>/convert")
 def convert_lead(id):
     """Turn a lead into a contact; its notes move to the contact, its mail links by address anyway."""
@@ -206,6 +216,13 @@ OPENAPI_PATHS = {
             "parameters": [path_id()],
             "requestBody": body_schema(ref("LeadUpdate")),
             "responses": {"200": json_response("The updated lead.", ref("Lead")), **_conflict, **errors(400, 401, 404, 415)},
+        },
+        "delete": {
+            "summary": "Delete a lead (its owner or an administrator)",
+            "description": "Its notes go, except those it passed to a contact on conversion. Recorded in the audit log.",
+            "tags": ["leads"],
+            "parameters": [path_id()],
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
         },
     },
     "/api/v1/leads/{id}/convert": {
