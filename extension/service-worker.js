@@ -7,6 +7,7 @@
  */
 
 import { createAuthService } from "./background/auth-service.js";
+import { createMailboxConnect } from "./background/mailbox-connect.js";
 import { createMessageRouter } from "./background/message-router.js";
 import { createSidePanelPolicy } from "./background/side-panel.js";
 import { createTabThreads } from "./background/tab-threads.js";
@@ -15,8 +16,9 @@ import { identity, localStore, runtime, sessionStore, sidePanel, tabs } from "./
 const panelPolicy = createSidePanelPolicy({ sidePanel, tabs });
 const tabThreads = createTabThreads(sessionStore);
 const auth = createAuthService({ sessionStore, localStore, identity });
+const mailboxConnect = createMailboxConnect({ identity });
 
-runtime.onMessage(createMessageRouter({ tabThreads, auth, panelPolicy, extensionId: runtime.extensionId() }));
+runtime.onMessage(createMessageRouter({ tabThreads, auth, panelPolicy, mailboxConnect, extensionId: runtime.extensionId() }));
 tabs.onUpdated(panelPolicy.onTabUpdated);
 tabs.onActivated((info) => tabThreads.activated(info));
 tabs.onRemoved((tabId, info) => tabThreads.removed(tabId, info));

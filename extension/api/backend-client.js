@@ -113,8 +113,31 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
         headers: { "X-Google-Access-Token": accessToken },
         timeoutMs: LOG_TIMEOUT_MS,
       }),
+    // Card actions: meetings and mail
+    /** Busy times overlapping `{start, end}` (RFC 3339); answers `{conflicts, google_checked, reason}`. */
+    meetingConflicts: ({ start, end }, accessToken) =>
+      data(call("POST", "/api/v1/meetings/conflicts", { body: { start, end }, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {} })),
+    /** Book a meeting; a 409 (`kind: "conflict"`) carries `body.conflicts` unless `allow_conflict` is true. */
+    createMeeting: (meeting, accessToken) =>
+      data(call("POST", "/api/v1/meetings", { body: meeting, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {}, timeoutMs: LOG_TIMEOUT_MS })),
+    /** Send mail from the user's Gmail and log it; without a token the connected mailbox sends. */
+    sendEmail: (message, accessToken) =>
+      data(call("POST", "/api/v1/emails/send", { body: message, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {}, timeoutMs: LOG_TIMEOUT_MS })),
     createLead: (lead) => data(call("POST", "/api/v1/leads", { body: lead })),
     /** Attach a note: `target` is `{contact_id}`, `{lead_id}` or `{thread_id}`. */
     addNote: (body, target) => data(call("POST", "/api/v1/notes", { body: { body, ...target } })),
+    // Account: mail sync and dropbox
+    mailbox: () => data(call("GET", "/api/v1/mailbox")),
+    /** Start connecting Gmail: `{authorization_url, state, redirect_uri}`. */
+    connectStart: (redirectUri) => data(call("POST", "/api/v1/mailbox/connect/start", { body: redirectUri ? { redirect_uri: redirectUri } : {} })),
+    connectFinish: ({ code, state, redirectUri }) =>
+      data(call("POST", "/api/v1/mailbox/connect/finish", { body: { code, state, redirect_uri: redirectUri }, timeoutMs: LOG_TIMEOUT_MS })),
+    /** Queue a sync; answers `{queued, mailbox}`. */
+    syncNow: () => data(call("POST", "/api/v1/mailbox/sync")),
+    pauseSync: () => data(call("POST", "/api/v1/mailbox/pause")),
+    resumeSync: () => data(call("POST", "/api/v1/mailbox/resume")),
+    disconnectMailbox: () => data(call("DELETE", "/api/v1/mailbox")),
+    dropbox: () => data(call("GET", "/api/v1/dropbox")),
+    rotateDropbox: () => data(call("POST", "/api/v1/dropbox/rotate")),
   };
 }

@@ -14,10 +14,10 @@ function asFailure(error) {
 /**
  * Make the `(message, sender) => Promise<answer>` dispatcher.
  *
- * `tabThreads`, `auth` and `panelPolicy` are the services built in the worker;
+ * `tabThreads`, `auth`, `panelPolicy` and `mailboxConnect` are the services built in the worker;
  * `extensionId` is this extension's id (messages from anything else are refused).
  */
-export function createMessageRouter({ tabThreads, auth, panelPolicy, extensionId = "" }) {
+export function createMessageRouter({ tabThreads, auth, panelPolicy, mailboxConnect = null, extensionId = "" }) {
   const ownPages = extensionId ? `chrome-extension://${extensionId}/` : "chrome-extension://";
   const handlers = {
     async [MESSAGE.THREAD_CHANGED](message, sender) {
@@ -45,6 +45,14 @@ export function createMessageRouter({ tabThreads, auth, panelPolicy, extensionId
     async [MESSAGE.SIGN_OUT]() {
       await auth.signOut();
       return { ok: true };
+    },
+    async [MESSAGE.CONNECT_MAILBOX](message, sender) {
+      // Only the panel (an extension page, never a web page or content script) connects a mailbox.
+      if (!sender.url?.startsWith(ownPages) || (extensionId && sender.id !== extensionId)) {
+        return failure("bad_sender", "Only Threadbook's own pages may connect a mailbox.");
+      }
+      if (!mailboxConnect) return failure("unavailable", "Connecting a mailbox is not available.");
+      return { ok: true, redirectUrl: await mailboxConnect.run({ url: message.url, redirectUri: message.redirectUri }) };
     },
   };
 

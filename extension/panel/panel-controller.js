@@ -17,6 +17,7 @@
 
 import { expiresSoon, toEpochMs } from "../auth/google-oauth.js";
 import { MESSAGE } from "../shared/messages.js";
+import { createCardActions } from "./card-actions.js";
 
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 8000;
@@ -330,6 +331,21 @@ export function createPanelController({
       return { ok: true };
     },
   };
+
+  // Card actions: checkConflicts, scheduleMeeting, sendEmail (card-actions.js).
+  Object.assign(
+    actions,
+    createCardActions({
+      client: () => client,
+      googleAccess: () => googleAccess,
+      freshGoogleAccess,
+      view,
+      handleError,
+      refreshShown: async () => {
+        if (shown) await lookup(shown.thread);
+      },
+    }),
+  );
 
   return actions;
 }

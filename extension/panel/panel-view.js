@@ -16,6 +16,7 @@ export function createPanelView(doc) {
     $("account").textContent = session?.user?.email || "";
     $("account").hidden = !session;
     $("sign-out").hidden = !session;
+    $("open-account").hidden = !session;
     $("dev-badge").hidden = !session?.dev;
   }
 

@@ -6,14 +6,27 @@ import { createBackendClient } from "../api/backend-client.js";
 import { localStore, runtime, sessionStore, windows } from "../shared/chrome-api.js";
 import { loadSettings } from "../shared/settings.js";
 import { GOOGLE_ACCESS, SETTINGS } from "../shared/storage-keys.js";
+import { createAccountController } from "./account-controller.js";
 import { createPanelController } from "./panel-controller.js";
 import { followPanelState } from "./panel-store.js";
 import { createPanelView } from "./panel-view.js";
+import { createAccountView } from "./views/account-view.js";
 
-const view = createPanelView(document);
+// The Account screen uses the panel controller's current client (the one for today's backend and session).
+let client = null;
+const accountView = createAccountView(document);
+const account = createAccountController({
+  view: accountView,
+  getClient: () => client,
+  send: (message) => runtime.sendMessage(message),
+  copyText: (text) => navigator.clipboard.writeText(text),
+});
+accountView.bind(account);
+// While the Account screen is open, the panel controller's screens wait for Back.
+const view = account.gate(createPanelView(document));
 const controller = createPanelController({
   view,
-  makeClient: (baseUrl, getToken) => createBackendClient({ baseUrl, getToken }),
+  makeClient: (baseUrl, getToken) => (client = createBackendClient({ baseUrl, getToken })),
   send: (message) => runtime.sendMessage(message),
   readGoogleAccess: async () => (await sessionStore.get(GOOGLE_ACCESS))[GOOGLE_ACCESS] || null,
 });

@@ -12,6 +12,7 @@
  * | DEV_SIGN_IN         | panel → worker         | `email`                                       | `session`     |
  * | RENEW_GOOGLE_ACCESS | panel → worker         | `interactive`: boolean                        | —             |
  * | SIGN_OUT            | panel → worker         | —                                             | —             |
+ * | CONNECT_MAILBOX     | panel → worker         | `url`, `redirectUri` (from connect/start)     | `redirectUrl` |
  *
  * ThreadSnapshot (what the Gmail page shows of the open conversation):
  * `{threadId, subject, messageIds: [hex], unresolvedMessages: n,
@@ -28,6 +29,7 @@ export const MESSAGE = Object.freeze({
   DEV_SIGN_IN: "dev-sign-in",
   RENEW_GOOGLE_ACCESS: "renew-google-access",
   SIGN_OUT: "sign-out",
+  CONNECT_MAILBOX: "connect-mailbox",
 });
 
 /** Return a failed answer: `{ok: false, error: {code, message}}`. */

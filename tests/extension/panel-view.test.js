@@ -83,7 +83,7 @@ test("cards say who each participant is and offer what fits them", () => {
   assert.equal(contact.querySelector('[data-field="name"]').textContent, "Ada Lovelace");
   assert.equal(contact.querySelector('[data-field="company"]').textContent, "Company: Acme");
   assert.deepEqual(Array.from(contact.querySelectorAll('[data-field="deals"] li')).map((li) => li.textContent.split(" — ")[0]), ["Rollout"]);
-  assert.deepEqual(Array.from(contact.querySelectorAll("[data-action]")).map((b) => b.textContent), ["Add note"]);
+  assert.deepEqual(Array.from(contact.querySelectorAll("[data-action]")).map((b) => b.textContent), ["Add note", "Schedule meeting", "Email"]);
   assert.equal(self.querySelector('[data-field="kind"]').textContent, "You");
   assert.equal(self.querySelectorAll("[data-action]").length, 0);
   assert.equal(contact.querySelector('[data-action="add-note"]').getAttribute("aria-label"), "Add a note to Ada Lovelace");

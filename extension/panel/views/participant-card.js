@@ -6,7 +6,9 @@
 
 import { leadPrefill } from "../lead-prefill.js";
 import { dealLine, displayName, formatDate, kindLabel, noteLine } from "./format.js";
+import { openComposeForm } from "./compose-form.js";
 import { openLeadForm, openNoteForm } from "./forms.js";
+import { openMeetingForm } from "./meeting-form.js";
 
 const MAX_NOTES = 3;
 
@@ -64,7 +66,8 @@ export function createCard(doc, email) {
 /**
  * Write `participant` into `card` (an element from createCard), keeping an open form.
  *
- * `actions` has `createLead(fields)` and `addNote(target, body, label)`.
+ * `actions` has `createLead(fields)`, `addNote(target, body, label)` and, for contacts
+ * and leads, `checkConflicts`, `scheduleMeeting` and `sendEmail` (card-actions.js).
  */
 export function fillCard(doc, card, participant, actions) {
   const kind = participant.kind || "unknown";
@@ -126,6 +129,34 @@ export function fillCard(doc, card, participant, actions) {
     add.setAttribute("aria-label", `Add a note to ${name}`);
     add.setAttribute("aria-expanded", "false");
     controls.push(add);
+
+    // Contacts and leads: book a meeting with them, write to them.
+    const schedule = button(doc, "Schedule meeting", "schedule-meeting", () => {
+      schedule.setAttribute("aria-expanded", "true");
+      openMeetingForm(doc, slot, { name, target }, {
+        actions,
+        onClose: () => {
+          schedule.setAttribute("aria-expanded", "false");
+          reopenFocus();
+        },
+      });
+    });
+    schedule.setAttribute("aria-label", `Schedule a meeting with ${name}`);
+    schedule.setAttribute("aria-expanded", "false");
+    controls.push(schedule);
+    const write = button(doc, "Email", "compose-email", () => {
+      write.setAttribute("aria-expanded", "true");
+      openComposeForm(doc, slot, { name, email: participant.email }, {
+        actions,
+        onClose: () => {
+          write.setAttribute("aria-expanded", "false");
+          reopenFocus();
+        },
+      });
+    });
+    write.setAttribute("aria-label", `Email ${name}`);
+    write.setAttribute("aria-expanded", "false");
+    controls.push(write);
   }
   field(card, "actions").replaceChildren(...controls);
   // A form stays open across refreshes unless its action no longer applies.

@@ -1,0 +1,113 @@
+/**
+ * Show the Account screen (mail sync and BCC dropbox) from the account controller's state.
+ *
+ * Text only: addresses, errors and statuses from the backend go in with
+ * textContent, never as HTML. The screen's structure is in panel.html
+ * (`[data-screen="account"]`).
+ */
+
+const ACTION_FOR = {
+  connect: (a) => a.connect(),
+  sync: (a) => a.syncNow(),
+  pause: (a) => a.pause(),
+  resume: (a) => a.resume(),
+  disconnect: (a) => a.disconnect(),
+  "confirm-disconnect": (a) => a.disconnect(),
+  copy: (a) => a.copyDropbox(),
+  rotate: (a) => a.rotateDropbox(),
+  "confirm-rotate": (a) => a.rotateDropbox(),
+  "cancel-confirm": (a) => a.cancelConfirm(),
+};
+
+const BUSY_LABELS = {
+  connect: "Connecting…",
+  sync: "Syncing…",
+  pause: "Pausing…",
+  resume: "Resuming…",
+  "confirm-disconnect": "Disconnecting…",
+  "confirm-rotate": "Issuing…",
+};
+const BUSY_NAME = { "confirm-disconnect": "disconnect", "confirm-rotate": "rotate" };
+
+export function createAccountView(doc) {
+  const $ = (id) => doc.getElementById(id);
+  const section = doc.querySelector('[data-screen="account"]');
+  const buttons = (name) => Array.from(section.querySelectorAll(`[data-account-action="${name}"]`));
+  const labels = new Map(Array.from(section.querySelectorAll("[data-account-action]")).map((b) => [b, b.textContent]));
+
+  function text(id, value) {
+    const element = $(id);
+    element.textContent = value || "";
+    element.hidden = !value;
+  }
+
+  return {
+    /** Wire the header's Account button, Back and the screen's buttons to the controller (once). */
+    bind(actions) {
+      $("open-account").addEventListener("click", () => actions.open());
+      $("account-back").addEventListener("click", () => actions.close());
+      for (const [name, run] of Object.entries(ACTION_FOR)) {
+        for (const button of buttons(name)) button.addEventListener("click", () => run(actions));
+      }
+    },
+
+    /** Show the Account screen alone. */
+    enter() {
+      for (const screen of doc.querySelectorAll("[data-screen]")) screen.hidden = screen !== section;
+      doc.body.dataset.showing = "account";
+      $("open-account").setAttribute("aria-pressed", "true");
+    },
+
+    showAccount(state) {
+      const { mailbox, summary, loading, loadError, dropbox, dropboxError, busy, confirming, message } = state;
+      section.setAttribute("aria-busy", String(Boolean(loading || busy)));
+      section.dataset.mailboxStatus = mailbox?.status || "";
+
+      text("account-message", message?.text);
+      $("account-message").classList.toggle("error", Boolean(message?.error));
+
+      text("mailbox-email", mailbox?.email ? `Mailbox: ${mailbox.email}` : "");
+      $("mailbox-reconnect").hidden = !summary.reconnect;
+      const headline = !mailbox && loading ? "Checking your mail sync…" : !mailbox && loadError ? "Mail sync state unknown" : summary.headline;
+      $("mailbox-state").textContent = headline;
+      $("mailbox-state").dataset.tone = mailbox ? summary.tone : "off";
+      text("mailbox-detail", mailbox ? summary.detail : "");
+      const errors = [mailbox?.last_error ? `Last error: ${mailbox.last_error}` : "", loadError].filter(Boolean).join(" ");
+      text("mailbox-error", errors);
+
+      const known = Boolean(mailbox);
+      const show = {
+        connect: known && summary.canConnect,
+        sync: known && summary.canSync,
+        pause: known && summary.canPause,
+        resume: known && summary.canResume,
+        disconnect: known && summary.canDisconnect,
+        copy: Boolean(dropbox?.address),
+        rotate: Boolean(dropbox?.address),
+      };
+      for (const [name, visible] of Object.entries(show)) for (const button of buttons(name)) button.hidden = !visible;
+      for (const button of buttons("connect")) labels.set(button, summary.connectLabel);
+
+      for (const [button, label] of labels) {
+        const name = button.dataset.accountAction;
+        const running = busy && (BUSY_NAME[name] || name) === busy && BUSY_LABELS[name];
+        button.textContent = running ? BUSY_LABELS[name] : label;
+        // Cancel and Copy stay usable; everything else waits for the action under way.
+        button.disabled = Boolean(busy) && name !== "copy";
+      }
+
+      $("disconnect-confirm").hidden = confirming !== "disconnect";
+      $("rotate-confirm").hidden = confirming !== "rotate";
+
+      $("dropbox-address").textContent = dropbox?.address || "";
+      $("dropbox-box").hidden = !dropbox?.address;
+      $("dropbox-off").hidden = !(dropbox && !dropbox.address);
+      text("dropbox-error", dropboxError);
+    },
+
+    /** The Account screen was left. */
+    leave() {
+      $("open-account").setAttribute("aria-pressed", "false");
+    },
+  };
+}

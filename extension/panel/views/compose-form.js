@@ -1,0 +1,69 @@
+/**
+ * The card's "Email" form: To (prefilled with the person's address), Subject, plain-text Body.
+ *
+ * The backend sends it from the user's own Gmail and logs it. A refusal keeps
+ * the form open with everything typed, the backend's message and, when Google
+ * access must be renewed, a hint saying how.
+ */
+
+import { busy, el, labelled, messages } from "./form-kit.js";
+
+/**
+ * Open the form in `slot` (replacing any form there) for `person` (`{name, email}`).
+ *
+ * `actions.sendEmail({to, subject, body})` resolves `{ok}` or `{ok: false, message, hint}`;
+ * `onClose()` runs after Cancel or a send.
+ */
+export function openComposeForm(doc, slot, person, { actions, onClose = () => {} }) {
+  const form = el(doc, "form", { className: "form compose-form", noValidate: true, dataset: { form: "compose" } });
+  const to = el(doc, "input", { name: "to", type: "email", autocomplete: "off", value: person.email || "" });
+  const subject = el(doc, "input", { name: "subject", autocomplete: "off" });
+  const body = el(doc, "textarea", { name: "body", rows: 6 });
+  const message = messages(doc);
+  const send = el(doc, "button", { type: "submit", className: "primary", text: "Send" });
+  const cancel = el(doc, "button", { type: "button", text: "Cancel", dataset: { action: "cancel" } });
+  const row = el(doc, "div", { className: "form-actions" });
+  row.append(send, cancel);
+  form.append(
+    el(doc, "h3", { className: "form-title", text: `Email ${person.name}` }),
+    labelled(doc, "To", to),
+    labelled(doc, "Subject", subject),
+    labelled(doc, "Message", body),
+    el(doc, "p", { className: "muted", text: "Sent from your Gmail and logged in Threadbook." }),
+    ...message.nodes,
+    row,
+  );
+
+  let closed = false;
+  function close() {
+    closed = true;
+    form.remove();
+    onClose();
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.clear();
+    const address = to.value.trim();
+    if (!address.includes("@")) {
+      message.show({ message: "Enter the address to write to." });
+      return;
+    }
+    const draft = { to: [address], subject: subject.value.trim(), body: body.value };
+    const result = await busy(form, () => actions.sendEmail(draft));
+    if (closed) return;
+    if (result?.ok) close();
+    else message.show(result || {});
+  });
+  cancel.addEventListener("click", close);
+  form.addEventListener("keydown", (event) => {
+    // Escape closes the form only while nothing is written in it: a draft is not thrown away by a stray key.
+    if (event.key === "Escape" && !body.value.trim() && !subject.value.trim()) {
+      event.preventDefault();
+      close();
+    }
+  });
+  slot.replaceChildren(form);
+  (to.value ? subject : to).focus();
+  return form;
+}

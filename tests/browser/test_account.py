@@ -1,0 +1,84 @@
+"""The Account screen in Chromium: the built extension, the real backend, Google faked.
+
+Connecting Gmail through the fake Google is not exercised here: the fake
+accounts server answers the implicit sign-in flow only, and the harness's
+backend has no OAuth client secret, so ``connect/start`` answers 503 — which
+this test checks the panel shows as a message.
+"""
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from threadbook.db import database
+from threadbook.models import User
+
+from .harness import REP
+
+pytestmark = pytest.mark.browser
+
+DOMAIN = "in.threadbook.test"
+
+
+def in_db(stack, query):
+    with stack.app.app_context(), database.connection_context():
+        return query()
+
+
+def text(browser, element_id):
+    return browser.in_panel().find_element(By.ID, element_id).text
+
+
+def visible_actions(browser):
+    return browser.in_panel().execute_script(
+        """return Array.from(document.querySelectorAll('.account-actions [data-account-action]'))
+             .filter((b) => !b.hidden).map((b) => b.dataset.accountAction);"""
+    )
+
+
+def test_the_account_screen(browser, stack):
+    stack.app.config["DROPBOX_DOMAIN"] = DOMAIN
+    browser.sign_in()
+    browser.wait_screen("no-thread")
+    panel = browser.in_panel()
+    assert panel.find_element(By.ID, "open-account").is_displayed()
+
+    # Open it: not connected, and the dropbox address with its explanation.
+    browser.click("#open-account")
+    browser.wait_screen("account")
+    browser.wait(lambda: text(browser, "mailbox-state") == "Not connected", "the mailbox state")
+    browser.wait(lambda: DOMAIN in text(browser, "dropbox-address"), "the dropbox address")
+    address = text(browser, "dropbox-address")
+    assert address.endswith("@" + DOMAIN)
+    assert "BCC this address to log a mail you send" in panel.find_element(By.CSS_SELECTOR, '[data-screen="account"]').text
+    assert visible_actions(browser) == ["connect", "pause"]
+
+    # Copy: a status message either way (headless Chromium may refuse the clipboard).
+    browser.click('[data-account-action="copy"]')
+    browser.wait(lambda: "cop" in text(browser, "account-message").lower(), "the copy message")
+
+    # Pause then resume: the backend keeps the user's choice even without a mailbox.
+    browser.click('[data-account-action="pause"]')
+    browser.wait(lambda: visible_actions(browser) == ["connect", "resume"], "the Resume button")
+    assert in_db(stack, lambda: User.get(User.email == REP["email"]).sync_paused) is True
+    assert ("POST", "/api/v1/mailbox/pause") in stack.requests
+    browser.click('[data-account-action="resume"]')
+    browser.wait(lambda: visible_actions(browser) == ["connect", "pause"], "the Pause button")
+    assert in_db(stack, lambda: User.get(User.email == REP["email"]).sync_paused) is False
+
+    # Connect: this server has no OAuth client secret, so its message is shown.
+    browser.click('[data-account-action="connect"]')
+    browser.wait(lambda: "not set up on this server" in text(browser, "account-message"), "the 503 message")
+
+    # A new dropbox address, after confirming.
+    browser.click('[data-account-action="rotate"]')
+    browser.wait(lambda: panel.find_element(By.ID, "rotate-confirm").is_displayed(), "the confirm step")
+    browser.click('[data-account-action="confirm-rotate"]')
+    browser.wait(lambda: text(browser, "dropbox-address") not in ("", address), "a new address")
+    assert text(browser, "dropbox-address").endswith("@" + DOMAIN)
+
+    # Opening a conversation meanwhile waits; Back shows it.
+    browser.open_thread(stack.thread_ids[0])
+    browser.wait(lambda: ("POST", "/api/v1/lookup") in stack.requests, "the lookup", timeout=10)
+    assert browser.screen() == "account"
+    browser.click("#account-back")
+    browser.wait_thread(stack.thread_ids[0])

@@ -1,0 +1,124 @@
+"""The contact card's actions in Chromium: "Schedule meeting" (with the conflict check) and "Email".
+
+The built extension runs against the real backend. The rep has no connected
+mailbox and the extension's Google token carries Gmail read scopes only, so
+the panel sends no token for these actions: the meeting is booked and checked
+against the rep's Threadbook meetings (it goes to Google Calendar at the next
+calendar sync), and sending mail answers that a mailbox must be connected.
+Sending itself is covered by the node tests (tests/extension/compose-actions.test.js).
+"""
+
+import datetime
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from threadbook.db import database
+from threadbook.models import Meeting, MeetingAttendee
+
+pytestmark = pytest.mark.browser
+
+ADA = 'li[data-email="ada@acme.example"]'
+DAY, TIME = "2031-03-04", "10:00"
+
+
+def in_db(stack, query):
+    with stack.app.app_context(), database.connection_context():
+        return query()
+
+
+def set_field(browser, form, name, value):
+    """Set a form control as the user would (date and time inputs take keys by locale; set the value and say it changed)."""
+    browser.in_panel().execute_script(
+        """const control = arguments[0].querySelector(`[name="${arguments[1]}"]`);
+        control.value = arguments[2];
+        control.dispatchEvent(new Event('input', {bubbles: true}));
+        control.dispatchEvent(new Event('change', {bubbles: true}));""",
+        form,
+        name,
+        value,
+    )
+
+
+def open_form(browser, action):
+    browser.click(f'{ADA} [data-action="{action}"]')
+    return browser.wait(lambda: browser.in_panel().find_element(By.CSS_SELECTOR, f"{ADA} form"), f"the {action} form")
+
+
+def local_to_utc(browser, day, time):
+    """The naive UTC datetime the backend stores for a local day and time in the browser's time zone."""
+    iso = browser.in_panel().execute_script("return new Date(`${arguments[0]}T${arguments[1]}:00`).toISOString()", day, time)
+    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).replace(tzinfo=None, microsecond=0)
+
+
+@pytest.fixture
+def on_renewal(browser, stack):
+    renewal = stack.thread_ids[0]
+    browser.sign_in()
+    browser.open_thread(renewal)
+    browser.wait_thread(renewal)
+    assert browser.cards()["ada@acme.example"]["kind"] == "contact"
+    return renewal
+
+
+def test_schedule_a_meeting_then_a_conflict_at_the_same_time(browser, stack, on_renewal):
+    form = open_form(browser, "schedule-meeting")
+    assert form.find_element(By.NAME, "title").get_attribute("value") == "Meeting with Ada Lovelace"
+    set_field(browser, form, "date", DAY)
+    set_field(browser, form, "time", TIME)
+    set_field(browser, form, "duration", "45")
+    set_field(browser, form, "location", "Acme HQ")
+    browser.wait(lambda: "No conflicts" in form.find_element(By.CSS_SELECTOR, '[data-field="conflicts"]').text, "the conflict check")
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    browser.wait(lambda: browser.status().startswith("Meeting booked: Meeting with Ada Lovelace"), "the booking")
+    assert not browser.in_panel().find_elements(By.CSS_SELECTOR, f"{ADA} form")
+    assert "10:00–10:45" in browser.status()
+
+    start = local_to_utc(browser, DAY, TIME)
+    meeting = in_db(stack, lambda: Meeting.get(Meeting.title == "Meeting with Ada Lovelace"))
+    assert (meeting.start, meeting.end - meeting.start, meeting.location, meeting.status) == (start, datetime.timedelta(minutes=45), "Acme HQ", "confirmed")
+    attendees = in_db(stack, lambda: [a.address_normalized for a in MeetingAttendee.select().where(MeetingAttendee.meeting == meeting.id)])
+    assert attendees == ["ada@acme.example"]
+
+    # A second meeting at the same time: the conflict is listed, nothing is booked until "Book anyway".
+    form = open_form(browser, "schedule-meeting")
+    set_field(browser, form, "title", "Follow-up with Ada")
+    set_field(browser, form, "date", DAY)
+    set_field(browser, form, "time", "10:15")
+    conflicts = lambda: form.find_element(By.CSS_SELECTOR, '[data-field="conflicts"]').text  # noqa: E731
+    browser.wait(lambda: conflicts().startswith("Overlaps:"), "the conflict from the check")
+    assert conflicts() == "Overlaps: Meeting with Ada Lovelace 10:00–10:45"
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    browser.wait(lambda: form.find_element(By.CSS_SELECTOR, '[data-action="book-anyway"]').is_displayed(), "Book anyway")
+    assert conflicts() == "Overlaps: Meeting with Ada Lovelace 10:00–10:45"
+    assert in_db(stack, lambda: Meeting.select().where(Meeting.title == "Follow-up with Ada").count()) == 0
+    assert ("POST", "/api/v1/meetings") in stack.requests
+
+    form.find_element(By.CSS_SELECTOR, '[data-action="book-anyway"]').click()
+    browser.wait(lambda: browser.status().startswith("Meeting booked: Follow-up with Ada"), "the booking anyway")
+    assert in_db(stack, lambda: Meeting.get(Meeting.title == "Follow-up with Ada").start) == start + datetime.timedelta(minutes=15)
+
+
+def test_a_refused_meeting_keeps_the_form(browser, stack, on_renewal):
+    form = open_form(browser, "schedule-meeting")
+    set_field(browser, form, "title", "")
+    set_field(browser, form, "date", "2031-05-06")
+    set_field(browser, form, "time", "14:30")
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    error = browser.wait(lambda: form.find_element(By.CSS_SELECTOR, '[data-field="form-error"]').text, "the backend's message")
+    assert "title" in error
+    assert form.find_element(By.NAME, "time").get_attribute("value") == "14:30"
+    form.find_element(By.CSS_SELECTOR, '[data-action="cancel"]').click()
+
+
+def test_email_without_a_connected_mailbox_says_so_and_keeps_the_text(browser, stack, on_renewal):
+    form = open_form(browser, "compose-email")
+    assert form.find_element(By.NAME, "to").get_attribute("value") == "ada@acme.example"
+    form.find_element(By.NAME, "subject").send_keys("Renewal terms")
+    form.find_element(By.NAME, "body").send_keys("Hi Ada, the terms follow.")
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    error = browser.wait(lambda: form.find_element(By.CSS_SELECTOR, '[data-field="form-error"]').text, "the backend's answer")
+    assert "connect your mailbox" in error
+    assert form.find_element(By.NAME, "body").get_attribute("value") == "Hi Ada, the terms follow."
+    assert not stack.gmail.calls_to("POST", "/messages/send")
+    form.find_element(By.CSS_SELECTOR, '[data-action="cancel"]').click()

@@ -1,0 +1,103 @@
+// "Email" on a contact card: the body and header sent, text kept on errors, a reconnect hint for refused Google access.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { coversSending } from "../../extension/panel/card-actions.js";
+import { EVIL, lookupAnswer, openPanel, until } from "./card-actions-helpers.js";
+
+const SEND_SCOPE = "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send";
+const sentOk = () => ({ status: 201, body: { email: { id: 5 }, gmail_message_id: "m1", gmail_thread_id: "t1", tracked: true, warnings: [] } });
+
+function write(p, { subject = "Renewal terms", body = "Hi Ada,\nthe terms are attached.\n" } = {}) {
+  p.click(p.card().querySelector('[data-action="compose-email"]'));
+  const form = p.form();
+  form.querySelector('[name="subject"]').value = subject;
+  form.querySelector('[name="body"]').value = body;
+  return form;
+}
+
+test("Email opens a form to the contact; Send posts to, subject and body with the Gmail token; success closes it", async () => {
+  const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE });
+  const form = write(p);
+  assert.equal(form.dataset.form, "compose");
+  assert.equal(form.querySelector('[name="to"]').value, "ada@acme.example");
+  const lookups = p.calls("POST /api/v1/lookup").length;
+  p.submit(form);
+  await until(() => !p.card().querySelector("form"));
+  const [request] = p.calls("POST /api/v1/emails/send");
+  assert.deepEqual(request.body, { to: ["ada@acme.example"], subject: "Renewal terms", body: "Hi Ada,\nthe terms are attached.\n" });
+  assert.equal(request.headers["X-Google-Access-Token"], "ya29.first");
+  assert.equal(p.status(), "Sent and logged: Renewal terms.");
+  assert.equal(p.calls("POST /api/v1/lookup").length, lookups + 1);
+});
+
+test("without a sending scope no token is sent (the connected mailbox sends); its absence is explained in the form", async () => {
+  const p = await openPanel({
+    "POST /api/v1/emails/send": () => ({
+      status: 400,
+      body: { error: "google_token_required", message: "Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook." },
+    }),
+  });
+  const form = write(p);
+  p.submit(form);
+  await until(() => !form.querySelector('[data-field="form-error"]').hidden);
+  assert.equal(p.calls("POST /api/v1/emails/send")[0].headers["X-Google-Access-Token"], undefined);
+  assert.match(form.querySelector('[data-field="form-error"]').textContent, /connect your mailbox/);
+  assert.match(form.querySelector('[data-field="form-hint"]').textContent, /Account/);
+  assert.equal(form.querySelector('[name="body"]').value, "Hi Ada,\nthe terms are attached.\n");
+});
+
+test("Google refusing the token: renewed once silently, then the form keeps the text with a reconnect hint", async () => {
+  const p = await openPanel(
+    {
+      "POST /api/v1/emails/send": () => ({
+        status: 401,
+        body: { error: "google_reauth_required", message: "Google refused the access (expired or revoked)." },
+      }),
+    },
+    { scope: SEND_SCOPE, renew: () => ({ token: "ya29.second", expires_at: Date.now() + 3_600_000, scope: SEND_SCOPE }) },
+  );
+  const form = write(p, { subject: "Draft kept", body: "Every word kept." });
+  p.submit(form);
+  await until(() => !form.querySelector('[data-field="form-error"]').hidden);
+  const tokens = p.calls("POST /api/v1/emails/send").map((c) => c.headers["X-Google-Access-Token"]);
+  assert.deepEqual(tokens, ["ya29.first", "ya29.second"]);
+  assert.equal(form.querySelector('[data-field="form-error"]').textContent, "Google refused the access (expired or revoked).");
+  assert.match(form.querySelector('[data-field="form-hint"]').textContent, /Reconnect Google/);
+  assert.equal(p.card().querySelector("form"), form);
+  assert.equal(form.querySelector('[name="subject"]').value, "Draft kept");
+  assert.equal(form.querySelector('[name="body"]').value, "Every word kept.");
+  assert.equal(form.querySelector('button[type="submit"]').disabled, false);
+  assert.ok(!p.sent.some((m) => m.interactive), "never opens a Google window by itself");
+});
+
+test("a refused scope or a too-large message: the backend's words in the form", async () => {
+  for (const [status, error, message] of [
+    [403, "google_scope_required", "The Google access token may not send mail."],
+    [413, "payload_too_large", "Attachments may add up to 25 MB; nothing was sent."],
+  ]) {
+    const p = await openPanel({ "POST /api/v1/emails/send": () => ({ status, body: { error, message } }) }, { scope: SEND_SCOPE });
+    const form = write(p);
+    p.submit(form);
+    await until(() => !form.querySelector('[data-field="form-error"]').hidden);
+    assert.equal(form.querySelector('[data-field="form-error"]').textContent, message);
+    assert.equal(form.querySelector('[name="subject"]').value, "Renewal terms");
+  }
+});
+
+test("no address, no request; markup in the contact's name is text", async () => {
+  const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { lookup: lookupAnswer(`${EVIL}Ada`) });
+  const form = write(p);
+  assert.equal(form.querySelector(".form-title").textContent, `Email ${EVIL}Ada`);
+  assert.equal(p.document.querySelectorAll("main img").length, 0);
+  form.querySelector('[name="to"]').value = "";
+  p.submit(form);
+  await until(() => !form.querySelector('[data-field="form-error"]').hidden);
+  assert.equal(form.querySelector('[data-field="form-error"]').textContent, "Enter the address to write to.");
+  assert.equal(p.calls("POST /api/v1/emails/send").length, 0);
+});
+
+test("which Google scopes let the extension's token send mail", () => {
+  assert.equal(coversSending({ scope: "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.labels" }), false);
+  assert.equal(coversSending({ scope: SEND_SCOPE }), true);
+  assert.equal(coversSending({ scope: "https://mail.google.com/" }), true);
+});
