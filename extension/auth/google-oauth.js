@@ -19,6 +19,25 @@ export const SCOPES = Object.freeze([
   "https://www.googleapis.com/auth/gmail.labels",
 ]);
 
+// Asked for only when a card action needs them (incremental authorisation):
+// sending mail as the user; booking in and reading free/busy of their calendar
+// (the backend's google_api/calendar.py CALENDAR_SCOPES).
+export const EXTRA_SCOPES = Object.freeze({
+  send: Object.freeze(["https://www.googleapis.com/auth/gmail.send"]),
+  calendar: Object.freeze(["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"]),
+});
+const ALLOWED_EXTRA = new Set(Object.values(EXTRA_SCOPES).flat());
+
+/** True when `scope` is one of the extra scopes the extension may ask for. */
+export const isAllowedExtraScope = (scope) => ALLOWED_EXTRA.has(scope);
+
+/** The extra scopes found in a granted `scope` string (so a renewal keeps asking for them). */
+export function grantedExtraScopes(scope) {
+  return String(scope || "")
+    .split(/\s+/)
+    .filter(isAllowedExtraScope);
+}
+
 /** Return a random URL-safe string with `bytes` bytes of entropy. */
 export function randomToken(bytes = 16, cryptoImpl = globalThis.crypto) {
   const buffer = new Uint8Array(bytes);
@@ -30,14 +49,16 @@ export function randomToken(bytes = 16, cryptoImpl = globalThis.crypto) {
  * Return the authorisation URL.
  *
  * `interactive: false` asks Google to answer without showing anything
- * (`prompt=none`), for silent renewal; `loginHint` picks the signed-in account.
+ * (`prompt=none`), for silent renewal; `loginHint` picks the signed-in account;
+ * `extraScopes` are asked for beside SCOPES (earlier grants are kept by
+ * `include_granted_scopes`).
  */
-export function buildAuthorizationUrl({ clientId, redirectUri, nonce, state, interactive = true, loginHint = "" }) {
+export function buildAuthorizationUrl({ clientId, redirectUri, nonce, state, interactive = true, loginHint = "", extraScopes = [] }) {
   const params = new URLSearchParams({
     client_id: clientId,
     response_type: "id_token token",
     redirect_uri: redirectUri,
-    scope: SCOPES.join(" "),
+    scope: [...new Set([...SCOPES, ...extraScopes])].join(" "),
     nonce,
     state,
     include_granted_scopes: "true",

@@ -7,7 +7,7 @@
  */
 
 import { createBackendClient } from "../api/backend-client.js";
-import { buildAuthorizationUrl, parseAuthorizationResponse, randomToken, AuthorizationError } from "../auth/google-oauth.js";
+import { buildAuthorizationUrl, grantedExtraScopes, parseAuthorizationResponse, randomToken, AuthorizationError } from "../auth/google-oauth.js";
 import { loadSettings } from "../shared/settings.js";
 import { GOOGLE_ACCESS, SESSION } from "../shared/storage-keys.js";
 
@@ -24,7 +24,7 @@ export function createAuthService({ sessionStore, localStore, identity }, { fetc
   }
 
   /** Run Google's flow; return the tokens and the nonce the ID token must carry. */
-  async function authorize({ client, settings, interactive, loginHint }) {
+  async function authorize({ client, settings, interactive, loginHint, extraScopes = [] }) {
     let clientId = settings.clientId;
     if (!clientId) {
       const config = await client.config();
@@ -45,6 +45,7 @@ export function createAuthService({ sessionStore, localStore, identity }, { fetc
       state,
       interactive,
       loginHint,
+      extraScopes,
     });
     let responseUrl;
     try {
@@ -60,6 +61,11 @@ export function createAuthService({ sessionStore, localStore, identity }, { fetc
     return { ...parseAuthorizationResponse(responseUrl, { state, now: now() }), nonce };
   }
 
+  /** The extra scopes the stored access was granted: a renewal asks for them again so it keeps them. */
+  async function grantedExtras() {
+    return grantedExtraScopes((await sessionStore.get(GOOGLE_ACCESS))[GOOGLE_ACCESS]?.scope);
+  }
+
   async function storeGoogleAccess(tokens) {
     await sessionStore.set({
       [GOOGLE_ACCESS]: { token: tokens.accessToken, expires_at: tokens.expiresAt, scope: tokens.scope },
@@ -71,7 +77,9 @@ export function createAuthService({ sessionStore, localStore, identity }, { fetc
     const { client, settings } = await backend();
     const current = (await sessionStore.get(SESSION))[SESSION];
     const loginHint = current?.user?.email || "";
-    const tokens = await authorize({ client, settings, interactive, loginHint });
+    // A silent renewal keeps the extra scopes; an interactive sign-in (maybe another account) starts afresh.
+    const extraScopes = interactive ? [] : await grantedExtras();
+    const tokens = await authorize({ client, settings, interactive, loginHint, extraScopes });
     const answer = await client.createSession(tokens.idToken, tokens.nonce);
     const session = { ...answer, dev: false, backend: client.baseUrl };
     await storeGoogleAccess(tokens);
@@ -79,11 +87,15 @@ export function createAuthService({ sessionStore, localStore, identity }, { fetc
     return session;
   }
 
-  /** Get a fresh Gmail access token for the signed-in user. */
-  async function renewGoogleAccess({ interactive = false } = {}) {
+  /**
+   * Get a fresh Gmail access token for the signed-in user, with the extra
+   * scopes already granted plus `scopes` (checked by the message router).
+   */
+  async function renewGoogleAccess({ interactive = false, scopes = [] } = {}) {
     const { client, settings } = await backend();
     const current = (await sessionStore.get(SESSION))[SESSION];
-    const tokens = await authorize({ client, settings, interactive, loginHint: current?.user?.email || "" });
+    const extraScopes = [...new Set([...(await grantedExtras()), ...scopes])];
+    const tokens = await authorize({ client, settings, interactive, loginHint: current?.user?.email || "", extraScopes });
     await storeGoogleAccess(tokens);
     // A development session stays as it is; a Google one is refreshed too.
     if (current && !current.dev) {

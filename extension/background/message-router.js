@@ -2,6 +2,7 @@
  * Answer messages from the Gmail tabs and the panel: one handler per message type.
  */
 
+import { isAllowedExtraScope } from "../auth/google-oauth.js";
 import { MESSAGE, failure } from "../shared/messages.js";
 import { isGmailUrl } from "./side-panel.js";
 import { MAX_PROBLEM, checkThreadSnapshot } from "./thread-snapshot.js";
@@ -19,6 +20,8 @@ function asFailure(error) {
  */
 export function createMessageRouter({ tabThreads, auth, panelPolicy, mailboxConnect = null, extensionId = "" }) {
   const ownPages = extensionId ? `chrome-extension://${extensionId}/` : "chrome-extension://";
+  // An extension page (never a web page or content script), of this extension.
+  const fromOwnPage = (sender) => Boolean(sender.url?.startsWith(ownPages)) && (!extensionId || sender.id === extensionId);
   const handlers = {
     async [MESSAGE.THREAD_CHANGED](message, sender) {
       if (!sender.tab || !isGmailUrl(sender.url || sender.tab.url)) {
@@ -38,8 +41,14 @@ export function createMessageRouter({ tabThreads, auth, panelPolicy, mailboxConn
     async [MESSAGE.DEV_SIGN_IN](message) {
       return { ok: true, session: await auth.devSignIn({ email: message.email }) };
     },
-    async [MESSAGE.RENEW_GOOGLE_ACCESS](message) {
-      await auth.renewGoogleAccess({ interactive: Boolean(message.interactive) });
+    async [MESSAGE.RENEW_GOOGLE_ACCESS](message, sender) {
+      if (!fromOwnPage(sender)) return failure("bad_sender", "Only Threadbook's own pages may renew Google access.");
+      // Extra scopes: only the few a card action needs, never anything else.
+      const scopes = message.scopes ?? [];
+      if (!Array.isArray(scopes) || !scopes.every(isAllowedExtraScope)) {
+        return failure("bad_message", "Threadbook may not ask Google for those scopes.");
+      }
+      await auth.renewGoogleAccess({ interactive: Boolean(message.interactive), scopes });
       return { ok: true };
     },
     async [MESSAGE.SIGN_OUT]() {
@@ -48,7 +57,7 @@ export function createMessageRouter({ tabThreads, auth, panelPolicy, mailboxConn
     },
     async [MESSAGE.CONNECT_MAILBOX](message, sender) {
       // Only the panel (an extension page, never a web page or content script) connects a mailbox.
-      if (!sender.url?.startsWith(ownPages) || (extensionId && sender.id !== extensionId)) {
+      if (!fromOwnPage(sender)) {
         return failure("bad_sender", "Only Threadbook's own pages may connect a mailbox.");
       }
       if (!mailboxConnect) return failure("unavailable", "Connecting a mailbox is not available.");

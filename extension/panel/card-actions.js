@@ -9,9 +9,12 @@
  * only when its scopes cover the job (calendar, or sending mail); otherwise
  * the backend uses the user's connected mailbox, and without one it books
  * the meeting checked against Threadbook meetings only (pushed at the next
- * calendar sync) or answers that mail cannot be sent.
+ * calendar sync) or answers that mail cannot be sent. Then the form offers to
+ * ask Google for the missing scopes (`allowGoogle`, incremental authorisation:
+ * the sign-in asks only for what every user needs) and tries again.
  */
 
+import { EXTRA_SCOPES } from "../auth/google-oauth.js";
 import { meetingWhen } from "./views/meeting-time.js";
 
 const GOOGLE = "https://www.googleapis.com/auth/";
@@ -42,6 +45,21 @@ export function coversSending(access) {
 }
 
 const REAUTH_HINT = "Reconnect Google (the Account screen, or sign in again) and try again.";
+const MAILBOX_HINT = "Connect your mailbox in Threadbook (the Account screen) so it can send as you.";
+
+// What each grant asks Google for, how to tell it was given, and what a refusal says.
+const GRANTS = {
+  send: {
+    scopes: EXTRA_SCOPES.send,
+    covers: coversSending,
+    refused: { message: "Sending was not allowed, so nothing was sent; your message is still here.", hint: MAILBOX_HINT },
+  },
+  calendar: {
+    scopes: EXTRA_SCOPES.calendar,
+    covers: coversCalendar,
+    refused: { message: "Google Calendar was not added; conflicts are checked against your Threadbook meetings only." },
+  },
+};
 
 /**
  * Make the card actions.
@@ -49,11 +67,13 @@ const REAUTH_HINT = "Reconnect Google (the Account screen, or sign in again) and
  * - `client()`: the current backend client;
  * - `googleAccess()`: the stored Google access `{token, expires_at, scope}` or null;
  * - `freshGoogleAccess({force})`: that access renewed when about to expire (null if none);
+ * - `grantGoogleAccess(scopes)`: ask Google (interactively) for extra scopes; the new access or null;
+ * - `canGrantGoogle()`: true when signed in with Google (not a development session);
  * - `view`: `status(text, {error})`;
  * - `handleError(error, {lookupFailed: false})`: the controller's handling (sign-out on 401);
  * - `refreshShown()`: look the shown conversation up again (the cards refresh).
  */
-export function createCardActions({ client, googleAccess, freshGoogleAccess, view, handleError, refreshShown }) {
+export function createCardActions({ client, googleAccess, freshGoogleAccess, grantGoogleAccess, canGrantGoogle, view, handleError, refreshShown }) {
   /** The token to send when the stored access covers the job, else null (the backend uses the mailbox). */
   async function tokenFor(covers, { force = false } = {}) {
     if (!covers(googleAccess())) return null;
@@ -80,7 +100,11 @@ export function createCardActions({ client, googleAccess, freshGoogleAccess, vie
     const message = error?.message || String(error);
     if (error?.kind === "google_reauth") return { ok: false, message, hint: REAUTH_HINT, reconnect: true };
     if (error?.code === "google_token_required") {
-      return { ok: false, message, hint: "Connect your mailbox in Threadbook (the Account screen) so it can send as you." };
+      // No token could send and there is no mailbox: offer to ask Google for sending.
+      if (!coversSending(googleAccess()) && canGrantGoogle()) {
+        return { ok: false, message, hint: "Allow Threadbook to send from your Gmail, or connect your mailbox on the Account screen.", grant: "send" };
+      }
+      return { ok: false, message, hint: MAILBOX_HINT };
     }
     return { ok: false, message };
   }
@@ -93,7 +117,10 @@ export function createCardActions({ client, googleAccess, freshGoogleAccess, vie
     async checkConflicts({ start, end }) {
       try {
         const answer = await withGoogle(coversCalendar, (token) => client().meetingConflicts({ start, end }, token));
-        return { ok: true, conflicts: answer.conflicts || [], googleChecked: Boolean(answer.google_checked), reason: answer.reason || "" };
+        const googleChecked = Boolean(answer.google_checked);
+        // Checked without Google Calendar because the token lacks it: the form offers to ask for it.
+        const grant = !googleChecked && !coversCalendar(googleAccess()) && canGrantGoogle() ? "calendar" : "";
+        return { ok: true, conflicts: answer.conflicts || [], googleChecked, reason: answer.reason || "", grant };
       } catch (error) {
         return failure(error);
       }
@@ -120,6 +147,17 @@ export function createCardActions({ client, googleAccess, freshGoogleAccess, vie
       view.status(`Meeting booked: ${title}, ${when}.${later}`);
       await refreshShown();
       return { ok: true, meeting: booked };
+    },
+
+    /**
+     * Ask Google for the scopes of `kind` ("send" or "calendar"), keeping earlier grants:
+     * `{ok: true}` once the stored access covers the job, else `{ok: false, message, hint?}`.
+     */
+    async allowGoogle(kind) {
+      const grant = GRANTS[kind];
+      const access = await grantGoogleAccess([...grant.scopes]);
+      // Google lets the user untick a scope on its consent screen: check what was given.
+      return access && grant.covers(access) ? { ok: true } : { ok: false, ...grant.refused };
     },
 
     /** Send `message` (`{to, subject, body, contact_id?}`) and log it. */

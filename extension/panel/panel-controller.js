@@ -188,6 +188,14 @@ export function createPanelController({
     return googleAccess?.token ? googleAccess : null;
   }
 
+  /** Ask Google interactively for extra `scopes` (incremental authorisation); the new access, or null if refused. */
+  async function grantGoogleAccess(scopes) {
+    const answer = await send({ type: MESSAGE.RENEW_GOOGLE_ACCESS, interactive: true, scopes }).catch(() => null);
+    if (!answer?.ok) return null;
+    googleAccess = await readGoogleAccess();
+    return googleAccess?.token ? googleAccess : null;
+  }
+
   const actions = {
     /** Follow a new state from storage. */
     setState(next) {
@@ -332,13 +340,16 @@ export function createPanelController({
     },
   };
 
-  // Card actions: checkConflicts, scheduleMeeting, sendEmail (card-actions.js).
+  // Card actions: checkConflicts, scheduleMeeting, sendEmail, allowGoogle (card-actions.js).
   Object.assign(
     actions,
     createCardActions({
       client: () => client,
       googleAccess: () => googleAccess,
       freshGoogleAccess,
+      grantGoogleAccess,
+      // A development session has no Google account to widen.
+      canGrantGoogle: () => Boolean(session && !session.dev),
       view,
       handleError,
       refreshShown: async () => {

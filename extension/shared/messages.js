@@ -10,9 +10,12 @@
  * | THREAD_CHANGED      | Gmail tab → worker     | `thread`: ThreadSnapshot or null, `problem`?  | —             |
  * | SIGN_IN             | panel → worker         | `interactive`: boolean                        | `session`     |
  * | DEV_SIGN_IN         | panel → worker         | `email`                                       | `session`     |
- * | RENEW_GOOGLE_ACCESS | panel → worker         | `interactive`: boolean                        | —             |
+ * | RENEW_GOOGLE_ACCESS | panel → worker         | `interactive`: boolean, `scopes`?: [url]      | —             |
  * | SIGN_OUT            | panel → worker         | —                                             | —             |
  * | CONNECT_MAILBOX     | panel → worker         | `url`, `redirectUri` (from connect/start)     | `redirectUrl` |
+ *
+ * RENEW_GOOGLE_ACCESS's `scopes` are extra Google scopes (gmail.send, calendar.*;
+ * EXTRA_SCOPES in auth/google-oauth.js): the worker refuses any other.
  *
  * ThreadSnapshot (what the Gmail page shows of the open conversation):
  * `{threadId, subject, messageIds: [hex], unresolvedMessages: n,

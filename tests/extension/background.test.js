@@ -85,6 +85,42 @@ test("the router turns a failure into an answer", async () => {
   });
 });
 
+test("RENEW_GOOGLE_ACCESS: extension pages only, and extra scopes from the allow-list only", async () => {
+  const renewals = [];
+  const router = createMessageRouter({
+    tabThreads: {},
+    auth: { renewGoogleAccess: async (options) => renewals.push(options) },
+    panelPolicy: {},
+    extensionId: "abc",
+  });
+  const panel = { id: "abc", url: "chrome-extension://abc/extension/panel/panel.html" };
+  const send = "https://www.googleapis.com/auth/gmail.send";
+  const calendar = ["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"];
+  assert.deepEqual(await router({ type: MESSAGE.RENEW_GOOGLE_ACCESS, interactive: true, scopes: [send] }, panel), { ok: true });
+  assert.deepEqual(await router({ type: MESSAGE.RENEW_GOOGLE_ACCESS, interactive: true, scopes: calendar }, panel), { ok: true });
+  assert.deepEqual(await router({ type: MESSAGE.RENEW_GOOGLE_ACCESS }, panel), { ok: true });
+  assert.deepEqual(renewals, [
+    { interactive: true, scopes: [send] },
+    { interactive: true, scopes: calendar },
+    { interactive: false, scopes: [] },
+  ]);
+
+  for (const scopes of [["https://mail.google.com/"], [send, "https://www.googleapis.com/auth/drive"], ["https://www.googleapis.com/auth/calendar"], send, [{}]]) {
+    const answer = await router({ type: MESSAGE.RENEW_GOOGLE_ACCESS, interactive: true, scopes }, panel);
+    assert.equal(answer.error?.code, "bad_message", JSON.stringify(scopes));
+  }
+  for (const sender of [
+    { id: "abc", tab: { id: 1, url: GMAIL }, url: GMAIL }, // a content script
+    { id: "abc", url: "https://evil.example/" },
+    { id: "other", url: "chrome-extension://other/page.html" },
+    { url: "chrome-extension://abc/extension/panel/panel.html" }, // no sender id
+  ]) {
+    const answer = await router({ type: MESSAGE.RENEW_GOOGLE_ACCESS, interactive: true, scopes: [send] }, sender);
+    assert.equal(answer.error?.code, "bad_sender", JSON.stringify(sender));
+  }
+  assert.equal(renewals.length, 3, "nothing refused reached the sign-in service");
+});
+
 function fakeIdentity({ respond }) {
   const launched = [];
   return {
@@ -133,6 +169,48 @@ test("sign-in: Google's flow, the nonce sent to the backend, session and Gmail t
 
   await auth.signOut();
   assert.deepEqual(sessionStore.data, {});
+});
+
+test("extra scopes: asked for on request, kept by every silent renewal, dropped by a fresh sign-in", async () => {
+  const SEND = "https://www.googleapis.com/auth/gmail.send";
+  const EVENTS = "https://www.googleapis.com/auth/calendar.events";
+  const FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy";
+  const sessionStore = fakeStore();
+  const localStore = fakeStore({ [SETTINGS]: { backendUrl: "http://127.0.0.1:5000", clientId: "cid" } });
+  // Google grants what was asked for, plus the earlier grants (include_granted_scopes).
+  let granted = new Set();
+  const identity = fakeIdentity({
+    respond: (p) => {
+      granted = new Set([...granted, ...p.get("scope").split(" ")]);
+      const scope = encodeURIComponent([...granted].join(" "));
+      return `${p.get("redirect_uri")}#state=${p.get("state")}&id_token=id&access_token=ya29-${identity.launched.length}&expires_in=3600&scope=${scope}`;
+    },
+  });
+  const fetchImpl = fakeFetch({
+    "POST /api/v1/session": () => ({ status: 201, body: { token: "s", expires_at: "2099-01-01T00:00:00Z", user: { email: "rep@threadbook.test" } } }),
+  });
+  const auth = createAuthService({ sessionStore, localStore, identity }, { fetchImpl });
+  const asked = (n) => new URL(identity.launched[n].url).searchParams.get("scope").split(" ");
+
+  await auth.signIn({ interactive: true });
+  assert.ok(!asked(0).includes(SEND) && !asked(0).includes(EVENTS), "sign-in asks for the base scopes only");
+
+  await auth.renewGoogleAccess({ interactive: true, scopes: [SEND] });
+  assert.ok(asked(1).includes(SEND));
+  assert.equal(new URL(identity.launched[1].url).searchParams.get("login_hint"), "rep@threadbook.test");
+  assert.equal(new URL(identity.launched[1].url).searchParams.get("include_granted_scopes"), "true");
+  assert.match(sessionStore.data[GOOGLE_ACCESS].scope, /gmail\.send/);
+
+  await auth.renewGoogleAccess({ interactive: false });
+  assert.ok(asked(2).includes(SEND), "a silent renewal keeps sending");
+  await auth.renewGoogleAccess({ interactive: true, scopes: [EVENTS, FREEBUSY] });
+  assert.ok([SEND, EVENTS, FREEBUSY].every((scope) => asked(3).includes(scope)));
+  await auth.signIn({ interactive: false });
+  assert.ok([SEND, EVENTS, FREEBUSY].every((scope) => asked(4).includes(scope)), "a silent session renewal keeps them too");
+  assert.equal(sessionStore.data[GOOGLE_ACCESS].token, "ya29-5");
+
+  await auth.signIn({ interactive: true });
+  assert.ok(!asked(5).includes(SEND), "an interactive sign-in (maybe another account) starts afresh");
 });
 
 test("sign-in: the options' client id overrides the backend's; a forged answer is refused", async () => {

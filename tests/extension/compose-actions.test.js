@@ -1,7 +1,7 @@
 // "Email" on a contact card: the body and header sent, text kept on errors, a reconnect hint for refused Google access.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { coversSending } from "../../extension/panel/card-actions.js";
+import { coversSending, createCardActions } from "../../extension/panel/card-actions.js";
 import { EVIL, lookupAnswer, openPanel, until } from "./card-actions-helpers.js";
 
 const SEND_SCOPE = "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send";
@@ -44,6 +44,71 @@ test("without a sending scope no token is sent (the connected mailbox sends); it
   assert.match(form.querySelector('[data-field="form-error"]').textContent, /connect your mailbox/);
   assert.match(form.querySelector('[data-field="form-hint"]').textContent, /Account/);
   assert.equal(form.querySelector('[name="body"]').value, "Hi Ada,\nthe terms are attached.\n");
+});
+
+const noMailbox = (request) =>
+  request.headers["X-Google-Access-Token"]
+    ? sentOk()
+    : { status: 400, body: { error: "google_token_required", message: "Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook." } };
+const SEND = "https://www.googleapis.com/auth/gmail.send";
+
+test("nothing can send: Allow Threadbook to send as you asks Google for gmail.send, then sends what is typed with the new token", async () => {
+  const p = await openPanel(
+    { "POST /api/v1/emails/send": noMailbox },
+    { renew: (m) => (m.scopes ? { token: "ya29.send", expires_at: Date.now() + 3_600_000, scope: SEND_SCOPE } : null) },
+  );
+  const form = write(p);
+  p.submit(form);
+  const allow = form.querySelector('[data-action="allow-send"]');
+  await until(() => !allow.hidden);
+  assert.equal(allow.textContent, "Allow Threadbook to send as you");
+  assert.match(form.querySelector('[data-field="form-hint"]').textContent, /Account/);
+  assert.equal(p.sent.length, 0, "Google is not asked before the click");
+  form.querySelector('[name="body"]').value = "Edited after the refusal.";
+  p.click(allow);
+  await until(() => !p.card().querySelector("form"));
+  assert.deepEqual(p.sent, [{ type: "renew-google-access", interactive: true, scopes: [SEND] }]);
+  const [first, second] = p.calls("POST /api/v1/emails/send");
+  assert.equal(first.headers["X-Google-Access-Token"], undefined);
+  assert.equal(second.headers["X-Google-Access-Token"], "ya29.send");
+  assert.deepEqual(second.body, { to: ["ada@acme.example"], subject: "Renewal terms", body: "Edited after the refusal." });
+  assert.equal(p.status(), "Sent and logged: Renewal terms.");
+});
+
+test("sending not allowed (closed, refused, or the scope unticked): a calm message, the text kept, nothing sent", async () => {
+  for (const renew of [() => null, (m) => (m.scopes ? { token: "ya29.read", expires_at: Date.now() + 3_600_000, scope: "https://www.googleapis.com/auth/gmail.readonly" } : null)]) {
+    const p = await openPanel({ "POST /api/v1/emails/send": noMailbox }, { renew });
+    const form = write(p, { subject: "Kept", body: "Every word kept." });
+    p.submit(form);
+    const allow = form.querySelector('[data-action="allow-send"]');
+    await until(() => !allow.hidden);
+    p.click(allow);
+    await until(() => /not allowed/.test(form.querySelector('[data-field="form-error"]').textContent));
+    assert.equal(form.querySelector('[data-field="form-error"]').textContent, "Sending was not allowed, so nothing was sent; your message is still here.");
+    assert.equal(p.calls("POST /api/v1/emails/send").length, 1);
+    assert.equal(p.card().querySelector("form"), form);
+    assert.equal(form.querySelector('[name="subject"]').value, "Kept");
+    assert.equal(form.querySelector('[name="body"]').value, "Every word kept.");
+    assert.equal(allow.hidden, false, "it can be asked again");
+    assert.equal(allow.disabled, false);
+  }
+});
+
+test("a development session (no Google account) is not offered the grant, only the mailbox hint", async () => {
+  const refused = Object.assign(new Error("no mailbox"), { kind: "client", code: "google_token_required" });
+  const actions = createCardActions({
+    client: () => ({ sendEmail: async () => Promise.reject(refused) }),
+    googleAccess: () => null,
+    freshGoogleAccess: async () => null,
+    grantGoogleAccess: async () => assert.fail("Google is not asked"),
+    canGrantGoogle: () => false,
+    view: { status() {} },
+    handleError: async () => {},
+    refreshShown: async () => {},
+  });
+  const result = await actions.sendEmail({ to: ["ada@acme.example"], subject: "", body: "" });
+  assert.equal(result.grant, undefined);
+  assert.match(result.hint, /Connect your mailbox/);
 });
 
 test("Google refusing the token: renewed once silently, then the form keeps the text with a reconnect hint", async () => {

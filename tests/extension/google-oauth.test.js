@@ -3,8 +3,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   AuthorizationError,
+  EXTRA_SCOPES,
   SCOPES,
   buildAuthorizationUrl,
+  grantedExtraScopes,
+  isAllowedExtraScope,
   expiresSoon,
   parseAuthorizationResponse,
   randomToken,
@@ -30,6 +33,31 @@ test("silent renewal asks Google to show nothing and names the account", () => {
   const url = new URL(buildAuthorizationUrl({ clientId: "c", redirectUri: REDIRECT, nonce: "n", state: "s", interactive: false, loginHint: "rep@threadbook.test" }));
   assert.equal(url.searchParams.get("prompt"), "none");
   assert.equal(url.searchParams.get("login_hint"), "rep@threadbook.test");
+});
+
+test("extra scopes are asked for beside the base ones, keeping earlier grants", () => {
+  const send = "https://www.googleapis.com/auth/gmail.send";
+  const url = new URL(
+    buildAuthorizationUrl({ clientId: "c", redirectUri: REDIRECT, nonce: "n", state: "s", extraScopes: [send, ...EXTRA_SCOPES.calendar, send, SCOPES[0]] }),
+  );
+  assert.deepEqual(url.searchParams.get("scope").split(" "), [
+    ...SCOPES,
+    send,
+    "https://www.googleapis.com/auth/calendar.events",
+    "https://www.googleapis.com/auth/calendar.freebusy",
+  ]);
+  assert.equal(url.searchParams.get("include_granted_scopes"), "true");
+});
+
+test("only the card actions' extra scopes are allowed, and are read back from a granted scope string", () => {
+  assert.deepEqual(EXTRA_SCOPES.send, ["https://www.googleapis.com/auth/gmail.send"]);
+  for (const scope of [...EXTRA_SCOPES.send, ...EXTRA_SCOPES.calendar]) assert.ok(isAllowedExtraScope(scope));
+  for (const scope of ["https://mail.google.com/", "https://www.googleapis.com/auth/gmail.modify", "https://www.googleapis.com/auth/calendar", "gmail.send", "", undefined]) {
+    assert.equal(isAllowedExtraScope(scope), false, String(scope));
+  }
+  const granted = "openid https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/drive";
+  assert.deepEqual(grantedExtraScopes(granted), ["https://www.googleapis.com/auth/gmail.send"]);
+  assert.deepEqual(grantedExtraScopes(undefined), []);
 });
 
 test("the answer's tokens are read from the fragment, with the access token's expiry", () => {

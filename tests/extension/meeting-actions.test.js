@@ -107,6 +107,50 @@ test("the conflict check runs when the time changes and sends the calendar token
   await until(() => form.querySelector('[data-field="conflicts"]').textContent.startsWith("No conflicts"));
 });
 
+const GRANTED_CALENDAR = "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy";
+const calendarAnswer = (request) =>
+  request.headers["X-Google-Access-Token"]
+    ? { body: { conflicts: [busy(null, at(10), at(11), "google")], google_checked: true, reason: null } }
+    : { body: { conflicts: [], google_checked: false, reason: "Google Calendar is not connected." } };
+
+test("checked without Google Calendar: the form offers it, asks Google for the calendar scopes and checks again with the new token", async () => {
+  const p = await openPanel(
+    { "POST /api/v1/meetings/conflicts": calendarAnswer },
+    { renew: (m) => (m.scopes ? { token: "ya29.calendar", expires_at: Date.now() + 3_600_000, scope: GRANTED_CALENDAR } : null) },
+  );
+  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
+  const form = p.form();
+  fill(form, { title: "Typed title" });
+  const allow = form.querySelector('[data-action="allow-calendar"]');
+  await until(() => !allow.hidden);
+  assert.equal(allow.textContent, "Also check and add to Google Calendar");
+  assert.equal(form.querySelector('[data-field="conflicts"]').textContent, "No conflicts with your meetings (Google Calendar not checked).");
+  p.click(allow);
+  await until(() => form.querySelector('[data-field="conflicts"]').textContent.startsWith("Overlaps"));
+  assert.deepEqual(p.sent, [
+    { type: "renew-google-access", interactive: true, scopes: ["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"] },
+  ]);
+  assert.equal(p.calls("POST /api/v1/meetings/conflicts").at(-1).headers["X-Google-Access-Token"], "ya29.calendar");
+  assert.equal(form.querySelector('[data-field="conflicts"]').textContent, "Overlaps: Busy in Google Calendar 10:00–11:00");
+  assert.equal(allow.hidden, true);
+  assert.equal(form.querySelector('[name="title"]').value, "Typed title");
+});
+
+test("Google Calendar not allowed: a calm message, the form as typed, still checked against Threadbook", async () => {
+  const p = await openPanel({ "POST /api/v1/meetings/conflicts": calendarAnswer }, { renew: () => null });
+  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
+  const form = p.form();
+  fill(form, { title: "Typed title", location: "Room 4" });
+  const allow = form.querySelector('[data-action="allow-calendar"]');
+  await until(() => !allow.hidden);
+  p.click(allow);
+  await until(() => !form.querySelector('[data-field="form-error"]').hidden);
+  assert.equal(form.querySelector('[data-field="form-error"]').textContent, "Google Calendar was not added; conflicts are checked against your Threadbook meetings only.");
+  assert.equal(form.querySelector('[name="title"]').value, "Typed title");
+  assert.equal(form.querySelector('[name="location"]').value, "Room 4");
+  assert.ok(p.calls("POST /api/v1/meetings/conflicts").every((c) => c.headers["X-Google-Access-Token"] === undefined));
+});
+
 test("the backend's 400 stays in the form with everything typed", async () => {
   const p = await openPanel({
     "POST /api/v1/meetings/conflicts": () => ({ body: { conflicts: [], google_checked: false, reason: null } }),

@@ -3,7 +3,9 @@
  *
  * The backend sends it from the user's own Gmail and logs it. A refusal keeps
  * the form open with everything typed, the backend's message and, when Google
- * access must be renewed, a hint saying how.
+ * access must be renewed, a hint saying how. When nothing can send as the
+ * user, "Allow Threadbook to send as you" asks Google for sending and, once
+ * allowed, sends again what is typed.
  */
 
 import { busy, el, labelled, messages } from "./form-kit.js";
@@ -11,7 +13,8 @@ import { busy, el, labelled, messages } from "./form-kit.js";
 /**
  * Open the form in `slot` (replacing any form there) for `person` (`{name, email}`).
  *
- * `actions.sendEmail({to, subject, body})` resolves `{ok}` or `{ok: false, message, hint}`;
+ * `actions.sendEmail({to, subject, body})` resolves `{ok}` or `{ok: false, message, hint, grant}`;
+ * `actions.allowGoogle("send")` resolves `{ok}` or `{ok: false, message, hint}` (card-actions.js);
  * `onClose()` runs after Cancel or a send.
  */
 export function openComposeForm(doc, slot, person, { actions, onClose = () => {} }) {
@@ -21,9 +24,10 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
   const body = el(doc, "textarea", { name: "body", rows: 6 });
   const message = messages(doc);
   const send = el(doc, "button", { type: "submit", className: "primary", text: "Send" });
+  const allow = el(doc, "button", { type: "button", text: "Allow Threadbook to send as you", hidden: true, dataset: { action: "allow-send" } });
   const cancel = el(doc, "button", { type: "button", text: "Cancel", dataset: { action: "cancel" } });
   const row = el(doc, "div", { className: "form-actions" });
-  row.append(send, cancel);
+  row.append(send, allow, cancel);
   form.append(
     el(doc, "h3", { className: "form-title", text: `Email ${person.name}` }),
     labelled(doc, "To", to),
@@ -41,8 +45,7 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
     onClose();
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  async function sendDraft() {
     message.clear();
     const address = to.value.trim();
     if (!address.includes("@")) {
@@ -52,8 +55,22 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
     const draft = { to: [address], subject: subject.value.trim(), body: body.value };
     const result = await busy(form, () => actions.sendEmail(draft));
     if (closed) return;
-    if (result?.ok) close();
-    else message.show(result || {});
+    if (result?.ok) return close();
+    allow.hidden = result?.grant !== "send";
+    message.show(result || {});
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendDraft();
+  });
+  allow.addEventListener("click", async () => {
+    message.clear();
+    const result = await busy(form, () => actions.allowGoogle("send"));
+    if (closed) return;
+    if (!result?.ok) return message.show(result || {});
+    allow.hidden = true;
+    await sendDraft(); // what is typed now, with the new access
   });
   cancel.addEventListener("click", close);
   form.addEventListener("keydown", (event) => {

@@ -5,6 +5,8 @@
  * short pause) and lists them as text; "Check & book" books unless the backend
  * finds a conflict, which is then listed with a "Book anyway" button (sends
  * `allow_conflict: true`). A refused booking keeps the form and its values.
+ * When the check could not see Google Calendar for lack of access, "Also
+ * check and add to Google Calendar" asks Google for it and checks again.
  */
 
 import { busy, el, labelled, messages, select } from "./form-kit.js";
@@ -34,8 +36,8 @@ export function conflictsText(conflicts) {
  * Open the form in `slot` (replacing any form there) for `person` (`{name, target}`,
  * target `{contact_id}` or `{lead_id}`).
  *
- * `actions.checkConflicts({start, end})` and `actions.scheduleMeeting(meeting)` as in
- * card-actions.js; `onClose()` runs after Cancel or a booking.
+ * `actions.checkConflicts({start, end})`, `actions.scheduleMeeting(meeting)` and
+ * `actions.allowGoogle("calendar")` as in card-actions.js; `onClose()` runs after Cancel or a booking.
  */
 export function openMeetingForm(doc, slot, person, { actions, onClose = () => {}, now = new Date(), checkDelayMs = CHECK_DELAY_MS }) {
   const start = inputValues(nextSlot(now));
@@ -50,9 +52,15 @@ export function openMeetingForm(doc, slot, person, { actions, onClose = () => {}
   const message = messages(doc);
   const book = el(doc, "button", { type: "submit", className: "primary", text: "Check & book" });
   const anyway = el(doc, "button", { type: "button", text: "Book anyway", hidden: true, dataset: { action: "book-anyway" } });
+  const allowCalendar = el(doc, "button", {
+    type: "button",
+    text: "Also check and add to Google Calendar",
+    hidden: true,
+    dataset: { action: "allow-calendar" },
+  });
   const cancel = el(doc, "button", { type: "button", text: "Cancel", dataset: { action: "cancel" } });
   const actionsRow = el(doc, "div", { className: "form-actions" });
-  actionsRow.append(book, anyway, cancel);
+  actionsRow.append(book, anyway, allowCalendar, cancel);
   form.append(
     el(doc, "h3", { className: "form-title", text: `Schedule a meeting with ${person.name}` }),
     labelled(doc, "Title", title),
@@ -87,6 +95,7 @@ export function openMeetingForm(doc, slot, person, { actions, onClose = () => {}
     const answer = await actions.checkConflicts(asked);
     if (closed || mine !== checks) return; // the time changed meanwhile
     if (!answer?.ok) return; // booking will say what is wrong
+    allowCalendar.hidden = answer.grant !== "calendar";
     const unchecked = answer.googleChecked ? "" : " (Google Calendar not checked)";
     showConflicts(answer.conflicts, answer.conflicts.length ? "" : `No conflicts with your meetings${unchecked}.`);
   }
@@ -143,6 +152,15 @@ export function openMeetingForm(doc, slot, person, { actions, onClose = () => {}
     submit(false);
   });
   anyway.addEventListener("click", () => submit(true));
+  allowCalendar.addEventListener("click", async () => {
+    message.clear();
+    const result = await busy(form, () => actions.allowGoogle("calendar"));
+    if (closed) return;
+    if (!result?.ok) return message.show(result || {});
+    allowCalendar.hidden = true;
+    clearTimeout(checkTimer);
+    await check(); // again, now with Google Calendar
+  });
   cancel.addEventListener("click", close);
   form.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {

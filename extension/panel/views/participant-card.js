@@ -67,7 +67,7 @@ export function createCard(doc, email) {
  * Write `participant` into `card` (an element from createCard), keeping an open form.
  *
  * `actions` has `createLead(fields)`, `addNote(target, body, label)` and, for contacts
- * and leads, `checkConflicts`, `scheduleMeeting` and `sendEmail` (card-actions.js).
+ * and leads, `checkConflicts`, `scheduleMeeting`, `sendEmail` and `allowGoogle` (card-actions.js).
  */
 export function fillCard(doc, card, participant, actions) {
   const kind = participant.kind || "unknown";
