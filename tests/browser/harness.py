@@ -8,6 +8,11 @@
 - the fake Google Sign-In (tests/fakes/google_identity.py): over HTTP for the
   backend's certificate fetches, and over HTTPS as accounts.google.com for
   ``chrome.identity.launchWebAuthFlow``;
+- the fake Google token endpoint (tests/fakes/google_oauth.py) as the
+  backend's GOOGLE_TOKEN_URI, with GOOGLE_CLIENT_SECRET set, so connecting
+  Gmail (code flow with PKCE, through the same accounts.google.com) works;
+  the access tokens it issues are granted on the fake Gmail API, and the
+  first sync runs at once (QUEUE_IMMEDIATE);
 - the fake Gmail API (tests/fakes/gmail.py) holding the rep's mailbox; the
   access tokens the fake Sign-In hands out are granted on it;
 - a Gmail page fixture (fixtures/gmail.html) as https://mail.google.com, built
@@ -28,6 +33,7 @@ import secrets
 import ssl
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,6 +48,7 @@ from threadbook.seed import seed_demo
 
 from ..fakes import gmail as fake_gmail
 from ..fakes.google_identity import FakeGoogleIdentity
+from ..fakes.google_oauth import CLIENT_SECRET, FakeGoogleOAuth
 from ..fakes.server import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +174,13 @@ def gmail_page_app(stack):
 
 
 def accounts_app(stack):
-    """accounts.google.com: the fake authorisation endpoint; can insist on interaction as Google does."""
+    """accounts.google.com: the fake authorisation endpoint; can insist on interaction as Google does.
+
+    The implicit flow signs in; the code flow (``response_type=code``) connects
+    Gmail: the request is kept in ``stack.authorisations`` and the code is
+    registered with the fake token endpoint, which exchanges it only with the
+    PKCE verifier matching the request's ``code_challenge``.
+    """
     app = Flask("fake_accounts")
     identity = stack.identity
 
@@ -177,6 +190,13 @@ def accounts_app(stack):
         if stack.require_interaction and query.get("prompt") == "none":
             state = f"&state={query['state']}" if "state" in query else ""
             return redirect(f"{query['redirect_uri']}#error=interaction_required{state}")
+        if query.get("response_type") == "code":
+            stack.authorisations.append(query)
+            code, state = stack.oauth.approve(request.url, REP["email"])
+            params = {"code": code, "scope": query.get("scope", "")}
+            if state is not None:
+                params["state"] = state
+            return redirect(f"{query['redirect_uri']}?{urlencode(params)}")
         return identity.implicit_flow_redirect(query)
 
     return app
@@ -190,6 +210,7 @@ class Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.mailbox_spec = mailbox
         self.require_interaction = False
+        self.authorisations = []  # the code-flow requests the fake accounts server answered
         self._servers = []
 
     def _serve(self, app, **kwargs):
@@ -218,6 +239,14 @@ class Stack:
         self.identity = FakeGoogleIdentity(account=REP, access_token_issuer=self.issue_access_token)
         certs = self._serve(self.identity.app)
         gmail_api = self._serve(fake_gmail.create_app(self.gmail))
+        # The token endpoint's access tokens open the fake Gmail mailbox of their account.
+        self.oauth = FakeGoogleOAuth(default_email=REP["email"])
+        self.oauth.on_access_token = lambda token, address, scopes: self.gmail.grant(
+            token, address, scopes=[s for s in scopes if "gmail" in s] or ["gmail.modify"]
+        )
+        self.oauth.on_revoke = lambda token: self.gmail.expire(token) if token in self.gmail.grants else None
+        token_endpoint = self._serve(self.oauth.app)
+        self.oauth.url = token_endpoint.url
         tls = tls_context(self.workdir)
         self.accounts = self._serve(accounts_app(self), ssl_context=tls)
         self.gmail_page = self._serve(gmail_page_app(self), ssl_context=tls)
@@ -233,6 +262,12 @@ class Stack:
                 "BIND_ADDRESS": "127.0.0.1:0",
                 **self.identity.app_settings(certs.url),
                 "GOOGLE_API_ROOT": gmail_api.url + "/",
+                # Connecting Gmail: the code exchange and revocation go to the fake token endpoint.
+                "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
+                "GOOGLE_TOKEN_URI": token_endpoint.url + "/token",
+                "GOOGLE_REVOKE_URI": token_endpoint.url + "/revoke",
+                # The first sync after connecting runs in the request rather than waiting for a worker.
+                "QUEUE_IMMEDIATE": True,
             }
         )
         with self.app.app_context(), database.connection_context():

@@ -1,9 +1,8 @@
 """The Account screen in Chromium: the built extension, the real backend, Google faked.
 
-Connecting Gmail through the fake Google is not exercised here: the fake
-accounts server answers the implicit sign-in flow only, and the harness's
-backend has no OAuth client secret, so ``connect/start`` answers 503 — which
-this test checks the panel shows as a message.
+Connecting Gmail through the fake Google is in test_connect_mailbox.py; here
+the backend's OAuth client secret is cleared, so ``connect/start`` answers
+503 — which this test checks the panel shows as a message.
 """
 
 import pytest
@@ -35,8 +34,10 @@ def visible_actions(browser):
     )
 
 
-def test_the_account_screen(browser, stack):
+def test_the_account_screen(browser, stack, monkeypatch):
     stack.app.config["DROPBOX_DOMAIN"] = DOMAIN
+    # A server without an OAuth client secret cannot connect mailboxes.
+    monkeypatch.setitem(stack.app.config, "GOOGLE_CLIENT_SECRET", "")
     browser.sign_in()
     browser.wait_screen("no-thread")
     panel = browser.in_panel()
@@ -65,7 +66,7 @@ def test_the_account_screen(browser, stack):
     browser.wait(lambda: visible_actions(browser) == ["connect", "pause"], "the Pause button")
     assert in_db(stack, lambda: User.get(User.email == REP["email"]).sync_paused) is False
 
-    # Connect: this server has no OAuth client secret, so its message is shown.
+    # Connect: this server now has no OAuth client secret, so its message is shown.
     browser.click('[data-account-action="connect"]')
     browser.wait(lambda: "not set up on this server" in text(browser, "account-message"), "the 503 message")
 

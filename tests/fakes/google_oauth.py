@@ -62,6 +62,7 @@ class FakeGoogleOAuth:
         self.access_tokens = {}
         self.service_accounts = {}
         self.calls = []  # grant types and paths, in order, for assertions
+        self.exchanges = []  # the form of every authorization_code request, for assertions
         self.fail_next = []  # (status, error, description) answered before anything else
         self.url = ""  # set by the test once served
         # Hooks so a fake API can honour these tokens: on_access_token(token, email, scopes), on_revoke(token).
@@ -76,6 +77,7 @@ class FakeGoogleOAuth:
             for store in (self.codes, self.refresh_tokens, self.access_tokens, self.service_accounts):
                 store.clear()
             self.calls.clear()
+            self.exchanges.clear()
             self.fail_next.clear()
 
     # -- what a test does in Google's place --------------------------------
@@ -182,6 +184,7 @@ class FakeGoogleOAuth:
                 status, error, description = self.fail_next.pop(0)
                 return _error(status, error, description)
             if grant_type == "authorization_code":
+                self.exchanges.append(form.to_dict())
                 return self._authorization_code(form)
             if grant_type == "refresh_token":
                 return self._refresh(form)
