@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from .gmail import GoogleError, Grant, insufficient_scope, invalid_credentials, not_found, scope
+from .gmail import GoogleError, Grant, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope
 
 CALENDAR = "https://www.googleapis.com/auth/calendar"
 EVENTS = CALENDAR + ".events"
@@ -309,17 +309,7 @@ def _private_match(event, wanted):
 def create_app(state):
     """Return the fake Calendar API as a Flask app serving ``state``."""
     app = Flask(__name__)
-
-    @app.errorhandler(GoogleError)
-    def google_error(err):
-        response = jsonify(err.body())
-        response.status_code = err.code
-        response.headers.update(err.headers)
-        return response
-
-    @app.errorhandler(404)
-    def unknown_path(err):
-        return google_error(not_found())
+    answer_errors_as_google(app)
 
     def route(rule, methods=("GET",), needs=READ_SCOPES):
         """Register a Calendar endpoint that checks the token, the calendar id and the scope first."""
@@ -329,13 +319,7 @@ def create_app(state):
             def wrapper(**kwargs):
                 with state.lock:
                     state.calls.append((request.method, request.path, request.query_string.decode()))
-                scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-                grant = state.grants.get(token.strip()) if scheme.lower() == "bearer" else None
-                if grant is None or grant.expired:
-                    raise invalid_credentials()
-                injected = state._injected(request.method, request.path)
-                if injected is not None:
-                    raise injected
+                grant = authorised_grant(state)
                 if not grant.scopes & needs:
                     raise insufficient_scope()
                 calendar_id = kwargs.pop("calendar_id", None)

@@ -640,9 +640,8 @@ def _render(message, fmt, metadata_headers):
     return {**base, "payload": payload}
 
 
-def create_app(state):
-    """Return the fake Gmail API as a Flask app serving ``state``."""
-    app = Flask(__name__)
+def answer_errors_as_google(app):
+    """Make ``app`` answer GoogleError, and unknown paths, in Google's JSON error shape."""
 
     @app.errorhandler(GoogleError)
     def google_error(err):
@@ -655,6 +654,24 @@ def create_app(state):
     def unknown_path(err):
         # Google's front end answers unknown paths with an HTML 404; JSON is easier to debug.
         return google_error(not_found())
+
+
+def authorised_grant(state):
+    """Return the request's Bearer token's live grant, or raise as Google does; then any injected failure."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    grant = state.grants.get(token.strip()) if scheme.lower() == "bearer" else None
+    if grant is None or grant.expired:
+        raise invalid_credentials()
+    injected = state._injected(request.method, request.path)
+    if injected is not None:
+        raise injected
+    return grant
+
+
+def create_app(state):
+    """Return the fake Gmail API as a Flask app serving ``state``."""
+    app = Flask(__name__)
+    answer_errors_as_google(app)
 
     @app.before_request
     def start_timer():
@@ -675,13 +692,7 @@ def create_app(state):
                     state.calls.append((request.method, request.path))
                 if state.delay_seconds:
                     time.sleep(state.delay_seconds)
-                scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-                grant = state.grants.get(token.strip()) if scheme.lower() == "bearer" else None
-                if grant is None or grant.expired:
-                    raise invalid_credentials()
-                injected = state._injected(request.method, request.path)
-                if injected is not None:
-                    raise injected
+                grant = authorised_grant(state)
                 if user_id not in ("me", grant.mailbox):
                     raise GoogleError(403, f"Delegation denied for {grant.mailbox}", "forbidden")
                 if not grant.scopes & needs:
