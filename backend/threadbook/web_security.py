@@ -24,7 +24,7 @@ Every answer carries ``X-Content-Type-Options: nosniff``, a
 ``Referrer-Policy: no-referrer``; API answers also ``Cache-Control: no-store``.
 """
 
-from flask import current_app, request
+from flask import request
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
@@ -79,7 +79,7 @@ def init_app(app):
                 key_function=client_address,
                 scope="signin",
                 exempt_when=_not_signin,
-                error_message=lambda: f"{current_app.config['RATELIMIT_SIGNIN']} sign-in attempts per address",
+                error_message=f"{config['RATELIMIT_SIGNIN']} sign-in attempts per address",
             ),
         ],
         headers_enabled=True,
