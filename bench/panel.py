@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import DIST, ExtensionBrowser, Stack, launch_chrome, service_worker_running  # noqa: E402
+from tests.browser.harness import DIST, ExtensionBrowser, Stack, launch_chrome, run_async, service_worker_running  # noqa: E402
 
 PEOPLE = [
     "Ada Lovelace <ada@acme.example>",
@@ -79,18 +79,21 @@ def measure(switches, threads):
                 thread_id = ids[n % len(ids)]
                 browser.open_thread(thread_id)
                 opened_at = int(driver.execute_script("return document.documentElement.dataset.openedAt"))
-                rendered_at = browser.in_panel().execute_async_script(
-                    """const [threadId, done] = arguments;
+                rendered_at = run_async(
+                    browser.in_panel(),
+                    """const [threadId] = args;
                     const list = document.getElementById('participants');
-                    const check = () => {
-                      if (document.body.dataset.showing === 'thread' && list.dataset.threadId === threadId) {
-                        observer.disconnect();
-                        done(Number(list.dataset.renderedAt));
-                      }
-                    };
-                    const observer = new MutationObserver(check);
-                    observer.observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-rendered-at', 'data-showing']});
-                    check();""",
+                    return new Promise((resolve) => {
+                      const check = () => {
+                        if (document.body.dataset.showing === 'thread' && list.dataset.threadId === threadId) {
+                          observer.disconnect();
+                          resolve(Number(list.dataset.renderedAt));
+                        }
+                      };
+                      const observer = new MutationObserver(check);
+                      observer.observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-rendered-at', 'data-showing']});
+                      check();
+                    });""",
                     thread_id,
                 )
                 latencies.append(rendered_at - opened_at)

@@ -379,6 +379,33 @@ def launch_chrome(stack, profile_dir):
     return webdriver.Chrome(service=service, options=options)
 
 
+class PageScriptError(AssertionError):
+    """A script run in a page threw; its message and stack come from the page."""
+
+
+def run_async(driver, body, *args):
+    """Run ``body``, the body of an async function, in the current page and return its value.
+
+    The function gets WebDriver's arguments as ``args``. A rejection is handed
+    back and raised here as PageScriptError, so a failing script fails at once
+    with the page's own message instead of ending in WebDriver's script timeout.
+    """
+    outcome = driver.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+        const args = Array.prototype.slice.call(arguments, 0, -1);
+        (async (args) => {
+%s
+        })(args).then(
+          (value) => done({ok: true, value: value === undefined ? null : value}),
+          (error) => done({ok: false, error: String((error && error.stack) || error)}));"""
+        % body,
+        *args,
+    )
+    if not outcome["ok"]:
+        raise PageScriptError(outcome["error"])
+    return outcome["value"]
+
+
 def service_worker_running(driver):
     """True when the extension's service worker is among the browser's targets."""
     targets = driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]

@@ -3,7 +3,7 @@
 import pytest
 from selenium.webdriver.common.by import By
 
-from .harness import OPTIONS_URL
+from .harness import OPTIONS_URL, run_async
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def save(browser, driver, backend_url, client_id=""):
 
 
 def stored_settings(driver):
-    return driver.execute_async_script("const done = arguments[0]; chrome.storage.local.get('settings').then((s) => done(s.settings || null));")
+    return run_async(driver, "return (await chrome.storage.local.get('settings')).settings || null;")
 
 
 def test_the_defaults_are_shown(options):

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from threadbook.db import database
 from threadbook.models import Email, Lead, Note
 
-from .harness import PANEL_URL, REP, service_worker_running
+from .harness import PANEL_URL, REP, PageScriptError, run_async, service_worker_running
 
 pytestmark = pytest.mark.browser
 
@@ -168,15 +168,14 @@ def test_google_access_expired_then_reconnected(browser, stack):
 
 def test_the_side_panel_is_enabled_on_gmail_only(browser):
     panel = browser.in_panel()
-    options = panel.execute_async_script(
-        """const done = arguments[arguments.length - 1];
-        (async () => {
-          const [gmail] = await chrome.tabs.query({url: 'https://mail.google.com/*'});
-          const [self] = await chrome.tabs.query({url: location.href});
-          done({gmail: await chrome.sidePanel.getOptions({tabId: gmail.id}),
+    options = run_async(
+        panel,
+        """const [gmail] = await chrome.tabs.query({url: 'https://mail.google.com/*'});
+        // The panel page's own tab (tabs.query by the page's URL no longer finds an extension page's tab).
+        const self = await chrome.tabs.getCurrent();
+        return {gmail: await chrome.sidePanel.getOptions({tabId: gmail.id}),
                 panelTab: await chrome.sidePanel.getOptions({tabId: self.id}),
-                behavior: await chrome.sidePanel.getPanelBehavior()});
-        })();"""
+                behavior: await chrome.sidePanel.getPanelBehavior()};""",
     )
     assert (options["gmail"]["enabled"], options["gmail"]["path"]) == (True, "extension/panel/panel.html")
     assert options["panelTab"]["enabled"] is False
@@ -228,3 +227,11 @@ def test_sign_out_then_development_sign_in_shows_its_badge(browser, stack):
         stack.app.config["DEV_SIGNIN"] = False
         browser.click("#sign-out")
         browser.wait_screen("signed-out")
+
+
+def test_a_failing_page_script_hands_its_error_back_instead_of_hanging(browser):
+    """run_async raises the page's own error; a hung script would end in WebDriver's TimeoutException instead."""
+    panel = browser.in_panel()
+    with pytest.raises(PageScriptError, match="no such tab"):
+        run_async(panel, "const [tab] = await chrome.tabs.query({url: 'https://nowhere.invalid/*'}); if (!tab) throw new Error('no such tab'); return tab.id;")
+    assert run_async(panel, "const [a, b] = args; return a + b;", 2, 3) == 5
