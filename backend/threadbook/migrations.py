@@ -59,11 +59,59 @@ def _mailbox_backfill_since():
     add_column_if_missing(models.Mailbox, "backfill_since")
 
 
+_EMAIL_COLUMNS = (
+    "org_id, owner_id, logged_by_id, message_key, rfc_message_id, gmail_message_id, gmail_thread_id, subject, "
+    "from_email, from_name, \"to\", cc, date, snippet, body, in_reply_to, \"references\", visibility, source, created_at"
+)
+
+
+def _email_per_owner():
+    """Give every holder of a mail their own Email row (access.py), and the owner defaults.
+
+    Before, colleagues' copies of one mail shared a row (unique per Message-ID)
+    and each holder read it in full. Each MailboxMessage of someone other than
+    the row's owner now gets a row of its own, private, keeping who, when and
+    the subject; its snippet and body are left empty because the old rows
+    cannot say whose copy they came from (a forged Message-ID may have joined
+    them). Logged mail, participants and mailbox places are otherwise kept.
+    """
+    add_column_if_missing(models.User, "default_visibility")
+    create_tables_if_missing(models.PrivateThread)
+    strays = database.execute_sql(
+        "SELECT mm.id, mm.user_id, mm.email_id FROM mailbox_message mm JOIN email e ON e.id = mm.email_id "
+        "WHERE e.owner_id IS NULL OR e.owner_id <> mm.user_id ORDER BY mm.id"
+    ).fetchall()
+    database.execute_sql("DROP INDEX IF EXISTS email_org_id_message_key")
+    param = database.obj.param
+    for mailbox_message_id, user_id, email_id in strays:
+        copy_id = database.execute_sql(
+            f"SELECT id FROM email WHERE owner_id = {param} AND message_key = (SELECT message_key FROM email WHERE id = {param})",
+            (user_id, email_id),
+        ).fetchone()
+        if copy_id is None:
+            copy_id = database.execute_sql(
+                f"INSERT INTO email ({_EMAIL_COLUMNS}) SELECT org_id, {param}, {param}, message_key, rfc_message_id, "
+                "mm.gmail_message_id, mm.gmail_thread_id, subject, from_email, from_name, \"to\", cc, date, '', NULL, "
+                "in_reply_to, \"references\", 'private', source, created_at FROM email "
+                f"JOIN mailbox_message mm ON mm.id = {param} WHERE email.id = {param} RETURNING id",
+                (user_id, user_id, mailbox_message_id, email_id),
+            ).fetchone()
+            database.execute_sql(
+                "INSERT INTO email_participant (org_id, email_id, address, address_normalized, name, role) "
+                f"SELECT org_id, {param}, address, address_normalized, name, role FROM email_participant WHERE email_id = {param}",
+                (copy_id[0], email_id),
+            )
+        database.execute_sql(f"UPDATE mailbox_message SET email_id = {param} WHERE id = {param}", (copy_id[0], mailbox_message_id))
+    database.execute_sql("CREATE UNIQUE INDEX IF NOT EXISTS email_org_id_owner_id_message_key ON email (org_id, owner_id, message_key)")
+    database.execute_sql("CREATE INDEX IF NOT EXISTS email_org_id_message_key ON email (org_id, message_key)")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
     (2, "contacts have a phone number", _contact_phone),
     (3, "mailboxes remember their backfill window", _mailbox_backfill_since),
+    (4, "one Email row per holder of a mail; owner defaults and private threads", _email_per_owner),
 ]
 LATEST = STEPS[-1][0]
 

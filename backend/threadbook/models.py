@@ -82,6 +82,8 @@ class User(BaseModel):
     # Signed in through the development sign-in, never through Google.
     is_dev = BooleanField(default=False)
     sync_paused = BooleanField(default=False)
+    # The level of this user's new mail when they choose none; null follows the organisation's.
+    default_visibility = CharField(null=True)
     dropbox_token = CharField(unique=True, default=lambda: secrets.token_hex(8))
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
@@ -189,10 +191,14 @@ class Deal(BaseModel):
 
 
 class Email(BaseModel):
-    """A logged email: one row per message per organisation.
+    """One person's copy of a logged email: one row per owner and mail.
 
-    ``message_key`` is the RFC Message-ID when the mail has one (the same mail in
-    colleagues' mailboxes), else a key derived from the mailbox's Gmail id.
+    ``owner`` is whose evidence the row is (their mailbox, their dropbox, their
+    sent mail); its content came from them and its ``visibility`` is theirs to
+    set. ``message_key`` is the RFC Message-ID when the mail has one, shared
+    by colleagues' copies of the same mail so a timeline can show it once
+    (never a reason to show one person's copy to another), else a key derived
+    from the mailbox's Gmail id. See access.py.
     """
 
     id = AutoField()
@@ -219,7 +225,8 @@ class Email(BaseModel):
 
     class Meta:
         indexes = (
-            (("org", "message_key"), True),
+            (("org", "owner", "message_key"), True),
+            (("org", "message_key"), False),
             (("org", "gmail_thread_id"), False),
         )
 
@@ -344,6 +351,19 @@ class BlockedAddress(BaseModel):
         indexes = ((("org", "user", "pattern"), True),)
 
 
+class PrivateThread(BaseModel):
+    """A thread its owner keeps private: its mail, later messages included, stays private."""
+
+    id = AutoField()
+    org = ForeignKeyField(Organization, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    gmail_thread_id = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "gmail_thread_id"), True),)
+
+
 class TrackedThread(BaseModel):
     """A thread started from the CRM whose replies are logged without mail sync."""
 
@@ -398,6 +418,7 @@ ALL_MODELS = [
     MeetingAttendee,
     Mailbox,
     BlockedAddress,
+    PrivateThread,
     TrackedThread,
     ThreadLabel,
     AuditLog,
