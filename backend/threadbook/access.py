@@ -36,7 +36,7 @@ the CRM's copy). Every reassignment, deletion and visibility change is audited.
 
 from peewee import SQL, Case, fn
 
-from .models import VISIBILITIES, Email, PrivateThread
+from .models import VISIBILITIES, Email, PrivateThread, User
 
 PRIVATE, TEAM_METADATA, TEAM_FULL = VISIBILITIES
 
@@ -101,7 +101,9 @@ def visible_sql_params(user):
 
 
 def default_level(org, owner):
-    """The level new mail of ``owner`` gets when nobody chooses: their default, else the organisation's."""
+    """The level new mail of ``owner`` (a User or its id) gets when nobody chooses: theirs, else the organisation's."""
+    if isinstance(owner, int):
+        owner = User.select(User.default_visibility).where(User.id == owner).first()
     return getattr(owner, "default_visibility", None) or org.default_visibility
 
 

@@ -7,21 +7,28 @@ inside one write transaction and with ``INSERT … ON CONFLICT DO NOTHING`` on
 the unique indexes, so that repeated or simultaneous calls never duplicate and
 never fail:
 
-- one ``Email`` per organisation and mail (unique ``(org, message_key)``; the
-  key is the RFC Message-ID, the same in every colleague's mailbox, else
-  ``gmail:<owner id>:<gmail id>``);
-- one ``MailboxMessage`` placing it in ``owner``'s mailbox (unique
-  ``(user, gmail_message_id)``), when there is an owner;
+- one ``Email`` per owner and mail (unique ``(org, owner, message_key)``; the
+  key is the RFC Message-ID, else ``gmail:<owner id>:<gmail id>``). The row is
+  the owner's copy: its content comes from the owner's own messages only, so a
+  colleague's copy of the same mail (same key) is never touched or reached
+  (access.py);
+- one ``MailboxMessage`` placing it in the owner's mailbox (unique
+  ``(user, gmail_message_id)``), for messages that have a Gmail id;
 - one ``EmailParticipant`` per address and role (from, to, cc, bcc), by
   normalised address, for newly stored mail only. Contacts and leads link to
   mail through these addresses, so nothing else needs writing when a record
   is created later.
 
+Each new row's sharing level is ``access.level_for_new_mail``: the level chosen
+at log time, else private for a thread the owner keeps private, else the
+owner's default, else the organisation's.
+
 It returns a ``StoreResult``, which unpacks as ``(created_emails,
 existing_emails)``: Email rows in input order, the ones this call inserted and
-the ones already there. ``result.linked`` lists the existing emails this call
-newly placed in ``owner``'s mailbox. Mail sync and the dropbox call the same
-function with their own ``source``.
+the ones already there. ``result.linked`` lists the owner's existing emails
+this call newly placed in their mailbox (mail they logged through the dropbox
+or sent from the CRM, now seen in Gmail). Mail sync, the dropbox and sending
+call the same function with their own ``source``.
 """
 
 import base64
@@ -34,7 +41,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from . import matching
+from . import access, matching
 from .db import database, write_transaction
 from .models import Email, EmailParticipant, MailboxMessage
 
@@ -250,19 +257,21 @@ def _insert_ignoring_conflicts(model, rows, conflict_fields, returning=None):
 
 
 def store_gmail_messages(org, owner, logged_by, messages, source="manual", visibility=None, store_body=False, load_rows=True):
-    """Store Gmail message resources for ``org``; return StoreResult (created, existing).
+    """Store Gmail message resources as ``owner``'s copies; return StoreResult (created, existing).
 
-    ``owner`` is the user whose mailbox the messages come from (None for mail
-    that has no mailbox, such as the dropbox); ``logged_by`` who asked;
-    ``visibility`` defaults to the organisation's default; ``store_body`` keeps
-    the text body (the messages must then be format=full). Idempotent and safe
-    to call concurrently. Opens its own write transaction (a savepoint when the
-    caller already has one). ``load_rows=False`` puts Email ids in the result instead
+    ``owner`` is the user whose evidence the messages are (their mailbox, their
+    dropbox, their sent mail); ``logged_by`` who asked (None for automatic
+    paths); ``visibility`` the level chosen at log time, if any (see
+    access.level_for_new_mail for the rest); ``store_body`` keeps the text body
+    (the messages must then be format=full). Idempotent and safe to call
+    concurrently. Opens its own write transaction (a savepoint when the caller
+    already has one). ``load_rows=False`` puts Email ids in the result instead
     of Email rows, for bulk callers that only count (mail sync), sparing a
     full-row read per message.
     """
-    visibility = visibility or org.default_visibility
     owner_id = getattr(owner, "id", owner)
+    if owner_id is None:
+        raise ValueError("logged mail needs an owner: the user whose copy it is")
     logged_by_id = getattr(logged_by, "id", logged_by)
     parsed = {}
     for message in messages:
@@ -270,6 +279,8 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
         parsed.setdefault(item.message_key(owner_id), item)
     if not parsed:
         return StoreResult([], [], [])
+    level = access.level_for_new_mail(org, owner, visibility)
+    kept_private = set() if visibility else access.private_threads(owner_id, (p.gmail_thread_id for p in parsed.values()))
     # Sorted keys make concurrent transactions lock rows in the same order (no deadlocks on PostgreSQL).
     keys = sorted(parsed)
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
@@ -292,7 +303,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
             "body": p.body,
             "in_reply_to": p.in_reply_to,
             "references": p.references,
-            "visibility": visibility,
+            "visibility": access.PRIVATE if p.gmail_thread_id in kept_private else level,
             "source": source,
             "created_at": now,
         }
@@ -302,30 +313,33 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
     with write_transaction():
         created_keys = set()
         for chunk in _chunks(rows):
-            created_keys.update(_insert_ignoring_conflicts(Email, chunk, ("org", "message_key"), returning="message_key"))
+            created_keys.update(_insert_ignoring_conflicts(Email, chunk, ("org", "owner", "message_key"), returning="message_key"))
         id_by_key = {}
         for chunk in _chunks(keys):
-            query = Email.select(Email.message_key, Email.id).where((Email.org == org.id) & (Email.message_key.in_(chunk)))
+            query = Email.select(Email.message_key, Email.id).where(
+                (Email.org == org.id) & (Email.owner == owner_id) & (Email.message_key.in_(chunk))
+            )
             id_by_key.update(query.tuples())
 
+        # Dropbox mail has no Gmail id: it sits in no mailbox.
+        mailbox_rows = sorted(
+            (
+                {
+                    "org": org.id,
+                    "user": owner_id,
+                    "email": id_by_key[key],
+                    "gmail_message_id": parsed[key].gmail_message_id,
+                    "gmail_thread_id": parsed[key].gmail_thread_id,
+                    "created_at": now,
+                }
+                for key in keys
+                if parsed[key].gmail_message_id
+            ),
+            key=lambda r: r["gmail_message_id"],
+        )
         linked_ids = set()
-        if owner_id is not None:
-            mailbox_rows = sorted(
-                (
-                    {
-                        "org": org.id,
-                        "user": owner_id,
-                        "email": id_by_key[key],
-                        "gmail_message_id": parsed[key].gmail_message_id,
-                        "gmail_thread_id": parsed[key].gmail_thread_id,
-                        "created_at": now,
-                    }
-                    for key in keys
-                ),
-                key=lambda r: r["gmail_message_id"],
-            )
-            for chunk in _chunks(mailbox_rows):
-                linked_ids.update(_insert_ignoring_conflicts(MailboxMessage, chunk, ("user", "gmail_message_id"), returning="email"))
+        for chunk in _chunks(mailbox_rows):
+            linked_ids.update(_insert_ignoring_conflicts(MailboxMessage, chunk, ("user", "gmail_message_id"), returning="email"))
 
         participant_rows = [
             {

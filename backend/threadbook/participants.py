@@ -5,7 +5,9 @@ address, in the order asked, whether it is the caller (``self``), a
 colleague (a user of the same organisation), a contact, a lead or unknown;
 the record, its company (the record's, else the one owning the address's
 registrable domain), open deals, the latest notes and when mail with them was
-last logged (among mail the caller may see); and whether the thread is logged.
+last logged (among mail the caller may see); and the thread as the caller
+holds it: their own logged copies, whether they keep it private, and the
+sharing level its new mail would get.
 
 Every table is read once for all participants, with the addresses in an
 ``IN (...)`` list on an indexed column, so the cost does not grow with the
@@ -19,9 +21,10 @@ serializers take as they take model instances.
 import heapq
 from collections import defaultdict, namedtuple
 
-from . import matching, serializers
+from . import access, matching, serializers
+from .access import VISIBLE_SQL, visible_sql_params
 from .db import database
-from .visibility import VISIBLE_SQL, visible_sql_params
+from .models import Email, Organization
 
 MAX_PARTICIPANTS = 50
 NOTES_PER_RECORD = 3
@@ -191,15 +194,24 @@ def _last_logged(user, addresses):
     return dict(_rows(sql, [user.org_id, *addresses, user.org_id, *visible_sql_params(user)]))
 
 
-def _thread_state(user, thread_id):
-    """Return the thread section: whether it is logged, its email ids, its latest notes."""
+def _thread_state(user, thread_id, org):
+    """Return the thread section: the caller's logged copies in it, its sharing, its latest notes.
+
+    Gmail thread ids are per mailbox, so only the caller's own copies belong
+    to the thread they are looking at; a colleague's mail is never found
+    through a thread id (or a Message-ID) the caller supplies.
+    """
     if not thread_id:
-        return {"logged": False, "email_ids": [], "notes": []}
+        return {"logged": False, "email_ids": [], "emails": [], "private": False, "visibility": None, "notes": []}
     sql = (
         "SELECT email_id FROM mailbox_message WHERE user_id = ? AND gmail_thread_id = ? "
-        f"UNION SELECT e.id FROM email e WHERE e.org_id = ? AND e.gmail_thread_id = ? AND {VISIBLE_SQL}"
+        "UNION SELECT id FROM email WHERE org_id = ? AND owner_id = ? AND gmail_thread_id = ?"
     )
-    ids = sorted(row[0] for row in _rows(sql, [user.id, thread_id, user.org_id, thread_id, *visible_sql_params(user)]))
+    ids = sorted(row[0] for row in _rows(sql, [user.id, thread_id, user.org_id, user.id, thread_id]))
+    emails = list(Email.select().where(Email.id.in_(ids)).order_by(Email.date, Email.id)) if ids else []
+    private = bool(access.private_threads(user.id, [thread_id]))
+    if org is None:
+        org = Organization.get_by_id(user.org_id)
     # COALESCE keeps SQLite off the created_at index (see records.newest_first).
     notes = _rows(
         f"SELECT {_NOTE_COLUMNS} FROM note WHERE org_id = ? AND gmail_thread_id = ? "
@@ -207,7 +219,14 @@ def _thread_state(user, thread_id):
         [user.org_id, thread_id, NOTES_PER_THREAD],
         NoteRow,
     )
-    return {"logged": bool(ids), "email_ids": ids, "notes": notes}
+    return {
+        "logged": bool(ids),
+        "email_ids": ids,
+        "emails": [serializers.email(e, user) for e in emails],
+        "private": private,
+        "visibility": access.PRIVATE if private else access.default_level(org, user),
+        "notes": notes,
+    }
 
 
 def _user_summaries(user_ids):
@@ -218,8 +237,8 @@ def _user_summaries(user_ids):
     return {uid: {"id": uid, "name": name, "email": email} for uid, name, email in rows}
 
 
-def lookup(user, requested, thread_id=None):
-    """Resolve ``requested`` [(email, name or None)] for ``user``; return the response body."""
+def lookup(user, requested, thread_id=None, org=None):
+    """Resolve ``requested`` [(email, name or None)] for ``user`` (of ``org``); return the response body."""
     org_id = user.org_id
     people = _parse(requested)
     pending = {p.normalized: p for p in people if p.error is None}
@@ -285,7 +304,7 @@ def lookup(user, requested, thread_id=None):
         logged_addresses.update(a.email_normalized for a in rows)
     last_logged = _last_logged(user, sorted(logged_addresses)) if logged_addresses else {}
 
-    thread = _thread_state(user, thread_id)
+    thread = _thread_state(user, thread_id, org)
 
     # 8. Owners and note authors, in one query.
     user_ids = {p.record.owner_id for p in crm_people if p.record is not None}

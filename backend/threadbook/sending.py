@@ -66,6 +66,8 @@ class Draft:
     body: str
     attachments: list = dataclasses.field(default_factory=list)
     reply_to: Email = None
+    # The sharing level chosen for the sent copy; None follows the defaults (access.py).
+    visibility: str = None
 
 
 @dataclasses.dataclass
@@ -117,12 +119,14 @@ def reply_references(original):
 
 def reply_thread_id(user, original):
     """The Gmail thread of the original in the user's own mailbox (Gmail ids are per mailbox), or None."""
-    copy = MailboxMessage.get_or_none((MailboxMessage.user == user.id) & (MailboxMessage.email == original.id))
-    if copy is not None:
-        return copy.gmail_thread_id
-    if original.owner_id == user.id and original.gmail_thread_id:
-        return original.gmail_thread_id
-    return None
+    # The user's own copy of the mail: the original itself, or theirs under the same Message-ID.
+    own = original if original.owner_id == user.id else Email.get_or_none(
+        (Email.org == user.org_id) & (Email.owner == user.id) & (Email.message_key == original.message_key)
+    )
+    if own is None:
+        return None
+    copy = MailboxMessage.select().where((MailboxMessage.user == user.id) & (MailboxMessage.email == own.id)).first()
+    return copy.gmail_thread_id if copy is not None else own.gmail_thread_id
 
 
 def _header_list(people):
@@ -190,7 +194,7 @@ def send_and_log(user, org, draft, access):
         log.info("user %s: sent message %s could not be read back (%s); logging what was sent", user.id, sent["id"], exc.status)
     if resource is None:
         resource = _as_resource(message, sent)
-    result = store_gmail_messages(org, user, user, [resource], source="sent", visibility=org.default_visibility, store_body=bool(org.store_bodies))
+    result = store_gmail_messages(org, user, user, [resource], source="sent", visibility=draft.visibility, store_body=bool(org.store_bodies))
     stored = (result.created or result.existing)[0]
     track_thread(user, sent.get("threadId") or sent["id"])
     return SendResult(stored, sent["id"], sent.get("threadId") or sent["id"], warnings)
@@ -253,7 +257,8 @@ def check_tracked_threads(user, org, gmail, days=None):
         fresh = [m for m in messages if m["id"] not in known and message_filter.classify(m)[0] == filters.STORE]
         if not fresh:
             continue
-        result = store_gmail_messages(org, user, user, fresh, source="manual", visibility=org.default_visibility, store_body=with_bodies)
+        # Replies keep the thread's level: private for a thread kept private, else the defaults.
+        result = store_gmail_messages(org, user, user, fresh, source="manual", store_body=with_bodies)
         placed = result.created + result.linked
         report.stored += len(placed)
         report.email_ids.extend(e.id for e in placed)

@@ -9,6 +9,7 @@ schemas in ``SCHEMAS`` below; the API modules refer to them by name.
 import datetime
 import decimal
 
+from . import access
 from .models import User
 
 
@@ -125,8 +126,9 @@ def note(n, users=None):
     }
 
 
-def email(e, content_visible):
-    """A logged email; without ``content_visible`` only who, when and the subject."""
+def email(e, viewer):
+    """A logged email as ``viewer`` may see it: in full, or only who, when and the subject."""
+    content_visible = access.readable_in_full(viewer, e)
     return {
         "id": e.id,
         "subject": e.subject,
@@ -138,6 +140,7 @@ def email(e, content_visible):
         "body": e.body if content_visible else None,
         "redacted": not content_visible,
         "visibility": e.visibility,
+        "can_change_visibility": access.can_change_visibility(viewer, e),
         "owner_id": e.owner_id,
         "logged_by_id": e.logged_by_id,
         "source": e.source,
@@ -267,8 +270,12 @@ SCHEMAS = {
             "snippet": {"type": ["string", "null"], "description": "null when you may see only who, when and the subject"},
             "body": {"type": ["string", "null"], "description": "null when redacted or when the organisation stores no bodies"},
             "redacted": {"type": "boolean"},
-            "visibility": {"enum": ["private", "team_metadata", "team_full"]},
-            "owner_id": _nint,
+            "visibility": {
+                "enum": ["private", "team_metadata", "team_full"],
+                "description": "Who sees this copy: its owner only, the team as who/when/subject, or the team in full.",
+            },
+            "can_change_visibility": {"type": "boolean", "description": "Whether you may change its visibility (its owner, or an admin)."},
+            "owner_id": {"type": ["integer", "null"], "description": "Whose copy this is: the mailbox, dropbox or sent mail it came from."},
             "logged_by_id": _nint,
             "source": {"enum": ["manual", "sync", "dropbox", "sent"]},
             "gmail_thread_id": _nstr,

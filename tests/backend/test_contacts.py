@@ -175,16 +175,21 @@ def test_the_timeline_respects_each_emails_visibility(client, factory, api, team
     assert metadata["body"] is None
 
 
-def test_a_colleague_with_the_same_mail_in_their_mailbox_sees_it_in_full(client, factory, api, team, db, log_mail):
+def test_each_holder_of_the_same_mail_sees_their_own_copy_once_and_never_the_others(client, factory, api, team, db, log_mail):
     ada = api("post", "/api/v1/contacts", json={"email": "ada@acme.example"}).get_json()
     shared_id = "<both@acme.example>"
-    log_mail(team["rep"], "private", 1, sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id=shared_id, body="to both")
+    log_mail(team["rep"], "private", 1, sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id=shared_id, body="rep's copy")
     box = FakeMailbox("col@us.example")
-    store_gmail_messages(team["org"], team["colleague"], team["colleague"], [box.add_message(sender="ada@acme.example", message_id=shared_id, body="to both")])
+    [theirs], _ = store_gmail_messages(
+        team["org"], team["colleague"], team["colleague"], [box.add_message(sender="ada@acme.example", message_id=shared_id, body="col's copy")]
+    )
 
-    items = as_user(client, factory, team["colleague"])("get", f"/api/v1/contacts/{ada['id']}/timeline").get_json()["items"]
+    def timeline(user):
+        return as_user(client, factory, user)("get", f"/api/v1/contacts/{ada['id']}/timeline").get_json()["items"]
 
-    assert [(i["email"]["snippet"], i["email"]["visibility"]) for i in items] == [("to both", "private")]
+    # One item each: their own copy, in full; the rep's private copy is neither shown nor merged in.
+    assert [(i["email"]["id"], i["email"]["snippet"]) for i in timeline(team["colleague"])] == [(theirs.id, "col's copy")]
+    assert [i["email"]["snippet"] for i in timeline(team["rep"])] == ["rep's copy"]
 
 
 @pytest.mark.parametrize("query", ["page=0", "per_page=101", "page=x"])

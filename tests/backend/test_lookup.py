@@ -170,10 +170,19 @@ def test_last_logged_at_and_thread_state_respect_visibility(client, factory, crm
     # Through any of Ada's addresses; the private email only counts for its owner.
     assert for_me["last_logged_at"] == "2026-01-02T00:00:00Z"
     assert for_colleague["last_logged_at"] == "2026-02-03T00:00:00Z"
-    assert lookup(client, factory, me, [], thread_id=shared_thread)["thread"]["logged"] is True
-    assert lookup(client, factory, me, [], thread_id=private_thread)["thread"] == {"logged": False, "email_ids": [], "notes": []}
-    mine = lookup(client, factory, colleague, [], thread_id=private_thread)["thread"]
-    assert mine["logged"] is True and len(mine["email_ids"]) == 1
+    # Gmail thread ids are per mailbox: a colleague's thread id names nothing of mine, shared or not.
+    for thread_id in (shared_thread, private_thread):
+        assert lookup(client, factory, me, [], thread_id=thread_id)["thread"] == {
+            "logged": False,
+            "email_ids": [],
+            "emails": [],
+            "private": False,
+            "visibility": org.default_visibility,
+            "notes": [],
+        }
+    theirs = lookup(client, factory, colleague, [], thread_id=private_thread)["thread"]
+    assert theirs["logged"] is True and len(theirs["email_ids"]) == 1
+    assert [(e["visibility"], e["can_change_visibility"], e["redacted"]) for e in theirs["emails"]] == [("private", True, False)]
 
 
 def test_the_thread_section_carries_its_notes(client, factory, crm_data):

@@ -67,19 +67,27 @@ def test_storing_twice_creates_nothing_the_second_time(org_and_rep, box):
     assert {e.visibility for e in created} == {"team_full"}  # the organisation's default
 
 
-def test_the_same_mail_in_two_mailboxes_is_one_email(org_and_rep, box, factory):
+def test_the_same_mail_in_two_mailboxes_is_two_copies_each_from_its_own_mailbox(org_and_rep, box, factory):
     org, rep = org_and_rep
     colleague = factory.user(org, email="col@us.example")
     other_box = FakeMailbox("col@us.example")
-    mine = box.add_message(sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id="<same@acme.example>")
-    theirs = other_box.add_message(sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id="<same@acme.example>")
+    mine = box.add_message(sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id="<same@acme.example>", body="mine")
+    theirs = other_box.add_message(sender="ada@acme.example", to=["rep@us.example", "col@us.example"], message_id="<same@acme.example>", body="theirs")
 
     first = store_gmail_messages(org, rep, rep, [mine], visibility="private")
     second = store_gmail_messages(org, colleague, colleague, [theirs], source="sync")
 
-    assert second.created == [] and [e.id for e in second.linked] == [first.created[0].id]
-    assert Email.select().count() == 1
-    assert {(m.user_id, m.gmail_message_id) for m in MailboxMessage.select()} == {(rep.id, mine["id"]), (colleague.id, theirs["id"])}
+    # One row per holder under the shared key; neither call touched or reported the other's row.
+    assert second.linked == [] and second.created[0].id != first.created[0].id
+    copies = {e.owner_id: e for e in Email.select()}
+    assert set(copies) == {rep.id, colleague.id}
+    assert {e.message_key for e in copies.values()} == {"<same@acme.example>"}
+    assert (copies[rep.id].snippet, copies[rep.id].visibility) == ("mine", "private")
+    assert copies[colleague.id].snippet == "theirs"
+    assert {(m.user_id, m.gmail_message_id, m.email_id) for m in MailboxMessage.select()} == {
+        (rep.id, mine["id"], copies[rep.id].id),
+        (colleague.id, theirs["id"], copies[colleague.id].id),
+    }
 
 
 def test_mail_without_a_message_id_is_keyed_by_mailbox(org_and_rep, box):
@@ -90,11 +98,20 @@ def test_mail_without_a_message_id_is_keyed_by_mailbox(org_and_rep, box):
     assert email.rfc_message_id is None
 
 
-def test_mail_without_an_owner_has_no_mailbox_copy(org_and_rep, box):
+def test_mail_without_a_gmail_id_has_no_mailbox_place(org_and_rep, box):
     org, rep = org_and_rep
-    created, _ = store_gmail_messages(org, None, rep, [box.add_message(sender="ada@acme.example", to=["x@y.example"])], source="dropbox")
-    assert created[0].owner_id is None and created[0].source == "dropbox"
+    message = box.add_message(sender="ada@acme.example", to=["x@y.example"])
+    message["id"] = None  # as the dropbox's copy: it sits in no mailbox
+    created, _ = store_gmail_messages(org, rep, rep, [message], source="dropbox")
+    assert created[0].owner_id == rep.id and created[0].source == "dropbox"
     assert MailboxMessage.select().count() == 0
+
+
+def test_mail_without_an_owner_is_refused(org_and_rep, box):
+    org, rep = org_and_rep
+    with pytest.raises(ValueError, match="owner"):
+        store_gmail_messages(org, None, rep, [box.add_message(sender="ada@acme.example", to=["x@y.example"])])
+    assert Email.select().count() == 0
 
 
 def test_an_empty_list_stores_nothing(org_and_rep):

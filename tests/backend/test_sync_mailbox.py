@@ -67,7 +67,7 @@ def test_first_sync_backfills_the_last_90_days_only(app, google, rep, box):
     assert row.last_synced_at is not None and row.lease_owner is None
     stored = emails(app)
     assert {e.source for e in stored} == {"sync"}
-    assert {e.visibility for e in stored} == {"private"}
+    assert {e.visibility for e in stored} == {"team_metadata"}  # nobody chose: the organisation's default
     assert all(e.body is None for e in stored)  # the organisation does not store bodies
 
 

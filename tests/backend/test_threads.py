@@ -267,7 +267,7 @@ def test_logging_needs_a_session(client):
     assert response.status_code == 401
 
 
-def test_a_colleague_logging_the_same_mail_links_it_without_a_copy(client, factory, gmail, rep, db):
+def test_a_colleague_logging_the_same_mail_gets_a_copy_of_their_own(client, factory, gmail, rep, db):
     colleague = factory.user(rep.org, email="col@us.example")
     gmail.state.grant("col-token", "col@us.example", scopes=("gmail.modify",))
     mine = gmail.state.mailbox(REP).add_message(sender="ada@acme.example", to=[REP, "col@us.example"], subject="Both")
@@ -279,10 +279,11 @@ def test_a_colleague_logging_the_same_mail_links_it_without_a_copy(client, facto
 
     second = log(client, factory, colleague, theirs["threadId"], token="col-token")
 
+    # The same answer as if the rep had never logged it: nothing tells the colleague it exists.
     assert first.status_code == 201 and second.status_code == 201
-    assert second.get_json()["created"] == []
-    assert second.get_json()["linked_email_ids"] == first.get_json()["email_ids"]
-    assert counts(rep.org_id) == (1, 2, 3)
+    assert len(second.get_json()["created"]) == 1 and second.get_json()["linked_email_ids"] == []
+    assert set(second.get_json()["email_ids"]).isdisjoint(first.get_json()["email_ids"])
+    assert counts(rep.org_id) == (2, 2, 6)
     # Logged again by the colleague: nothing new.
     assert log(client, factory, colleague, theirs["threadId"], token="col-token").status_code == 200
 

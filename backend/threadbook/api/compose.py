@@ -18,11 +18,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import matching, serializers
 from ..errors import ApiError, not_found
 from ..google_api import errors as google_errors
-from ..models import Contact, ContactAddress, Email
+from ..access import visible_emails
+from ..models import VISIBILITIES, Contact, ContactAddress, Email
 from ..sending import Attachment, Draft, NoGoogleAccess, check_tracked_threads, google_access, reply_subject, send_and_log
-from ..visibility import visible_emails
 from .openapi import errors, json_body as body_schema, json_response, ref
-from .params import integer, json_body, string
+from .params import choice, integer, json_body, string
 from .refs import record_ref
 from .threads import gmail_error_to_api
 
@@ -155,7 +155,8 @@ def _draft(body):
         raise ApiError(400, "'body' (the message text) is required.", field="body")
     if len(text) > MAX_BODY:
         raise ApiError(400, f"'body' is longer than {MAX_BODY} characters.", field="body")
-    return Draft(to, cc, bcc, subject, text, _attachments(body), original)
+    visibility = choice(body, "visibility", VISIBILITIES)
+    return Draft(to, cc, bcc, subject, text, _attachments(body), original, visibility)
 
 
 def _access():
@@ -183,7 +184,7 @@ def send_email():
     except google_errors.GoogleApiError as exc:
         raise _send_error(exc)
     body = {
-        "email": serializers.email(result.email, True),
+        "email": serializers.email(result.email, g.user),
         "gmail_message_id": result.gmail_message_id,
         "gmail_thread_id": result.gmail_thread_id,
         "tracked": True,
@@ -220,6 +221,11 @@ OPENAPI_SCHEMAS = {
                 "type": "integer",
                 "description": "Reply to this logged email: In-Reply-To, References, Re: subject and its Gmail thread; "
                 "without recipients, to its sender (or its recipients when you sent it).",
+            },
+            "visibility": {
+                "enum": list(VISIBILITIES),
+                "description": "Who sees the logged copy; by default your own default, else the organisation's "
+                "(a thread you keep private stays private).",
             },
             "attachments": {
                 "type": "array",

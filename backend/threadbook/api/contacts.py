@@ -8,7 +8,7 @@ from ..db import write_transaction
 from ..errors import ApiError
 from ..models import Company, Contact, ContactAddress, Email, EmailParticipant, Meeting, MeetingAttendee, Note, utcnow
 from ..records import address_owner, get_in_org, present_contact, present_contacts
-from ..visibility import content_visible_ids, visible_emails
+from ..access import best_copies
 from .leads import conflict
 from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
 from .pages import page_args, paginate, search_term
@@ -147,7 +147,7 @@ def _timeline_page(contact, page, per_page):
         )
         parts.append(
             Email.select(Value("email").alias("kind"), Email.id.alias("item_id"), Email.date.alias("at")).where(
-                visible_emails(g.user) & Email.id.in_(mail)
+                best_copies(g.user) & Email.id.in_(mail)
             )
         )
         met = MeetingAttendee.select(MeetingAttendee.meeting).where(
@@ -177,7 +177,6 @@ def contact_timeline(id):
     for kind, item_id in rows:
         ids[kind].append(item_id)
     emails = {e.id: e for e in Email.select().where(Email.id.in_(ids["email"]))} if ids["email"] else {}
-    readable = content_visible_ids(g.user, emails.values())
     notes = {n.id: n for n in Note.select().where(Note.id.in_(ids["note"]))} if ids["note"] else {}
     meetings, attendees = {}, {}
     if ids["meeting"]:
@@ -189,7 +188,7 @@ def contact_timeline(id):
     for kind, item_id in rows:
         if kind == "email":
             e = emails[item_id]
-            items.append({"kind": "email", "at": serializers.iso(e.date), "email": serializers.email(e, e.id in readable)})
+            items.append({"kind": "email", "at": serializers.iso(e.date), "email": serializers.email(e, g.user)})
         elif kind == "note":
             n = notes[item_id]
             items.append({"kind": "note", "at": serializers.iso(n.created_at), "note": serializers.note(n, users)})

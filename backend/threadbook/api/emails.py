@@ -1,12 +1,12 @@
-"""Logged emails: read one (as much as its visibility allows), and let its owner change who sees it."""
+"""Logged emails: read one (as much as its visibility allows), and let its owner (or an admin) change who sees it."""
 
 from flask import Blueprint, g, jsonify
 
-from .. import serializers
+from .. import audit, serializers
+from ..access import can_change_visibility, visible_emails
 from ..db import write_transaction
 from ..errors import ApiError, not_found
 from ..models import VISIBILITIES, Email
-from ..visibility import can_change_visibility, content_visible_ids, visible_emails
 from .openapi import errors, json_body as body_schema, json_response, path_id, ref
 from .params import choice, json_body
 
@@ -23,13 +23,9 @@ def _visible_email(email_id):
     return email
 
 
-def _present(email):
-    return serializers.email(email, email.id in content_visible_ids(g.user, [email]))
-
-
 @bp.get("/api/v1/emails/<int:id>")
 def get_email(id):
-    return jsonify(_present(_visible_email(id)))
+    return jsonify(serializers.email(_visible_email(id), g.user))
 
 
 @bp.patch("/api/v1/emails/<int:id>")
@@ -39,22 +35,27 @@ def update_email(id):
     with write_transaction():
         email = _visible_email(id)
         if not can_change_visibility(g.user, email):
-            raise ApiError(403, "Only the person who logged this email can change who sees it.")
-        Email.update(visibility=visibility).where(Email.id == email.id).execute()
-    return jsonify(_present(Email.get_by_id(id)))
+            raise ApiError(403, "Only the person whose mail this is, or an administrator, can change who sees it.")
+        if visibility != email.visibility:
+            Email.update(visibility=visibility).where(Email.id == email.id).execute()
+            audit.record(
+                "email.visibility_changed", org=g.user.org_id, user=g.user.id,
+                email_id=email.id, owner_id=email.owner_id, old=email.visibility, new=visibility,
+            )
+    return jsonify(serializers.email(Email.get_by_id(id), g.user))
 
 
 OPENAPI_PATHS = {
     "/api/v1/emails/{id}": {
         "get": {
             "summary": "Read a logged email",
-            "description": "Snippet and body are null unless the email is shared in full, yours, or in your mailbox too.",
+            "description": "Snippet and body are null unless the email is yours or shared in full; another person's private mail is 404.",
             "tags": ["emails"],
             "parameters": [path_id()],
             "responses": {"200": json_response("The email.", ref("Email")), **errors(401, 404)},
         },
         "patch": {
-            "summary": "Change who sees an email you logged",
+            "summary": "Change who sees an email (its owner, or an administrator: audited)",
             "tags": ["emails"],
             "parameters": [path_id()],
             "requestBody": body_schema(

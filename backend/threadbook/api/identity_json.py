@@ -18,6 +18,7 @@ def user_json(user):
         "dev": bool(user.is_dev),
         "pending": user.google_sub.startswith(PENDING_PREFIX),
         "sync_paused": bool(user.sync_paused),
+        "default_visibility": user.default_visibility,
         "created_at": iso(user.created_at),
         "last_login_at": iso(user.last_login_at),
     }
@@ -58,6 +59,11 @@ MEMBER_SCHEMA = {
         "dev": {"type": "boolean", "description": "Signed in through the development sign-in, not Google."},
         "pending": {"type": "boolean", "description": "Added beforehand; has not signed in yet."},
         "sync_paused": {"type": "boolean"},
+        "default_visibility": {
+            "type": ["string", "null"],
+            "enum": ["private", "team_metadata", "team_full", None],
+            "description": "Who sees this user's new mail when they choose nothing; null follows the organisation's default.",
+        },
         "created_at": {"type": "string", "format": "date-time"},
         "last_login_at": {"type": ["string", "null"], "format": "date-time"},
     },

@@ -36,7 +36,7 @@ def lookup_participants():
     thread_id = string(body, "thread_id", max_length=64)
     if thread_id is not None and not THREAD_ID.match(thread_id):
         raise ApiError(400, "'thread_id' must be a Gmail thread id (hexadecimal, as in data-legacy-thread-id).", field="thread_id")
-    return jsonify(lookup(g.user, requested, thread_id or None))
+    return jsonify(lookup(g.user, requested, thread_id or None, g.org))
 
 
 _nullable_ts = {"type": ["string", "null"], "format": "date-time"}
@@ -95,10 +95,17 @@ OPENAPI_SCHEMAS = {
             "participants": {"type": "array", "items": ref("LookupParticipant")},
             "thread": {
                 "type": "object",
-                "required": ["logged", "email_ids", "notes"],
+                "required": ["logged", "email_ids", "emails", "private", "visibility", "notes"],
                 "properties": {
-                    "logged": {"type": "boolean"},
-                    "email_ids": {"type": "array", "items": {"type": "integer"}},
+                    "logged": {"type": "boolean", "description": "You logged mail of this thread."},
+                    "email_ids": {"type": "array", "items": {"type": "integer"}, "description": "Your logged copies in this thread."},
+                    "emails": {"type": "array", "items": ref("Email"), "description": "Your logged copies in this thread, oldest first."},
+                    "private": {"type": "boolean", "description": "You keep this thread private: its mail, later messages too, stays private."},
+                    "visibility": {
+                        "type": ["string", "null"],
+                        "enum": ["private", "team_metadata", "team_full", None],
+                        "description": "The level mail logged from this thread gets unless you choose another (null without a thread).",
+                    },
                     "notes": {"type": "array", "items": ref("Note")},
                 },
             },

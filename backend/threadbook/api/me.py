@@ -1,9 +1,14 @@
-"""Who the caller is: ``GET /api/v1/me`` answers ``{"user", "org"}`` for the session's user."""
+"""Who the caller is: ``GET /api/v1/me`` answers ``{"user", "org"}``; ``PATCH`` sets the caller's own preferences."""
 
 from flask import Blueprint, g
 
+from .. import audit
+from ..db import write_transaction
+from ..errors import ApiError
+from ..models import VISIBILITIES, User
 from . import openapi as doc
 from .identity_json import org_json, user_json
+from .params import json_body
 
 bp = Blueprint("me", __name__, url_prefix="/api/v1")
 
@@ -13,18 +18,43 @@ def me():
     return {"user": user_json(g.user), "org": org_json(g.org)}
 
 
+@bp.patch("/me")
+def update_me():
+    """Set who sees the caller's new mail by default (null: the organisation's default)."""
+    body = json_body()
+    if "default_visibility" not in body:
+        raise ApiError(400, "Nothing to change: send 'default_visibility' (a level, or null for the organisation's default).")
+    level = body["default_visibility"]
+    if level is not None and level not in VISIBILITIES:
+        raise ApiError(400, f"'default_visibility' must be one of: {', '.join(VISIBILITIES)}, or null.", field="default_visibility")
+    with write_transaction():
+        if level != g.user.default_visibility:
+            User.update(default_visibility=level).where(User.id == g.user.id).execute()
+            audit.record("user.default_visibility_changed", org=g.user.org_id, user=g.user.id, old=g.user.default_visibility, new=level)
+    g.user.default_visibility = level
+    return {"user": user_json(g.user), "org": org_json(g.org)}
+
+
+_me_response = {"type": "object", "required": ["user", "org"], "properties": {"user": doc.ref("Member"), "org": doc.ref("Organization")}}
+
 OPENAPI_PATHS = {
     "/api/v1/me": {
         "get": {
             "summary": "The signed-in user and their organisation",
             "tags": ["auth"],
-            "responses": {
-                "200": doc.json_response(
-                    "You.",
-                    {"type": "object", "required": ["user", "org"], "properties": {"user": doc.ref("Member"), "org": doc.ref("Organization")}},
-                ),
-                **doc.errors(401),
-            },
-        }
+            "responses": {"200": doc.json_response("You.", _me_response), **doc.errors(401)},
+        },
+        "patch": {
+            "summary": "Your preferences: who sees your new mail by default",
+            "tags": ["auth"],
+            "requestBody": doc.json_body(
+                {
+                    "type": "object",
+                    "required": ["default_visibility"],
+                    "properties": {"default_visibility": {"type": ["string", "null"], "enum": [*VISIBILITIES, None]}},
+                }
+            ),
+            "responses": {"200": doc.json_response("You, updated.", _me_response), **doc.errors(400, 401, 415)},
+        },
     }
 }

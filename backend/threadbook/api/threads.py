@@ -1,4 +1,5 @@
-"""``POST /api/v1/threads/<thread_id>/log``: fetch a thread from Gmail and log it, idempotently.
+"""Threads: ``POST /api/v1/threads/<thread_id>/log`` fetches a thread from Gmail and logs it,
+idempotently; ``PATCH /api/v1/threads/<thread_id>`` keeps it private (or stops).
 
 The extension sends the thread id it read from the page and a Gmail access
 token (``X-Google-Access-Token``). The backend fetches the thread with
@@ -7,22 +8,23 @@ bodies), stores every message (or the chosen ones) through
 ``mail_store.store_gmail_messages`` and labels the thread
 ``Threadbook/Logged`` where the token allows it. Calling again, or twenty
 times at once, stores nothing more: 201 when something new was stored, 200
-when nothing was.
+when nothing was. The stored rows are the caller's own copies, at the level
+they choose (``visibility``) or their defaults (access.py).
 """
 
 import re
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from .. import serializers
+from .. import access, audit, serializers
 from ..db import write_transaction
 from ..errors import ApiError
 from ..google_api import errors as google_errors
 from ..google_api import gmail as gmail_api
 from ..mail_store import store_gmail_messages
-from ..models import ThreadLabel
+from ..models import VISIBILITIES, Email, MailboxMessage, PrivateThread, ThreadLabel
 from .openapi import errors, json_body as body_schema, json_response, ref
-from .params import json_body
+from .params import boolean, choice, json_body
 
 bp = Blueprint("threads", __name__)
 
@@ -112,8 +114,7 @@ def apply_logged_label(gmail, user, thread_id):
 
 @bp.post("/api/v1/threads/<thread_id>/log")
 def log_thread(thread_id):
-    if not THREAD_ID.match(thread_id):
-        raise ApiError(400, "The thread id must be Gmail's hexadecimal id (data-legacy-thread-id), not the one in the address bar.")
+    thread_id = _thread_id(thread_id)
     token = request.headers.get(TOKEN_HEADER, "").strip()
     if not token:
         raise ApiError(
@@ -123,8 +124,9 @@ def log_thread(thread_id):
         )
     if len(token) > MAX_TOKEN or not _TOKEN.match(token):
         raise ApiError(400, f"The '{TOKEN_HEADER}' header does not hold an OAuth access token.", code="google_token_required")
-    wanted = _message_ids(json_body())
-    thread_id = thread_id.lower()
+    body = json_body()
+    wanted = _message_ids(body)
+    visibility = choice(body, "visibility", VISIBILITIES)
     org = g.org
     gmail = gmail_api.Gmail.for_access_token(token, current_app.config["GOOGLE_API_ROOT"])
     warnings = []
@@ -142,13 +144,13 @@ def log_thread(thread_id):
         logged_by=g.user,
         messages=messages,
         source="manual",
-        visibility=org.default_visibility,
+        visibility=visibility,
         store_body=stored_bodies,
     )
     label, reason = apply_logged_label(gmail, g.user, thread_id)
     body = {
         "thread_id": thread_id,
-        "created": [serializers.email(e, True) for e in result.created],
+        "created": [serializers.email(e, g.user) for e in result.created],
         "linked_email_ids": [e.id for e in result.linked],
         "email_ids": [e.id for e in result.emails],
         "label": label,
@@ -156,6 +158,45 @@ def log_thread(thread_id):
         "warnings": warnings,
     }
     return jsonify(body), 201 if result.created or result.linked else 200
+
+
+def _thread_id(value):
+    if not THREAD_ID.match(value):
+        raise ApiError(400, "The thread id must be Gmail's hexadecimal id (data-legacy-thread-id), not the one in the address bar.")
+    return value.lower()
+
+
+def _own_copies(user, thread_id):
+    """Ids of the user's own logged copies in their Gmail thread."""
+    placed = MailboxMessage.select(MailboxMessage.email).where((MailboxMessage.user == user.id) & (MailboxMessage.gmail_thread_id == thread_id))
+    query = Email.select(Email.id).where(
+        (Email.org == user.org_id) & (Email.owner == user.id) & ((Email.gmail_thread_id == thread_id) | Email.id.in_(placed))
+    )
+    return sorted(e.id for e in query)
+
+
+@bp.patch("/api/v1/threads/<thread_id>")
+def update_thread(thread_id):
+    """Keep a thread private (its logged copies become private, and so will later ones), or stop."""
+    thread_id = _thread_id(thread_id)
+    private = boolean(json_body(), "private")
+    if private is None:
+        raise ApiError(400, "Say whether to keep the thread private: 'private' must be true or false.", field="private")
+    user = g.user
+    with write_transaction():
+        ids = _own_copies(user, thread_id)
+        if private:
+            PrivateThread.insert(org=user.org_id, user=user.id, gmail_thread_id=thread_id).on_conflict(
+                conflict_target=[PrivateThread.user, PrivateThread.gmail_thread_id], action="NOTHING"
+            ).execute()
+            changed = [e.id for e in Email.select(Email.id).where(Email.id.in_(ids) & (Email.visibility != access.PRIVATE))] if ids else []
+            if changed:
+                Email.update(visibility=access.PRIVATE).where(Email.id.in_(changed)).execute()
+        else:
+            PrivateThread.delete().where((PrivateThread.user == user.id) & (PrivateThread.gmail_thread_id == thread_id)).execute()
+            changed = []
+        audit.record("thread.privacy_changed", org=user.org_id, user=user.id, thread_id=thread_id, private=private, email_ids=changed)
+    return jsonify({"thread_id": thread_id, "private": private, "email_ids": ids})
 
 
 _log_response = {
@@ -167,7 +208,8 @@ _log_response = {
         "linked_email_ids": {
             "type": "array",
             "items": {"type": "integer"},
-            "description": "Mail a colleague had already logged, now placed in your mailbox too.",
+            "description": "Mail you had already logged another way (BCC dropbox, sent from Threadbook), "
+            "now placed in your mailbox too. Never a colleague's mail.",
         },
         "email_ids": {"type": "array", "items": {"type": "integer"}, "description": "Every logged message of the call."},
         "label": {"enum": ["applied", "skipped"]},
@@ -176,19 +218,46 @@ _log_response = {
     },
 }
 
+_thread_param = {
+    "name": "thread_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"},
+    "description": "Gmail's thread id (data-legacy-thread-id).",
+}
+
 OPENAPI_PATHS = {
+    "/api/v1/threads/{thread_id}": {
+        "patch": {
+            "summary": "Keep one of your threads private, or stop",
+            "description": "Keeping it private makes your logged copies in it private, and later messages of the thread "
+            "(sync, replies, logging without a choice) stay private. Only your own copies are touched.",
+            "tags": ["threads"],
+            "parameters": [_thread_param],
+            "requestBody": body_schema({"type": "object", "required": ["private"], "properties": {"private": {"type": "boolean"}}}),
+            "responses": {
+                "200": json_response(
+                    "The thread's privacy.",
+                    {
+                        "type": "object",
+                        "required": ["thread_id", "private", "email_ids"],
+                        "properties": {
+                            "thread_id": {"type": "string"},
+                            "private": {"type": "boolean"},
+                            "email_ids": {"type": "array", "items": {"type": "integer"}, "description": "Your logged copies in the thread."},
+                        },
+                    },
+                ),
+                **errors(400, 401, 415),
+            },
+        }
+    },
     "/api/v1/threads/{thread_id}/log": {
         "post": {
             "summary": "Log a Gmail thread to the CRM (idempotent)",
             "tags": ["threads"],
             "parameters": [
-                {
-                    "name": "thread_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"},
-                    "description": "Gmail's thread id (data-legacy-thread-id).",
-                },
+                _thread_param,
                 {
                     "name": TOKEN_HEADER,
                     "in": "header",
@@ -207,7 +276,12 @@ OPENAPI_PATHS = {
                             "maxItems": MAX_MESSAGE_IDS,
                             "items": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"},
                             "description": "Log only these messages of the thread.",
-                        }
+                        },
+                        "visibility": {
+                            "enum": list(VISIBILITIES),
+                            "description": "Who sees the newly logged mail; by default the thread's level "
+                            "(private for a thread you keep private), else yours, else the organisation's.",
+                        },
                     },
                 },
                 required=False,

@@ -162,14 +162,13 @@ def ingest(raw, user, domain):
     everyone = [matching.try_normalize(a) for _, a in people] + [user.email_normalized]
     if any(a and message_filter.is_blocked(a) for a in everyone):
         raise Refused("550 5.7.1 A participant is on your blocklist; the message was not logged")
-    existing = Email.get_or_none((Email.org == org.id) & (Email.message_key == message_id[:500]))
+    # Only the sender's own copies count: a colleague's mail under the same Message-ID is neither
+    # reached nor revealed (access.py).
+    existing = Email.get_or_none((Email.org == org.id) & (Email.owner == user.id) & (Email.message_key == message_id[:500]))
     if existing is not None:
         return Ingested(existing.id, True, [])
     with write_transaction():
         created_contacts = _contacts_for_unknown(org, user, people, message_filter)
-        result = store_gmail_messages(org, None, user, [resource], source="dropbox", store_body=bool(org.store_bodies))
+        result = store_gmail_messages(org, user, user, [resource], source="dropbox", store_body=bool(org.store_bodies))
         email = (result.created or result.existing)[0]
-        if result.created:
-            # Stored without a mailbox, so without an owner: the mail is its sender's.
-            Email.update(owner=user.id).where(Email.id == email.id).execute()
     return Ingested(email.id, not result.created, created_contacts)

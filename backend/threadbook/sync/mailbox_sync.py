@@ -14,7 +14,9 @@ resumes from the last committed position and storing is idempotent, so no
 message is lost or stored twice.
 
 Storing goes through ``mail_store.store_gmail_messages`` (the same code path
-as logging a thread by hand) with ``source="sync"`` and private visibility.
+as logging a thread by hand) with ``source="sync"``, at the level the owner's
+settings give (access.level_for_new_mail: a thread kept private stays private,
+else the user's default, else the organisation's).
 """
 
 import collections
@@ -43,7 +45,6 @@ from .quota import bucket_for
 log = logging.getLogger(__name__)
 
 GONE_LABELS = frozenset({"TRASH", "SPAM"})
-SYNC_VISIBILITY = "private"
 LOOKUP_CHUNK = 500
 
 
@@ -381,7 +382,7 @@ class MailboxSync:
             placed = 0
             if page.keep:
                 result = store_gmail_messages(
-                    self.org, self.user, None, page.keep, source="sync", visibility=SYNC_VISIBILITY, store_body=self.org.store_bodies, load_rows=False
+                    self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False
                 )
                 placed = len(result.created) + len(result.linked)
             removed = self._remove(removed_ids) if removed_ids else 0
