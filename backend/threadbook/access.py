@@ -30,8 +30,8 @@ shared fields (name, title, phone, company, stage…). Reassigning a record
 (changing ``owner``) and deleting it belong to its owner or an administrator;
 a member may take an unowned record for themselves. A note is edited or
 deleted by its author or an administrator. A meeting lives in its owner's
-calendar: only the owner changes or cancels it (an administrator may delete
-the CRM's copy). Every reassignment, deletion and visibility change is audited.
+calendar: only the owner changes or cancels it. Every reassignment, deletion,
+cancellation and visibility change is audited.
 """
 
 from peewee import SQL, Case, fn
@@ -132,10 +132,11 @@ def can_change_visibility(user, email):
 
 
 def owns(user, record):
+    """Whether ``user`` is the record's owner (a note's author); an unowned record is nobody's."""
     owner_id = getattr(record, "owner_id", None)
     if owner_id is None:
         owner_id = getattr(record, "author_id", None)
-    return owner_id == user.id
+    return owner_id is not None and owner_id == user.id
 
 
 def can_delete(user, record):
@@ -151,9 +152,10 @@ def can_reassign(user, record, new_owner_id):
 
 
 def can_edit_note(user, note):
-    return note.author_id == user.id or is_admin(user)
+    """Edit or delete a note: its author or an administrator."""
+    return owns(user, note) or is_admin(user)
 
 
 def can_change_meeting(user, meeting):
     """A meeting lives in its owner's calendar: only they change or cancel it."""
-    return meeting.owner_id == user.id
+    return meeting.owner_id is not None and meeting.owner_id == user.id

@@ -1,4 +1,4 @@
-"""Write the audit log: sign-ins, refused sign-ins, administrators' changes and deleted records.
+"""Write the audit log: sign-ins, refused sign-ins, administrators' changes, reassigned and deleted records.
 
 ``record`` writes one ``AuditLog`` row; call it inside the transaction of the
 change it describes, so the change and its record commit together. Actions in
@@ -10,7 +10,12 @@ use (keep the list here current):
 - ``org.updated`` (changes: {field: [old, new]}), ``member.role_changed``
   (member_id, email, old, new), ``invitation.created``/``invitation.deleted``
   (email, role)
-- ``contact.deleted`` (contact_id, name, emails), ``lead.deleted`` (lead_id, name, email)
+- ``contact.deleted`` (contact_id, name, emails), ``lead.deleted`` (lead_id, name, email),
+  ``company.deleted`` (company_id, name, domains), ``deal.deleted`` (deal_id, name),
+  ``note.deleted`` (note_id, author_id, contact_id, lead_id, thread_id)
+- ``contact.reassigned``, ``lead.reassigned``, ``company.reassigned``,
+  ``deal.reassigned`` (<kind>_id, from_owner_id, to_owner_id; None: nobody)
+- ``meeting.cancelled`` (meeting_id, title)
 """
 
 from flask import has_request_context, request

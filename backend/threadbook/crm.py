@@ -2,6 +2,8 @@
 
 Each function writes one whole record (a contact with its addresses and its
 company) and must be called inside a transaction; see ``db.write_transaction``.
+Deletions and reassignments write their audit entry here; who may make them
+is decided by access.py, before these are called.
 """
 
 from . import audit, matching
@@ -83,9 +85,22 @@ def create_contact(org_id, name, emails, title=None, phone=None, company=None, o
     return contact
 
 
-def may_delete(record, user):
-    """Whether ``user`` may delete a contact or lead: its owner, or an administrator."""
-    return user.role == "admin" or (record.owner_id is not None and record.owner_id == user.id)
+def kind(record):
+    """Name a record's kind as the API and the audit log do: contact, lead, company, deal, note, meeting."""
+    return type(record).__name__.lower()
+
+
+def audit_reassignment(record, new_owner_id, by_user):
+    """Record that ``by_user`` gives ``record`` to ``new_owner_id`` (None: to nobody); call before the update."""
+    name = kind(record)
+    audit.record(
+        f"{name}.reassigned",
+        org=record.org_id,
+        user=by_user,
+        **{f"{name}_id": record.id},
+        from_owner_id=record.owner_id,
+        to_owner_id=new_owner_id,
+    )
 
 
 def delete_contact(contact, by_user):
@@ -108,3 +123,31 @@ def delete_lead(lead, by_user):
     Note.update(lead=None).where((Note.lead == lead.id) & Note.contact.is_null(False)).execute()
     lead.delete_instance()
     audit.record("lead.deleted", org=lead.org_id, user=by_user, lead_id=lead.id, name=lead.name, email=lead.email)
+
+
+def delete_company(company, by_user):
+    """Delete a company and its domains; its contacts and deals stay, without a company. Record who did it."""
+    domains = [d.domain for d in CompanyDomain.select(CompanyDomain.domain).where(CompanyDomain.company == company.id)]
+    company.delete_instance()  # domains cascade; contacts and deals are set null
+    audit.record("company.deleted", org=company.org_id, user=by_user, company_id=company.id, name=company.name, domains=domains)
+
+
+def delete_deal(deal, by_user):
+    """Delete a deal; record who did it."""
+    deal.delete_instance()
+    audit.record("deal.deleted", org=deal.org_id, user=by_user, deal_id=deal.id, name=deal.name)
+
+
+def delete_note(note, by_user):
+    """Delete a note; record who did it, whose note it was and where it was (never its text)."""
+    note.delete_instance()
+    audit.record(
+        "note.deleted",
+        org=note.org_id,
+        user=by_user,
+        note_id=note.id,
+        author_id=note.author_id,
+        contact_id=note.contact_id,
+        lead_id=note.lead_id,
+        thread_id=note.gmail_thread_id,
+    )

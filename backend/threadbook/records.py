@@ -10,6 +10,7 @@ from collections import defaultdict
 from peewee import fn
 
 from . import crm, serializers
+from .db import is_postgres
 from .errors import not_found
 from .models import Company, CompanyDomain, Contact, ContactAddress, Lead, User
 
@@ -25,11 +26,19 @@ def newest_first(field):
     return fn.COALESCE(field, field).desc()
 
 
-def get_in_org(model, record_id, org_id, what=None):
-    """Return the record of ``org_id`` with this id, or raise 404."""
+def get_in_org(model, record_id, org_id, what=None, lock=False):
+    """Return the record of ``org_id`` with this id, or raise 404.
+
+    ``lock`` (inside a write transaction) holds the row until the transaction
+    ends, so a check of its owner still holds when it is written. PostgreSQL
+    needs FOR UPDATE; SQLite's write transaction already holds the database.
+    """
     if not 0 < record_id < 2**63:
         raise not_found(what or model.__name__.lower())  # beyond any database integer
-    record = model.get_or_none((model.id == record_id) & (model.org == org_id))
+    query = model.select().where((model.id == record_id) & (model.org == org_id))
+    if lock and is_postgres():
+        query = query.for_update()
+    record = query.first()
     if record is None:
         raise not_found(what or model.__name__.lower())
     return record

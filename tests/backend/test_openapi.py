@@ -113,12 +113,12 @@ def app_settings(gmail):
 def test_answers_match_the_documented_schemas(client, factory, checker, gmail, db):
     org = factory.org(domain="us.example", store_bodies=True)
     rep = factory.user(org, email="rep@us.example")
-    factory.user(org, email="col@us.example")
+    colleague = factory.user(org, email="col@us.example")
     gmail.state.grant("tok", "rep@us.example", scopes=("gmail.readonly",))
     thread_id = gmail.state.mailbox("rep@us.example").add_thread(3, sender="Ada <ada@acme.example>")
 
-    def call(method, path, body=None, expect=None, **headers):
-        response = client.open(path, method=method, json=body, headers=factory.headers(rep, **headers))
+    def call(method, path, body=None, expect=None, as_user=None, **headers):
+        response = client.open(path, method=method, json=body, headers=factory.headers(as_user or rep, **headers))
         checker.check(method, path, response)
         if expect is not None:
             assert response.status_code == expect, (method, path, response.get_json())
@@ -146,6 +146,12 @@ def test_answers_match_the_documented_schemas(client, factory, checker, gmail, d
     call("GET", "/api/v1/deals", expect=200)
     call("GET", f"/api/v1/deals/{deal['id']}", expect=200)
     call("PATCH", f"/api/v1/deals/{deal['id']}", {"stage": "proposal"}, 200)
+    call("PATCH", f"/api/v1/deals/{deal['id']}", {"owner_id": colleague.id}, 403, as_user=colleague)
+    call("DELETE", f"/api/v1/deals/{deal['id']}", expect=403, as_user=colleague)
+    spare = call("POST", "/api/v1/companies", {"name": "Spare"}, 201)
+    call("PATCH", f"/api/v1/companies/{spare['id']}", {"owner_id": colleague.id}, 200)
+    call("DELETE", f"/api/v1/companies/{spare['id']}", expect=403)
+    call("DELETE", f"/api/v1/companies/{spare['id']}", expect=204, as_user=colleague)
     logged = call("POST", f"/api/v1/threads/{thread_id}/log", None, 201, **{"X-Google-Access-Token": "tok"})
     assert logged["label"] == "skipped"
     call("POST", f"/api/v1/threads/{thread_id}/log", None, 200, **{"X-Google-Access-Token": "tok"})

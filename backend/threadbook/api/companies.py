@@ -1,4 +1,4 @@
-"""Companies: create, search by name or domain, read, update. A company owns its registrable domains."""
+"""Companies: create, search by name or domain, read, update, delete. A company owns its registrable domains."""
 
 from flask import Blueprint, g, jsonify
 from peewee import IntegrityError
@@ -9,6 +9,7 @@ from ..errors import ApiError
 from ..models import Company, CompanyDomain, utcnow
 from ..records import get_in_org, present_companies, present_company
 from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
+from .ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
 from .pages import paginate, search_term
 from .params import json_body, string
 from .refs import owner_ref
@@ -110,7 +111,8 @@ def update_company(id):
     domains = _domains(body)
     try:
         with write_transaction():
-            company = get_in_org(Company, id, g.org.id, "company")
+            company = get_in_org(Company, id, g.org.id, "company", lock=True)
+            change_owner(company, fields)
             if domains is not None:
                 _domain_conflict(domains, own_company_id=company.id)
                 CompanyDomain.delete().where(CompanyDomain.company == company.id).execute()
@@ -124,6 +126,11 @@ def update_company(id):
     return jsonify(present_company(Company.get_by_id(id)))
 
 
+@bp.delete("/api/v1/companies/<int:id>")
+def delete_company(id):
+    return delete_in_org(Company, id, crm.delete_company)
+
+
 _company_input = {
     "type": "object",
     "properties": {
@@ -135,7 +142,7 @@ _company_input = {
             "description": "Registrable domains (acme.co.uk); free-mail domains are refused. Replaces the list.",
         },
         "industry": {"type": ["string", "null"], "maxLength": 100},
-        "owner_id": {"type": ["integer", "null"]},
+        "owner_id": OWNER_ID_SCHEMA,
     },
 }
 OPENAPI_SCHEMAS = {"CompanyCreate": {**_company_input, "required": ["name"]}, "CompanyUpdate": _company_input}
@@ -165,10 +172,24 @@ OPENAPI_PATHS = {
         },
         "patch": {
             "summary": "Update a company",
+            "description": "Anyone in the organisation edits its fields; changing owner_id is for its owner or an "
+            "administrator (403 otherwise; anyone may take an unowned company), recorded in the audit log.",
             "tags": ["companies"],
             "parameters": [path_id()],
             "requestBody": body_schema(ref("CompanyUpdate")),
-            "responses": {"200": json_response("The updated company.", ref("Company")), **_conflict, **errors(400, 401, 404, 415)},
+            "responses": {
+                "200": json_response("The updated company.", ref("Company")),
+                **_conflict,
+                **errors(400, 401, 403, 404, 415),
+            },
+        },
+        "delete": {
+            "summary": "Delete a company (its owner or an administrator)",
+            "description": "Its domains go; its contacts and deals stay, without a company. A company created from an "
+            "address's domain has no owner, so only an administrator deletes it. Recorded in the audit log.",
+            "tags": ["companies"],
+            "parameters": [path_id()],
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
         },
     },
 }

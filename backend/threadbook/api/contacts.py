@@ -11,6 +11,7 @@ from ..records import address_owner, get_in_org, present_contact, present_contac
 from ..access import best_copies
 from .leads import conflict
 from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
+from .ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
 from .pages import page_args, paginate, search_term
 from .params import json_body, string
 from .refs import address, address_list, name_field, owner_ref, record_ref
@@ -106,7 +107,8 @@ def update_contact(id):
     addresses = address_list(body, "emails") if "emails" in body else None
     try:
         with write_transaction():
-            contact = get_in_org(Contact, id, g.org.id, "contact")
+            contact = get_in_org(Contact, id, g.org.id, "contact", lock=True)
+            change_owner(contact, fields)
             if addresses is not None:
                 _take_addresses(addresses, own_contact_id=contact.id)
                 ContactAddress.delete().where(ContactAddress.contact == contact.id).execute()
@@ -124,12 +126,7 @@ def update_contact(id):
 
 @bp.delete("/api/v1/contacts/<int:id>")
 def delete_contact(id):
-    with write_transaction():
-        contact = get_in_org(Contact, id, g.org.id, "contact")
-        if not crm.may_delete(contact, g.user):
-            raise ApiError(403, "Only the contact's owner or an administrator can delete it.")
-        crm.delete_contact(contact, g.user)
-    return "", 204
+    return delete_in_org(Contact, id, crm.delete_contact)
 
 
 def _timeline_page(contact, page, per_page):
@@ -213,7 +210,7 @@ _contact_input = {
         "title": {"type": ["string", "null"], "maxLength": 200},
         "phone": {"type": ["string", "null"], "maxLength": 50},
         "company_id": {"type": ["integer", "null"]},
-        "owner_id": {"type": ["integer", "null"]},
+        "owner_id": OWNER_ID_SCHEMA,
     },
 }
 OPENAPI_SCHEMAS = {
@@ -268,10 +265,16 @@ OPENAPI_PATHS = {
         },
         "patch": {
             "summary": "Update a contact (emails replaces the whole list)",
+            "description": "Anyone in the organisation edits its fields; changing owner_id is for its owner or an "
+            "administrator (403 otherwise; anyone may take an unowned contact), recorded in the audit log.",
             "tags": ["contacts"],
             "parameters": [path_id()],
             "requestBody": body_schema(ref("ContactUpdate")),
-            "responses": {"200": json_response("The updated contact.", ref("Contact")), **_conflict, **errors(400, 401, 404, 415)},
+            "responses": {
+                "200": json_response("The updated contact.", ref("Contact")),
+                **_conflict,
+                **errors(400, 401, 403, 404, 415),
+            },
         },
         "delete": {
             "summary": "Delete a contact (its owner or an administrator)",

@@ -2,11 +2,13 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from .. import crm
 from ..db import write_transaction
 from ..errors import ApiError
 from ..models import DEAL_STATUSES, Company, Contact, Deal, utcnow
 from ..records import get_in_org, present_deals
 from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
+from .ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
 from .pages import paginate
 from .params import choice, date, json_body, query_int, string
 from .refs import amount, currency, owner_ref, record_ref
@@ -80,7 +82,8 @@ def get_deal(id):
 def update_deal(id):
     fields = _fields(json_body(), partial=True)
     with write_transaction():
-        deal = get_in_org(Deal, id, g.org.id, "deal")
+        deal = get_in_org(Deal, id, g.org.id, "deal", lock=True)
+        change_owner(deal, fields)
         if fields:
             fields["updated_at"] = utcnow()
             Deal.update(**fields).where(Deal.id == deal.id).execute()
@@ -89,10 +92,7 @@ def update_deal(id):
 
 @bp.delete("/api/v1/deals/<int:id>")
 def delete_deal(id):
-    with write_transaction():
-        deal = get_in_org(Deal, id, g.org.id, "deal")
-        deal.delete_instance()
-    return "", 204
+    return delete_in_org(Deal, id, crm.delete_deal)
 
 
 _deal_input = {
@@ -109,7 +109,7 @@ _deal_input = {
         "close_date": {"type": ["string", "null"], "format": "date"},
         "company_id": {"type": ["integer", "null"]},
         "contact_id": {"type": ["integer", "null"]},
-        "owner_id": {"type": ["integer", "null"]},
+        "owner_id": OWNER_ID_SCHEMA,
     },
 }
 OPENAPI_SCHEMAS = {"DealCreate": {**_deal_input, "required": ["name"]}, "DealUpdate": _deal_input}
@@ -143,16 +143,19 @@ OPENAPI_PATHS = {
         },
         "patch": {
             "summary": "Update a deal",
+            "description": "Anyone in the organisation edits its fields (stage, amount…); changing owner_id is for its "
+            "owner or an administrator (403 otherwise; anyone may take an unowned deal), recorded in the audit log.",
             "tags": ["deals"],
             "parameters": [path_id()],
             "requestBody": body_schema(ref("DealUpdate")),
-            "responses": {"200": json_response("The updated deal.", ref("Deal")), **errors(400, 401, 404, 415)},
+            "responses": {"200": json_response("The updated deal.", ref("Deal")), **errors(400, 401, 403, 404, 415)},
         },
         "delete": {
-            "summary": "Delete a deal",
+            "summary": "Delete a deal (its owner or an administrator)",
+            "description": "Recorded in the audit log.",
             "tags": ["deals"],
             "parameters": [path_id()],
-            "responses": {"204": {"description": "Deleted."}, **errors(401, 404)},
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
         },
     },
 }

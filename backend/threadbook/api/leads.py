@@ -9,6 +9,7 @@ from ..errors import ApiError
 from ..models import LEAD_STATUSES, Contact, Lead, Note, utcnow
 from ..records import address_owner, get_in_org, present_contact, present_lead, present_leads
 from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
+from .ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
 from .pages import paginate, search_term
 from .params import choice, json_body, string
 from .refs import address, name_field, owner_ref
@@ -98,7 +99,8 @@ def update_lead(id):
     new_address = address(body, "email")
     try:
         with write_transaction():
-            lead = get_in_org(Lead, id, g.org.id, "lead")
+            lead = get_in_org(Lead, id, g.org.id, "lead", lock=True)
+            change_owner(lead, fields)
             if lead.status == "converted" and (fields or new_address):
                 raise _converted(lead, "This lead was converted into a contact; edit the contact instead.")
             if new_address and new_address[1] != lead.email_normalized:
@@ -117,12 +119,7 @@ def update_lead(id):
 
 @bp.delete("/api/v1/leads/<int:id>")
 def delete_lead(id):
-    with write_transaction():
-        lead = get_in_org(Lead, id, g.org.id, "lead")
-        if not crm.may_delete(lead, g.user):
-            raise ApiError(403, "Only the lead's owner or an administrator can delete it.")
-        crm.delete_lead(lead, g.user)
-    return "", 204
+    return delete_in_org(Lead, id, crm.delete_lead)
 
 
 @bp.post("/api/v1/leads/<int:id>/convert")
@@ -131,7 +128,7 @@ def convert_lead(id):
     json_body()
     try:
         with write_transaction():
-            lead = get_in_org(Lead, id, g.org.id, "lead")
+            lead = get_in_org(Lead, id, g.org.id, "lead", lock=True)
             if lead.status == "converted":
                 raise _converted(lead, "This lead was already converted into a contact.")
             # Mark it converted first: an unconverted lead holds the address, which create_contact refuses.
@@ -143,6 +140,8 @@ def convert_lead(id):
                 [lead.email],
                 title=lead.title,
                 company=company,
+                # Whoever converts a colleague's lead does not take it: the contact stays the lead's
+                # owner's. An unowned lead becomes the converter's contact, as anyone may claim it.
                 owner=lead.owner_id or g.user.id,
             )
             Lead.update(converted_contact=contact.id).where(Lead.id == lead.id).execute()
@@ -163,7 +162,7 @@ _lead_input = {
         "title": {"type": ["string", "null"], "maxLength": 200},
         "company_name": {"type": ["string", "null"], "maxLength": 200, "description": "Guessed from the domain when absent."},
         "status": {"enum": list(EDITABLE_STATUSES)},
-        "owner_id": {"type": ["integer", "null"], "description": "A user of your organisation; you by default."},
+        "owner_id": OWNER_ID_SCHEMA,
     },
 }
 OPENAPI_SCHEMAS = {
@@ -212,10 +211,12 @@ OPENAPI_PATHS = {
         },
         "patch": {
             "summary": "Update a lead",
+            "description": "Anyone in the organisation edits its fields; changing owner_id is for its owner or an "
+            "administrator (403 otherwise; anyone may take an unowned lead), recorded in the audit log.",
             "tags": ["leads"],
             "parameters": [path_id()],
             "requestBody": body_schema(ref("LeadUpdate")),
-            "responses": {"200": json_response("The updated lead.", ref("Lead")), **_conflict, **errors(400, 401, 404, 415)},
+            "responses": {"200": json_response("The updated lead.", ref("Lead")), **_conflict, **errors(400, 401, 403, 404, 415)},
         },
         "delete": {
             "summary": "Delete a lead (its owner or an administrator)",
@@ -228,7 +229,8 @@ OPENAPI_PATHS = {
     "/api/v1/leads/{id}/convert": {
         "post": {
             "summary": "Convert a lead into a contact",
-            "description": "Its notes move to the contact; logged mail links to the contact by address.",
+            "description": "Its notes move to the contact; logged mail links to the contact by address. The contact "
+            "keeps the lead's owner (the converter's if the lead had none).",
             "tags": ["leads"],
             "parameters": [path_id()],
             "responses": {

@@ -15,7 +15,7 @@ import datetime
 
 from flask import Blueprint, g, jsonify, request
 
-from .. import serializers
+from .. import access, audit, serializers
 from ..calendar_push import attendees_of, push_cancel, push_change, push_new, refresh_from_google
 from ..calendar_sync import (
     MAX_ATTENDEES,
@@ -200,7 +200,7 @@ def present_meeting(meeting):
 
 def _own_meeting(meeting_id):
     meeting = get_in_org(Meeting, meeting_id, g.org.id, "meeting")
-    if meeting.owner_id != g.user.id:
+    if not access.can_change_meeting(g.user, meeting):
         raise ApiError(403, "Only the meeting's owner can change it: it lives in their calendar.")
     return meeting
 
@@ -383,7 +383,11 @@ def cancel_meeting(id):
             raise calendar_error_to_api(exc)
         pushed, reason = True, None
     with write_transaction():
-        Meeting.update(status="cancelled", updated_at=utcnow()).where(Meeting.id == meeting.id).execute()
+        cancelled = Meeting.update(status="cancelled", updated_at=utcnow()).where(
+            (Meeting.id == meeting.id) & (Meeting.status != "cancelled")
+        ).execute()
+        if cancelled:  # cancelling again changes nothing and is not recorded twice
+            audit.record("meeting.cancelled", org=meeting.org_id, user=g.user, meeting_id=meeting.id, title=meeting.title)
     return jsonify({"meeting": present_meeting(Meeting.get_by_id(meeting.id)), "calendar": {"pushed": pushed, "reason": reason}})
 
 

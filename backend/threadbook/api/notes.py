@@ -2,6 +2,7 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from .. import access, crm
 from ..db import write_transaction
 from ..errors import ApiError
 from ..models import Contact, Lead, Note
@@ -67,10 +68,10 @@ def list_notes():
 @bp.delete("/api/v1/notes/<int:id>")
 def delete_note(id):
     with write_transaction():
-        note = get_in_org(Note, id, g.org.id, "note")
-        if note.author_id != g.user.id and g.user.role != "admin":
+        note = get_in_org(Note, id, g.org.id, "note", lock=True)
+        if not access.can_edit_note(g.user, note):
             raise ApiError(403, "Only the note's author or an administrator can delete it.")
-        note.delete_instance()
+        crm.delete_note(note, g.user)
     return "", 204
 
 
@@ -114,6 +115,7 @@ OPENAPI_PATHS = {
     "/api/v1/notes/{id}": {
         "delete": {
             "summary": "Delete a note (its author or an administrator)",
+            "description": "Recorded in the audit log.",
             "tags": ["notes"],
             "parameters": [path_id()],
             "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
