@@ -90,10 +90,10 @@ def _email_per_owner():
         ).fetchone()
         if copy_id is None:
             copy_id = database.execute_sql(
-                f"INSERT INTO email ({_EMAIL_COLUMNS}) SELECT org_id, {param}, {param}, message_key, rfc_message_id, "
-                "mm.gmail_message_id, mm.gmail_thread_id, subject, from_email, from_name, \"to\", cc, date, '', NULL, "
-                "in_reply_to, \"references\", 'private', source, created_at FROM email "
-                f"JOIN mailbox_message mm ON mm.id = {param} WHERE email.id = {param} RETURNING id",
+                f"INSERT INTO email ({_EMAIL_COLUMNS}) SELECT e.org_id, {param}, {param}, e.message_key, e.rfc_message_id, "
+                "mm.gmail_message_id, mm.gmail_thread_id, e.subject, e.from_email, e.from_name, e.\"to\", e.cc, e.date, '', NULL, "
+                "e.in_reply_to, e.\"references\", 'private', e.source, e.created_at FROM email e "
+                f"JOIN mailbox_message mm ON mm.id = {param} WHERE e.id = {param} RETURNING id",
                 (user_id, user_id, mailbox_message_id, email_id),
             ).fetchone()
             database.execute_sql(

@@ -69,8 +69,10 @@ class World:
         return response.get_json()
 
     def sync(self, role, **message):
+        """Sync the user's mailbox, with ``message`` added to it first when given."""
         user = self.users[role]
-        self.workspace.gmail.mailbox(user.email).add_message(sender=f"Ada <{ADA}>", to=[user.email], **message)
+        if message:
+            self.workspace.gmail.mailbox(user.email).add_message(sender=f"Ada <{ADA}>", to=[user.email], **message)
         if role not in self.mailboxes:
             self.mailboxes[role] = self.workspace.connect(self.app, user, scopes=(GMAIL_MODIFY,))
         report = run_sync(self.app, self.mailboxes[role].id)

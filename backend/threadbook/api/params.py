@@ -74,6 +74,9 @@ def boolean(body, name, default=None):
 
 
 def choice(body, name, choices, required=False, default=None):
+    value = body.get(name, default)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, f"'{name}' must be one of: {', '.join(choices)}.", field=name)
     value = string(body, name, required=required, default=default)
     if value is not None and value not in choices:
         raise ApiError(400, f"'{name}' must be one of: {', '.join(choices)}.", field=name)
