@@ -11,6 +11,7 @@ file. Every acknowledged write must be there, none twice, and SQLite's
 the acknowledged records and take new writes.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -82,6 +83,10 @@ class Gunicorn:
             except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+    def log_tail(self, chars=4000):
+        """The end of the running server's log, for a failure message."""
+        return (self.tmp / f"gunicorn-{self.starts}.log").read_text(errors="replace")[-chars:]
 
     def kill(self):
         """SIGKILL the master and every worker at once: no graceful shutdown, no atexit, no flush."""
@@ -211,7 +216,8 @@ def test_acknowledged_writes_survive_sigkill_of_every_gunicorn_process(world, re
     in_flight = sum(w.unacked for w in writers)
 
     server.start()
-    with sqlite3.connect(world["db"]) as db:
+    # closing(): sqlite3's own context manager commits but leaves the connection open beside the server's.
+    with contextlib.closing(sqlite3.connect(world["db"])) as db:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         # Leads: each acknowledged one present under its id, each address once.
         leads = dict(db.execute("SELECT id, email_normalized FROM lead"))
@@ -232,9 +238,9 @@ def test_acknowledged_writes_survive_sigkill_of_every_gunicorn_process(world, re
     headers = {"Authorization": f"Bearer {world['token']}"}
     for lead_id, address in acked["lead"][-20:]:
         response = requests.get(f"{server.url}/api/v1/leads/{lead_id}", headers=headers, timeout=10)
-        assert response.status_code == 200 and response.json()["email"] == address
+        assert response.status_code == 200 and response.json()["email"] == address, server.log_tail()
     again = requests.post(f"{server.url}/api/v1/leads", json={"email": "after@restart.example"}, headers=headers, timeout=10)
-    assert again.status_code == 201
+    assert again.status_code == 201, server.log_tail()
 
     counts = ", ".join(f"{len(v)} {k}s" for k, v in acked.items())
     report(

@@ -322,3 +322,31 @@ def test_openapi_documents_the_sync_routes(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/api/v1/mailbox", "/api/v1/mailbox/connect/start", "/api/v1/org/service-account", "/api/v1/blocklist/{id}"):
         assert path in paths
+
+
+def test_service_account_sync_stores_each_members_own_copy_at_their_level(app, client, google, rep, admin, factory):
+    """Workspace-wide sync honours each member's default and never joins two mailboxes' copies of one Message-ID."""
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        Organization.update(default_visibility="team_full").where(Organization.id == rep.org_id).execute()
+    assert client.patch("/api/v1/me", json={"default_visibility": "private"}, headers=factory.headers(rep)).status_code == 200
+    key = google.oauth.register_service_account(["acme.example"])
+    google.state.add_mailbox(rep.email).add_message(
+        sender="B <b@customer.example>", to=[rep.email], date=ago(days=1), message_id="<deal@customer.example>", body="rep's terms"
+    )
+    # The admin's mailbox holds a message claiming the same Message-ID.
+    google.state.add_mailbox(admin.email).add_message(
+        sender="B <b@customer.example>", to=[admin.email], date=ago(days=1), message_id="<deal@customer.example>", body="admin's copy"
+    )
+
+    assert client.put("/api/v1/org/service-account", json={"key": key}, headers=factory.headers(admin)).status_code == 200
+
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        copies = {e.owner_id: e for e in Email.select()}
+    assert {owner: (e.visibility, e.snippet) for owner, e in copies.items()} == {
+        rep.id: ("private", "rep's terms"),
+        admin.id: ("team_full", "admin's copy"),
+    }
+    assert client.get(f"/api/v1/emails/{copies[rep.id].id}", headers=factory.headers(admin)).status_code == 404
+    assert client.get(f"/api/v1/emails/{copies[admin.id].id}", headers=factory.headers(rep)).get_json()["snippet"] == copies[admin.id].snippet
