@@ -106,13 +106,29 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       const asked = participants.slice(0, MAX_LOOKUP_PARTICIPANTS).map(({ email, name }) => ({ email, name }));
       return data(call("POST", "/api/v1/lookup", { body: { thread_id: threadId || undefined, participants: asked }, signal }));
     },
-    /** Log a thread; answers `{status: 201|200, data}` (200 when nothing was new). */
-    logThread: (threadId, accessToken, messageIds) =>
+    /**
+     * Log a thread; answers `{status: 201|200, data}` (200 when nothing was new).
+     * `visibility` ("private", "team_metadata", "team_full") is who sees the mail stored now.
+     */
+    logThread: (threadId, accessToken, { messageIds, visibility } = {}) =>
       call("POST", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, {
-        body: messageIds && messageIds.length ? { message_ids: messageIds } : {},
+        body: {
+          ...(messageIds && messageIds.length ? { message_ids: messageIds } : {}),
+          ...(visibility ? { visibility } : {}),
+        },
         headers: { "X-Google-Access-Token": accessToken },
         timeoutMs: LOG_TIMEOUT_MS,
       }),
+    // Sharing: who sees logged mail
+    /** Keep a thread private (its logged mail and later messages) or not; answers `{thread_id, private, email_ids}`. */
+    setThreadPrivate: (threadId, isPrivate) =>
+      data(call("PATCH", `/api/v1/threads/${encodeURIComponent(threadId)}`, { body: { private: Boolean(isPrivate) } })),
+    /** Change who sees one logged email; answers the Email. */
+    setEmailVisibility: (emailId, visibility) => data(call("PATCH", `/api/v1/emails/${encodeURIComponent(emailId)}`, { body: { visibility } })),
+    /** The signed-in user and their organisation: `{user, org}`. */
+    me: () => data(call("GET", "/api/v1/me")),
+    /** Change the user's own settings (`{default_visibility: level | null}`); answers like `me()`. */
+    updateMe: (fields) => data(call("PATCH", "/api/v1/me", { body: fields })),
     // Card actions: meetings and mail
     /** Busy times overlapping `{start, end}` (RFC 3339); answers `{conflicts, google_checked, reason}`. */
     meetingConflicts: ({ start, end }, accessToken) =>

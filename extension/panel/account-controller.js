@@ -1,5 +1,5 @@
 /**
- * The panel's Account screen: the user's mail sync and BCC dropbox address.
+ * The panel's Account screen: the user's mail sync, default sharing and BCC dropbox address.
  *
  * Reached from the header's "Account" button; "Back" returns to what the
  * panel controller last decided (the conversation, or no conversation). The
@@ -8,12 +8,14 @@
  * for connecting Gmail), so node tests drive this with fakes.
  *
  * The view gets `view.showAccount(state)` with:
- * `{mailbox, summary, loading, loadError, dropbox, dropboxError, busy, confirming, message}`
- * (see `describeMailbox` for `summary`); `view.enter()` shows the screen.
+ * `{mailbox, summary, loading, loadError, dropbox, dropboxError, sharing, busy, confirming, message}`
+ * (see `describeMailbox` for `summary`, `describeSharing` for `sharing`);
+ * `view.enter()` shows the screen.
  */
 
 import { isUnder } from "../background/mailbox-connect.js";
 import { MESSAGE } from "../shared/messages.js";
+import { isVisibility, VISIBILITY_OPTIONS, visibilityLabel } from "./views/format.js";
 
 export const POLL_MS = 3000;
 
@@ -120,6 +122,25 @@ export function describeMailbox(mailbox, { formatTime = defaultFormatTime } = {}
   }
 }
 
+/**
+ * The "Default sharing for your mail" choice from `GET /api/v1/me` (pure).
+ *
+ * Returns null when the backend says nothing about it (no `default_visibility`
+ * on the user), else `{options: [[value, label]], saved, chosen, error}`:
+ * the value "" is the organisation's default (null in the API), shown with
+ * its level; `chosen` is what the select shows (`draft` when the user picked
+ * something not saved yet).
+ */
+export function describeSharing(me, { draft, error = "" } = {}) {
+  if (error && !me) return { options: [], saved: "", chosen: "", error };
+  const user = me?.user;
+  if (!user || !("default_visibility" in user)) return null;
+  const orgLevel = visibilityLabel(me.org?.default_visibility);
+  const options = [["", orgLevel ? `Organisation default (${orgLevel})` : "Organisation default"], ...VISIBILITY_OPTIONS];
+  const saved = isVisibility(user.default_visibility) ? user.default_visibility : "";
+  return { options, saved, chosen: draft ?? saved, error };
+}
+
 /** Read `code`, `state` and `error` from Google's redirect (query or fragment). */
 function redirectParams(redirectUrl) {
   const url = new URL(redirectUrl);
@@ -145,6 +166,9 @@ export function createAccountController({
   let loadError = "";
   let dropbox = null;
   let dropboxError = "";
+  let me = null; // GET /api/v1/me: {user, org}
+  let meError = "";
+  let sharingDraft; // the default sharing picked but not saved ("" is the organisation's)
   let busy = "";
   let confirming = "";
   let message = null;
@@ -161,6 +185,7 @@ export function createAccountController({
       loadError,
       dropbox,
       dropboxError,
+      sharing: describeSharing(me, { draft: sharingDraft, error: meError }),
       busy,
       confirming,
       message,
@@ -225,6 +250,20 @@ export function createAccountController({
     render();
   }
 
+  async function loadMe() {
+    const visit = visits;
+    try {
+      const answer = await getClient().me();
+      if (visit !== visits) return;
+      me = answer;
+      meError = "";
+    } catch (error) {
+      if (visit !== visits) return;
+      meError = `Your sharing default could not be loaded: ${error?.message || String(error)}`;
+    }
+    render();
+  }
+
   /** Run one action on the screen: one at a time, its answer re-rendered, its error shown. */
   async function act(name, progress, work) {
     if (!open || busy) return;
@@ -256,8 +295,9 @@ export function createAccountController({
       confirming = "";
       busy = "";
       message = null;
+      sharingDraft = undefined;
       view.enter();
-      await Promise.all([loadMailbox(), loadDropbox()]);
+      await Promise.all([loadMailbox(), loadDropbox(), loadMe()]);
     },
 
     /** Leave the screen (Back): stop polling and show the panel's current screen again. */
@@ -358,6 +398,34 @@ export function createAccountController({
         if (visit !== visits) return;
         useMailbox(answer);
         say("Gmail disconnected. Mail already logged is kept.");
+      });
+    },
+
+    /** Pick a default sharing level ("" for the organisation's) without saving it yet. */
+    chooseDefaultSharing(value) {
+      if (!open) return;
+      sharingDraft = value === "" || isVisibility(value) ? value : undefined;
+      render();
+    },
+
+    /** Save the default sharing level picked (`value`, else the one shown): PATCH /api/v1/me, null for the organisation's. */
+    saveDefaultSharing(value) {
+      const shown = describeSharing(me, { draft: sharingDraft });
+      if (!shown) return;
+      const wanted = value === undefined ? shown.chosen : value;
+      if (wanted !== "" && !isVisibility(wanted)) return;
+      return act("save-sharing", "Saving your default sharing…", async (visit) => {
+        const answer = await getClient().updateMe({ default_visibility: wanted || null });
+        if (visit !== visits) return;
+        if (answer?.user) me = answer;
+        sharingDraft = undefined;
+        meError = "";
+        const level = me?.user?.default_visibility;
+        say(
+          isVisibility(level)
+            ? `Saved: your new mail is shared as “${visibilityLabel(level)}” unless you choose otherwise.`
+            : `Saved: your new mail follows the organisation's default${me?.org?.default_visibility ? ` (${visibilityLabel(me.org.default_visibility)})` : ""}.`,
+        );
       });
     },
 

@@ -12,12 +12,15 @@
  * - `{name: "loading", thread}`
  * - `{name: "unreachable", backendUrl}`
  * - `{name: "error", message}`
- * - `{name: "thread", thread, participants, threadRecord, logging, googleReauth}`
+ * - `{name: "thread", thread, participants, threadRecord, logging, googleReauth, sharing}`
+ *   (`sharing`: who sees the conversation's mail, see sharing-actions.js; null
+ *   when the backend says nothing about it)
  */
 
 import { expiresSoon, toEpochMs } from "../auth/google-oauth.js";
 import { MESSAGE } from "../shared/messages.js";
 import { createCardActions } from "./card-actions.js";
+import { createSharingActions } from "./sharing-actions.js";
 
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 8000;
@@ -50,6 +53,7 @@ export function createPanelController({
   let googleReauth = false;
   let signInError = "";
   let started = false;
+  let sharing = null; // the sharing actions (below), made once the other actions exist
 
   const signedIn = () => Boolean(session && client && session.token && (!session.backend || session.backend === client.baseUrl));
 
@@ -66,6 +70,7 @@ export function createPanelController({
       threadRecord: shown.data.thread || { logged: false, email_ids: [] },
       logging,
       googleReauth,
+      sharing: sharing.describe(shown),
     });
   }
 
@@ -149,6 +154,7 @@ export function createPanelController({
     if (shown?.thread.threadId !== thread.threadId) {
       shown = null;
       googleReauth = false;
+      sharing.forget(); // each conversation starts from its own default
       show({ name: "loading", thread });
     }
     if (!session.dev && expiresSoon(session.expires_at, now(), SESSION_MARGIN_MS)) await renewSession();
@@ -259,6 +265,8 @@ export function createPanelController({
     async logThread() {
       const thread = shown?.thread;
       if (!thread || logging) return;
+      // Who sees the mail stored now: what the panel shows when the button is pressed.
+      const visibility = sharing.levelToLog(shown);
       logging = true;
       googleReauth = false;
       showThread();
@@ -272,12 +280,12 @@ export function createPanelController({
         }
         let result;
         try {
-          result = await client.logThread(thread.threadId, access.token);
+          result = await client.logThread(thread.threadId, access.token, { visibility });
         } catch (error) {
           if (error.kind !== "google_reauth") throw error;
           access = await freshGoogleAccess({ force: true });
           if (!access) throw error;
-          result = await client.logThread(thread.threadId, access.token);
+          result = await client.logThread(thread.threadId, access.token, { visibility });
         }
         view.status(result.status === 201 ? "Conversation logged." : "Already logged: nothing new to add.");
         // Show the logged state, unless another conversation was opened meanwhile.
@@ -357,6 +365,23 @@ export function createPanelController({
       },
     }),
   );
+
+  // Sharing: chooseVisibility, setThreadPrivate, setEmailVisibility (sharing-actions.js).
+  sharing = createSharingActions({
+    client: () => client,
+    shown: () => shown,
+    updateThread(threadId, change) {
+      if (shown?.thread.threadId !== threadId) return;
+      shown = { ...shown, data: { ...shown.data, thread: change(shown.data.thread || {}) } };
+    },
+    rerender: showThread,
+    refreshShown: async () => {
+      if (shown) await lookup(shown.thread);
+    },
+    view,
+    handleError,
+  });
+  Object.assign(actions, sharing.actions);
 
   return actions;
 }

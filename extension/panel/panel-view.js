@@ -5,6 +5,7 @@
 import { openNoteForm } from "./views/forms.js";
 import { noteLine } from "./views/format.js";
 import { createCard, fillCard, textList } from "./views/participant-card.js";
+import { bindSharing, renderSharing } from "./views/thread-sharing.js";
 
 export function createPanelView(doc) {
   const $ = (id) => doc.getElementById(id);
@@ -37,7 +38,7 @@ export function createPanelView(doc) {
   }
 
   function renderThread(screen) {
-    const { thread, participants, threadRecord, logging, googleReauth } = screen;
+    const { thread, participants, threadRecord, logging, googleReauth, sharing = null } = screen;
     const section = doc.querySelector('[data-screen="thread"]');
     if (section.dataset.threadId !== thread.threadId) {
       $("thread-note-slot").replaceChildren(); // a note begun on another conversation
@@ -54,6 +55,7 @@ export function createPanelView(doc) {
     logState.hidden = !threadRecord.logged;
     section.dataset.logged = String(Boolean(threadRecord.logged));
     $("google-reauth").hidden = !googleReauth;
+    renderSharing(doc, sharing, () => actions);
     $("thread-notes").replaceChildren(...textList(doc, "Notes on this conversation", (threadRecord.notes || []).map(noteLine)));
     renderCards(participants);
     const list = $("participants");
@@ -70,6 +72,7 @@ export function createPanelView(doc) {
       $("sign-out").addEventListener("click", () => actions.signOut());
       $("log-thread").addEventListener("click", () => actions.logThread());
       $("reconnect-google").addEventListener("click", () => actions.reconnectGoogle());
+      bindSharing(doc, () => actions);
       for (const retry of doc.querySelectorAll('[data-action="retry"]')) retry.addEventListener("click", () => actions.retry());
       for (const link of doc.querySelectorAll('[data-action="options"]')) link.addEventListener("click", openOptions);
       const threadNote = $("thread-note");

@@ -1,7 +1,7 @@
 // The Account screen's controller: mail sync states, polling, connecting, actions, the dropbox.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createAccountController, describeMailbox, isSyncing } from "../../extension/panel/account-controller.js";
+import { createAccountController, describeMailbox, describeSharing, isSyncing } from "../../extension/panel/account-controller.js";
 import { MESSAGE } from "../../extension/shared/messages.js";
 import { BackendError } from "../../extension/api/backend-client.js";
 import { settle } from "./helpers.js";
@@ -27,6 +27,11 @@ function status(overrides = {}) {
     ...overrides,
   };
 }
+
+const ME = {
+  user: { id: 3, email: "rep@threadbook.test", name: "Rita Rep", role: "member", default_visibility: null },
+  org: { id: 1, name: "Threadbook", default_visibility: "team_metadata" },
+};
 
 const NOT_CONNECTED = status({ connected: false, kind: null, status: "not_connected", messages_synced: 0, backfill_done: false, last_synced_at: null, connected_at: null });
 
@@ -66,6 +71,8 @@ function setup({ mailbox = NOT_CONNECTED, client: overrides = {}, send, copyText
     resumeSync: answer("resumeSync", status()),
     disconnectMailbox: answer("disconnectMailbox", status({ connected: false, kind: null, status: "disconnected" })),
     rotateDropbox: answer("rotateDropbox", { address: "rep+c3d4@in.threadbook.test", enabled: true, max_bytes: 26214400 }),
+    me: answer("me", ME),
+    updateMe: answer("updateMe", (fields) => ({ ...ME, user: { ...ME.user, ...fields } })),
     ...overrides,
   };
   const shown = [];
@@ -128,7 +135,7 @@ test("opening shows the screen, the mailbox state with its last error, and the d
   const { account, view, last, calls } = setup({ mailbox: status({ status: "needs_reconnect", needs_reconnect: true, last_error: "invalid_grant" }) });
   await account.open();
   assert.equal(view.entered, 1);
-  assert.deepEqual(calls.map((c) => c[0]).sort(), ["dropbox", "mailbox"]);
+  assert.deepEqual(calls.map((c) => c[0]).sort(), ["dropbox", "mailbox", "me"]);
   const state = last();
   assert.equal(state.summary.reconnect, true);
   assert.equal(state.mailbox.last_error, "invalid_grant");
@@ -318,4 +325,73 @@ test("while the Account screen is open the panel's screens wait for Back; signin
   gated.show({ name: "signed-out", session: null });
   assert.equal(t.account.isOpen(), false);
   assert.deepEqual(mainShown.at(-1), "signed-out");
+});
+
+test("the default sharing choice: the organisation's default named with its level, or nothing from a backend without it", () => {
+  const sharing = describeSharing(ME);
+  assert.deepEqual(sharing.options, [
+    ["", "Organisation default (Team: who, when, subject)"],
+    ["private", "Only me"],
+    ["team_metadata", "Team: who, when, subject"],
+    ["team_full", "Team: everything"],
+  ]);
+  assert.equal(sharing.saved, "", "null is the organisation's default");
+  assert.equal(sharing.chosen, "");
+  assert.equal(describeSharing({ ...ME, user: { ...ME.user, default_visibility: "team_full" } }).chosen, "team_full");
+  assert.equal(describeSharing(ME, { draft: "private" }).chosen, "private");
+  const older = { ...ME.user };
+  delete older.default_visibility;
+  assert.equal(describeSharing({ ...ME, user: older }), null, "a backend without it");
+  assert.equal(describeSharing(null, { error: "down" }).error, "down");
+});
+
+test("saving the default sharing: PATCH /me with the level, or null for the organisation's default; a confirmation", async () => {
+  const t = setup({ client: { me: async () => ({ ...ME, user: { ...ME.user, default_visibility: "team_full" } }) } });
+  await t.account.open();
+  assert.equal(t.last().sharing.chosen, "team_full");
+
+  t.account.chooseDefaultSharing("");
+  assert.equal(t.last().sharing.chosen, "", "the pick shows before it is saved");
+  await t.account.saveDefaultSharing();
+  assert.deepEqual(t.calls.find((c) => c[0] === "updateMe"), ["updateMe", { default_visibility: null }]);
+  assert.deepEqual(t.last().message, { text: "Saved: your new mail follows the organisation's default (Team: who, when, subject).", error: false });
+  assert.equal(t.last().sharing.saved, "");
+  assert.equal(t.last().busy, "");
+
+  await t.account.saveDefaultSharing("private");
+  assert.deepEqual(t.calls.filter((c) => c[0] === "updateMe").at(-1), ["updateMe", { default_visibility: "private" }]);
+  assert.equal(t.last().message.text, "Saved: your new mail is shared as “Only me” unless you choose otherwise.");
+  assert.equal(t.last().sharing.chosen, "private");
+
+  await t.account.saveDefaultSharing("everyone");
+  assert.equal(t.calls.filter((c) => c[0] === "updateMe").length, 2, "an unknown level is never sent");
+});
+
+test("saving the default sharing refused: the backend's message, the choice kept to try again", async () => {
+  const t = setup({
+    client: {
+      updateMe: async () => {
+        throw new BackendError("client", "default_visibility must be one of private, team_metadata, team_full.", { status: 400 });
+      },
+    },
+  });
+  await t.account.open();
+  t.account.chooseDefaultSharing("team_full");
+  await t.account.saveDefaultSharing();
+  assert.deepEqual(t.last().message, { text: "default_visibility must be one of private, team_metadata, team_full.", error: true });
+  assert.equal(t.last().sharing.chosen, "team_full");
+  assert.equal(t.last().sharing.saved, "");
+});
+
+test("the sharing default that cannot be loaded says so; the rest of the screen works", async () => {
+  const t = setup({
+    client: {
+      me: async () => {
+        throw new BackendError("server", "Something went wrong.", { status: 500 });
+      },
+    },
+  });
+  await t.account.open();
+  assert.equal(t.last().sharing.error, "Your sharing default could not be loaded: Something went wrong.");
+  assert.equal(t.last().dropbox.address, "rep+a1b2@in.threadbook.test");
 });

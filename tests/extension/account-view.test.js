@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { parseHTML } from "linkedom";
 import { createAccountView } from "../../extension/panel/views/account-view.js";
 import { createPanelView } from "../../extension/panel/panel-view.js";
-import { describeMailbox } from "../../extension/panel/account-controller.js";
+import { describeMailbox, describeSharing } from "../../extension/panel/account-controller.js";
 
 const HTML = readFileSync(new URL("../../extension/panel/panel.html", import.meta.url), "utf8");
 const EVIL = '<img src=x onerror="document.body.dataset.pwned=1">';
@@ -26,6 +26,8 @@ function page() {
     copyDropbox: record("copyDropbox"),
     rotateDropbox: record("rotateDropbox"),
     cancelConfirm: record("cancelConfirm"),
+    chooseDefaultSharing: (value) => calls.push(["chooseDefaultSharing", value]),
+    saveDefaultSharing: (value) => calls.push(["saveDefaultSharing", value]),
   });
   return { document, view, calls, $: (selector) => document.querySelector(selector) };
 }
@@ -122,4 +124,42 @@ test("a server without a dropbox domain says so", () => {
   assert.equal($("#dropbox-box").hidden, true);
   assert.equal($("#dropbox-off").hidden, false);
   assert.equal($('[data-account-action="rotate"]').hidden, true);
+});
+
+const ME = { user: { id: 3, default_visibility: null }, org: { default_visibility: "team_full" } };
+
+test("Default sharing for your mail: a labelled select with the organisation's default; Save sends what is chosen", () => {
+  const { document, view, calls, $ } = page();
+  view.showAccount(state({ connected: false, status: "not_connected" }));
+  assert.equal($("#sharing-part").hidden, true, "a backend without it: nothing shown");
+
+  view.showAccount(state({ connected: false, status: "not_connected" }, { sharing: describeSharing(ME) }));
+  assert.equal($("#sharing-part").hidden, false);
+  assert.equal(document.querySelector('label[for="default-sharing"]').textContent, "Default sharing for your mail");
+  const select = $("#default-sharing");
+  assert.deepEqual(Array.from(select.querySelectorAll("option")).map((o) => [o.value, o.textContent]), [
+    ["", "Organisation default (Team: everything)"],
+    ["private", "Only me"],
+    ["team_metadata", "Team: who, when, subject"],
+    ["team_full", "Team: everything"],
+  ]);
+  assert.equal(Array.from(select.querySelectorAll("option")).find((o) => o.selected).value, "");
+  $('[data-account-action="save-sharing"]').click();
+  assert.deepEqual(calls.at(-1), ["saveDefaultSharing", ""], "the organisation's default is the empty value (null in the API)");
+
+  select.querySelector('option[value="private"]').selected = true;
+  select.dispatchEvent(new document.defaultView.Event("change"));
+  assert.deepEqual(calls.at(-1), ["chooseDefaultSharing", "private"]);
+  view.showAccount(state({ connected: false, status: "not_connected" }, { sharing: describeSharing(ME, { draft: "private" }), busy: "save-sharing" }));
+  assert.equal($("#default-sharing"), select, "the same select: its focus stays");
+  assert.equal(Array.from(select.querySelectorAll("option")).find((o) => o.selected).value, "private");
+  assert.equal($('[data-account-action="save-sharing"]').textContent, "Saving…");
+  assert.equal($('[data-account-action="save-sharing"]').disabled, true);
+});
+
+test("the sharing default's load error is text", () => {
+  const { view, $ } = page();
+  view.showAccount(state({ connected: false, status: "not_connected" }, { sharing: describeSharing(null, { error: EVIL }) }));
+  assert.equal($("#sharing-error").textContent, EVIL);
+  assert.equal($("#sharing-box").hidden, true);
 });

@@ -26,6 +26,36 @@ test("logging carries the Gmail access token and tells 201 from 200", async () =
   assert.deepEqual(fetchImpl.calls[0].body, {});
 });
 
+test("logging sends who sees the mail when asked, besides the message ids", async () => {
+  const { api, fetchImpl } = client({ "POST /api/v1/threads/18aa/log": () => ({ status: 201, body: { created: [] } }) });
+  await api.logThread("18aa", "ya29.x", { visibility: "private" });
+  await api.logThread("18aa", "ya29.x", { messageIds: ["18ab"], visibility: "team_full" });
+  assert.deepEqual(fetchImpl.calls.map((call) => call.body), [{ visibility: "private" }, { message_ids: ["18ab"], visibility: "team_full" }]);
+});
+
+test("sharing: keep a thread private, change an email's level, read and change the user's default", async () => {
+  const { api, fetchImpl } = client({
+    "PATCH /api/v1/threads/18aa": (request) => ({ body: { thread_id: "18aa", private: request.body.private, email_ids: [11] } }),
+    "PATCH /api/v1/emails/11": (request) => ({ body: { id: 11, visibility: request.body.visibility } }),
+    "GET /api/v1/me": () => ({ body: { user: { default_visibility: null }, org: { default_visibility: "team_metadata" } } }),
+    "PATCH /api/v1/me": (request) => ({ body: { user: { default_visibility: request.body.default_visibility }, org: {} } }),
+  });
+  assert.deepEqual(await api.setThreadPrivate("18aa", true), { thread_id: "18aa", private: true, email_ids: [11] });
+  assert.equal((await api.setEmailVisibility(11, "team_full")).visibility, "team_full");
+  assert.equal((await api.me()).org.default_visibility, "team_metadata");
+  assert.equal((await api.updateMe({ default_visibility: null })).user.default_visibility, null);
+  assert.deepEqual(
+    fetchImpl.calls.map((call) => [call.method, call.pathname, call.body]),
+    [
+      ["PATCH", "/api/v1/threads/18aa", { private: true }],
+      ["PATCH", "/api/v1/emails/11", { visibility: "team_full" }],
+      ["GET", "/api/v1/me", undefined],
+      ["PATCH", "/api/v1/me", { default_visibility: null }],
+    ],
+  );
+  assert.ok(fetchImpl.calls.every((call) => call.headers.Authorization === "Bearer tok"));
+});
+
 test("session and config calls carry no session token", async () => {
   const { api, fetchImpl } = client(
     {

@@ -1,10 +1,12 @@
 /**
- * Show the Account screen (mail sync and BCC dropbox) from the account controller's state.
+ * Show the Account screen (mail sync, default sharing and BCC dropbox) from the account controller's state.
  *
  * Text only: addresses, errors and statuses from the backend go in with
  * textContent, never as HTML. The screen's structure is in panel.html
  * (`[data-screen="account"]`).
  */
+
+import { choose, chosen } from "./form-kit.js";
 
 const ACTION_FOR = {
   connect: (a) => a.connect(),
@@ -26,6 +28,7 @@ const BUSY_LABELS = {
   resume: "Resuming…",
   "confirm-disconnect": "Disconnecting…",
   "confirm-rotate": "Issuing…",
+  "save-sharing": "Saving…",
 };
 const BUSY_NAME = { "confirm-disconnect": "disconnect", "confirm-rotate": "rotate" };
 
@@ -41,6 +44,29 @@ export function createAccountView(doc) {
     element.hidden = !value;
   }
 
+  /** The "Default sharing for your mail" select: hidden when the backend says nothing about it. */
+  function showSharing(sharing) {
+    $("sharing-part").hidden = !sharing;
+    if (!sharing) return;
+    const select = $("default-sharing");
+    // Rebuilt only when the choices change (the organisation's level is in a label), so a focused select stays.
+    const wanted = JSON.stringify(sharing.options);
+    if (select.dataset.options !== wanted) {
+      select.dataset.options = wanted;
+      select.replaceChildren(
+        ...sharing.options.map(([value, label]) => {
+          const option = doc.createElement("option");
+          option.value = value;
+          option.textContent = label;
+          return option;
+        }),
+      );
+    }
+    choose(select, sharing.chosen);
+    $("sharing-box").hidden = !sharing.options.length;
+    text("sharing-error", sharing.error);
+  }
+
   return {
     /** Wire the header's Account button, Back and the screen's buttons to the controller (once). */
     bind(actions) {
@@ -49,6 +75,9 @@ export function createAccountView(doc) {
       for (const [name, run] of Object.entries(ACTION_FOR)) {
         for (const button of buttons(name)) button.addEventListener("click", () => run(actions));
       }
+      const sharing = $("default-sharing");
+      sharing.addEventListener("change", () => actions.chooseDefaultSharing(chosen(sharing)));
+      for (const button of buttons("save-sharing")) button.addEventListener("click", () => actions.saveDefaultSharing(chosen(sharing)));
     },
 
     /** Show the Account screen alone. */
@@ -59,7 +88,7 @@ export function createAccountView(doc) {
     },
 
     showAccount(state) {
-      const { mailbox, summary, loading, loadError, dropbox, dropboxError, busy, confirming, message } = state;
+      const { mailbox, summary, loading, loadError, dropbox, dropboxError, sharing = null, busy, confirming, message } = state;
       section.setAttribute("aria-busy", String(Boolean(loading || busy)));
       section.dataset.mailboxStatus = mailbox?.status || "";
 
@@ -98,6 +127,8 @@ export function createAccountView(doc) {
 
       $("disconnect-confirm").hidden = confirming !== "disconnect";
       $("rotate-confirm").hidden = confirming !== "rotate";
+
+      showSharing(sharing);
 
       $("dropbox-address").textContent = dropbox?.address || "";
       $("dropbox-box").hidden = !dropbox?.address;

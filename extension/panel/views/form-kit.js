@@ -34,6 +34,23 @@ export function select(doc, name, options, value) {
   return element;
 }
 
+/** The chosen value of a <select> (read from its options, which every DOM supports). */
+export function chosen(selectElement) {
+  const options = Array.from(selectElement.querySelectorAll("option"));
+  if (typeof selectElement.value === "string" && selectElement.value) return selectElement.value;
+  const picked = options.find((option) => option.selected) || options[0];
+  return picked ? picked.value : "";
+}
+
+/** Choose the option of `selectElement` whose value is `value` (through the options, which every DOM supports). */
+export function choose(selectElement, value) {
+  const options = Array.from(selectElement.querySelectorAll("option"));
+  const match = options.find((option) => option.value === value);
+  // Selecting one option of a single select unselects the others.
+  if (match) match.selected = true;
+  else for (const option of options) option.selected = false;
+}
+
 /** The form's error line and hint line: `show({message, hint})`, `clear()`. */
 export function messages(doc) {
   const error = el(doc, "p", { className: "error", hidden: true, attrs: { role: "alert" }, dataset: { field: "form-error" } });

@@ -46,3 +46,29 @@ export function noteLine(note) {
 export function displayName(participant) {
   return participant.record?.name || participant.name || participant.email;
 }
+
+/** Who sees a logged mail, in plain words: the sharing levels in the order offered. */
+export const VISIBILITY_OPTIONS = Object.freeze([
+  ["private", "Only me"],
+  ["team_metadata", "Team: who, when, subject"],
+  ["team_full", "Team: everything"],
+]);
+
+const VISIBILITY_LABELS = Object.fromEntries(VISIBILITY_OPTIONS);
+
+/** True for a sharing level the backend knows. */
+export function isVisibility(level) {
+  return Object.hasOwn(VISIBILITY_LABELS, level);
+}
+
+/** "Only me", "Team: who, when, subject", "Team: everything"; "" for anything else. */
+export function visibilityLabel(level) {
+  return isVisibility(level) ? VISIBILITY_LABELS[level] : "";
+}
+
+/** A date with its time: "2 Jun 2025, 10:00". */
+export function formatDateTime(value) {
+  const date = new Date(value);
+  if (!value || Number.isNaN(date.getTime())) return "";
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
+}

@@ -9,7 +9,7 @@
  * check and add to Google Calendar" asks Google for it and checks again.
  */
 
-import { busy, el, labelled, messages, select } from "./form-kit.js";
+import { busy, chosen, el, labelled, messages, select } from "./form-kit.js";
 import { conflictLine, inputValues, meetingSpan, nextSlot } from "./meeting-time.js";
 
 export const DURATIONS = [
@@ -18,14 +18,6 @@ export const DURATIONS = [
   ["60", "60 min"],
 ];
 const CHECK_DELAY_MS = 400;
-
-/** The chosen value of a <select> (read from its options, which every DOM supports). */
-function chosen(selectElement) {
-  const options = Array.from(selectElement.querySelectorAll("option"));
-  if (typeof selectElement.value === "string" && selectElement.value) return selectElement.value;
-  const picked = options.find((option) => option.selected) || options[0];
-  return picked ? picked.value : "";
-}
 
 /** "Overlaps: Pipeline review 10:00–10:30; Busy in Google Calendar 11:00–12:00". */
 export function conflictsText(conflicts) {
