@@ -29,6 +29,7 @@ def create_app(overrides=None):
     app = Flask(__name__, instance_path=os.path.abspath(instance_path))
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(overrides or {})
+    config_module.check(app.config)  # refuse to start rather than serve unsafely
     app.json.sort_keys = False
     app.url_map.converters["int"] = RecordIdConverter  # before any blueprint registers a rule
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

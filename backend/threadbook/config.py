@@ -8,6 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .loopback import dev_signin_bind_error
+
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_API_ROOT = "https://www.googleapis.com/"
@@ -16,10 +18,22 @@ GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 EXTENSION_ORIGIN = "chrome-extension://jkepanmacpnmjgfgkefaagampdbnmmal"
 
 
+class ConfigError(RuntimeError):
+    """A setting the server must not start with; the message says which and what to do.
+
+    A RuntimeError, so gunicorn prints it as ``Error: ...`` and exits 1.
+    """
+
+
 def _bool(value, default=False):
     if value is None or value == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def dev_signin_enabled():
+    """Return whether THREADBOOK_DEV_SIGNIN turns the development sign-in on."""
+    return _bool(os.environ.get("THREADBOOK_DEV_SIGNIN"))
 
 
 def _list(value):
@@ -53,7 +67,7 @@ def from_environment(instance_path):
         "GOOGLE_API_ROOT": env("GOOGLE_API_ROOT") or GOOGLE_API_ROOT,
         "GOOGLE_TOKEN_URI": env("GOOGLE_TOKEN_URI") or GOOGLE_TOKEN_URI,
         "ALLOWED_ORIGINS": _list(env("THREADBOOK_ALLOWED_ORIGINS")) or [EXTENSION_ORIGIN],
-        "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),
+        "DEV_SIGNIN": dev_signin_enabled(),
         "BIND_ADDRESS": env("THREADBOOK_BIND") or "127.0.0.1:5000",
         "SESSION_TTL_SECONDS": int(env("THREADBOOK_SESSION_TTL") or 3600),
         "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",
@@ -78,3 +92,10 @@ def from_environment(instance_path):
         "SEND_MAX_ATTACHMENT_BYTES": int(env("THREADBOOK_SEND_MAX_ATTACHMENT_BYTES") or 25 * 1024 * 1024),
         "TRACKED_THREAD_DAYS": int(env("THREADBOOK_TRACKED_THREAD_DAYS") or 90),
     }
+
+
+def check(config):
+    """Raise ConfigError when the settings are unsafe to serve with."""
+    error = dev_signin_bind_error(config)
+    if error:
+        raise ConfigError(error)
