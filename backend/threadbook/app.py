@@ -11,8 +11,10 @@ from . import config as config_module
 from . import db
 from . import web_security
 from .api import register_blueprints
+from .api.params import check_query_ids
 from .auth import authenticate_request
 from .errors import ApiError, register_error_handlers
+from .json_limits import JSONProvider
 
 
 class RecordIdConverter(IntegerConverter):
@@ -30,6 +32,7 @@ def create_app(overrides=None):
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(overrides or {})
     config_module.check(app.config)  # refuse to start rather than serve unsafely
+    app.json = JSONProvider(app)  # refuses too-deep JSON in every request.get_json
     app.json.sort_keys = False
     app.url_map.converters["int"] = RecordIdConverter  # before any blueprint registers a rule
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -47,6 +50,7 @@ def create_app(overrides=None):
         view = current_app.view_functions.get(request.endpoint)
         if request.path.startswith("/api/v1/") and request.method != "OPTIONS" and not getattr(view, "is_public", False):
             authenticate_request()
+        check_query_ids()  # after the session check, so an unauthenticated caller still reads 401
 
     @app.teardown_request
     def close_connection(exc):
