@@ -352,3 +352,11 @@ def test_a_reply_to_stored_mail_cleans_its_subject_instead_of_failing(client, fa
 
     assert response.status_code == 201, response.get_json()
     assert sent_messages(workspace)[-1][0]["Subject"] == "Re: Quote for Q3"
+
+
+def test_an_internationalised_domain_is_sent_in_its_ascii_form(client, factory, workspace, rep, db):
+    response = send(client, factory, rep, to=["Ada <ada@b\u00fccher.example>"], subject="Hi", body="x")
+
+    assert response.status_code == 201, response.get_json()
+    [(message, _)] = sent_messages(workspace)
+    assert message["To"] == "Ada <ada@xn--bcher-kva.example>"

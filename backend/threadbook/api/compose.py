@@ -88,7 +88,8 @@ def _sendable(people, name):
     for _, address in people:
         check_sendable_address(address, f"'{name}'", field=name)
     # Names from stored records (a contact, the mail replied to) were never checked: clean them.
-    return [(one_line(display), address) for display, address in people]
+    # An internationalised domain goes out in its ASCII (punycode) form, which a plain message can carry.
+    return [(one_line(display), matching.with_ascii_domain(address)) for display, address in people]
 
 
 def _attachments(body):
