@@ -31,7 +31,7 @@ def create_app(overrides=None):
     app = Flask(__name__, instance_path=os.path.abspath(instance_path))
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(overrides or {})
-    config_module.check(app.config)  # refuse to start rather than serve unsafely
+    config_module.check(app.config, app.instance_path)  # refuse to start rather than serve unsafely
     app.json = JSONProvider(app)  # refuses too-deep JSON in every request.get_json
     app.json.sort_keys = False
     app.url_map.converters["int"] = RecordIdConverter  # before any blueprint registers a rule

@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
+from . import crypto, secret_files
 from .loopback import dev_signin_bind_error
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
@@ -16,6 +17,8 @@ GOOGLE_API_ROOT = "https://www.googleapis.com/"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 # The id the manifest `key` gives the unpacked extension (see manifest.json).
 EXTENSION_ORIGIN = "chrome-extension://jkepanmacpnmjgfgkefaagampdbnmmal"
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32  # HS256 wants a key at least as long as its 256-bit hash
 
 
 class ConfigError(RuntimeError):
@@ -41,17 +44,25 @@ def _list(value):
 
 
 def _secret_key(instance_path):
-    """Return the configured secret, or one generated once into instance/."""
+    """Return the configured secret, or the one generated once into instance/; raise ConfigError for a weak one."""
     configured = os.environ.get("THREADBOOK_SECRET_KEY")
-    if configured:
-        return configured
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    if configured is not None:  # set, even to nothing: a deployment meant to configure it
+        return require_secret_key(configured, "THREADBOOK_SECRET_KEY")
+    path = Path(instance_path) / SECRET_KEY_FILE
+    return require_secret_key(secret_files.read_or_create(path, lambda: secrets.token_urlsafe(48)), str(path))
+
+
+def require_secret_key(value, source):
+    """Return ``value`` stripped, or raise ConfigError when it is too short to sign sessions."""
+    value = (value or "").strip()
+    if len(value) < MIN_SECRET_KEY_LENGTH:
+        found = "empty" if not value else f"{len(value)} characters"
+        raise ConfigError(
+            f"The session secret from {source} is {found}; it must be at least {MIN_SECRET_KEY_LENGTH} characters "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))' makes one). A generated file that is "
+            "empty or short can be deleted to make a new one, which signs everyone out."
+        )
+    return value
 
 
 def from_environment(instance_path):
@@ -94,8 +105,13 @@ def from_environment(instance_path):
     }
 
 
-def check(config):
+def check(config, instance_path):
     """Raise ConfigError when the settings are unsafe to serve with."""
     error = dev_signin_bind_error(config)
     if error:
         raise ConfigError(error)
+    require_secret_key(config.get("SECRET_KEY"), "SECRET_KEY")
+    try:
+        crypto.check_keys(config.get("ENCRYPTION_KEY"), instance_path)
+    except crypto.WeakKey as exc:
+        raise ConfigError(str(exc)) from None
