@@ -16,6 +16,8 @@ from .auth import authenticate_request
 from .errors import ApiError, register_error_handlers
 from .json_limits import JSONProvider
 
+log = logging.getLogger(__name__)
+
 
 class RecordIdConverter(IntegerConverter):
     """Match ``<int:...>`` only up to the largest id a database column holds, so a larger one is a 404, not a 500."""
@@ -27,8 +29,7 @@ class RecordIdConverter(IntegerConverter):
 
 def create_app(overrides=None):
     """Create a configured Threadbook app; ``overrides`` wins over the environment."""
-    instance_path = os.environ.get("THREADBOOK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
-    app = Flask(__name__, instance_path=os.path.abspath(instance_path))
+    app = Flask(__name__, instance_path=config_module.instance_path())
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(overrides or {})
     config_module.check(app.config, app.instance_path)  # refuse to start rather than serve unsafely
@@ -36,6 +37,8 @@ def create_app(overrides=None):
     app.json.sort_keys = False
     app.url_map.converters["int"] = RecordIdConverter  # before any blueprint registers a rule
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The web workers, the mail-sync worker and the CLI each log this, so a mismatch shows at once.
+    log.info("pid %s: %s", os.getpid(), config_module.describe_paths(app.config, app.instance_path))
 
     app.extensions["threadbook_db"] = db.bind(app.config["DATABASE_URL"])
     register_error_handlers(app)

@@ -7,9 +7,11 @@ mapping to ``create_app`` that overrides these.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from . import crypto, secret_files
 from .loopback import dev_signin_bind_error
+from .sync.queue import QUEUE_FILE
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -18,6 +20,8 @@ GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 # The id the manifest `key` gives the unpacked extension (see manifest.json).
 EXTENSION_ORIGIN = "chrome-extension://jkepanmacpnmjgfgkefaagampdbnmmal"
 SECRET_KEY_FILE = "secret_key"
+# The checkout this package runs from (backend/threadbook/config.py -> the root), where instance/ lives.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_KEY_LENGTH = 32  # HS256 wants a key at least as long as its 256-bit hash
 
 
@@ -41,6 +45,41 @@ def dev_signin_enabled():
 
 def _list(value):
     return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def instance_path():
+    """Return the instance folder: THREADBOOK_INSTANCE_PATH, else ``instance/`` at the project root; never the working directory.
+
+    gunicorn changes into backend/ (gunicorn.conf.py's ``chdir``) while the worker
+    and the CLI run from wherever they were started: a folder relative to the
+    working directory gave them different databases, queues and keys. A relative
+    THREADBOOK_INSTANCE_PATH is taken from the project root for the same reason.
+    """
+    configured = os.environ.get("THREADBOOK_INSTANCE_PATH")
+    if configured:
+        return str(PROJECT_ROOT / Path(configured).expanduser())  # an absolute value replaces the root
+    if not (PROJECT_ROOT / "backend" / "threadbook").is_dir():
+        raise ConfigError(f"Threadbook is not running from its checkout ({PROJECT_ROOT}); set THREADBOOK_INSTANCE_PATH to the folder for its data and keys.")
+    return str(PROJECT_ROOT / "instance")
+
+
+def describe_paths(config, instance_path):
+    """Return one line saying which instance folder, database and task queue this process uses (for the start-up log)."""
+    source = "THREADBOOK_INSTANCE_PATH" if os.environ.get("THREADBOOK_INSTANCE_PATH") else "the project root"
+    if config.get("QUEUE_IMMEDIATE"):
+        queue = "run in process (QUEUE_IMMEDIATE)"
+    elif config.get("REDIS_URL"):
+        queue = "Redis " + _without_password(config["REDIS_URL"])
+    else:
+        queue = str(Path(instance_path) / QUEUE_FILE)
+    return f"instance folder {instance_path} (from {source}); database {_without_password(config['DATABASE_URL'])}; task queue {queue}"
+
+
+def _without_password(url):
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(":" + parts.password + "@", ":***@", 1)))
 
 
 def _secret_key(instance_path):

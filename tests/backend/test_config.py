@@ -137,3 +137,55 @@ def test_an_empty_generated_encryption_key_file_refuses_to_start(tmp_path, monke
     with pytest.raises(ConfigError) as raised:
         create_app({"DATABASE_URL": sqlite_url})
     assert crypto.KEY_FILE in str(raised.value) and "empty" in str(raised.value)
+
+
+# The instance folder (the hostile-input issue): it followed the working directory, so gunicorn
+# (which changes into backend/) and the worker started from the root used two databases, queues and keys.
+
+ROOT = config.PROJECT_ROOT
+
+
+@pytest.mark.parametrize("cwd", ["tmp", "backend", "root"])
+def test_the_default_instance_folder_is_the_project_roots_whatever_the_working_directory(tmp_path, monkeypatch, sqlite_url, caplog, cwd):
+    from threadbook import create_app
+
+    monkeypatch.delenv("THREADBOOK_INSTANCE_PATH")
+    monkeypatch.setenv("THREADBOOK_SECRET_KEY", "a-secret-long-enough-to-sign-sessions-0123")  # nothing is written to instance/
+    monkeypatch.chdir({"tmp": tmp_path, "backend": ROOT / "backend", "root": ROOT}[cwd])
+    before = sorted(os.listdir(ROOT))
+
+    with caplog.at_level("INFO", logger="threadbook.app"):
+        app = create_app({"DATABASE_URL": sqlite_url})
+
+    assert app.instance_path == str(ROOT / "instance")
+    assert sorted(os.listdir(ROOT)) == before
+    assert f"instance folder {ROOT / 'instance'} (from the project root)" in caplog.text
+    assert f"task queue {ROOT / 'instance' / 'queue.sqlite3'}" in caplog.text
+
+
+def test_a_relative_instance_path_is_taken_from_the_project_root(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("THREADBOOK_INSTANCE_PATH", "var/threadbook")
+    assert config.instance_path() == str(ROOT / "var" / "threadbook")
+    monkeypatch.setenv("THREADBOOK_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    assert config.instance_path() == str(tmp_path / "elsewhere")
+
+
+def test_the_start_up_log_names_the_paths_without_a_database_password(monkeypatch, caplog):
+    line = config.describe_paths({"DATABASE_URL": "postgresql://crm:hunter2@db.example/threadbook", "REDIS_URL": "redis://:s3cret@cache:6379/0"}, "/srv/tb")
+    assert "hunter2" not in line and "s3cret" not in line
+    assert "postgresql://crm:***@db.example/threadbook" in line and "redis://:***@cache:6379/0" in line
+
+
+def test_the_worker_and_the_cli_log_the_same_folder_as_the_web_app(tmp_path):
+    """`threadbook` (the CLI, and so the worker) started from another folder names the instance folder gunicorn uses."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "THREADBOOK_INSTANCE_PATH"}
+    env.update(THREADBOOK_SECRET_KEY="a-secret-long-enough-to-sign-sessions-0123", THREADBOOK_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", PYTHONPATH=str(ROOT / "backend"))
+    result = subprocess.run(
+        [sys.executable, "-c", "from threadbook.cli import main; main()", "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"instance folder {ROOT / 'instance'} (from the project root)" in result.stderr
