@@ -60,8 +60,9 @@ bench: $(PY_STAMP) ## Print performance figures: lookup (1M contacts, built once
 	$(BIN)/python bench/lookup_http.py
 	$(BIN)/python bench/log_thread.py
 
-fuzz: $(PY_STAMP) ## Fuzz the API from its OpenAPI document longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100)
-	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/backend/test_fuzz_api.py -k every_operation
+fuzz: $(PY_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
+	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} THREADBOOK_FUZZ_HOSTILE_EXAMPLES=$${THREADBOOK_FUZZ_HOSTILE_EXAMPLES:-50} \
+		$(BIN)/pytest tests/backend/test_fuzz_api.py -k "every_operation or hostile"
 
 bench-load: $(PY_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)
 	$(BIN)/pip install --quiet -r bench/requirements.txt

@@ -11,8 +11,12 @@ from . import config as config_module
 from . import db
 from . import web_security
 from .api import register_blueprints
+from .api.params import check_query_ids
 from .auth import authenticate_request
 from .errors import ApiError, register_error_handlers
+from .json_limits import JSONProvider
+
+log = logging.getLogger(__name__)
 
 
 class RecordIdConverter(IntegerConverter):
@@ -25,13 +29,16 @@ class RecordIdConverter(IntegerConverter):
 
 def create_app(overrides=None):
     """Create a configured Threadbook app; ``overrides`` wins over the environment."""
-    instance_path = os.environ.get("THREADBOOK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
-    app = Flask(__name__, instance_path=os.path.abspath(instance_path))
+    app = Flask(__name__, instance_path=config_module.instance_path())
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(overrides or {})
+    config_module.check(app.config, app.instance_path)  # refuse to start rather than serve unsafely
+    app.json = JSONProvider(app)  # refuses too-deep JSON in every request.get_json
     app.json.sort_keys = False
     app.url_map.converters["int"] = RecordIdConverter  # before any blueprint registers a rule
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The web workers, the mail-sync worker and the CLI each log this, so a mismatch shows at once.
+    log.info("pid %s: %s", os.getpid(), config_module.describe_paths(app.config, app.instance_path))
 
     app.extensions["threadbook_db"] = db.bind(app.config["DATABASE_URL"])
     register_error_handlers(app)
@@ -46,6 +53,7 @@ def create_app(overrides=None):
         view = current_app.view_functions.get(request.endpoint)
         if request.path.startswith("/api/v1/") and request.method != "OPTIONS" and not getattr(view, "is_public", False):
             authenticate_request()
+        check_query_ids()  # after the session check, so an unauthenticated caller still reads 401
 
     @app.teardown_request
     def close_connection(exc):

@@ -7,6 +7,11 @@ mapping to ``create_app`` that overrides these.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from . import crypto, secret_files
+from .loopback import dev_signin_bind_error
+from .sync.queue import QUEUE_FILE
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -14,6 +19,17 @@ GOOGLE_API_ROOT = "https://www.googleapis.com/"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 # The id the manifest `key` gives the unpacked extension (see manifest.json).
 EXTENSION_ORIGIN = "chrome-extension://jkepanmacpnmjgfgkefaagampdbnmmal"
+SECRET_KEY_FILE = "secret_key"
+# The checkout this package runs from (backend/threadbook/config.py -> the root), where instance/ lives.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIN_SECRET_KEY_LENGTH = 32  # HS256 wants a key at least as long as its 256-bit hash
+
+
+class ConfigError(RuntimeError):
+    """A setting the server must not start with; the message says which and what to do.
+
+    A RuntimeError, so gunicorn prints it as ``Error: ...`` and exits 1.
+    """
 
 
 def _bool(value, default=False):
@@ -22,22 +38,70 @@ def _bool(value, default=False):
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def dev_signin_enabled():
+    """Return whether THREADBOOK_DEV_SIGNIN turns the development sign-in on."""
+    return _bool(os.environ.get("THREADBOOK_DEV_SIGNIN"))
+
+
 def _list(value):
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
-def _secret_key(instance_path):
-    """Return the configured secret, or one generated once into instance/."""
-    configured = os.environ.get("THREADBOOK_SECRET_KEY")
+def instance_path():
+    """Return the instance folder: THREADBOOK_INSTANCE_PATH, else ``instance/`` at the project root; never the working directory.
+
+    gunicorn changes into backend/ (gunicorn.conf.py's ``chdir``) while the worker
+    and the CLI run from wherever they were started: a folder relative to the
+    working directory gave them different databases, queues and keys. A relative
+    THREADBOOK_INSTANCE_PATH is taken from the project root for the same reason.
+    """
+    configured = os.environ.get("THREADBOOK_INSTANCE_PATH")
     if configured:
-        return configured
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        return str(PROJECT_ROOT / Path(configured).expanduser())  # an absolute value replaces the root
+    if not (PROJECT_ROOT / "backend" / "threadbook").is_dir():
+        raise ConfigError(f"Threadbook is not running from its checkout ({PROJECT_ROOT}); set THREADBOOK_INSTANCE_PATH to the folder for its data and keys.")
+    return str(PROJECT_ROOT / "instance")
+
+
+def describe_paths(config, instance_path):
+    """Return one line saying which instance folder, database and task queue this process uses (for the start-up log)."""
+    source = "THREADBOOK_INSTANCE_PATH" if os.environ.get("THREADBOOK_INSTANCE_PATH") else "the project root"
+    if config.get("QUEUE_IMMEDIATE"):
+        queue = "run in process (QUEUE_IMMEDIATE)"
+    elif config.get("REDIS_URL"):
+        queue = "Redis " + _without_password(config["REDIS_URL"])
+    else:
+        queue = str(Path(instance_path) / QUEUE_FILE)
+    return f"instance folder {instance_path} (from {source}); database {_without_password(config['DATABASE_URL'])}; task queue {queue}"
+
+
+def _without_password(url):
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(":" + parts.password + "@", ":***@", 1)))
+
+
+def _secret_key(instance_path):
+    """Return the configured secret, or the one generated once into instance/; raise ConfigError for a weak one."""
+    configured = os.environ.get("THREADBOOK_SECRET_KEY")
+    if configured is not None:  # set, even to nothing: a deployment meant to configure it
+        return require_secret_key(configured, "THREADBOOK_SECRET_KEY")
+    path = Path(instance_path) / SECRET_KEY_FILE
+    return require_secret_key(secret_files.read_or_create(path, lambda: secrets.token_urlsafe(48)), str(path))
+
+
+def require_secret_key(value, source):
+    """Return ``value`` stripped, or raise ConfigError when it is too short to sign sessions."""
+    value = (value or "").strip()
+    if len(value) < MIN_SECRET_KEY_LENGTH:
+        found = "empty" if not value else f"{len(value)} characters"
+        raise ConfigError(
+            f"The session secret from {source} is {found}; it must be at least {MIN_SECRET_KEY_LENGTH} characters "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))' makes one). A generated file that is "
+            "empty or short can be deleted to make a new one, which signs everyone out."
+        )
+    return value
 
 
 def from_environment(instance_path):
@@ -53,7 +117,7 @@ def from_environment(instance_path):
         "GOOGLE_API_ROOT": env("GOOGLE_API_ROOT") or GOOGLE_API_ROOT,
         "GOOGLE_TOKEN_URI": env("GOOGLE_TOKEN_URI") or GOOGLE_TOKEN_URI,
         "ALLOWED_ORIGINS": _list(env("THREADBOOK_ALLOWED_ORIGINS")) or [EXTENSION_ORIGIN],
-        "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),
+        "DEV_SIGNIN": dev_signin_enabled(),
         "BIND_ADDRESS": env("THREADBOOK_BIND") or "127.0.0.1:5000",
         "SESSION_TTL_SECONDS": int(env("THREADBOOK_SESSION_TTL") or 3600),
         "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",
@@ -78,3 +142,15 @@ def from_environment(instance_path):
         "SEND_MAX_ATTACHMENT_BYTES": int(env("THREADBOOK_SEND_MAX_ATTACHMENT_BYTES") or 25 * 1024 * 1024),
         "TRACKED_THREAD_DAYS": int(env("THREADBOOK_TRACKED_THREAD_DAYS") or 90),
     }
+
+
+def check(config, instance_path):
+    """Raise ConfigError when the settings are unsafe to serve with."""
+    error = dev_signin_bind_error(config)
+    if error:
+        raise ConfigError(error)
+    require_secret_key(config.get("SECRET_KEY"), "SECRET_KEY")
+    try:
+        crypto.check_keys(config.get("ENCRYPTION_KEY"), instance_path)
+    except crypto.WeakKey as exc:
+        raise ConfigError(str(exc)) from None

@@ -1,8 +1,10 @@
 """Encrypt secrets at rest (refresh tokens, service-account keys) with Fernet.
 
 The key comes from config ``ENCRYPTION_KEY`` (env ``THREADBOOK_ENCRYPTION_KEY``);
-when unset, one is generated once into ``instance/encryption_key`` (mode 0600),
-like the session secret. Several comma-separated keys rotate: the first
+when unset, one is generated once into ``instance/encryption_key`` (mode 0600,
+created atomically: ``secret_files``), like the session secret; ``create_app``
+refuses to start with a configured key that is too weak or a generated file
+that holds no key. Several comma-separated keys rotate: the first
 encrypts, any of them decrypts. A key is either a Fernet key (32 url-safe
 base64 bytes, from ``Fernet.generate_key()``) or any passphrase of 16+
 characters, stretched with HKDF.
@@ -13,13 +15,14 @@ the ciphertext.
 
 import base64
 import functools
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+from . import secret_files
 
 KEY_FILE = "encryption_key"
 _HKDF_INFO = b"threadbook encryption at rest v1"
@@ -48,17 +51,37 @@ def _fernet_key(text):
 
 
 def generated_key(instance_path):
-    """Return the key kept in instance/, creating it on first use."""
+    """Return the key kept in instance/, creating it on first use (atomically: see secret_files)."""
     path = Path(instance_path) / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process won the race; use its key
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(Fernet.generate_key().decode())
-    return path.read_text().strip()
+    key = secret_files.read_or_create(path, lambda: Fernet.generate_key().decode())
+    _check_generated(key, path)
+    return key
+
+
+def _check_generated(key, path):
+    try:
+        if len(base64.urlsafe_b64decode(key.encode())) == 32 and len(key) == 44:
+            return
+    except ValueError:
+        pass
+    raise WeakKey(
+        f"{path} does not hold a Fernet key ({'it is empty' if not key else f'{len(key)} characters'}). Restore it from a backup; "
+        "only if nothing was ever encrypted with it, delete it to generate a new one (secrets stored with the old key cannot be read)."
+    )
+
+
+def check_keys(configured, instance_path):
+    """Raise WeakKey unless the configured keys (or the generated key, once it exists) can encrypt."""
+    if configured:
+        keys = [key for key in configured.split(",") if key.strip()]
+        if not keys:
+            raise WeakKey("THREADBOOK_ENCRYPTION_KEY holds no key, only commas.")
+        for key in keys:
+            _fernet_key(key)
+        return
+    path = Path(instance_path) / KEY_FILE
+    if path.exists():
+        _check_generated(path.read_text().strip(), path)
 
 
 @functools.lru_cache(maxsize=8)

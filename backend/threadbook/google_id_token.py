@@ -68,6 +68,8 @@ def verify(token, client_ids, certs_url, request, nonce=None):
     token = token.strip()
     if len(token) > MAX_TOKEN_LENGTH:
         raise InvalidIdToken("The ID token is too long to be a Google ID token.")
+    if not token.isascii():  # a JWT is base64url and dots; anything else (a lone surrogate) cannot even be encoded
+        raise InvalidIdToken("The ID token holds characters no Google ID token has.")
     header = _unverified_header(token)
     if header.get("alg") != "RS256":
         raise InvalidIdToken(f"The ID token is signed with {header.get('alg')!r}; Google signs ID tokens with RS256.")

@@ -20,12 +20,12 @@ the email's domain stands in for ``hd`` when an organisation has that domain.
 """
 
 import dataclasses
-import ipaddress
 
 from peewee import IntegrityError
 
 from . import audit, matching
 from .db import is_postgres, write_transaction
+from .loopback import is_loopback_bind, is_loopback_host, is_loopback_host_header
 from .models import Invitation, Organization, User, utcnow
 
 PENDING_PREFIX = "pending:"
@@ -84,40 +84,28 @@ def sign_in(identity):
                 raise SignInRefused(409, "conflict", "Another sign-in changed your organisation at the same moment; try again.")
 
 
-def dev_signin_refusal(config, remote_addr):
-    """Return why development sign-in is refused here (a message), or None when it is allowed."""
+def dev_signin_refusal(config, peer, host, relayed=False):
+    """Return why development sign-in is refused here (a message), or None when it is allowed.
+
+    ``peer`` is the socket's remote address (never a forwarded header), ``host``
+    the request's Host header, ``relayed`` whether a proxy says it forwarded it.
+    """
     if not config.get("DEV_SIGNIN"):
         return "Development sign-in is off; set THREADBOOK_DEV_SIGNIN=1 on a server that listens on loopback only."
     if not is_loopback_bind(config.get("BIND_ADDRESS", "")):
         return f"Development sign-in is refused because the server listens beyond loopback ({config.get('BIND_ADDRESS')})."
-    if not _is_loopback_host(remote_addr or ""):
+    if not is_loopback_host(peer or ""):
         return "Development sign-in is accepted only from this machine (a loopback address)."
+    if relayed:
+        # A proxy on this machine is a loopback peer for requests from anywhere.
+        return "Development sign-in is accepted only from this machine, not through a proxy (the request carries forwarding headers)."
+    if not is_loopback_host_header(host):
+        # DNS rebinding: a page at evil.example resolved to 127.0.0.1 still sends 'Host: evil.example'.
+        return (
+            "Development sign-in answers only requests addressed to localhost, 127.0.0.1 or [::1] "
+            f"(this one was addressed to {(host or '')[:100]!r}), so a web page cannot reach it by DNS rebinding."
+        )
     return None
-
-
-def is_loopback_bind(bind):
-    """True when a gunicorn-style bind (host:port, [v6]:port, unix:path) is reachable only locally."""
-    bind = (bind or "").strip()
-    if not bind:
-        return False
-    if bind.startswith("unix:"):
-        return True
-    if bind.startswith("["):
-        host = bind[1:].partition("]")[0]
-    elif bind.count(":") == 1:
-        host = bind.partition(":")[0]
-    else:
-        host = bind
-    return _is_loopback_host(host)
-
-
-def _is_loopback_host(host):
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _normalize(email):

@@ -22,18 +22,24 @@ werkzeug's ProxyFix so it is the client's.
 Every answer carries ``X-Content-Type-Options: nosniff``, a
 ``Content-Security-Policy`` that allows nothing (the API serves no page) and
 ``Referrer-Policy: no-referrer``; API answers also ``Cache-Control: no-store``.
+
+``dev_signin_refusal`` reads what the development sign-in's loopback checks
+need from the request as the socket saw it (see loopback.py).
 """
 
 from flask import request
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
+from . import signin
 from .auth import InvalidSession, session_claims
 
 SIGNIN_ENDPOINTS = frozenset({"session.create_session", "session.create_dev_session"})
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Google-Access-Token"]
 CORS_EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 CORS_MAX_AGE_SECONDS = 600
+# Headers a proxy adds when it relays a request; the extension talking to its own machine sends none.
+FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 
 
 def init_app(app):
@@ -115,3 +121,14 @@ def _not_api():
 
 def _not_signin():
     return request.endpoint not in SIGNIN_ENDPOINTS
+
+
+def dev_signin_refusal(config):
+    """Return why the development sign-in is refused to this request (a message), or None."""
+    environ = request.environ
+    # The socket's own peer and Host, even if a ProxyFix middleware has rewritten them from forwarded headers.
+    original = environ.get("werkzeug.proxy_fix.orig") or {}
+    peer = original.get("REMOTE_ADDR", environ.get("REMOTE_ADDR"))
+    host = original.get("HTTP_HOST", environ.get("HTTP_HOST")) or request.host
+    relayed = any(name in request.headers for name in FORWARDING_HEADERS)
+    return signin.dev_signin_refusal(config, peer, host, relayed=relayed)

@@ -15,7 +15,7 @@ def test_healthz_checks_the_database(client):
 def test_healthz_answers_503_when_the_database_is_gone(tmp_path):
     from threadbook import create_app
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}", "SECRET_KEY": "x"})
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}", "SECRET_KEY": "a-secret-long-enough-to-sign-sessions-0123"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()

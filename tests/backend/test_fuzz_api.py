@@ -21,7 +21,10 @@ fails the test (``_loopback_only``).
 
 The number of generated examples per operation is ``THREADBOOK_FUZZ_EXAMPLES``
 (default 5, about a minute here on 2 cores); ``make fuzz`` runs a longer
-campaign. Generation is derandomised, so a run is reproducible. Two
+campaign. The hostile-value cases at the end of the module (deep JSON, huge
+integers, line separators and controls in strings, look-alike addresses)
+run ``THREADBOOK_FUZZ_HOSTILE_EXAMPLES`` per place (default 3, 50 in
+``make fuzz``); both report their counts and 5xx when the module ends. Generation is derandomised, so a run is reproducible. Two
 schemathesis checks are left out on purpose: ``positive_data_acceptance`` and
 ``negative_data_rejection`` judge the *request* schemas, which document types
 and bounds but not every rule the views enforce (a blank name, an end before a
@@ -30,15 +33,18 @@ start), so they would flag correct 400s and harmless leniency, not bugs.
 
 import collections
 import ipaddress
+import json
 import os
 import re
 import socket
 import zlib
+from urllib.parse import quote, urlencode
 
 import pytest
 import schemathesis
 from flask import Flask
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import checks
 from schemathesis.core.failures import Failure, FailureGroup
 
@@ -196,21 +202,28 @@ def target(fuzz_app):
 
 @pytest.fixture(scope="module", autouse=True)
 def _report(request):
-    """Print what the campaign tried once the module is done."""
+    """Print what the campaigns tried once the module is done."""
     yield
-    if not STATS["examples"]:
-        return
+    lines = []
+    if STATS["examples"]:
+        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(STATS["statuses"].items()))
+        lines.append(
+            f"fuzz: {STATS['examples']} examples over {len(STATS['operations'])} operations "
+            f"({EXAMPLES} generated per operation), failures: {STATS['failures']}; statuses {statuses}"
+        )
+    if HOSTILE_STATS["cases"]:
+        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(HOSTILE_STATS["statuses"].items()))
+        lines.append(
+            f"fuzz (hostile values): {HOSTILE_STATS['cases']} cases over {len(HOSTILE_STATS['targets'])} places "
+            f"({HOSTILE_EXAMPLES} generated per place), 5xx: {HOSTILE_STATS['server_errors']}; statuses {statuses}"
+        )
     plugins = request.config.pluginmanager
     reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(STATS["statuses"].items()))
-    line = (
-        f"fuzz: {STATS['examples']} examples over {len(STATS['operations'])} operations "
-        f"({EXAMPLES} generated per operation), failures: {STATS['failures']}; statuses {statuses}"
-    )
-    if reporter is not None and capture is not None:
+    if lines and reporter is not None and capture is not None:
         with capture.global_and_fixture_disabled():
             reporter.write_line("")
-            reporter.write_line(line)
+            for line in lines:
+                reporter.write_line(line)
 
 
 def _other_org_text(case, response, caller):
@@ -289,3 +302,198 @@ def test_times_that_fall_outside_the_calendar_in_utc_are_a_400(client, factory, 
     response = client.open(path, method=method, json=body, headers=headers)
     assert response.status_code == 400, response.get_json()
     assert "out of range" in response.get_json()["message"]
+
+
+# -- Hostile values -------------------------------------------------------------------
+# The document's schemas describe what a request should hold; an attacker (or a careless
+# client) sends what they do not: JSON nested 100,000 deep, integers beyond a database
+# column, line separators and control characters inside strings, addresses with
+# non-ASCII local parts. Each case below starts from a plausible request for one
+# operation and makes one place in it hostile (a body property, a query or path
+# parameter, or the whole body), so the hostile value gets past the checks that come
+# before it. Every answer must be a 4xx or a success, never a 5xx.
+
+HOSTILE_EXAMPLES = int(os.environ.get("THREADBOOK_FUZZ_HOSTILE_EXAMPLES") or 3)  # per place; `make fuzz` runs 50
+HOSTILE_STATS = {"cases": 0, "targets": set(), "server_errors": 0, "statuses": collections.Counter()}
+HOSTILE_CALLER = "a-admin"  # ids in paths are 1: organisation A's records, created first
+
+# Characters str.splitlines() splits at (the email package folds headers there), other
+# controls, direction overrides, a byte order mark and a lone surrogate.
+HOSTILE_CHARS = "\u2028\x85\u2029\x0b\x0c\x1c\x1d\x1e\r\n\x00\x07\x1b\x7f\x9f\u202e\u200b\ufeff\ud800"
+HUGE_INTEGERS = [10**20, 2**63, -(2**63) - 1, 2**64 + 7, 10**40, -(10**30)]
+ADDRESS_NAMES = {"email", "emails", "to", "cc", "bcc", "attendees", "pattern"}
+LOOKALIKE_ADDRESSES = ["jöhn@a-client.example", "\u212aevin@a-client.example", "ada@bücher.example", "ａｄａ@a-client.example", "ceo@a\u2028client.example"]
+PLAIN_TEXT = "Hello there"
+DEEPLY_NESTED = ["[" * 100_000, '{"a":' * 100_000, "[" * 65 + "]" * 65]
+
+
+def _resolve(spec, document):
+    while isinstance(spec, dict) and "$ref" in spec:
+        spec = document["components"]["schemas"][spec["$ref"].rsplit("/", 1)[1]]
+    return spec or {}
+
+
+def _kind(spec):
+    kinds = spec.get("type") or ("string" if "enum" not in spec else None)
+    if isinstance(kinds, list):
+        kinds = next((k for k in kinds if k != "null"), None)
+    return kinds
+
+
+def plausible(name, spec, document):
+    """Return a value a careful client would send for property ``name`` (ids are left to the cases that target them)."""
+    spec = _resolve(spec, document)
+    if spec.get("enum"):
+        return next(v for v in spec["enum"] if v is not None)
+    kind = _kind(spec)
+    if kind == "object":
+        return {key: plausible(key, sub, document) for key, sub in spec.get("properties", {}).items() if not key.endswith("_id")}
+    if kind == "array":
+        return [plausible(name, spec.get("items", {}), document)]
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 100
+    if kind == "boolean":
+        return False
+    if spec.get("format") == "date-time":
+        return "2026-03-02T11:00:00Z" if name in ("end", "to") else "2026-03-02T10:00:00Z"
+    if spec.get("format") == "date":
+        return "2026-03-31"
+    if name in ADDRESS_NAMES:
+        return "ceo@a-client.example"
+    if name == "domains":
+        return "a-client.example"
+    if name in ("thread_id", "message_ids"):
+        return "18c2f0a1b2c3d4e5"
+    if name == "redirect_uri":
+        return "https://jkepanmacpnmjgfgkefaagampdbnmmal.chromiumapp.org/"
+    if name == "content_base64":
+        return "eA=="
+    if name == "filename":
+        return "a.txt"
+    if name == "mime_type":
+        return "text/plain"
+    return PLAIN_TEXT
+
+
+def _with_char_inside(text, char):
+    middle = len(text) // 2  # inside, where strip() cannot take it away
+    return text[:middle] + char + text[middle:]
+
+
+def hostile_json(name, spec, document):
+    """A strategy for JSON text to put where property ``name`` goes: its first examples are the ones that found bugs."""
+    spec = _resolve(spec, document)
+    kind = _kind(spec)
+    base = plausible(name, spec, document)
+    text_base = base[0] if isinstance(base, list) and base and isinstance(base[0], str) else base if isinstance(base, str) else PLAIN_TEXT
+    strings = st.one_of(
+        st.sampled_from(LOOKALIKE_ADDRESSES if name in ADDRESS_NAMES else [_with_char_inside(text_base, HOSTILE_CHARS[0])]),
+        st.sampled_from(HOSTILE_CHARS).map(lambda char: _with_char_inside(text_base, char)),
+        st.text(alphabet=st.one_of(st.sampled_from(HOSTILE_CHARS), st.characters()), min_size=1, max_size=30),
+        st.integers(10_000, 300_000).map(lambda n: "x" * n),
+    )
+    if kind == "array":
+        strings = strings.map(lambda s: [s])
+    as_json = strings.map(json.dumps)
+    numbers = st.one_of(st.sampled_from(HUGE_INTEGERS).map(str), st.sampled_from(["1e999999", "-1e999999", "9" * 5000, "NaN", "Infinity"]))
+    nested = st.one_of(st.sampled_from(DEEPLY_NESTED), st.integers(60, 20_000).map(lambda n: "[" * n + "]" * n))
+    if kind in ("integer", "number"):
+        return st.one_of(numbers, nested, as_json)
+    return st.one_of(as_json, nested, numbers)
+
+
+def _splice(body, name, raw):
+    """Return ``body`` as JSON text with ``name`` set to the raw JSON text ``raw`` (too deep for json.dumps)."""
+    marker = "\x00hostile\x00"
+    return json.dumps({**body, name: marker}).replace(json.dumps(marker), raw)
+
+
+def _hostile_targets(document):
+    """Yield (method, path, where, name, spec) for every place of every operation a hostile value can go."""
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("query", "path") and (parameter["in"] == "query" or _kind(parameter.get("schema", {})) == "string"):
+                    yield method.upper(), path, parameter["in"], parameter["name"], parameter.get("schema", {})
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is None:
+                continue
+            yield method.upper(), path, "body", None, body
+            for name, spec in _resolve(body, document).get("properties", {}).items():
+                yield method.upper(), path, "body", name, spec
+
+
+HOSTILE_TARGETS = list(_hostile_targets(schema.raw_schema))
+
+
+def _hostile_request(spot, raw):
+    """Return (path, query, body text or None) for one case: a plausible request with ``raw`` at ``spot``."""
+    method, path, where, name, spec = spot
+    document = schema.raw_schema
+    operation = document["paths"][path][method.lower()]
+    path_values = {p["name"]: ("1" if _kind(p.get("schema", {})) == "integer" else "18c2f0a1b2c3d4e5") for p in operation.get("parameters", []) if p["in"] == "path"}
+    query = {}
+    if where == "path":
+        path_values[name] = quote(raw.encode("utf-8", "surrogatepass"), safe="")
+    elif where == "query":
+        query[name] = raw.encode("utf-8", "surrogatepass")
+    body_text = None
+    body_spec = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if body_spec is not None:
+        body_schema = _resolve(body_spec, document)
+        required = set(body_schema.get("required", []))
+        base = {
+            key: plausible(key, sub, document)
+            for key, sub in body_schema.get("properties", {}).items()
+            if key in required or not key.endswith("_id")  # another record's id would answer 404 before the hostile value is read
+        }
+        if where != "body":
+            body_text = json.dumps(base)
+        elif name is None:
+            body_text = raw
+        else:
+            body_text = _splice(base, name, raw)
+    for key, value in path_values.items():
+        path = path.replace("{" + key + "}", value)
+    return path, urlencode(query), body_text
+
+
+def _hostile_value(spot):
+    method, path, where, name, spec = spot
+    if where == "body" and name is None:
+        return st.one_of(st.sampled_from(DEEPLY_NESTED), st.integers(60, 100_000).map(lambda n: '{"a":' * n + "1" + "}" * n), st.just("9" * 5000))
+    if where == "body":
+        return hostile_json(name, spec, schema.raw_schema)
+    if _kind(spec) == "integer":
+        return st.one_of(st.sampled_from(["99999999999999999999", str(2**63), "-99999999999999999999", "9" * 5000, "١٢", "1_0"]), st.integers().map(str))
+    return st.one_of(st.sampled_from(HOSTILE_CHARS).map(lambda char: _with_char_inside("18c2f0a1", char)), st.text(min_size=1, max_size=30))
+
+
+def _spot_id(spot):
+    method, path, where, name, _ = spot
+    return f"{method} {path} {where}:{name or '(whole)'}"
+
+
+@pytest.mark.parametrize("spot", HOSTILE_TARGETS, ids=_spot_id)
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_hostile_values_answer_4xx_not_5xx(target, spot, data):
+    raw = data.draw(_hostile_value(spot), label="hostile value")
+    path, query, body_text = _hostile_request(spot, raw)
+    headers = {**target.fuzz_sessions[HOSTILE_CALLER], "X-Google-Access-Token": google_token(HOSTILE_CALLER)}
+    response = target.test_client().open(
+        path, method=spot[0], query_string=query, data=body_text.encode("utf-8", "surrogatepass") if body_text is not None else None,
+        content_type="application/json" if body_text is not None else None, headers=headers,
+    )
+    HOSTILE_STATS["cases"] += 1
+    HOSTILE_STATS["targets"].add(_spot_id(spot))
+    HOSTILE_STATS["statuses"][response.status_code] += 1
+    if response.status_code >= 500:
+        HOSTILE_STATS["server_errors"] += 1
+    assert response.status_code < 500, f"{_spot_id(spot)} = {raw[:200]!r}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+    if response.status_code >= 400:
+        assert set(response.get_json()) >= {"error", "message"}

@@ -290,3 +290,73 @@ def test_answers_match_the_documented_schemas(app, client, factory, workspace, r
     call("/api/v1/emails/send", {"to": ["ada@globex.example"], "subject": "Hi", "body": "x"}, 400, token=None)
     call("/api/v1/tracked-threads/check", None, 200)
     assert len(checker.checked) >= 4
+
+
+# Hostile input (the hostile-input issue): header text the email package cannot write was a 500.
+
+@pytest.mark.parametrize(
+    "char, name",
+    [
+        ("\u2028", "U+2028 LINE SEPARATOR"),
+        ("\u2029", "U+2029 PARAGRAPH SEPARATOR"),
+        ("\x85", "U+0085"),
+        ("\x0b", "U+000B"),
+        ("\x0c", "U+000C"),
+        ("\x1e", "U+001E"),
+        ("\x07", "U+0007"),
+        ("\r", "U+000D"),
+    ],
+)
+def test_a_subject_with_a_line_separator_or_control_character_is_a_400_naming_it(client, factory, workspace, rep, db, char, name):
+    response = send(client, factory, rep, to=["ada@globex.example"], subject=f"Hello{char}Bcc: everyone@evil.example", body="x")
+
+    assert response.status_code == 400, response.get_json()
+    body = response.get_json()
+    assert body["field"] == "subject" and name in body["message"] and "one line" in body["message"]
+    assert sent_messages(workspace) == []
+
+
+def test_a_display_name_with_a_line_separator_is_a_400(client, factory, workspace, rep, db):
+    response = send(client, factory, rep, to=["\"Ada\x0bLovelace\" <ada@globex.example>"], subject="Hi", body="x")
+
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["field"] == "to" and "U+000B" in response.get_json()["message"]
+    assert sent_messages(workspace) == []
+
+
+def test_tabs_and_invisible_formatting_are_still_sent(client, factory, workspace, rep, db):
+    response = send(client, factory, rep, to=["ada@globex.example"], subject="Q3\tquote \u200d\U0001f44d", body="x")
+
+    assert response.status_code == 201, response.get_json()
+    [(message, _)] = sent_messages(workspace)
+    assert message["Subject"] == "Q3\tquote \u200d\U0001f44d"
+
+
+@pytest.mark.parametrize("field", ["to", "cc", "bcc"])
+@pytest.mark.parametrize("address", ["jöhn@example.com", "Jöhn <jöhn@example.com>", "\u212aevin@example.com"])
+def test_a_non_ascii_local_part_is_a_400_saying_why(client, factory, workspace, rep, db, field, address):
+    extra = {} if field == "to" else {"to": ["ada@globex.example"]}
+    response = send(client, factory, rep, **{field: [address]}, **extra, subject="Hi", body="x")
+
+    assert response.status_code == 400, response.get_json()
+    body = response.get_json()
+    assert body["field"] == field and "SMTPUTF8" in body["message"] and "non-ASCII" in body["message"]
+    assert sent_messages(workspace) == []
+
+
+def test_a_reply_to_stored_mail_cleans_its_subject_instead_of_failing(client, factory, workspace, rep, ada, db):
+    sent = send(client, factory, rep, contact_id=ada.id, subject="Quote", body="x").get_json()
+    Email.update(subject="Quote\u2028for Q3\x85").where(Email.id == sent["email"]["id"]).execute()  # as stored mail may hold
+
+    response = send(client, factory, rep, reply_to_email_id=sent["email"]["id"], body="Again")
+
+    assert response.status_code == 201, response.get_json()
+    assert sent_messages(workspace)[-1][0]["Subject"] == "Re: Quote for Q3"
+
+
+def test_an_internationalised_domain_is_sent_in_its_ascii_form(client, factory, workspace, rep, db):
+    response = send(client, factory, rep, to=["Ada <ada@b\u00fccher.example>"], subject="Hi", body="x")
+
+    assert response.status_code == 201, response.get_json()
+    [(message, _)] = sent_messages(workspace)
+    assert message["To"] == "Ada <ada@xn--bcher-kva.example>"

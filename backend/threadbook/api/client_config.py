@@ -4,9 +4,9 @@ The extension is configured with the backend URL only; everything about
 Google (the OAuth client id) is set once on the backend and read from here.
 """
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
-from ..signin import dev_signin_refusal
+from ..web_security import dev_signin_refusal
 from . import openapi as doc
 from . import public
 
@@ -20,8 +20,8 @@ def client_config():
     client_ids = config.get("GOOGLE_CLIENT_IDS") or []
     return {
         "google_client_id": client_ids[0] if client_ids else None,
-        # True only when this caller could use it: enabled, loopback server, loopback caller.
-        "dev_signin": dev_signin_refusal(config, request.remote_addr) is None,
+        # True only when this caller could use it: enabled, loopback server, loopback caller and Host.
+        "dev_signin": dev_signin_refusal(config) is None,
         "session_ttl_seconds": config["SESSION_TTL_SECONDS"],
         "api_version": 1,
     }

@@ -22,6 +22,7 @@ from ..access import visible_emails
 from ..models import VISIBILITIES, Contact, ContactAddress, Email
 from ..sending import Attachment, Draft, NoGoogleAccess, check_tracked_threads, google_access, reply_subject, send_and_log
 from .openapi import errors, json_body as body_schema, json_response, ref
+from .mail_input import check_one_line, check_sendable_address, one_line
 from .params import choice, integer, json_body, string
 from .refs import record_ref
 from .threads import gmail_error_to_api
@@ -77,8 +78,18 @@ def _people(body, name):
             display, address, _ = matching.parse_participant(value)
         except matching.InvalidAddress as exc:
             raise ApiError(400, str(exc), field=name)
+        check_one_line(display, f"The name in '{name}'", field=name)
         people.append((display, address))
     return people
+
+
+def _sendable(people, name):
+    """Return the recipients as they go into the message; raise 400 for an address a message cannot carry."""
+    for _, address in people:
+        check_sendable_address(address, f"'{name}'", field=name)
+    # Names from stored records (a contact, the mail replied to) were never checked: clean them.
+    # An internationalised domain goes out in its ASCII (punycode) form, which a plain message can carry.
+    return [(one_line(display), matching.with_ascii_domain(address)) for display, address in people]
 
 
 def _attachments(body):
@@ -143,13 +154,13 @@ def _draft(body):
         raise ApiError(400, "Say whom to write to: 'to' (or 'cc', 'bcc', 'contact_id').", field="to")
     if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
         raise ApiError(400, f"A message goes to at most {MAX_RECIPIENTS} people.", field="to")
+    to, cc, bcc = _sendable(to, "to"), _sendable(cc, "cc"), _sendable(bcc, "bcc")
     subject = string(body, "subject", max_length=MAX_SUBJECT)
     if subject is None:
         if original is None:
             raise ApiError(400, "'subject' is required.", field="subject")
-        subject = reply_subject(original.subject)
-    if "\r" in subject or "\n" in subject:
-        raise ApiError(400, "'subject' must be one line.", field="subject")
+        subject = one_line(reply_subject(original.subject))  # stored mail's subject: cleaned, not refused
+    check_one_line(subject, "'subject'", field="subject")
     text = body.get("body")
     if not isinstance(text, str):
         raise ApiError(400, "'body' (the message text) is required.", field="body")

@@ -1,10 +1,16 @@
 """Read and check request input; every failure is a 400 a person can act on."""
 
 import datetime
+import re
 
 from flask import request
 
 from ..errors import ApiError
+
+# What a database integer column holds (BIGINT); a larger value is an OverflowError in SQLite, an error in PostgreSQL.
+DB_INT_MIN, DB_INT_MAX = -(2**63), 2**63 - 1
+# ASCII digits only: int() would also take ' 7 ', '1_000' and other scripts' digits ('١٢').
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,40}")
 
 
 def json_body():
@@ -53,7 +59,8 @@ def check_storable(value, what, **extra):
         raise ApiError(400, f"{what} is not valid Unicode text.", **extra)
 
 
-def integer(body, name, required=False, minimum=None, maximum=None, default=None):
+def integer(body, name, required=False, minimum=DB_INT_MIN, maximum=DB_INT_MAX, default=None):
+    """Return body[name] as an int within [minimum, maximum] (a database integer by default)."""
     value = body.get(name)
     if value is None:
         if required:
@@ -61,9 +68,21 @@ def integer(body, name, required=False, minimum=None, maximum=None, default=None
         return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise ApiError(400, f"'{name}' must be an integer.", field=name)
-    if minimum is not None and value < minimum or maximum is not None and value > maximum:
-        raise ApiError(400, f"'{name}' must be between {minimum} and {maximum}.", field=name)
+    _check_range(value, f"'{name}'", minimum, maximum, field=name)
     return value
+
+
+def _check_range(value, what, minimum, maximum, **extra):
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ApiError(400, f"{what} must be {_range_text(minimum, maximum)}.", **extra)
+
+
+def _range_text(minimum, maximum):
+    if minimum is None:
+        return f"at most {maximum}"
+    if maximum is None:
+        return f"at least {minimum}"
+    return f"between {minimum} and {maximum}"
 
 
 def boolean(body, name, default=None):
@@ -93,14 +112,30 @@ def date(body, name, required=False):
         raise ApiError(400, f"'{name}' must be a date like 2026-01-31.", field=name)
 
 
-def query_int(name, default, minimum=1, maximum=None):
+def query_int(name, default, minimum=1, maximum=DB_INT_MAX):
+    """Return query parameter ``name`` as an int within [minimum, maximum] (a database integer by default), or ``default``."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"Query parameter '{name}' must be an integer.")
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ApiError(400, f"Query parameter '{name}' must be between {minimum} and {maximum}.")
+    what = f"Query parameter '{name}'"
+    if not _INTEGER_TEXT.fullmatch(raw):
+        if raw.lstrip("-").isascii() and raw.lstrip("-").isdigit():
+            raise ApiError(400, f"{what} must be {_range_text(minimum, maximum)}.")  # too many digits to be in range
+        raise ApiError(400, f"{what} must be an integer.")
+    value = int(raw)
+    _check_range(value, what, minimum, maximum)
     return value
+
+
+def check_query_ids():
+    """Refuse, for every route, an id in the query string (``id``, ``*_id``) that no database integer holds.
+
+    The ``<int:>`` converter does the same for ids in paths (app.py); a view
+    that passes a query id to the database unchecked would otherwise fail
+    with OverflowError (SQLite) or "out of range" (PostgreSQL): a 500.
+    Values that are not digits at all are left to the view to refuse.
+    """
+    for name, value in request.args.items(multi=True):
+        if (name == "id" or name.endswith("_id")) and value.isdigit():
+            if not value.isascii() or len(value) > 19 or int(value) > DB_INT_MAX:  # isdigit() also takes '²' and '١٢'
+                raise ApiError(400, f"Query parameter '{name}' must be an id between 1 and {DB_INT_MAX}.")

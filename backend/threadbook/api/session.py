@@ -5,7 +5,7 @@
 Every refusal is written to the audit log with its reason.
 """
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from .. import audit
 from ..auth import issue_session
@@ -14,7 +14,8 @@ from ..errors import ApiError
 from ..google_id_token import CertificatesUnavailable, InvalidIdToken, SignInNotConfigured, verify_id_token
 from ..models import Organization
 from ..serializers import iso
-from ..signin import Identity, SignInRefused, dev_signin_refusal, sign_in
+from ..signin import Identity, SignInRefused, sign_in
+from ..web_security import dev_signin_refusal
 from . import openapi as doc
 from . import public
 from .identity_json import INVITATION_SCHEMA, MEMBER_SCHEMA, ORG_SCHEMA, org_json, user_json
@@ -47,8 +48,8 @@ def create_session():
 @bp.post("/session/dev")
 @public
 def create_dev_session():
-    """Sign in as any address, without Google: only when enabled, on loopback, from loopback."""
-    refusal = dev_signin_refusal(current_app.config, request.remote_addr)
+    """Sign in as any address, without Google: only when enabled, on loopback, from loopback, addressed to loopback."""
+    refusal = dev_signin_refusal(current_app.config)
     if refusal:
         _record_refusal("dev_signin_refused", refusal, method="dev")
         raise ApiError(403, refusal)

@@ -24,6 +24,7 @@ from google.auth import exceptions as google_auth_exceptions
 from google.oauth2 import credentials as user_credentials_module
 from google.oauth2 import service_account
 
+from ..json_limits import nests_deeper_than
 from .calendar import CALENDAR_SCOPES
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
@@ -165,8 +166,14 @@ def validate_service_account_key(value):
     Accepts the JSON text Google's console downloads, or the parsed object.
     """
     if isinstance(value, str):
-        if len(value.encode()) > MAX_SERVICE_ACCOUNT_KEY_BYTES:
+        try:
+            size = len(value.encode())
+        except UnicodeEncodeError:  # a lone surrogate, which JSON's \ud800 escape can carry
+            raise InvalidServiceAccountKey("The key is not valid Unicode text; upload the JSON key file from Google Cloud's console.")
+        if size > MAX_SERVICE_ACCOUNT_KEY_BYTES:
             raise InvalidServiceAccountKey("The key file is too large to be a service-account key.")
+        if nests_deeper_than(value):  # json.loads would recurse into it: RecursionError, a 500
+            raise InvalidServiceAccountKey("The key is not a service-account key: it nests far deeper than one.")
         try:
             value = json.loads(value)
         except ValueError:
