@@ -106,12 +106,47 @@ def _email_per_owner():
     database.execute_sql("CREATE INDEX IF NOT EXISTS email_org_id_message_key ON email (org_id, message_key)")
 
 
+# (model, the address as written, its normalised column) for every table that keeps both.
+_NORMALISED_ADDRESSES = (
+    ("User", "email", "email_normalized"),
+    ("ContactAddress", "email", "email_normalized"),
+    ("Lead", "email", "email_normalized"),
+    ("EmailParticipant", "address", "address_normalized"),
+    ("MeetingAttendee", "address", "address_normalized"),
+)
+
+
+def _renormalise_addresses():
+    """Recompute normalised addresses under matching.py's rule that never merges distinct mailboxes.
+
+    The old rule lower-cased every letter and applied compatibility folding, so
+    ``\u212aevin@x`` (Kelvin sign) was stored as ``kevin@x``. Only addresses with
+    non-ASCII characters can change, and the new rule is finer than the old, so
+    no two rows come to share a value. Tables that keep no written form
+    (invitations, blocklist patterns) keep what they have.
+    """
+    from . import matching
+
+    param = database.obj.param
+    for model_name, written, normalised in _NORMALISED_ADDRESSES:
+        model = getattr(models, model_name)
+        table = model._meta.table_name
+        rows = database.execute_sql(f'SELECT id, "{written}", "{normalised}" FROM "{table}"').fetchall()
+        for row_id, address, stored in rows:
+            if address is None or address.isascii():
+                continue
+            fresh = matching.try_normalize(address)
+            if fresh is not None and fresh != stored:
+                database.execute_sql(f'UPDATE "{table}" SET "{normalised}" = {param} WHERE id = {param}', (fresh, row_id))
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
     (2, "contacts have a phone number", _contact_phone),
     (3, "mailboxes remember their backfill window", _mailbox_backfill_since),
     (4, "one Email row per holder of a mail; owner defaults and private threads", _email_per_owner),
+    (5, "addresses normalised without merging look-alike mailboxes", _renormalise_addresses),
 ]
 LATEST = STEPS[-1][0]
 

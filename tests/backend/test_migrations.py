@@ -65,7 +65,7 @@ def test_version_3_shared_mail_rows_become_one_copy_per_holder(db, factory):
     migrations.SchemaVersion.delete().execute()
     migrations.SchemaVersion.create(version=3, description="mailboxes remember their backfill window")
 
-    assert migrations.upgrade() == [4]
+    assert migrations.upgrade() == [4, 5]
 
     rows = {e.owner_id: e for e in Email.select()}
     assert set(rows) == {rep.id, colleague.id}
@@ -83,3 +83,24 @@ def test_version_3_shared_mail_rows_become_one_copy_per_holder(db, factory):
     Email.create(org=org, owner=third, message_key="<k@x>", date=datetime.datetime(2026, 1, 2))
     assert migrations.upgrade() == []
     assert Email.select().count() == 3
+
+
+def test_version_4_look_alike_addresses_are_normalised_apart(db, factory):
+    """The Kelvin sign was folded to K before version 5, so its address matched another mailbox."""
+    from threadbook import crm
+    from threadbook.models import ContactAddress
+
+    org = factory.org(domain="acme.example")
+    contact = crm.create_contact(org.id, "Kelvin", ["kevin@globex.example"])
+    database.execute_sql(
+        "UPDATE contact_address SET email = %s WHERE contact_id = %s".replace("%s", database.obj.param), ("\u212aevin@globex.example", contact.id)
+    )
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=4, description="one Email row per holder of a mail")
+
+    assert migrations.upgrade() == [5]
+
+    stored = ContactAddress.get(ContactAddress.contact == contact.id)
+    assert stored.email_normalized != "kevin@globex.example"
+    assert crm.find_record_by_address(org.id, "kevin@globex.example") is None
+    assert migrations.upgrade() == []
