@@ -140,6 +140,10 @@ def _renormalise_addresses():
                 database.execute_sql(f'UPDATE "{table}" SET "{normalised}" = {param} WHERE id = {param}', (fresh, row_id))
 
 
+def _used_signin_nonces():
+    create_tables_if_missing(models.UsedSignInNonce)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -147,6 +151,7 @@ STEPS = [
     (3, "mailboxes remember their backfill window", _mailbox_backfill_since),
     (4, "one Email row per holder of a mail; owner defaults and private threads", _email_per_owner),
     (5, "addresses normalised without merging look-alike mailboxes", _renormalise_addresses),
+    (6, "sign-in nonces are used once", _used_signin_nonces),
 ]
 LATEST = STEPS[-1][0]
 

@@ -390,6 +390,14 @@ class ThreadLabel(BaseModel):
         indexes = ((("user", "gmail_thread_id", "label"), True),)
 
 
+class UsedSignInNonce(BaseModel):
+    """A sign-in nonce already exchanged for a session (its digest), kept until its ID token expires."""
+
+    id = AutoField()
+    digest = CharField(unique=True)
+    expires_at = DateTimeField(index=True)
+
+
 class AuditLog(BaseModel):
     id = AutoField()
     org = ForeignKeyField(Organization, null=True, on_delete="CASCADE")
@@ -421,5 +429,6 @@ ALL_MODELS = [
     PrivateThread,
     TrackedThread,
     ThreadLabel,
+    UsedSignInNonce,
     AuditLog,
 ]

@@ -5,6 +5,8 @@
  * it with what the Gmail tab reported.
  */
 
+import { checkBackendUrl } from "../shared/settings.js";
+
 const DEFAULT_TIMEOUT_MS = 10_000;
 // Logging waits on the Gmail API behind the backend.
 const LOG_TIMEOUT_MS = 60_000;
@@ -44,8 +46,16 @@ function kindOf(status, code) {
  */
 export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl = globalThis.fetch.bind(globalThis) }) {
   const root = baseUrl.replace(/\/+$/, "");
+  // The options page checks the URL when it is saved; a stored one is checked again here, before any
+  // sign-in or session leaves the extension, whatever wrote it to storage.
+  const unsafe = checkBackendUrl(root).error;
 
-  async function call(method, path, { body, headers = {}, auth = true, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
+  async function call(method, path, { body, headers = {}, auth = true, secret = auth, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
+    if (secret && unsafe) {
+      throw new BackendError("client", `Threadbook will not send your sign-in to ${root}: ${unsafe} Fix the backend URL in Threadbook's options.`, {
+        code: "unsafe_backend_url",
+      });
+    }
     const sent = { Accept: "application/json", ...headers };
     if (body !== undefined) sent["Content-Type"] = "application/json";
     if (auth) {
@@ -100,8 +110,8 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     health: () => data(call("GET", "/healthz", { auth: false, timeoutMs: 5_000 })),
     config: () => data(call("GET", "/api/v1/config", { auth: false })),
     /** Exchange a Google ID token (and the nonce it was asked with) for a session. */
-    createSession: (idToken, nonce) => data(call("POST", "/api/v1/session", { body: { id_token: idToken, nonce }, auth: false })),
-    devSignIn: (email) => data(call("POST", "/api/v1/session/dev", { body: { email }, auth: false })),
+    createSession: (idToken, nonce) => data(call("POST", "/api/v1/session", { body: { id_token: idToken, nonce }, auth: false, secret: true })),
+    devSignIn: (email) => data(call("POST", "/api/v1/session/dev", { body: { email }, auth: false, secret: true })),
     lookup(threadId, participants, { signal } = {}) {
       const asked = participants.slice(0, MAX_LOOKUP_PARTICIPANTS).map(({ email, name }) => ({ email, name }));
       return data(call("POST", "/api/v1/lookup", { body: { thread_id: threadId || undefined, participants: asked }, signal }));

@@ -4,6 +4,8 @@ import pytest
 
 from threadbook.models import AuditLog, User
 
+from ..fakes.google_identity import session_body
+
 LOOPBACK = {"DEV_SIGNIN": True, "BIND_ADDRESS": "127.0.0.1:5000"}
 
 
@@ -85,7 +87,7 @@ class TestEnabled:
         app.config.update(google_identity.settings)
         google_identity.account.update(email="dev@threadbook.test", sub="g-1", hd=None)
         dev = dev_sign_in(client).get_json()
-        real = client.post("/api/v1/session", json={"id_token": google_identity.mint_id_token()}).get_json()
+        real = client.post("/api/v1/session", json=session_body(google_identity.mint_id_token())).get_json()
         assert real["user"]["id"] == dev["user"]["id"]
         assert real["user"]["dev"] is False
         assert User.get_by_id(dev["user"]["id"]).google_sub == "g-1"

@@ -129,6 +129,6 @@ class TestIntegersBeyondADatabaseColumn:
 @pytest.mark.parametrize("token", ["Hello\ud800 there", "eyJ\u2028.eyJ.sig", "ｅｙＪ.a.b"])
 def test_an_id_token_with_characters_no_jwt_has_is_a_401(app, client, token):
     app.config["GOOGLE_CLIENT_IDS"] = ["client.apps.googleusercontent.com"]
-    response = client.post("/api/v1/session", data=json.dumps({"id_token": token}), content_type="application/json")
+    response = client.post("/api/v1/session", data=json.dumps({"id_token": token, "nonce": "n-0123456789"}), content_type="application/json")
     assert response.status_code == 401
     assert "characters" in response.get_json()["message"]

@@ -7,7 +7,7 @@ import pytest
 
 from threadbook.models import AuditLog, User
 
-from ..fakes.google_identity import CLIENT_ID, hs256_with_public_key, make_rsa_key, raw_jwt
+from ..fakes.google_identity import CLIENT_ID, hs256_with_public_key, make_rsa_key, raw_jwt, session_body
 
 NOW = int(time.time())
 
@@ -18,7 +18,8 @@ def app_settings(google_identity):
 
 
 def sign_in(client, token, **body):
-    return client.post("/api/v1/session", json={"id_token": token, **body})
+    """Sign in as the extension does: the token and the nonce it was asked with (unless ``body`` says otherwise)."""
+    return client.post("/api/v1/session", json=session_body(token, **body))
 
 
 def test_a_valid_token_signs_in_and_the_session_works(client, google_identity):
@@ -137,8 +138,30 @@ class TestNonce:
         assert response.status_code == 401
         assert "nonce" in response.get_json()["message"]
 
-    def test_without_a_nonce_in_the_request_the_token_nonce_is_not_checked(self, client, google_identity):
-        assert sign_in(client, google_identity.mint_id_token(nonce="whatever")).status_code == 200
+    @pytest.mark.parametrize("sent", [None, ""])
+    def test_a_sign_in_without_its_nonce_is_401(self, client, google_identity, sent):
+        response = client.post("/api/v1/session", json={"id_token": google_identity.mint_id_token(nonce="n-123"), "nonce": sent})
+        assert response.status_code == 401 and "nonce" in response.get_json()["message"]
+        assert client.post("/api/v1/session", json={"id_token": google_identity.mint_id_token()}).status_code == 401
+
+    def test_a_replayed_token_and_nonce_are_refused_and_a_new_sign_in_works(self, client, google_identity, db):
+        token = google_identity.mint_id_token(nonce="n-once")
+        assert sign_in(client, token, nonce="n-once").status_code == 200
+
+        replay = sign_in(client, token, nonce="n-once")
+
+        assert replay.status_code == 401 and "already used" in replay.get_json()["message"]
+        assert AuditLog.select().where(AuditLog.action == "signin.refused").count() == 1
+        assert sign_in(client, google_identity.mint_id_token()).status_code == 200
+
+    def test_a_nonce_is_used_once_on_every_worker(self, app, google_identity, db):
+        """The record is in the database, so a second app (another gunicorn worker) refuses the replay too."""
+        from ..conftest import build_app
+
+        token = google_identity.mint_id_token(nonce="n-shared")
+        assert sign_in(app.test_client(), token, nonce="n-shared").status_code == 200
+        other = build_app(app.config["DATABASE_URL"], app.instance_path, **google_identity.settings)
+        assert sign_in(other.test_client(), token, nonce="n-shared").status_code == 401
 
 
 class TestCertificates:

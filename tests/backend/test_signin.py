@@ -5,6 +5,8 @@ import pytest
 from threadbook.models import AuditLog, Invitation, Organization, User
 from threadbook.signin import is_loopback_bind
 
+from ..fakes.google_identity import session_body
+
 
 @pytest.fixture
 def app_settings(google_identity):
@@ -17,7 +19,7 @@ def sign_in(client, google_identity):
 
     def sign_in(email, sub=None, hd=None, name="Someone", **claims):
         token = google_identity.mint_id_token(sub=sub or f"sub-{email}", email=email, hd=hd, name=name, **claims)
-        return client.post("/api/v1/session", json={"id_token": token})
+        return client.post("/api/v1/session", json=session_body(token))
 
     return sign_in
 

@@ -95,3 +95,26 @@ test("no session: refused before any request", async () => {
   await assert.rejects(api.lookup("18aa", []), { kind: "unauthorized" });
   assert.equal(fetchImpl.calls.length, 0);
 });
+
+for (const stored of ["http://crm.example.com", "http://10.0.0.5:5000", "ftp://127.0.0.1", "http://127.0.0.1.evil.example:5000"]) {
+  test(`a stored backend URL that is neither https nor this computer gets no sign-in or session: ${stored}`, async () => {
+    const fetchImpl = fakeFetch({
+      "GET /healthz": () => ({ body: { ok: true } }),
+      "POST /api/v1/session": () => ({ body: { token: "t" } }),
+      "POST /api/v1/lookup": () => ({ body: { participants: [], thread: {} } }),
+    });
+    const api = createBackendClient({ baseUrl: stored, getToken: () => "tok", fetchImpl });
+    for (const attempt of [() => api.createSession("id.tok", "n1"), () => api.devSignIn("me@x.example"), () => api.lookup("18aa", [])]) {
+      await assert.rejects(attempt, (error) => error instanceof BackendError && error.code === "unsafe_backend_url" && /options/.test(error.message));
+    }
+    assert.equal(fetchImpl.calls.filter((call) => call.method === "POST").length, 0);
+  });
+}
+
+test("https backends and this computer get the sign-in", async () => {
+  for (const baseUrl of ["https://crm.example.com", "http://localhost:5000", "http://[::1]:5000"]) {
+    const fetchImpl = fakeFetch({ "POST /api/v1/session": () => ({ body: { token: "t" } }) });
+    const api = createBackendClient({ baseUrl, fetchImpl });
+    assert.deepEqual(await api.createSession("id.tok", "n1"), { token: "t" });
+  }
+});

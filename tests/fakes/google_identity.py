@@ -140,6 +140,8 @@ class FakeGoogleIdentity:
             "name": self.account.get("name", ""),
             "iat": now,
             "exp": now + 3600,
+            # Each sign-in asks Google with a fresh nonce; the backend accepts each once.
+            "nonce": secrets.token_urlsafe(16),
         }
         if self.account.get("hd"):
             claims["hd"] = self.account["hd"]
@@ -214,3 +216,12 @@ def _oauth_error(status, error, description):
     response = jsonify(error=error, error_description=description)
     response.status_code = status
     return response
+
+
+def session_body(token, **extra):
+    """The body of ``POST /api/v1/session`` for ``token``, with the nonce it carries (a fresh one when it carries none)."""
+    try:
+        nonce = jwt.decode(token, options={"verify_signature": False}).get("nonce")
+    except jwt.PyJWTError:
+        nonce = None
+    return {"id_token": token, "nonce": nonce if isinstance(nonce, str) and nonce else secrets.token_urlsafe(16), **extra}

@@ -7,7 +7,7 @@ Every refusal is written to the audit log with its reason.
 
 from flask import Blueprint, current_app
 
-from .. import audit
+from .. import audit, signin_nonces
 from ..auth import issue_session
 from ..db import write_transaction
 from ..errors import ApiError
@@ -34,7 +34,11 @@ def create_session():
     nonce = string(body, "nonce", max_length=512)
     token = body.get("id_token")
     try:
+        if not nonce:
+            raise InvalidIdToken("Send the 'nonce' this sign-in asked Google with: an ID token without it could be replayed.")
         claims = verify_id_token(token, nonce=nonce)
+        if not signin_nonces.claim(nonce, claims["exp"]):
+            raise InvalidIdToken("This sign-in was already used; sign in again.")
     except InvalidIdToken as exc:
         _record_refusal("invalid_token", exc.message, method="google")
         raise ApiError(401, exc.message, headers={"WWW-Authenticate": 'Bearer realm="threadbook"'})
@@ -81,10 +85,10 @@ def _record_refusal(reason, message, org=None, **detail):
 
 _ID_TOKEN_BODY = {
     "type": "object",
-    "required": ["id_token"],
+    "required": ["id_token", "nonce"],
     "properties": {
         "id_token": {"type": "string", "description": "The ID token from Google's authorisation endpoint."},
-        "nonce": {"type": "string", "description": "When given, must equal the token's nonce."},
+        "nonce": {"type": "string", "description": "The nonce the sign-in asked Google with: it must equal the token's, and is accepted once."},
     },
 }
 _DEV_BODY = {"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}, "name": {"type": "string"}}}
