@@ -1,15 +1,19 @@
 """The BCC dropbox: a real SMTP conversation (smtplib) with the dropbox server on a free local port."""
 
 import smtplib
+import threading
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
 import pytest
+import requests
 
 from threadbook import crm
 from threadbook.dropbox import ingest as ingest_module
 from threadbook.dropbox.server import DropboxServer
-from threadbook.models import BlockedAddress, Company, Contact, ContactAddress, Email, EmailParticipant, Lead, User
+from threadbook.models import BlockedAddress, Company, Contact, ContactAddress, Email, EmailParticipant, Lead, Note, User
+
+from ..fakes.server import ServerThread
 
 DOMAIN = "dropbox.threadbook.example"
 REP = "rep@acme.example"
@@ -59,6 +63,17 @@ def mail(sender=f"Rep <{REP}>", to=("Ada <ada@globex.example>",), cc=(), subject
 def wire(message):
     """The message as it travels over SMTP (CRLF line ends)."""
     return message.as_bytes(policy=SMTP_POLICY)
+
+
+def raw_mail(*headers, body=b"Here it is.\r\n"):
+    """Build a message byte by byte: each header's value as given (str as UTF-8, or bytes), CRLF line ends."""
+    lines = [name.encode() + b": " + (value if isinstance(value, bytes) else value.encode()) for name, value in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def people(count, start=0):
+    """``count`` distinct external recipients, as header entries."""
+    return [f"Person {i} <p{i}@globex{i}.example>" for i in range(start, start + count)]
 
 
 def converse(server, envelope_from, recipients, data):
@@ -272,3 +287,83 @@ def test_answers_match_the_documented_schemas(app, client, factory, rep, db):
         response = client.open(path, method=method, headers=factory.headers(rep))
         assert response.status_code == 200
         checker.check(method, path, response)
+
+
+@pytest.mark.parametrize("count", [51, 6000], ids=["one-over-the-cap", "recipient-bomb"])
+def test_more_recipients_than_the_cap_are_refused_and_nothing_is_stored(dropbox, rep, db, count):
+    half = count // 2
+    data = raw_mail(
+        ("From", f"Rep <{REP}>"),
+        ("To", ",\r\n ".join(people(half))),
+        ("Cc", ",\r\n ".join(people(count - half, start=half) + [address_of(rep)])),  # the dropbox itself does not count
+        ("Subject", "To everyone"),
+        ("Message-ID", "<bomb@acme.example>"),
+    )
+
+    replies = converse(dropbox, REP, [address_of(rep)], data)
+
+    assert replies[-1] == (550, "5.5.3 Too many recipients: at most 50 per message are logged; nothing was logged")
+    assert Email.select().count() == 0 and Contact.select().count() == 0 and Company.select().count() == 0
+
+
+def folded(value, width=900):
+    """Fold a long header value onto lines SMTP accepts (at most 1,000 characters)."""
+    return "\r\n ".join(value[i : i + width] for i in range(0, len(value), width))
+
+
+@pytest.mark.parametrize("header", ["From", "To"])
+def test_an_address_header_too_long_to_parse_is_refused_unparsed(dropbox, rep, db, monkeypatch, header):
+    def unreachable(*args):
+        raise AssertionError("the header was parsed")
+
+    monkeypatch.setattr(ingest_module, "_addresses", unreachable)
+    values = {"From": f"Rep <{REP}>", "To": "Ada <ada@globex.example>"}
+    values[header] = folded('"' * 30000) + f" <{REP}>"  # quotes: the parser's slowest input
+
+    replies = converse(dropbox, REP, [address_of(rep)], raw_mail(*values.items(), ("Subject", "Long")))
+
+    assert replies[-1] == (554, f"5.6.0 The {header} header is longer than 20000 characters; nothing was logged")
+    assert Email.select().count() == 0
+
+
+def test_the_recipient_cap_is_a_setting(app, dropbox, rep, db):
+    app.config["DROPBOX_MAX_RECIPIENTS"] = 2
+
+    over = converse(dropbox, REP, [address_of(rep)], mail(to=people(2), cc=people(1, start=2), message_id="<over@acme.example>"))
+    at = converse(dropbox, REP, [address_of(rep)], mail(to=people(2), cc=[f"Me <{address_of(rep)}>"], message_id="<at@acme.example>"))
+
+    assert over[-1] == (550, "5.5.3 Too many recipients: at most 2 per message are logged; nothing was logged")
+    assert at[-1][0] == 250 and Contact.select().count() == 2
+
+
+def test_api_writes_succeed_while_a_message_at_the_cap_is_logged(app, factory, dropbox, rep, db, monkeypatch):
+    """Notes posted to a real threaded server while the dropbox holds its write transaction all succeed."""
+    target = crm.create_contact(rep.org_id, "Target", ["target@initech.example"])
+    request_headers = factory.headers(rep)
+    logging_contacts = threading.Event()
+    create_contact = crm.create_contact
+
+    def signalling_create_contact(*args, **kwargs):
+        logging_contacts.set()  # the dropbox is inside its write transaction now
+        return create_contact(*args, **kwargs)
+
+    monkeypatch.setattr(crm, "create_contact", signalling_create_contact)
+    statuses = []
+
+    def write_notes(url, writer):
+        assert logging_contacts.wait(60)
+        for n in range(5):
+            response = requests.post(f"{url}/api/v1/notes", json={"contact_id": target.id, "body": f"note {writer}.{n}"}, headers=request_headers, timeout=60)
+            statuses.append(response.status_code)
+
+    with ServerThread(app) as api:
+        writers = [threading.Thread(target=write_notes, args=(api.url, w)) for w in range(4)]
+        for writer in writers:
+            writer.start()
+        replies = converse(dropbox, REP, [address_of(rep)], mail(to=people(25), cc=people(25, start=25)))
+        for writer in writers:
+            writer.join(120)
+
+    assert replies[-1][0] == 250
+    assert statuses == [201] * 20
+    assert Note.select().count() == 20 and Contact.select().count() == 51

@@ -7,6 +7,9 @@ Replies, as a mail server gives them:
 - more than ``DROPBOX_MAX_BYTES`` (25 MB): ``552``, at ``MAIL FROM`` when the
   client declares a ``SIZE`` (advertised in ``EHLO``), else after ``DATA``;
 - header From not the user, no From, unparsable: ``550 5.7.1`` / ``554 5.6.0``;
+- more than ``DROPBOX_MAX_RECIPIENTS`` (50) addresses in To/Cc/Bcc: ``550 5.5.3``
+  (checked before anything is written, so one message's write transaction
+  stays short and never starves the API);
 - logged: ``250 2.0.0 Logged as email <id>``; the same mail again:
   ``250 2.0.0 Already logged`` (accepted, so the sender sees no bounce);
 - anything unexpected (the database down, a race lost): ``451 4.3.0`` so the
@@ -21,7 +24,7 @@ import threading
 from aiosmtpd.smtp import SMTP
 
 from ..db import database
-from .ingest import Refused, check_recipient, ingest
+from .ingest import MAX_RECIPIENTS, Refused, check_recipient, ingest
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,8 @@ class DropboxHandler:
         if user is None:
             return "503 5.5.1 Error: need RCPT command"
         try:
-            result = await self._run(ingest, envelope.original_content or envelope.content, user, self.domain)
+            max_recipients = self.app.config.get("DROPBOX_MAX_RECIPIENTS", MAX_RECIPIENTS)
+            result = await self._run(ingest, envelope.original_content or envelope.content, user, self.domain, max_recipients)
         except Refused as refusal:
             log.info("dropbox: refused a message for user %s: %s", user.id, refusal.reply)
             return refusal.reply
