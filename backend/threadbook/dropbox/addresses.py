@@ -20,6 +20,8 @@ def user_for_address(address, domain):
     local, _, host = (address or "").strip().rpartition("@")
     if not domain or host.lower().rstrip(".") != domain or not local:
         return None
+    if not (local.isascii() and local.isalnum()):
+        return None  # tokens are hexadecimal: a NUL or UTF-8 is no token, and never reaches the database
     return User.get_or_none(User.dropbox_token == local.lower())
 
 

@@ -1,16 +1,30 @@
 """The dropbox's SMTP server: aiosmtpd on its own event loop, database work in a thread pool.
 
-Replies, as a mail server gives them:
+aiosmtpd hands the message over as bytes (``decode_data`` off) and offers
+``SMTPUTF8`` and ``8BITMIME``: UTF-8 headers sent raw are read as RFC 6532 says.
 
-- ``RCPT TO`` an unknown address: ``550 5.1.1``; from anyone but the
-  address's user (envelope sender, normalised): ``550 5.7.1``;
+Replies, as a mail server gives them (every message gets a 250 or a
+permanent 5xx saying why; a 4xx only for what a later delivery can cure):
+
+- ``RCPT TO`` an unknown address (or one no token can be): ``550 5.1.1``;
+  from anyone but the address's user (envelope sender, normalised): ``550 5.7.1``;
 - more than ``DROPBOX_MAX_BYTES`` (25 MB): ``552``, at ``MAIL FROM`` when the
   client declares a ``SIZE`` (advertised in ``EHLO``), else after ``DATA``;
-- header From not the user, no From, unparsable: ``550 5.7.1`` / ``554 5.6.0``;
+  a line over 1,000 bytes: aiosmtpd's ``500``;
+- header From not the user: ``550 5.7.1``;
+- more than ``DROPBOX_MAX_RECIPIENTS`` (50) addresses in To/Cc/Bcc: ``550 5.5.3``
+  (checked before anything is written, so one message's write transaction
+  stays short and never starves the API);
+- content that cannot be logged: ``554 5.6.0`` naming the problem (no From,
+  more than one, an invalid address, a header twice or over 20,000
+  characters, a NUL byte, bytes that are not UTF-8, an unparsable message);
 - logged: ``250 2.0.0 Logged as email <id>``; the same mail again:
   ``250 2.0.0 Already logged`` (accepted, so the sender sees no bounce);
-- anything unexpected (the database down, a race lost): ``451 4.3.0`` so the
-  sending server tries again later; nothing was stored.
+- the database locked, busy or unreachable, or a race lost to a concurrent
+  delivery: ``451 4.3.0`` so the sending server tries again later; nothing
+  was stored;
+- any other failure (a fault that a retry would meet again): ``554 5.3.0``
+  after DATA, ``550 5.3.0`` at RCPT; nothing was stored.
 """
 
 import asyncio
@@ -18,14 +32,23 @@ import concurrent.futures
 import logging
 import threading
 
+import peewee
 from aiosmtpd.smtp import SMTP
 
 from ..db import database
-from .ingest import Refused, check_recipient, ingest
+from .ingest import MAX_RECIPIENTS, Refused, check_recipient, ingest
 
 log = logging.getLogger(__name__)
 
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure; try again later"
+# What a later delivery can cure: a locked or busy database, a lost connection,
+# a unique index that a concurrent delivery filled first (the retry finds its row).
+TEMPORARY_ERRORS = (peewee.OperationalError, peewee.InterfaceError, peewee.IntegrityError)
+
+
+def failure_reply(exc, permanent):
+    """Return the reply to an unexpected failure: temporary for the database, else ``permanent``."""
+    return TEMPORARY_FAILURE if isinstance(exc, TEMPORARY_ERRORS) else permanent
 
 
 class DropboxHandler:
@@ -56,9 +79,9 @@ class DropboxHandler:
         except Refused as refusal:
             log.info("dropbox: refused RCPT %s from %s: %s", address, envelope.mail_from, refusal.reply)
             return refusal.reply
-        except Exception:
+        except Exception as exc:
             log.exception("dropbox: RCPT check failed")
-            return TEMPORARY_FAILURE
+            return failure_reply(exc, "550 5.3.0 Internal error; the recipient could not be checked")
         envelope.rcpt_tos.append(address)
         # Every accepted recipient belongs to the sender, so to one user.
         envelope.dropbox_user = user
@@ -69,13 +92,14 @@ class DropboxHandler:
         if user is None:
             return "503 5.5.1 Error: need RCPT command"
         try:
-            result = await self._run(ingest, envelope.original_content or envelope.content, user, self.domain)
+            max_recipients = self.app.config.get("DROPBOX_MAX_RECIPIENTS", MAX_RECIPIENTS)
+            result = await self._run(ingest, envelope.original_content or envelope.content, user, self.domain, max_recipients)
         except Refused as refusal:
             log.info("dropbox: refused a message for user %s: %s", user.id, refusal.reply)
             return refusal.reply
-        except Exception:
+        except Exception as exc:
             log.exception("dropbox: storing a message failed")
-            return TEMPORARY_FAILURE
+            return failure_reply(exc, "554 5.3.0 Internal error; nothing was logged")
         kind = "duplicate" if result.duplicate else "new"
         log.info("dropbox: user %s, email %s (%s), %d contact(s) created", user.id, result.email_id, kind, len(result.contacts_created))
         return result.reply()
