@@ -37,6 +37,7 @@ import datetime
 import email.errors
 import email.header
 import email.utils
+import hashlib
 import html
 import re
 from dataclasses import dataclass, field
@@ -107,11 +108,17 @@ def _decode(value):
         return value
 
 
+MAX_MESSAGE_ID = 255  # the column's size on PostgreSQL
+
+
 def _message_id(value):
+    """Return a Message-ID that fits its column: as written, or a digest of it when longer (still one per mail)."""
     value = (value or "").strip()
     if not value:
         return None
-    return value[:500]
+    if len(value) <= MAX_MESSAGE_ID:
+        return value
+    return "<sha256." + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest() + "@threadbook.invalid>"
 
 
 def _date(message, date_header):
@@ -294,8 +301,8 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
             "gmail_message_id": p.gmail_message_id,
             "gmail_thread_id": p.gmail_thread_id,
             "subject": p.subject,
-            "from_email": p.from_email,
-            "from_name": p.from_name,
+            "from_email": p.from_email[:254],
+            "from_name": p.from_name[:255],
             "to": _people(p.to),
             "cc": _people(p.cc),
             "date": p.date,

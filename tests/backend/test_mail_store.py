@@ -117,3 +117,20 @@ def test_mail_without_an_owner_is_refused(org_and_rep, box):
 def test_an_empty_list_stores_nothing(org_and_rep):
     org, rep = org_and_rep
     assert tuple(store_gmail_messages(org, rep, rep, [])) == ([], [])
+
+
+def test_over_long_message_ids_and_names_fit_their_columns_on_every_database(org_and_rep, box):
+    """A sender may write a Message-ID or a name of any length; PostgreSQL's columns hold 255."""
+    org, rep = org_and_rep
+    long_id = "<" + "x" * 400 + "@acme.example>"
+    first = box.add_message(sender=f"{'N' * 300} <ada@acme.example>", to=["rep@us.example"], message_id=long_id, in_reply_to=long_id)
+    again = box.add_message(sender="ada@acme.example", to=["rep@us.example"], message_id=long_id)
+    other = box.add_message(sender="ada@acme.example", to=["rep@us.example"], message_id=long_id[:-14] + "y@acme.example>")
+
+    [email], _ = store_gmail_messages(org, rep, rep, [first])
+    created, existing = store_gmail_messages(org, rep, rep, [again, other])
+
+    assert len(email.message_key) <= 255 and email.message_key == email.rfc_message_id == email.in_reply_to
+    assert len(email.from_name) == 255
+    # The same long id is still the same mail; a different one is another.
+    assert [e.id for e in existing] == [email.id] and len(created) == 1 and created[0].message_key != email.message_key
