@@ -58,11 +58,6 @@ def readable_in_full(user, email):
     return email.owner_id == user.id or email.visibility == TEAM_FULL
 
 
-def content_visible_ids(user, emails):
-    """Return the ids among visible ``emails`` whose snippet and body the user may read."""
-    return {e.id for e in emails if readable_in_full(user, e)}
-
-
 def _rank(user, alias):
     """How good a copy is for ``user``: their own first, then shared in full, then metadata."""
     return Case(None, ((alias.owner == user.id, 0), (alias.visibility == TEAM_FULL, 1)), 2)
