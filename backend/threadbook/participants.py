@@ -194,6 +194,15 @@ def _last_logged(user, addresses):
     return dict(_rows(sql, [user.org_id, *addresses, user.org_id, *visible_sql_params(user)]))
 
 
+def own_copies_in_thread(user, thread_id):
+    """Ids of the user's own logged copies in their Gmail thread (placed there by a mailbox, or stored with its id)."""
+    sql = (
+        "SELECT email_id FROM mailbox_message WHERE user_id = ? AND gmail_thread_id = ? "
+        "UNION SELECT id FROM email WHERE org_id = ? AND owner_id = ? AND gmail_thread_id = ?"
+    )
+    return sorted(row[0] for row in _rows(sql, [user.id, thread_id, user.org_id, user.id, thread_id]))
+
+
 def _thread_state(user, thread_id, org):
     """Return the thread section: the caller's logged copies in it, its sharing, its latest notes.
 
@@ -203,11 +212,7 @@ def _thread_state(user, thread_id, org):
     """
     if not thread_id:
         return {"logged": False, "email_ids": [], "emails": [], "private": False, "visibility": None, "notes": []}
-    sql = (
-        "SELECT email_id FROM mailbox_message WHERE user_id = ? AND gmail_thread_id = ? "
-        "UNION SELECT id FROM email WHERE org_id = ? AND owner_id = ? AND gmail_thread_id = ?"
-    )
-    ids = sorted(row[0] for row in _rows(sql, [user.id, thread_id, user.org_id, user.id, thread_id]))
+    ids = own_copies_in_thread(user, thread_id)
     emails = list(Email.select().where(Email.id.in_(ids)).order_by(Email.date, Email.id)) if ids else []
     private = bool(access.private_threads(user.id, [thread_id]))
     if org is None:

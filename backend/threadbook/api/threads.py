@@ -22,7 +22,8 @@ from ..errors import ApiError
 from ..google_api import errors as google_errors
 from ..google_api import gmail as gmail_api
 from ..mail_store import store_gmail_messages
-from ..models import VISIBILITIES, Email, MailboxMessage, PrivateThread, ThreadLabel
+from ..models import VISIBILITIES, Email, PrivateThread, ThreadLabel
+from ..participants import own_copies_in_thread
 from .openapi import errors, json_body as body_schema, json_response, ref
 from .params import boolean, choice, json_body
 
@@ -166,15 +167,6 @@ def _thread_id(value):
     return value.lower()
 
 
-def _own_copies(user, thread_id):
-    """Ids of the user's own logged copies in their Gmail thread."""
-    placed = MailboxMessage.select(MailboxMessage.email).where((MailboxMessage.user == user.id) & (MailboxMessage.gmail_thread_id == thread_id))
-    query = Email.select(Email.id).where(
-        (Email.org == user.org_id) & (Email.owner == user.id) & ((Email.gmail_thread_id == thread_id) | Email.id.in_(placed))
-    )
-    return sorted(e.id for e in query)
-
-
 @bp.patch("/api/v1/threads/<thread_id>")
 def update_thread(thread_id):
     """Keep a thread private (its logged copies become private, and so will later ones), or stop."""
@@ -184,7 +176,7 @@ def update_thread(thread_id):
         raise ApiError(400, "Say whether to keep the thread private: 'private' must be true or false.", field="private")
     user = g.user
     with write_transaction():
-        ids = _own_copies(user, thread_id)
+        ids = own_copies_in_thread(user, thread_id)
         if private:
             PrivateThread.insert(org=user.org_id, user=user.id, gmail_thread_id=thread_id).on_conflict(
                 conflict_target=[PrivateThread.user, PrivateThread.gmail_thread_id], action="NOTHING"
