@@ -6,7 +6,7 @@ PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export THREADBOOK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: help install build db run test test-python test-js lint bench fuzz bench-load clean
+.PHONY: help install build db run test test-python test-js lint bench fuzz bench-load openapi-contract clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench: $(PY_STAMP) ## Print performance figures: lookup (1M contacts, built once
 fuzz: $(PY_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
 	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} THREADBOOK_FUZZ_HOSTILE_EXAMPLES=$${THREADBOOK_FUZZ_HOSTILE_EXAMPLES:-50} \
 		$(BIN)/pytest tests/backend/test_fuzz_api.py -k "every_operation or hostile"
+
+openapi-contract: $(PY_STAMP) ## Rewrite tests/backend/openapi_contract.json after a deliberate API change (review the diff)
+	$(BIN)/python scripts/openapi_contract.py
 
 bench-load: $(PY_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)
 	$(BIN)/pip install --quiet -r bench/requirements.txt

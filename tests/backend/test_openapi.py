@@ -1,6 +1,8 @@
 """GET /api/v1/openapi.json: a valid OpenAPI 3.1 document covering every route, and answers that match it."""
 
 import copy
+import json
+import pathlib
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -178,3 +180,20 @@ def test_answers_match_the_documented_schemas(client, factory, checker, gmail, d
     unauthenticated = client.post("/api/v1/lookup", json={"participants": []})
     checker.check("POST", "/api/v1/lookup", unauthenticated)
     assert len(checker.checked) >= 30  # distinct (method, path, status) answers checked
+
+
+CONTRACT = pathlib.Path(__file__).with_name("openapi_contract.json")
+
+
+def test_the_document_matches_the_published_contract(document):
+    """Outside clients are built against these routes and fields: a change to them must be deliberate.
+
+    The contract is the document as it stood before the backend moved to its
+    package layout. To extend the API on purpose, regenerate the file (the
+    message says how) and review the diff like any other change to the contract.
+    """
+    expected = json.loads(CONTRACT.read_text())
+    assert document == expected, (
+        "The OpenAPI document differs from tests/backend/openapi_contract.json. If the change is deliberate, run "
+        "`make openapi-contract` and review the diff."
+    )
