@@ -72,20 +72,7 @@ def build(path):
     from threadbook import create_app
     from threadbook.db import database
     from threadbook.migrations import upgrade
-    from threadbook.models import (
-        Company,
-        CompanyDomain,
-        Contact,
-        ContactAddress,
-        Deal,
-        Email,
-        EmailParticipant,
-        Lead,
-        MailboxMessage,
-        Note,
-        Organization,
-        User,
-    )
+    from threadbook.models import Company, CompanyDomain, Contact, ContactAddress, Deal, Email, EmailParticipant, Lead, MailboxMessage, Note, Organization, User
 
     rng = random.Random(42)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -213,8 +200,8 @@ def participants(rng, logged_threads=True):
 
 
 def session_header(app, user_id=1):
-    from threadbook.auth import issue_session
     from threadbook.db import database
+    from threadbook.identity.sessions import issue_session
     from threadbook.models import User
 
     with app.app_context():

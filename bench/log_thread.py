@@ -37,9 +37,9 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     from threadbook import create_app
-    from threadbook.auth import issue_session
     from threadbook.db import database
-    from threadbook.google_api import gmail as gmail_api
+    from threadbook.google import gmail as gmail_api
+    from threadbook.identity.sessions import issue_session
     from threadbook.migrations import upgrade
     from threadbook.models import Organization, User
 

@@ -28,9 +28,9 @@ def main():
     path = dataset.ensure(args.db)
 
     from threadbook import create_app
+    from threadbook.crm.participants import lookup
     from threadbook.db import database
     from threadbook.models import User
-    from threadbook.participants import lookup
 
     app = create_app({**dataset.settings(path), "RATELIMIT_ENABLED": False})
     headers = dataset.session_header(app)

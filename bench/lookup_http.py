@@ -30,7 +30,6 @@ import time
 
 import dataset
 
-
 KINDS = ("healthz", "me", "lookup")
 
 

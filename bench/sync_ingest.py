@@ -156,10 +156,10 @@ def main():
 
     from threadbook import create_app, crypto
     from threadbook.db import database
-    from threadbook.google_api.gmail import Gmail
+    from threadbook.google.credentials import google_credentials
+    from threadbook.google.gmail import Gmail
     from threadbook.migrations import upgrade
     from threadbook.models import Email, EmailParticipant, Mailbox
-    from threadbook.sync.credentials import google_credentials
     from threadbook.sync.mailbox_sync import SyncSettings, sync_mailbox
 
     workdir = Path(tempfile.mkdtemp(prefix="threadbook-sync-bench-"))

@@ -151,7 +151,7 @@ class Factory:
             )
 
     def headers(self, user, **extra):
-        from threadbook.auth import issue_session
+        from threadbook.identity.sessions import issue_session
 
         with self.app.app_context():
             token, _ = issue_session(user)

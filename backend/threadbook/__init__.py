@@ -1,5 +1,5 @@
 """Threadbook: the CRM that lives beside Gmail."""
 
-from .app import create_app
+from threadbook.app import create_app
 
 __all__ = ["create_app"]

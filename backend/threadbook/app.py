@@ -7,14 +7,13 @@ from flask import Flask, current_app, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from . import config as config_module
-from . import db
-from . import web_security
-from .api import register_blueprints
-from .api.params import check_query_ids
-from .auth import authenticate_request
-from .errors import ApiError, register_error_handlers
-from .json_limits import JSONProvider
+from threadbook import config as config_module
+from threadbook import db
+from threadbook.api import register_blueprints, web_security
+from threadbook.api.params import check_query_ids
+from threadbook.errors import ApiError, register_error_handlers
+from threadbook.identity.sessions import authenticate_request
+from threadbook.json_limits import JSONProvider
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def create_app(overrides=None):
 
     register_blueprints(app)
 
-    from .cli import register_commands
+    from threadbook.cli import register_commands
 
     register_commands(app)
     return app

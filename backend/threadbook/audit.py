@@ -20,7 +20,7 @@ use (keep the list here current):
 
 from flask import has_request_context, request
 
-from .models import AuditLog
+from threadbook.models import AuditLog
 
 
 def record(action, org=None, user=None, ip=None, **detail):

@@ -5,14 +5,14 @@ import sys
 import click
 from flask.cli import FlaskGroup
 
-from . import matching
-from .db import database, write_transaction
-from .dropbox.cli import dropbox_command
-from .importer import ImportFileError, import_contacts, validate
-from .migrations import upgrade
-from .models import Organization, User
-from .seed import seed_demo
-from .sync.worker import worker_command
+from threadbook import matching
+from threadbook.crm.importer import ImportFileError, import_contacts, validate
+from threadbook.db import database, write_transaction
+from threadbook.dropbox.cli import dropbox_command
+from threadbook.jobs.worker import worker_command
+from threadbook.migrations import upgrade
+from threadbook.models import Organization, User
+from threadbook.seed import seed_demo
 
 
 def register_commands(app):
@@ -102,6 +102,6 @@ def import_contacts_command(csv_file, org_id):
 
 
 def main():
-    from .app import create_app
+    from threadbook.app import create_app
 
     FlaskGroup(create_app=create_app)(prog_name="threadbook")

@@ -9,9 +9,9 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from . import crypto, secret_files
-from .loopback import dev_signin_bind_error
-from .sync.queue import QUEUE_FILE
+from threadbook import crypto, secret_files
+from threadbook.jobs.queue import QUEUE_FILE
+from threadbook.loopback import dev_signin_bind_error
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-from . import secret_files
+from threadbook import secret_files
 
 KEY_FILE = "encryption_key"
 _HKDF_INFO = b"threadbook encryption at rest v1"

@@ -13,7 +13,7 @@ import re
 
 from flask.json.provider import DefaultJSONProvider
 
-from .errors import ApiError
+from threadbook.errors import ApiError
 
 MAX_DEPTH = 64  # Threadbook's deepest body nests 3 levels; 64 leaves room and stays far from the recursion limit
 # A JSON string (whose brackets do not count) or one bracket.

@@ -14,8 +14,8 @@ import datetime
 from peewee import CharField, DateTimeField, IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
-from . import models
-from .db import database, is_sqlite
+from threadbook import models
+from threadbook.db import database, is_sqlite
 
 
 class SchemaVersion(Model):
@@ -66,7 +66,7 @@ _EMAIL_COLUMNS = (
 
 
 def _email_per_owner():
-    """Give every holder of a mail their own Email row (access.py), and the owner defaults.
+    """Give every holder of a mail their own Email row (identity/access.py), and the owner defaults.
 
     Before, colleagues' copies of one mail shared a row (unique per Message-ID)
     and each holder read it in full. Each MailboxMessage of someone other than
@@ -125,7 +125,7 @@ def _renormalise_addresses():
     no two rows come to share a value. Tables that keep no written form
     (invitations, blocklist patterns) keep what they have.
     """
-    from . import matching
+    from threadbook import matching
 
     param = database.obj.param
     for model_name, written, normalised in _NORMALISED_ADDRESSES:

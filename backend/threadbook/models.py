@@ -24,7 +24,7 @@ from peewee import (
     TextField,
 )
 
-from .db import database
+from threadbook.db import database
 
 
 def utcnow():
@@ -198,7 +198,7 @@ class Email(BaseModel):
     set. ``message_key`` is the RFC Message-ID when the mail has one, shared
     by colleagues' copies of the same mail so a timeline can show it once
     (never a reason to show one person's copy to another), else a key derived
-    from the mailbox's Gmail id. See access.py.
+    from the mailbox's Gmail id. See identity/access.py.
     """
 
     id = AutoField()

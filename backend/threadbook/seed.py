@@ -3,9 +3,9 @@
 import datetime
 from decimal import Decimal
 
-from . import crm
-from .db import write_transaction
-from .models import Deal, Lead, Note, Organization, User
+from threadbook.crm import store as crm
+from threadbook.db import write_transaction
+from threadbook.models import Deal, Lead, Note, Organization, User
 
 DEMO_DOMAIN = "threadbook.test"
 

@@ -21,7 +21,7 @@ export const SCOPES = Object.freeze([
 
 // Asked for only when a card action needs them (incremental authorisation):
 // sending mail as the user; booking in and reading free/busy of their calendar
-// (the backend's google_api/calendar.py CALENDAR_SCOPES).
+// (the backend's google/calendar.py CALENDAR_SCOPES).
 export const EXTRA_SCOPES = Object.freeze({
   send: Object.freeze(["https://www.googleapis.com/auth/gmail.send"]),
   calendar: Object.freeze(["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"]),

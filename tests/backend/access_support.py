@@ -15,7 +15,7 @@ from email.policy import SMTP as SMTP_POLICY
 
 import pytest
 
-from threadbook import crm
+from threadbook.crm import store as crm
 from threadbook.dropbox.server import DropboxServer
 from threadbook.models import Email
 

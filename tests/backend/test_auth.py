@@ -8,7 +8,7 @@ import re
 import jwt
 import pytest
 
-from threadbook.auth import ALGORITHM, ISSUER
+from threadbook.identity.sessions import ALGORITHM, ISSUER
 from threadbook.models import User
 
 from ..conftest import TEST_SECRET
@@ -109,7 +109,7 @@ def test_a_session_that_worked_is_refused_once_it_expires(app, factory, member, 
     # The signature is checked once and the claims remembered; the expiry must still be checked every time.
     import time
 
-    from threadbook import auth
+    from threadbook.identity import sessions as auth
 
     app.config["SESSION_TTL_SECONDS"] = 60
     headers = factory.headers(member)
@@ -158,8 +158,8 @@ def test_the_caller_query_is_compiled_per_dialect_not_per_database_object():
     # "?" placeholders to PostgreSQL and failed every request of a later app with a 500.
     from peewee import PostgresqlDatabase, SqliteDatabase
 
-    from threadbook import auth
     from threadbook.db import database
+    from threadbook.identity import sessions as auth
 
     previous = database.obj
     try:

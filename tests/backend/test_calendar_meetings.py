@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from threadbook import crm
+from threadbook.crm import store as crm
 from threadbook.models import Meeting, MeetingAttendee
 
 from .test_calendar_sync import REP, at, naive

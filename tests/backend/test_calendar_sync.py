@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 
-from threadbook import crm
-from threadbook.calendar_sync import calendar_mailboxes_due, sync_calendar_mailbox
+from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
+from threadbook.crm import store as crm
+from threadbook.jobs import tasks
 from threadbook.models import Lead, Mailbox, Meeting, MeetingAttendee
-from threadbook.sync import tasks
 
 from .workspace_support import GMAIL_MODIFY, _google_apis, _oauth_server, app_settings, workspace  # noqa: F401 (fixtures)
 

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from threadbook.mail_store import store_gmail_messages
+from threadbook.mail.store import store_gmail_messages
 from threadbook.models import Meeting, MeetingAttendee
 
 from ..fakes.gmail import FakeMailbox

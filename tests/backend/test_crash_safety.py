@@ -27,8 +27,8 @@ import pytest
 import requests
 
 from threadbook import create_app
-from threadbook.auth import issue_session
 from threadbook.db import database
+from threadbook.identity.sessions import issue_session
 from threadbook.matching import normalize_address
 from threadbook.migrations import upgrade
 from threadbook.models import Contact, ContactAddress, Organization, User

@@ -11,7 +11,7 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from threadbook import crm
+from threadbook.crm import store as crm
 from threadbook.dropbox import ingest as ingest_module
 from threadbook.dropbox.server import DropboxServer
 from threadbook.models import BlockedAddress, Company, Contact, ContactAddress, Email, EmailParticipant, Lead, Note, User

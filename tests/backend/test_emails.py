@@ -2,7 +2,7 @@
 
 import pytest
 
-from threadbook.mail_store import store_gmail_messages
+from threadbook.mail.store import store_gmail_messages
 
 from ..fakes.gmail import FakeMailbox
 

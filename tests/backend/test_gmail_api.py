@@ -1,9 +1,9 @@
-"""google_api.gmail: real client library calls against the fake Gmail, Google's errors translated."""
+"""google.gmail: real client library calls against the fake Gmail, Google's errors translated."""
 
 import pytest
 
-from threadbook.google_api import errors as google_errors
-from threadbook.google_api import gmail as gmail_api
+from threadbook.google import errors as google_errors
+from threadbook.google import gmail as gmail_api
 
 from ..fakes.gmail import GoogleError, rate_limited
 

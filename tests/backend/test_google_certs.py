@@ -5,7 +5,7 @@ import threading
 import pytest
 from google.auth import exceptions
 
-from threadbook.google_certs import HEURISTIC_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS, CachingRequest, freshness_lifetime
+from threadbook.google.certs import HEURISTIC_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS, CachingRequest, freshness_lifetime
 
 from ..fakes.server import ServerThread
 

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from threadbook.importer import ImportFileError, import_contacts
+from threadbook.crm.importer import ImportFileError, import_contacts
 from threadbook.models import Company, Contact, ContactAddress
 
 GOOD_AND_BAD = """email,name,title,company

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from threadbook import crm
-from threadbook.mail_store import store_gmail_messages
+from threadbook.crm import store as crm
+from threadbook.mail.store import store_gmail_messages
 from threadbook.models import Deal, Lead, Note
 
 from ..fakes.gmail import FakeMailbox

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from threadbook.mail_store import extract_body, html_to_text, parse_gmail_message, store_gmail_messages
+from threadbook.mail.store import extract_body, html_to_text, parse_gmail_message, store_gmail_messages
 from threadbook.models import Email, EmailParticipant, MailboxMessage
 
 from ..fakes.gmail import FakeMailbox, _render

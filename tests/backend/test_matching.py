@@ -105,7 +105,7 @@ def test_companies_match_an_idn_domain_and_its_punycode():
 
 
 def test_a_kelvin_sign_address_is_not_the_contact_with_k(client, factory, db):
-    from threadbook import crm
+    from threadbook.crm import store as crm
 
     user = factory.user(factory.org(domain="us.example"))
     crm.create_contact(user.org_id, "Kevin", ["kevin@acme.example"])

@@ -87,7 +87,7 @@ def test_version_3_shared_mail_rows_become_one_copy_per_holder(db, factory):
 
 def test_version_4_look_alike_addresses_are_normalised_apart(db, factory):
     """The Kelvin sign was folded to K before version 5, so its address matched another mailbox."""
-    from threadbook import crm
+    from threadbook.crm import store as crm
     from threadbook.models import ContactAddress
 
     org = factory.org(domain="acme.example")

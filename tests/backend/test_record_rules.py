@@ -1,4 +1,4 @@
-"""The record rule of access.py on every route: who reassigns and deletes contacts, leads, companies, deals, notes and meetings.
+"""The record rule of identity/access.py on every route: who reassigns and deletes contacts, leads, companies, deals, notes and meetings.
 
 Anyone in the organisation creates records and edits their shared fields;
 changing the owner and deleting belong to the owner or an administrator (a

@@ -7,9 +7,9 @@ import email.policy
 
 import pytest
 
-from threadbook import crm
+from threadbook.crm import store as crm
+from threadbook.jobs import tasks
 from threadbook.models import Email, MailboxMessage, TrackedThread, User
-from threadbook.sync import tasks
 
 from .workspace_support import GMAIL_MODIFY, _google_apis, _oauth_server, app_settings, workspace  # noqa: F401 (fixtures)
 

@@ -209,7 +209,7 @@ class TestCertificates:
         assert sign_in(client, google_identity.mint_id_token()).status_code == 200
 
     def test_an_unknown_key_refetches_only_when_the_cache_is_not_new(self, app, client, google_identity):
-        from threadbook.google_id_token import MIN_REFETCH_SECONDS, certificates_request
+        from threadbook.google.id_tokens import MIN_REFETCH_SECONDS, certificates_request
 
         assert sign_in(client, google_identity.mint_id_token()).status_code == 200
         rotated = make_rsa_key()

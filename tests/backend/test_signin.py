@@ -2,8 +2,8 @@
 
 import pytest
 
+from threadbook.identity.signin import is_loopback_bind
 from threadbook.models import AuditLog, Invitation, Organization, User
-from threadbook.signin import is_loopback_bind
 
 from ..fakes.google_identity import session_body
 

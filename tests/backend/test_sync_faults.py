@@ -3,7 +3,7 @@
 import pytest
 from google.auth.exceptions import RefreshError
 
-from threadbook.google_api.errors import GoogleApiError, InsufficientScope, NotFound, RateLimited, ReauthRequired, Unavailable
+from threadbook.google.errors import GoogleApiError, InsufficientScope, NotFound, RateLimited, ReauthRequired, Unavailable
 from threadbook.sync.backoff import Backoff, is_retryable
 from threadbook.sync.quota import TokenBucket
 

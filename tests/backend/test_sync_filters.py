@@ -7,7 +7,7 @@ from email.utils import getaddresses, parseaddr
 import pytest
 
 from threadbook import matching
-from threadbook.sync.filters import BLOCKED, INTERNAL, SKIPPED, STORE, MessageFilter
+from threadbook.mail.filters import BLOCKED, INTERNAL, SKIPPED, STORE, MessageFilter
 
 
 def slow_list(value):

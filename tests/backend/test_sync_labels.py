@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from threadbook import crm
+from threadbook.crm import store as crm
 from threadbook.db import database
 from threadbook.models import Deal, ThreadLabel
 from threadbook.sync.labels import CLOSING, CUSTOMERS, OPEN, deal_label, plan, sort_mailbox_labels

@@ -2,7 +2,7 @@
 
 import pytest
 
-from threadbook import crm
+from threadbook.crm import store as crm
 from threadbook.db import database
 from threadbook.models import ContactAddress, Email, EmailParticipant, Mailbox, MailboxMessage
 from threadbook.sync.mailbox_sync import changes_in
@@ -381,7 +381,7 @@ def test_rate_limited_parts_of_a_batch_are_fetched_again(app, google, rep, box):
 
 
 def test_fake_listing_understands_the_queries_sync_uses(app, google, rep, box):
-    from threadbook.google_api.gmail import Gmail
+    from threadbook.google.gmail import Gmail
 
     recent = add_external(box, 3, days_ago=2)
     add_external(box, 2, days_ago=40, sender="Old <old@customer.example>")

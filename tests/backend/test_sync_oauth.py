@@ -1,4 +1,4 @@
-"""google_api.oauth against the fake token endpoint: PKCE, code exchange, refresh, revoke, delegation."""
+"""google.oauth against the fake token endpoint: PKCE, code exchange, refresh, revoke, delegation."""
 
 import json
 
@@ -6,7 +6,7 @@ import google.auth.exceptions
 import google.auth.transport.requests
 import pytest
 
-from threadbook.google_api import oauth
+from threadbook.google import oauth
 
 from ..fakes.google_oauth import CLIENT_ID, CLIENT_SECRET, FakeGoogleOAuth
 from ..fakes.server import ServerThread

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from threadbook.db import database
+from threadbook.jobs import queue, tasks
 from threadbook.models import Mailbox, Organization, User
-from threadbook.sync import queue, tasks
 
 from ..fakes.google_oauth import CLIENT_ID, CLIENT_SECRET
 from .sync_support import _oauth_server, ago, app_settings, connect, google, mailbox_row  # noqa: F401

@@ -28,7 +28,7 @@ def serve(sqlite_url, tmp_path):
 
 
 def session_headers(app, user):
-    from threadbook.auth import issue_session
+    from threadbook.identity.sessions import issue_session
 
     with app.app_context():
         token, _ = issue_session(user)

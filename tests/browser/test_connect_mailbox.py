@@ -17,7 +17,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from threadbook import crypto
-from threadbook.google_api import oauth
+from threadbook.google import oauth
 from threadbook.models import Email, Mailbox, MailboxMessage, User
 
 from ..fakes.google_oauth import CLIENT_ID, CLIENT_SECRET

@@ -10,12 +10,12 @@ import re
 
 from flask import Blueprint, g, jsonify
 
-from .. import matching
-from ..db import write_transaction
-from ..errors import ApiError, not_found
-from ..models import BlockedAddress
-from . import openapi as doc
-from .params import choice, json_body, string
+from threadbook import matching
+from threadbook.api import openapi as doc
+from threadbook.api.params import choice, json_body, string
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError, not_found
+from threadbook.models import BlockedAddress
 
 bp = Blueprint("blocklist", __name__, url_prefix="/api/v1/blocklist")
 

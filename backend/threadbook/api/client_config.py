@@ -6,9 +6,9 @@ Google (the OAuth client id) is set once on the backend and read from here.
 
 from flask import Blueprint, current_app
 
-from ..web_security import dev_signin_refusal
-from . import openapi as doc
-from . import public
+from threadbook.api import openapi as doc
+from threadbook.api import public
+from threadbook.api.web_security import dev_signin_refusal
 
 bp = Blueprint("client_config", __name__, url_prefix="/api/v1")
 

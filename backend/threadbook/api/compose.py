@@ -15,17 +15,19 @@ import re
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import matching, serializers
-from ..errors import ApiError, not_found
-from ..google_api import errors as google_errors
-from ..access import visible_emails
-from ..models import VISIBILITIES, Contact, ContactAddress, Email
-from ..sending import Attachment, Draft, NoGoogleAccess, check_tracked_threads, google_access, reply_subject, send_and_log
-from .openapi import errors, json_body as body_schema, json_response, ref
-from .mail_input import check_one_line, check_sendable_address, one_line
-from .params import choice, integer, json_body, string
-from .refs import record_ref
-from .threads import gmail_error_to_api
+from threadbook import matching
+from threadbook.api.mail_input import check_one_line, check_sendable_address, one_line
+from threadbook.api.openapi import errors, json_response, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.params import choice, integer, json_body, string
+from threadbook.api.refs import record_ref
+from threadbook.api.threads import gmail_error_to_api
+from threadbook.crm import serializers
+from threadbook.errors import ApiError, not_found
+from threadbook.google import errors as google_errors
+from threadbook.identity.access import visible_emails
+from threadbook.mail.sending import Attachment, Draft, NoGoogleAccess, check_tracked_threads, google_access, reply_subject, send_and_log
+from threadbook.models import VISIBILITIES, Contact, ContactAddress, Email
 
 bp = Blueprint("compose", __name__)
 

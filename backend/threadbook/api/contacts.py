@@ -3,18 +3,20 @@
 from flask import Blueprint, g, jsonify
 from peewee import SQL, IntegrityError, Value
 
-from .. import crm, serializers
-from ..db import write_transaction
-from ..errors import ApiError
-from ..models import Company, Contact, ContactAddress, Email, EmailParticipant, Meeting, MeetingAttendee, Note, utcnow
-from ..records import address_owner, get_in_org, present_contact, present_contacts
-from ..access import best_copies
-from .leads import conflict
-from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
-from .ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
-from .pages import page_args, paginate, search_term
-from .params import json_body, string
-from .refs import address, address_list, name_field, owner_ref, record_ref
+from threadbook.api.leads import conflict
+from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
+from threadbook.api.pages import page_args, paginate, search_term
+from threadbook.api.params import json_body, string
+from threadbook.api.refs import address, address_list, name_field, owner_ref, record_ref
+from threadbook.crm import serializers
+from threadbook.crm import store as crm
+from threadbook.crm.records import address_owner, get_in_org, present_contact, present_contacts
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.identity.access import best_copies
+from threadbook.models import Company, Contact, ContactAddress, Email, EmailParticipant, Meeting, MeetingAttendee, Note, utcnow
 
 bp = Blueprint("contacts", __name__)
 

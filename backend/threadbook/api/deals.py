@@ -2,16 +2,17 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from .. import crm
-from ..db import write_transaction
-from ..errors import ApiError
-from ..models import DEAL_STATUSES, Company, Contact, Deal, utcnow
-from ..records import get_in_org, present_deals
-from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
-from .ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
-from .pages import paginate
-from .params import choice, date, json_body, query_int, string
-from .refs import amount, currency, owner_ref, record_ref
+from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
+from threadbook.api.pages import paginate
+from threadbook.api.params import choice, date, json_body, query_int, string
+from threadbook.api.refs import amount, currency, owner_ref, record_ref
+from threadbook.crm import store as crm
+from threadbook.crm.records import get_in_org, present_deals
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.models import DEAL_STATUSES, Company, Contact, Deal, utcnow
 
 bp = Blueprint("deals", __name__)
 

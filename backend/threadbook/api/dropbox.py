@@ -3,11 +3,11 @@
 from flask import Blueprint, current_app, g, jsonify
 from peewee import IntegrityError
 
-from ..db import write_transaction
-from ..dropbox.addresses import dropbox_address, new_token
-from ..errors import ApiError
-from ..models import User
-from .openapi import errors, json_response, ref
+from threadbook.api.openapi import errors, json_response, ref
+from threadbook.db import write_transaction
+from threadbook.dropbox.addresses import dropbox_address, new_token
+from threadbook.errors import ApiError
+from threadbook.models import User
 
 bp = Blueprint("dropbox", __name__)
 

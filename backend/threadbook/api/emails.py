@@ -2,13 +2,15 @@
 
 from flask import Blueprint, g, jsonify
 
-from .. import audit, serializers
-from ..access import can_change_visibility, visible_emails
-from ..db import write_transaction
-from ..errors import ApiError, not_found
-from ..models import VISIBILITIES, Email
-from .openapi import errors, json_body as body_schema, json_response, path_id, ref
-from .params import choice, json_body
+from threadbook import audit
+from threadbook.api.openapi import errors, json_response, path_id, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.params import choice, json_body
+from threadbook.crm import serializers
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError, not_found
+from threadbook.identity.access import can_change_visibility, visible_emails
+from threadbook.models import VISIBILITIES, Email
 
 bp = Blueprint("emails", __name__)
 

@@ -2,8 +2,8 @@
 
 from flask import Blueprint, jsonify
 
-from ..db import database
-from ..errors import ApiError
+from threadbook.db import database
+from threadbook.errors import ApiError
 
 bp = Blueprint("health", __name__)
 

@@ -5,8 +5,8 @@ service-account key. ``dev`` is true for a user who signed in through the
 development sign-in, so such a session cannot pass for a Google one.
 """
 
-from ..serializers import iso
-from ..signin import PENDING_PREFIX
+from threadbook.crm.serializers import iso
+from threadbook.identity.signin import PENDING_PREFIX
 
 
 def user_json(user):

@@ -3,16 +3,18 @@
 from flask import Blueprint, g, jsonify, request
 from peewee import IntegrityError
 
-from .. import crm, matching
-from ..db import write_transaction
-from ..errors import ApiError
-from ..models import LEAD_STATUSES, Contact, Lead, Note, utcnow
-from ..records import address_owner, get_in_org, present_contact, present_lead, present_leads
-from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
-from .ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
-from .pages import paginate, search_term
-from .params import choice, json_body, string
-from .refs import address, name_field, owner_ref
+from threadbook import matching
+from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
+from threadbook.api.pages import paginate, search_term
+from threadbook.api.params import choice, json_body, string
+from threadbook.api.refs import address, name_field, owner_ref
+from threadbook.crm import store as crm
+from threadbook.crm.records import address_owner, get_in_org, present_contact, present_lead, present_leads
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.models import LEAD_STATUSES, Contact, Lead, Note, utcnow
 
 bp = Blueprint("leads", __name__)
 

@@ -1,12 +1,13 @@
-"""``POST /api/v1/lookup``: who a thread's participants are in the CRM (see participants.py)."""
+"""``POST /api/v1/lookup``: who a thread's participants are in the CRM (see crm/participants.py)."""
 
 from flask import Blueprint, g, jsonify
 
-from ..errors import ApiError
-from ..participants import MAX_PARTICIPANTS, lookup
-from .openapi import errors, json_body as body_schema, json_response, ref
-from .params import json_body, string
-from .threads import THREAD_ID
+from threadbook.api.openapi import errors, json_response, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.params import json_body, string
+from threadbook.api.threads import THREAD_ID
+from threadbook.crm.participants import MAX_PARTICIPANTS, lookup
+from threadbook.errors import ApiError
 
 bp = Blueprint("lookup", __name__)
 

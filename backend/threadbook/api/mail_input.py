@@ -21,7 +21,7 @@ An internationalised domain is fine: compose.py sends it in its ASCII
 
 import unicodedata
 
-from ..errors import ApiError
+from threadbook.errors import ApiError
 
 _BREAKING = frozenset({"Cc", "Zl", "Zp"})  # controls, line separators, paragraph separators
 

@@ -25,18 +25,19 @@ import google.auth.exceptions
 import google.auth.transport.requests
 from flask import Blueprint, current_app, g, jsonify
 
-from .. import crypto, matching
-from ..auth import admin_required
-from ..db import write_transaction
-from ..errors import ApiError
-from ..google_api import oauth
-from ..google_api.gmail import Gmail
-from ..google_api.errors import GoogleApiError
-from ..models import Mailbox, Organization, User
-from ..sync import connection, tasks
-from ..sync.credentials import client_id, service_account_info
-from . import openapi as doc
-from .params import json_body, string
+from threadbook import crypto, matching
+from threadbook.api import openapi as doc
+from threadbook.api.params import json_body, string
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.google import oauth
+from threadbook.google.credentials import client_id, service_account_info
+from threadbook.google.errors import GoogleApiError
+from threadbook.google.gmail import Gmail
+from threadbook.identity.sessions import admin_required
+from threadbook.jobs import tasks
+from threadbook.models import Mailbox, Organization, User
+from threadbook.sync import connection
 
 log = logging.getLogger(__name__)
 

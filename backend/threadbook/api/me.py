@@ -2,13 +2,13 @@
 
 from flask import Blueprint, g
 
-from .. import audit
-from ..db import write_transaction
-from ..errors import ApiError
-from ..models import VISIBILITIES, User
-from . import openapi as doc
-from .identity_json import org_json, user_json
-from .params import json_body
+from threadbook import audit
+from threadbook.api import openapi as doc
+from threadbook.api.identity_json import org_json, user_json
+from threadbook.api.params import json_body
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.models import VISIBILITIES, User
 
 bp = Blueprint("me", __name__, url_prefix="/api/v1")
 

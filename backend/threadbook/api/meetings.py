@@ -15,9 +15,15 @@ import datetime
 
 from flask import Blueprint, g, jsonify, request
 
-from .. import access, audit, serializers
-from ..calendar_push import attendees_of, push_cancel, push_change, push_new, refresh_from_google
-from ..calendar_sync import (
+from threadbook import audit
+from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.pages import page_args
+from threadbook.api.params import boolean, json_body, string
+from threadbook.api.refs import record_ref
+from threadbook.calendar.conflicts import busy_times
+from threadbook.calendar.push import attendees_of, push_cancel, push_change, push_new, refresh_from_google
+from threadbook.calendar.sync import (
     MAX_ATTENDEES,
     MAX_DESCRIPTION,
     MAX_LOCATION,
@@ -28,17 +34,14 @@ from ..calendar_sync import (
     replace_attendees,
     sync_calendar,
 )
-from ..db import write_transaction
-from ..errors import ApiError
-from ..google_api import errors as google_errors
-from ..matching import InvalidAddress, parse_participant
-from ..meeting_conflicts import busy_times
-from ..models import Company, Contact, ContactAddress, Lead, Meeting, MeetingAttendee, User, utcnow
-from ..records import get_in_org
-from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
-from .pages import page_args
-from .params import boolean, json_body, string
-from .refs import record_ref
+from threadbook.crm import serializers
+from threadbook.crm.records import get_in_org
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.google import errors as google_errors
+from threadbook.identity import access
+from threadbook.matching import InvalidAddress, parse_participant
+from threadbook.models import Company, Contact, ContactAddress, Lead, Meeting, MeetingAttendee, User, utcnow
 
 bp = Blueprint("meetings", __name__)
 

@@ -2,16 +2,18 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from .. import access, crm
-from ..db import write_transaction
-from ..errors import ApiError
-from ..models import Contact, Lead, Note
-from ..records import get_in_org, newest_first, present_notes
-from .openapi import PAGE_PARAMS, errors, json_body as body_schema, json_response, page_of, path_id, query, ref
-from .pages import paginate
-from .params import json_body, string
-from .refs import record_ref
-from .threads import THREAD_ID
+from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.pages import paginate
+from threadbook.api.params import json_body, string
+from threadbook.api.refs import record_ref
+from threadbook.api.threads import THREAD_ID
+from threadbook.crm import store as crm
+from threadbook.crm.records import get_in_org, newest_first, present_notes
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.identity import access
+from threadbook.models import Contact, Lead, Note
 
 bp = Blueprint("notes", __name__)
 

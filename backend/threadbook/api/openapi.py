@@ -13,8 +13,8 @@ import re
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import serializers
-from . import api_modules, public
+from threadbook.api import api_modules, public
+from threadbook.crm import serializers
 
 bp = Blueprint("openapi", __name__)
 

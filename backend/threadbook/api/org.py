@@ -9,15 +9,15 @@ Each change is audited.
 from flask import Blueprint, g
 from peewee import IntegrityError
 
-from .. import audit, matching
-from ..auth import admin_required
-from ..db import write_transaction
-from ..errors import ApiError, not_found
-from ..models import ROLES, VISIBILITIES, AuditLog, Invitation, Organization, User
-from ..serializers import iso
-from . import openapi as doc
-from .identity_json import invitation_json, org_json, user_json
-from .params import boolean, choice, json_body, query_int, string
+from threadbook import audit, matching
+from threadbook.api import openapi as doc
+from threadbook.api.identity_json import invitation_json, org_json, user_json
+from threadbook.api.params import boolean, choice, json_body, query_int, string
+from threadbook.crm.serializers import iso
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError, not_found
+from threadbook.identity.sessions import admin_required
+from threadbook.models import ROLES, VISIBILITIES, AuditLog, Invitation, Organization, User
 
 bp = Blueprint("org", __name__, url_prefix="/api/v1/org")
 

@@ -1,4 +1,4 @@
-"""Apply the record rule of access.py to the API's writes: a 403 a person can act on, an audit entry for what passes.
+"""Apply the record rule of identity/access.py to the API's writes: a 403 a person can act on, an audit entry for what passes.
 
 Call these inside the write transaction, on a record loaded with
 ``get_in_org(..., lock=True)``, so the owner checked is the owner written.
@@ -6,10 +6,11 @@ Call these inside the write transaction, on a record loaded with
 
 from flask import g
 
-from .. import access, crm
-from ..db import write_transaction
-from ..errors import ApiError
-from ..records import get_in_org
+from threadbook.crm import store as crm
+from threadbook.crm.records import get_in_org
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.identity import access
 
 OWNER_ID_SCHEMA = {
     "type": ["integer", "null"],

@@ -6,8 +6,8 @@ counts a million rows to answer.
 
 from flask import request
 
-from ..errors import ApiError
-from .params import check_storable, query_int
+from threadbook.api.params import check_storable, query_int
+from threadbook.errors import ApiError
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100

@@ -5,7 +5,7 @@ import re
 
 from flask import request
 
-from ..errors import ApiError
+from threadbook.errors import ApiError
 
 # What a database integer column holds (BIGINT); a larger value is an OverflowError in SQLite, an error in PostgreSQL.
 DB_INT_MIN, DB_INT_MAX = -(2**63), 2**63 - 1

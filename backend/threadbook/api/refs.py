@@ -9,11 +9,11 @@ import re
 
 from flask import g
 
-from .. import matching
-from ..errors import ApiError
-from ..models import User
-from ..records import get_in_org
-from .params import integer, string
+from threadbook import matching
+from threadbook.api.params import integer, string
+from threadbook.crm.records import get_in_org
+from threadbook.errors import ApiError
+from threadbook.models import User
 
 MAX_AMOUNT = decimal.Decimal("999999999999.99")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")

@@ -7,19 +7,20 @@ Every refusal is written to the audit log with its reason.
 
 from flask import Blueprint, current_app
 
-from .. import audit, signin_nonces
-from ..auth import issue_session
-from ..db import write_transaction
-from ..errors import ApiError
-from ..google_id_token import CertificatesUnavailable, InvalidIdToken, SignInNotConfigured, verify_id_token
-from ..models import Organization
-from ..serializers import iso
-from ..signin import Identity, SignInRefused, sign_in
-from ..web_security import dev_signin_refusal
-from . import openapi as doc
-from . import public
-from .identity_json import INVITATION_SCHEMA, MEMBER_SCHEMA, ORG_SCHEMA, org_json, user_json
-from .params import json_body, string
+from threadbook import audit
+from threadbook.api import openapi as doc
+from threadbook.api import public
+from threadbook.api.identity_json import INVITATION_SCHEMA, MEMBER_SCHEMA, ORG_SCHEMA, org_json, user_json
+from threadbook.api.params import json_body, string
+from threadbook.api.web_security import dev_signin_refusal
+from threadbook.crm.serializers import iso
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.google.id_tokens import CertificatesUnavailable, InvalidIdToken, SignInNotConfigured, verify_id_token
+from threadbook.identity import nonces as signin_nonces
+from threadbook.identity.sessions import issue_session
+from threadbook.identity.signin import Identity, SignInRefused, sign_in
+from threadbook.models import Organization
 
 bp = Blueprint("session", __name__, url_prefix="/api/v1")
 

@@ -9,23 +9,26 @@ bodies), stores every message (or the chosen ones) through
 ``Threadbook/Logged`` where the token allows it. Calling again, or twenty
 times at once, stores nothing more: 201 when something new was stored, 200
 when nothing was. The stored rows are the caller's own copies, at the level
-they choose (``visibility``) or their defaults (access.py).
+they choose (``visibility``) or their defaults (identity/access.py).
 """
 
 import re
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from .. import access, audit, serializers
-from ..db import write_transaction
-from ..errors import ApiError
-from ..google_api import errors as google_errors
-from ..google_api import gmail as gmail_api
-from ..mail_store import store_gmail_messages
-from ..models import VISIBILITIES, Email, PrivateThread, ThreadLabel
-from ..participants import own_copies_in_thread
-from .openapi import errors, json_body as body_schema, json_response, ref
-from .params import boolean, choice, json_body
+from threadbook import audit
+from threadbook.api.openapi import errors, json_response, ref
+from threadbook.api.openapi import json_body as body_schema
+from threadbook.api.params import boolean, choice, json_body
+from threadbook.crm import serializers
+from threadbook.crm.participants import own_copies_in_thread
+from threadbook.db import write_transaction
+from threadbook.errors import ApiError
+from threadbook.google import errors as google_errors
+from threadbook.google import gmail as gmail_api
+from threadbook.identity import access
+from threadbook.mail.store import store_gmail_messages
+from threadbook.models import VISIBILITIES, Email, PrivateThread, ThreadLabel
 
 bp = Blueprint("threads", __name__)
 

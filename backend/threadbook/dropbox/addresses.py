@@ -2,7 +2,7 @@
 
 import secrets
 
-from ..models import User
+from threadbook.models import User
 
 
 def dropbox_address(user, domain):

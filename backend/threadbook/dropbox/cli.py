@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .server import DropboxServer
+from threadbook.dropbox.server import DropboxServer
 
 
 @click.command("dropbox")

@@ -42,12 +42,13 @@ import logging
 import re
 from email.parser import BytesParser
 
-from .. import crm, matching
-from ..db import write_transaction
-from ..mail_store import html_to_text, parse_gmail_message, store_gmail_messages
-from ..models import Email, Organization
-from ..sync.filters import MessageFilter
-from .addresses import is_dropbox_address, user_for_address
+from threadbook import matching
+from threadbook.crm import store as crm
+from threadbook.db import write_transaction
+from threadbook.dropbox.addresses import is_dropbox_address, user_for_address
+from threadbook.mail.filters import MessageFilter
+from threadbook.mail.store import html_to_text, parse_gmail_message, store_gmail_messages
+from threadbook.models import Email, Organization
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +375,7 @@ def ingest(raw, user, domain, max_recipients=MAX_RECIPIENTS):
     if any(a and message_filter.is_blocked(a) for a in everyone):
         raise Refused("550 5.7.1 A participant is on your blocklist; the message was not logged")
     # Only the sender's own copies count: a colleague's mail under the same Message-ID is neither
-    # reached nor revealed (access.py).
+    # reached nor revealed (identity/access.py).
     existing = Email.get_or_none((Email.org == org.id) & (Email.owner == user.id) & (Email.message_key == message_id[:500]))
     if existing is not None:
         return Ingested(existing.id, True, [])

@@ -35,8 +35,8 @@ import threading
 import peewee
 from aiosmtpd.smtp import SMTP
 
-from ..db import database
-from .ingest import MAX_RECIPIENTS, Refused, check_recipient, ingest
+from threadbook.db import database
+from threadbook.dropbox.ingest import MAX_RECIPIENTS, Refused, check_recipient, ingest
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import logging
 import random
 import time
 
-from ..google_api.errors import RateLimited, ReauthRequired, Unavailable
+from threadbook.google.errors import RateLimited, ReauthRequired, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ import logging
 
 from flask import current_app
 
-from .. import audit, crypto
-from ..google_api import oauth
-from ..models import Mailbox, Organization, User
-from ..serializers import iso
-from . import lease
-from .credentials import revoke_uri
+from threadbook import audit, crypto
+from threadbook.crm.serializers import iso
+from threadbook.google import oauth
+from threadbook.google.credentials import revoke_uri
+from threadbook.models import Mailbox, Organization, User
+from threadbook.sync import lease
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The Gmail calls mail sync makes, each paced by the mailbox's quota bucket and retried with backoff."""
 
-from ..google_api.gmail import METADATA_HEADERS
-from ..google_api.errors import NotFound, RateLimited, Unavailable
-from .quota import UNITS
+from threadbook.google.errors import NotFound, RateLimited, Unavailable
+from threadbook.google.gmail import METADATA_HEADERS
+from threadbook.sync.quota import UNITS
 
 SYNC_HEADERS = METADATA_HEADERS + ("Bcc",)  # Bcc shows in the sender's copy of sent mail
 HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")

@@ -20,14 +20,14 @@ import time
 
 from flask import current_app
 
-from ..db import write_transaction
-from ..google_api.errors import GoogleApiError, NotFound, ReauthRequired
-from ..models import Contact, ContactAddress, Deal, EmailParticipant, Mailbox, MailboxMessage, Organization, ThreadLabel, User, utcnow
-from . import lease
-from .backoff import Backoff
-from .credentials import MissingCredentials, gmail_for
-from .gmail_reader import SyncGmail
-from .quota import bucket_for
+from threadbook.db import write_transaction
+from threadbook.google.credentials import MissingCredentials, gmail_for
+from threadbook.google.errors import GoogleApiError, NotFound, ReauthRequired
+from threadbook.models import Contact, ContactAddress, Deal, EmailParticipant, Mailbox, MailboxMessage, Organization, ThreadLabel, User, utcnow
+from threadbook.sync import lease
+from threadbook.sync.backoff import Backoff
+from threadbook.sync.gmail_reader import SyncGmail
+from threadbook.sync.quota import bucket_for
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import socket
 import threading
 import uuid
 
-from ..models import Mailbox, utcnow
+from threadbook.models import Mailbox, utcnow
 
 
 class LeaseLost(Exception):

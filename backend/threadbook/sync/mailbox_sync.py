@@ -30,17 +30,18 @@ from flask import current_app
 from google.auth.exceptions import RefreshError
 from peewee import fn
 
-from ..db import database, write_transaction
-from ..google_api.errors import GoogleApiError, NotFound, ReauthRequired
-from ..google_api.oauth import is_revoked_grant
-from ..mail_store import store_gmail_messages
-from ..models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
-from . import filters, lease
-from .backoff import Backoff
-from .credentials import MissingCredentials, gmail_for
-from .gmail_reader import SyncGmail
-from .labels import LOGGED
-from .quota import bucket_for
+from threadbook.db import database, write_transaction
+from threadbook.google.credentials import MissingCredentials, gmail_for
+from threadbook.google.errors import GoogleApiError, NotFound, ReauthRequired
+from threadbook.google.oauth import is_revoked_grant
+from threadbook.mail import filters
+from threadbook.mail.store import store_gmail_messages
+from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
+from threadbook.sync import lease
+from threadbook.sync.backoff import Backoff
+from threadbook.sync.gmail_reader import SyncGmail
+from threadbook.sync.labels import LOGGED
+from threadbook.sync.quota import bucket_for
 
 log = logging.getLogger(__name__)
 

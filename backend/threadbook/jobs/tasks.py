@@ -1,0 +1,155 @@
+"""Huey tasks for mail sync and label sorting, and the periodic schedule that fans them out.
+
+Every few minutes ``schedule_syncs`` enqueues one ``sync_mailbox_task`` per
+mailbox that may sync; every 10 minutes ``schedule_label_sorting`` does the
+same for label sorting. Fanning out lets several workers share the mailboxes;
+the lease keeps any one mailbox in one worker at a time, so a duplicate task
+simply finds the mailbox busy and returns.
+
+A task needs the Flask app (configuration, database binding): the worker binds
+it with ``bind_app``; otherwise the first task creates one from the environment.
+"""
+
+import contextlib
+import logging
+
+from flask import current_app, has_app_context
+from huey import crontab
+
+from threadbook.db import database
+from threadbook.jobs import queue
+from threadbook.jobs.queue import huey
+
+log = logging.getLogger(__name__)
+
+SYNC_EVERY = crontab(minute="*/5")
+LABELS_EVERY = crontab(minute="*/10")
+
+_app = None
+
+
+def bind_app(app):
+    """Run tasks against ``app`` and point the queue at its storage."""
+    global _app
+    _app = app
+    queue.configure(app)
+
+
+def task_app():
+    if has_app_context():
+        return current_app._get_current_object()
+    if _app is None:
+        from threadbook.app import create_app
+
+        bind_app(create_app())
+    return _app
+
+
+@contextlib.contextmanager
+def task_context():
+    """Give a task an app context and a database connection (closed after, if it opened one)."""
+    app = task_app()
+    with app.app_context():
+        opened = database.is_closed()
+        if opened:
+            database.connect()
+        try:
+            yield app
+        finally:
+            if opened and not database.is_closed():
+                database.close()
+
+
+def enqueue_sync(mailbox_id, app=None):
+    """Queue a sync of one mailbox now (e.g. after connecting, or "sync now")."""
+    queue.configure(app or current_app)
+    sync_mailbox_task(mailbox_id)
+
+
+@huey.task()
+def sync_mailbox_task(mailbox_id):
+    from threadbook.sync.mailbox_sync import sync_mailbox
+
+    with task_context():
+        report = sync_mailbox(mailbox_id)
+        log.info("mailbox %s: %s", mailbox_id, report.summary())
+        return report.as_dict()
+
+
+@huey.task()
+def sort_labels_task(mailbox_id):
+    from threadbook.sync.labels import sort_mailbox_labels
+
+    with task_context():
+        return sort_mailbox_labels(mailbox_id)
+
+
+@huey.periodic_task(SYNC_EVERY)
+def schedule_syncs():
+    from threadbook.sync.mailbox_sync import mailboxes_due
+
+    with task_context():
+        ids = mailboxes_due()
+    for mailbox_id in ids:
+        sync_mailbox_task(mailbox_id)
+    return len(ids)
+
+
+@huey.periodic_task(LABELS_EVERY)
+def schedule_label_sorting():
+    from threadbook.sync.mailbox_sync import mailboxes_due
+
+    with task_context():
+        ids = mailboxes_due(backfilled_only=True)
+    for mailbox_id in ids:
+        sort_labels_task(mailbox_id)
+    return len(ids)
+
+
+# -- calendar sync and tracked threads (calendar/sync.py, mail/sending.py) ---------------
+CALENDAR_EVERY = crontab(minute="*/5")
+TRACKED_THREADS_EVERY = crontab(minute="*/10")
+
+
+@huey.task()
+def sync_calendar_task(mailbox_id):
+    from threadbook.calendar.sync import sync_calendar_mailbox
+
+    with task_context():
+        report = sync_calendar_mailbox(mailbox_id)
+        if report is not None:
+            log.info("calendar of mailbox %s: %s (%s)", mailbox_id, report.outcome, report.mode)
+            return report.as_dict()
+        return None
+
+
+@huey.periodic_task(CALENDAR_EVERY)
+def schedule_calendar_syncs():
+    from threadbook.calendar.sync import calendar_mailboxes_due
+
+    with task_context():
+        ids = calendar_mailboxes_due()
+    for mailbox_id in ids:
+        sync_calendar_task(mailbox_id)
+    return len(ids)
+
+
+@huey.task()
+def check_tracked_threads_task(user_id):
+    from threadbook.mail.sending import check_tracked_threads_of
+
+    with task_context():
+        report = check_tracked_threads_of(user_id)
+        return report.as_dict() if report is not None else None
+
+
+@huey.periodic_task(TRACKED_THREADS_EVERY)
+def schedule_tracked_thread_checks():
+    """Log replies in threads sent from the CRM, for users whose stored credentials can read them."""
+    from threadbook.mail.sending import users_with_tracked_threads
+
+    with task_context():
+        ids = users_with_tracked_threads()
+    for user_id in ids:
+        check_tracked_threads_task(user_id)
+    return len(ids)

@@ -1,0 +1,99 @@
+"""Decide which messages of a mailbox sync stores.
+
+Stored: mail exchanged with at least one address outside the organisation.
+Skipped: purely internal mail (every participant a colleague), drafts, chats,
+spam and trash, and any message with an address or domain on the user's or
+the organisation's blocklist (``BlockedAddress``): blocked mail is never stored.
+A blocked domain covers its subdomains.
+"""
+
+import functools
+
+from threadbook import matching
+from threadbook.models import BlockedAddress, User
+
+SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
+STORE, INTERNAL, BLOCKED, SKIPPED = "store", "internal", "blocked", "skipped"
+PARTICIPANT_HEADERS = ("from", "to", "cc", "bcc")
+
+
+def is_domain_pattern(pattern):
+    return "@" not in pattern
+
+
+def _domain_and_parents(domain):
+    labels = domain.split(".")
+    return {".".join(labels[i:]) for i in range(len(labels) - 1)}
+
+
+def header_map(message):
+    """Return the message's headers as {lowercase name: value} (the first of each)."""
+    headers = {}
+    for header in message.get("payload", {}).get("headers", []) or []:
+        name = (header.get("name") or "").lower()
+        if name and name not in headers:
+            headers[name] = header.get("value") or ""
+    return headers
+
+
+@functools.lru_cache(maxsize=16384)
+def header_addresses(value):
+    """Return the normalised addresses in one address header (invalid ones left out).
+
+    Cached: the mailbox's own address and its regular correspondents repeat on every page.
+    """
+    return tuple(n for n in (matching.try_normalize(a) for _, a in matching.parse_mailbox_list(value)) if n)
+
+
+def participant_addresses(message):
+    """Return the normalised addresses of From, To, Cc and Bcc (invalid ones left out)."""
+    headers = header_map(message)
+    addresses = []
+    for name in PARTICIPANT_HEADERS:
+        value = headers.get(name)
+        if value:
+            addresses.extend(header_addresses(value))
+    return addresses
+
+
+class MessageFilter:
+    """Classify a mailbox's messages for one user: store, internal, blocked or skipped."""
+
+    def __init__(self, org, user):
+        self.org_domain = (org.domain or "").lower() or None
+        self.colleagues = {u.email_normalized for u in User.select(User.email_normalized).where(User.org == org.id)}
+        rows = BlockedAddress.select(BlockedAddress.pattern).where(
+            (BlockedAddress.org == org.id) & (BlockedAddress.user.is_null() | (BlockedAddress.user == user.id))
+        )
+        patterns = {row.pattern for row in rows}
+        self.blocked_domains = {p for p in patterns if is_domain_pattern(p)}
+        self.blocked_addresses = patterns - self.blocked_domains
+
+    def is_colleague(self, normalized):
+        if normalized in self.colleagues:
+            return True
+        if self.org_domain:
+            domain = matching.domain_of(normalized)
+            return domain == self.org_domain or domain.endswith("." + self.org_domain)
+        return False
+
+    def is_blocked(self, normalized):
+        if normalized in self.blocked_addresses:
+            return True
+        return bool(self.blocked_domains) and bool(_domain_and_parents(matching.domain_of(normalized)) & self.blocked_domains)
+
+    def classify(self, message):
+        """Return (verdict, normalised addresses) for a Gmail message resource.
+
+        The verdict is STORE, INTERNAL, BLOCKED or SKIPPED.
+        """
+        if SKIPPED_LABELS.intersection(message.get("labelIds") or ()):
+            return SKIPPED, []
+        addresses = participant_addresses(message)
+        if not addresses:
+            return SKIPPED, addresses
+        if any(self.is_blocked(a) for a in addresses):
+            return BLOCKED, addresses
+        if all(self.is_colleague(a) for a in addresses):
+            return INTERNAL, addresses
+        return STORE, addresses

@@ -1,0 +1,291 @@
+"""Send mail from the CRM through the user's own Gmail, log it, and go on logging the thread's replies.
+
+``send_and_log`` builds the message with the standard library's
+``EmailMessage`` (a reply carries ``In-Reply-To``, ``References``, a ``Re:``
+subject and the thread id of the user's own copy, so Gmail threads it),
+sends it with ``users.messages.send`` from the user's mailbox, reads the sent
+message back (Gmail assigns its own Message-ID) and stores it with
+``source="sent"``, then records a ``TrackedThread``.
+
+Replies in tracked threads are logged without mail sync: every 10 minutes for
+users whose connected mailbox holds credentials (even with sync paused or
+off: they chose to send from the CRM), and on demand with a token from the
+extension (``POST /api/v1/tracked-threads/check``). Each check is one
+``threads.get`` per thread tracked in the last ``TRACKED_THREAD_DAYS``; only
+messages not yet in the user's mailbox copy are stored, under the same rules
+as sync (no drafts, spam, trash, purely internal or blocked mail), as
+``source="manual"``: logged because the user chose this conversation.
+"""
+
+import base64
+import dataclasses
+import datetime
+import email.policy
+import email.utils
+import html
+import logging
+import re
+from email.message import EmailMessage
+
+from flask import current_app
+
+from threadbook import matching
+from threadbook.db import write_transaction
+from threadbook.google import errors as google_errors
+from threadbook.google import gmail as gmail_api
+from threadbook.google.credentials import MissingCredentials, google_credentials
+from threadbook.google.gmail_send import GmailSender
+from threadbook.mail import filters
+from threadbook.mail.store import store_gmail_messages
+from threadbook.models import Email, Mailbox, MailboxMessage, Organization, TrackedThread, User, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_REFERENCES = 20  # message ids kept in References (the first and the latest ones)
+
+
+class NoGoogleAccess(Exception):
+    """Neither a token from the extension nor a connected mailbox to send or read with."""
+
+
+@dataclasses.dataclass
+class Attachment:
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclasses.dataclass
+class Draft:
+    """What to send: recipients as (name, address) pairs, text, attachments, and the email replied to."""
+
+    to: list
+    cc: list
+    bcc: list
+    subject: str
+    body: str
+    attachments: list = dataclasses.field(default_factory=list)
+    reply_to: Email = None
+    # The sharing level chosen for the sent copy; None follows the defaults (identity/access.py).
+    visibility: str = None
+
+
+@dataclasses.dataclass
+class GoogleAccess:
+    gmail: object  # google.gmail.Gmail: reads
+    sender: GmailSender
+
+
+@dataclasses.dataclass
+class SendResult:
+    email: Email
+    gmail_message_id: str
+    gmail_thread_id: str
+    warnings: list
+
+
+def google_access(user, org, access_token=None, config=None):
+    """Return GoogleAccess for the user: the extension's token, else the connected mailbox's credentials."""
+    config = config or current_app.config
+    root = config["GOOGLE_API_ROOT"]
+    if access_token:
+        return GoogleAccess(gmail_api.Gmail.for_access_token(access_token, root), GmailSender.for_access_token(access_token, root))
+    mailbox = Mailbox.get_or_none(Mailbox.user == user.id)
+    if mailbox is None or mailbox.status in ("disconnected", "needs_reconnect"):
+        raise NoGoogleAccess("Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook.")
+    try:
+        credentials = google_credentials(mailbox, user, org, config)
+    except MissingCredentials as exc:
+        raise NoGoogleAccess(f"Your mailbox connection cannot be used ({exc}); connect it again.")
+    return GoogleAccess(gmail_api.Gmail(credentials, root), GmailSender(credentials, root))
+
+
+# -- building the message -------------------------------------------------------------
+def reply_subject(subject):
+    """``Re: <subject>``, without stacking prefixes."""
+    subject = (subject or "").strip()
+    return subject if re.match(r"^re\s*:", subject, re.IGNORECASE) else f"Re: {subject}".strip()
+
+
+def reply_references(original):
+    """The References of a reply: the original's References, then its Message-ID (bounded)."""
+    ids = re.findall(r"<[^<>\s]+>", original.references or "")
+    if original.rfc_message_id and original.rfc_message_id not in ids:
+        ids.append(original.rfc_message_id)
+    if len(ids) > MAX_REFERENCES:
+        ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]  # RFC 5322 3.6.4: keep the first and the latest
+    return " ".join(ids)
+
+
+def reply_thread_id(user, original):
+    """The Gmail thread of the original in the user's own mailbox (Gmail ids are per mailbox), or None."""
+    # The user's own copy of the mail: the original itself, or theirs under the same Message-ID.
+    own = original if original.owner_id == user.id else Email.get_or_none(
+        (Email.org == user.org_id) & (Email.owner == user.id) & (Email.message_key == original.message_key)
+    )
+    if own is None:
+        return None
+    copy = MailboxMessage.select().where((MailboxMessage.user == user.id) & (MailboxMessage.email == own.id)).first()
+    return copy.gmail_thread_id if copy is not None else own.gmail_thread_id
+
+
+def _header_list(people):
+    return ", ".join(email.utils.formataddr((name, address)) for name, address in people)
+
+
+def build_message(user, draft):
+    """Return the EmailMessage for a draft, from the user's address."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = email.utils.formataddr((user.name or "", user.email))
+    if draft.to:
+        message["To"] = _header_list(draft.to)
+    if draft.cc:
+        message["Cc"] = _header_list(draft.cc)
+    if draft.bcc:
+        message["Bcc"] = _header_list(draft.bcc)  # Gmail delivers to Bcc and keeps it in the sender's copy only
+    message["Subject"] = draft.subject
+    message["Date"] = email.utils.format_datetime(datetime.datetime.now(datetime.timezone.utc))
+    message["Message-ID"] = email.utils.make_msgid(domain=matching.domain_of(user.email) or None)
+    if draft.reply_to is not None and draft.reply_to.rfc_message_id:
+        message["In-Reply-To"] = draft.reply_to.rfc_message_id
+        message["References"] = reply_references(draft.reply_to)
+    message.set_content(draft.body)
+    for attachment in draft.attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+    return message
+
+
+def _as_resource(message, sent):
+    """A Gmail-shaped resource of what was sent, for when Gmail will not let us read it back."""
+    names = ("From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
+    headers = [{"name": name, "value": str(message[name])} for name in names if message[name] is not None]
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    return {
+        "id": sent["id"],
+        "threadId": sent.get("threadId") or sent["id"],
+        "labelIds": list(sent.get("labelIds") or ["SENT"]),
+        "snippet": html.escape(" ".join(text.split())[:200]),
+        "payload": {"mimeType": "text/plain", "headers": headers, "body": {"data": base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")}},
+    }
+
+
+# -- sending -------------------------------------------------------------------------
+def send_and_log(user, org, draft, access):
+    """Send the draft as the user, log it and track its thread; return SendResult. Raises GoogleApiError."""
+    warnings = []
+    message = build_message(user, draft)
+    raw = message.as_bytes()
+    thread_id = reply_thread_id(user, draft.reply_to) if draft.reply_to is not None else None
+    try:
+        sent = access.sender.send(raw, thread_id)
+    except google_errors.NotFound:
+        if thread_id is None:
+            raise
+        # The original's thread is gone from the mailbox: the headers still thread it for everyone else.
+        warnings.append("The original thread is no longer in your Gmail, so the reply starts a new thread there.")
+        sent = access.sender.send(raw, None)
+    # Sent: from here on nothing may fail the request, or the user would send it twice.
+    resource = None
+    try:
+        resource = access.gmail.get_message(sent["id"], format="full" if org.store_bodies else "metadata")
+    except google_errors.GoogleApiError as exc:
+        log.info("user %s: sent message %s could not be read back (%s); logging what was sent", user.id, sent["id"], exc.status)
+    if resource is None:
+        resource = _as_resource(message, sent)
+    result = store_gmail_messages(org, user, user, [resource], source="sent", visibility=draft.visibility, store_body=bool(org.store_bodies))
+    stored = (result.created or result.existing)[0]
+    track_thread(user, sent.get("threadId") or sent["id"])
+    return SendResult(stored, sent["id"], sent.get("threadId") or sent["id"], warnings)
+
+
+def track_thread(user, gmail_thread_id):
+    with write_transaction():
+        TrackedThread.insert(org=user.org_id, user=user.id, gmail_thread_id=gmail_thread_id).on_conflict(
+            conflict_target=[TrackedThread.user, TrackedThread.gmail_thread_id], action="NOTHING"
+        ).execute()
+
+
+# -- replies in tracked threads -------------------------------------------------------
+@dataclasses.dataclass
+class TrackedReport:
+    user_id: int
+    threads: int = 0
+    stored: int = 0
+    email_ids: list = dataclasses.field(default_factory=list)
+    gone: int = 0  # threads deleted from the mailbox: no longer tracked
+    error: str = ""
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+def _fetch_thread(gmail, thread_id, full):
+    """Return (thread, whether it came with bodies): full when wanted and the token allows it."""
+    if full:
+        try:
+            return gmail.get_thread(thread_id, format="full"), True
+        except google_errors.InsufficientScope:
+            pass
+    return gmail.get_thread(thread_id, format="metadata"), False
+
+
+def check_tracked_threads(user, org, gmail, days=None):
+    """Log new messages of the user's tracked threads; return a TrackedReport. Raises GoogleApiError on access failures."""
+    days = days if days is not None else current_app.config["TRACKED_THREAD_DAYS"]
+    report = TrackedReport(user.id)
+    since = utcnow() - datetime.timedelta(days=days)
+    tracked = list(TrackedThread.select().where((TrackedThread.user == user.id) & (TrackedThread.created_at >= since)).order_by(TrackedThread.id))
+    message_filter = filters.MessageFilter(org, user)
+    for row in tracked:
+        report.threads += 1
+        try:
+            thread, with_bodies = _fetch_thread(gmail, row.gmail_thread_id, bool(org.store_bodies))
+        except google_errors.NotFound:
+            with write_transaction():
+                row.delete_instance()
+            report.gone += 1
+            continue
+        messages = thread.get("messages") or []
+        known = {
+            gid
+            for (gid,) in MailboxMessage.select(MailboxMessage.gmail_message_id)
+            .where((MailboxMessage.user == user.id) & MailboxMessage.gmail_message_id.in_([m["id"] for m in messages] or [""]))
+            .tuples()
+        }
+        fresh = [m for m in messages if m["id"] not in known and message_filter.classify(m)[0] == filters.STORE]
+        if not fresh:
+            continue
+        # Replies keep the thread's level: private for a thread kept private, else the defaults.
+        result = store_gmail_messages(org, user, user, fresh, source="manual", store_body=with_bodies)
+        placed = result.created + result.linked
+        report.stored += len(placed)
+        report.email_ids.extend(e.id for e in placed)
+    return report
+
+
+def users_with_tracked_threads(days=None):
+    """Ids of users with recently tracked threads and a connected mailbox whose credentials can read them."""
+    days = days if days is not None else current_app.config["TRACKED_THREAD_DAYS"]
+    since = utcnow() - datetime.timedelta(days=days)
+    recent = TrackedThread.select(TrackedThread.user).where(TrackedThread.created_at >= since)
+    query = Mailbox.select(Mailbox.user).where((Mailbox.status == "active") & Mailbox.user.in_(recent)).order_by(Mailbox.user)
+    return [m.user_id for m in query]
+
+
+def check_tracked_threads_of(user_id):
+    """Check one user's tracked threads with their stored credentials (the periodic task's body)."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        return None
+    org = Organization.get_by_id(user.org_id)
+    try:
+        access = google_access(user, org)
+    except NoGoogleAccess as exc:
+        return TrackedReport(user.id, error=str(exc))
+    try:
+        return check_tracked_threads(user, org, access.gmail)
+    except google_errors.GoogleApiError as exc:
+        log.warning("user %s: checking tracked threads failed: %s", user.id, exc)
+        return TrackedReport(user.id, error=f"Gmail answered {exc.status or 'no status'}: {exc.message[:300]}")
