@@ -25,8 +25,9 @@ from threadbook.api.threads import gmail_error_to_api
 from threadbook.crm import serializers
 from threadbook.errors import ApiError, not_found
 from threadbook.google import errors as google_errors
+from threadbook.google.access import NoGoogleAccess, mail_access
 from threadbook.identity.access import visible_emails
-from threadbook.mail.sending import Attachment, Draft, NoGoogleAccess, check_tracked_threads, google_access, reply_subject, send_and_log
+from threadbook.mail.sending import Attachment, Draft, check_tracked_threads, reply_subject, send_and_log
 from threadbook.models import VISIBILITIES, Contact, ContactAddress, Email
 
 bp = Blueprint("compose", __name__)
@@ -175,7 +176,7 @@ def _draft(body):
 def _access():
     token = request.headers.get(TOKEN_HEADER, "").strip() or None
     try:
-        return google_access(g.user, g.org, token)
+        return mail_access(g.user, g.org, token)
     except NoGoogleAccess as exc:
         raise ApiError(400, str(exc), code="google_token_required")
 

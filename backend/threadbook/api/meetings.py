@@ -28,8 +28,6 @@ from threadbook.calendar.sync import (
     MAX_DESCRIPTION,
     MAX_LOCATION,
     MAX_TITLE,
-    CalendarUnavailable,
-    calendar_for,
     event_attendees,
     replace_attendees,
     sync_calendar,
@@ -39,6 +37,7 @@ from threadbook.crm.records import get_in_org
 from threadbook.db import write_transaction
 from threadbook.errors import ApiError
 from threadbook.google import errors as google_errors
+from threadbook.google.access import NoGoogleAccess, calendar_for
 from threadbook.identity import access
 from threadbook.matching import InvalidAddress, parse_participant
 from threadbook.models import Company, Contact, ContactAddress, Lead, Meeting, MeetingAttendee, User, utcnow
@@ -114,7 +113,7 @@ def _calendar():
     token = request.headers.get(TOKEN_HEADER, "").strip() or None
     try:
         return calendar_for(g.user, g.org, token), None
-    except CalendarUnavailable as exc:
+    except NoGoogleAccess as exc:
         return None, str(exc)
 
 

@@ -33,8 +33,8 @@ from peewee import fn
 
 from threadbook import matching
 from threadbook.db import write_transaction
-from threadbook.google.calendar import BLUEBERRY, CALENDAR_FULL, CALENDAR_SCOPES, Calendar, parse_rfc3339
-from threadbook.google.credentials import MissingCredentials, google_credentials
+from threadbook.google.access import NoGoogleAccess, calendar_for, granted_calendar_scopes
+from threadbook.google.calendar import BLUEBERRY, parse_rfc3339
 from threadbook.google.errors import Gone, GoogleApiError
 from threadbook.models import Mailbox, Meeting, MeetingAttendee, Organization, User, utcnow
 
@@ -46,42 +46,6 @@ MAX_TITLE = 255
 MAX_LOCATION = 255
 MAX_DESCRIPTION = 8000
 MAX_ATTENDEES = 200
-
-
-class CalendarUnavailable(Exception):
-    """No calendar access for this user: no token, no connected mailbox, or calendar not granted."""
-
-
-def granted_calendar_scopes(mailbox):
-    """Return the calendar scopes the mailbox's grant allows (all of them for a service account)."""
-    if mailbox.kind == "service_account":
-        return CALENDAR_SCOPES
-    granted = set((mailbox.scopes or "").split())
-    if CALENDAR_FULL in granted:
-        return CALENDAR_SCOPES
-    return tuple(s for s in CALENDAR_SCOPES if s in granted)
-
-
-def calendar_for(user, org, access_token=None, config=None):
-    """Return a Calendar client acting for ``user``, or raise CalendarUnavailable saying why.
-
-    An access token from the extension wins; otherwise the user's connected
-    mailbox's credentials, narrowed to the calendar scopes it was granted.
-    """
-    config = config or current_app.config
-    if access_token:
-        return Calendar.for_access_token(access_token, config["GOOGLE_API_ROOT"])
-    mailbox = Mailbox.get_or_none(Mailbox.user == user.id)
-    if mailbox is None or mailbox.status in ("disconnected", "needs_reconnect"):
-        raise CalendarUnavailable("Google is not connected for you: connect your mailbox, or send a Google access token with calendar access.")
-    scopes = granted_calendar_scopes(mailbox)
-    if not scopes:
-        raise CalendarUnavailable("Your Google connection does not include Calendar: connect Google again and allow calendar access.")
-    try:
-        credentials = google_credentials(mailbox, user, org, config, scopes=scopes)
-    except MissingCredentials as exc:
-        raise CalendarUnavailable(str(exc))
-    return Calendar(credentials, config["GOOGLE_API_ROOT"])
 
 
 @dataclasses.dataclass
@@ -346,7 +310,7 @@ def sync_calendar_mailbox(mailbox_id):
     user, org = User.get_by_id(mailbox.user_id), Organization.get_by_id(mailbox.org_id)
     try:
         calendar = calendar_for(user, org)
-    except CalendarUnavailable as exc:
+    except NoGoogleAccess as exc:
         report = CalendarSyncReport(user.id, outcome="unavailable", error=str(exc))
         return report
     return sync_calendar(user, org, calendar)

@@ -9,7 +9,6 @@ from flask import current_app
 
 from threadbook import crypto
 from threadbook.google import oauth
-from threadbook.google.gmail import Gmail
 
 
 class MissingCredentials(Exception):
@@ -58,9 +57,3 @@ def google_credentials(mailbox, user, org, config=None, scopes=None):
     return oauth.user_credentials(
         refresh_token, config["GOOGLE_TOKEN_URI"], client_id(config), config.get("GOOGLE_CLIENT_SECRET") or "", scopes=scopes
     )
-
-
-def gmail_for(mailbox, user, org, config=None):
-    """Return a Gmail client acting for the mailbox's user."""
-    config = config or current_app.config
-    return Gmail(google_credentials(mailbox, user, org, config), config["GOOGLE_API_ROOT"])

@@ -32,9 +32,7 @@ from flask import current_app
 from threadbook import matching
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
-from threadbook.google import gmail as gmail_api
-from threadbook.google.credentials import MissingCredentials, google_credentials
-from threadbook.google.gmail_send import GmailSender
+from threadbook.google.access import NoGoogleAccess, mail_access
 from threadbook.mail import filters
 from threadbook.mail.store import store_gmail_messages
 from threadbook.models import Email, Mailbox, MailboxMessage, Organization, TrackedThread, User, utcnow
@@ -42,10 +40,6 @@ from threadbook.models import Email, Mailbox, MailboxMessage, Organization, Trac
 log = logging.getLogger(__name__)
 
 MAX_REFERENCES = 20  # message ids kept in References (the first and the latest ones)
-
-
-class NoGoogleAccess(Exception):
-    """Neither a token from the extension nor a connected mailbox to send or read with."""
 
 
 @dataclasses.dataclass
@@ -71,33 +65,11 @@ class Draft:
 
 
 @dataclasses.dataclass
-class GoogleAccess:
-    gmail: object  # google.gmail.Gmail: reads
-    sender: GmailSender
-
-
-@dataclasses.dataclass
 class SendResult:
     email: Email
     gmail_message_id: str
     gmail_thread_id: str
     warnings: list
-
-
-def google_access(user, org, access_token=None, config=None):
-    """Return GoogleAccess for the user: the extension's token, else the connected mailbox's credentials."""
-    config = config or current_app.config
-    root = config["GOOGLE_API_ROOT"]
-    if access_token:
-        return GoogleAccess(gmail_api.Gmail.for_access_token(access_token, root), GmailSender.for_access_token(access_token, root))
-    mailbox = Mailbox.get_or_none(Mailbox.user == user.id)
-    if mailbox is None or mailbox.status in ("disconnected", "needs_reconnect"):
-        raise NoGoogleAccess("Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook.")
-    try:
-        credentials = google_credentials(mailbox, user, org, config)
-    except MissingCredentials as exc:
-        raise NoGoogleAccess(f"Your mailbox connection cannot be used ({exc}); connect it again.")
-    return GoogleAccess(gmail_api.Gmail(credentials, root), GmailSender(credentials, root))
 
 
 # -- building the message -------------------------------------------------------------
@@ -281,7 +253,7 @@ def check_tracked_threads_of(user_id):
         return None
     org = Organization.get_by_id(user.org_id)
     try:
-        access = google_access(user, org)
+        access = mail_access(user, org)
     except NoGoogleAccess as exc:
         return TrackedReport(user.id, error=str(exc))
     try:

@@ -21,7 +21,8 @@ import time
 from flask import current_app
 
 from threadbook.db import write_transaction
-from threadbook.google.credentials import MissingCredentials, gmail_for
+from threadbook.google.access import mailbox_gmail
+from threadbook.google.credentials import MissingCredentials
 from threadbook.google.errors import GoogleApiError, NotFound, ReauthRequired
 from threadbook.models import Contact, ContactAddress, Deal, EmailParticipant, Mailbox, MailboxMessage, Organization, ThreadLabel, User, utcnow
 from threadbook.sync import lease
@@ -139,7 +140,7 @@ def sort_mailbox_labels(mailbox_id, gmail=None, today=None, sleep=None, owner=No
         sleep_fn = sleep or time.sleep
         backoff = Backoff(retries=config.get("SYNC_MAX_RETRIES", 5), sleep=sleep_fn)
         bucket = bucket_for(mailbox.id, config.get("SYNC_QUOTA_UNITS_PER_SECOND", 200.0), sleep=sleep_fn)
-        client = SyncGmail(gmail or gmail_for(mailbox, user, org), bucket, backoff)
+        client = SyncGmail(gmail or mailbox_gmail(mailbox, user, org), bucket, backoff)
         label_ids = {name: client.label_id(name) for name in DEAL_LABELS}
         for thread_id, add, remove in moves:
             add_ids = [label_ids[add]] if add else []

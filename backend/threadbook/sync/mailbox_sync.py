@@ -31,7 +31,8 @@ from google.auth.exceptions import RefreshError
 from peewee import fn
 
 from threadbook.db import database, write_transaction
-from threadbook.google.credentials import MissingCredentials, gmail_for
+from threadbook.google.access import mailbox_gmail
+from threadbook.google.credentials import MissingCredentials
 from threadbook.google.errors import GoogleApiError, NotFound, ReauthRequired
 from threadbook.google.oauth import is_revoked_grant
 from threadbook.mail import filters
@@ -224,7 +225,7 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
     backoff = Backoff(retries=settings.retries, sleep=settings.sleep)
     try:
         mailbox = Mailbox.get_by_id(mailbox.id)  # the committed position, now that it is ours
-        client = gmail or gmail_for(mailbox, user, org)
+        client = gmail or mailbox_gmail(mailbox, user, org)
         bucket = bucket_for(mailbox.id, settings.quota_units_per_second, sleep=settings.sleep)
         run = MailboxSync(mailbox, user, org, SyncGmail(client, bucket, backoff, settings.batch_size), settings, owner, report, on_page)
         run.run()
