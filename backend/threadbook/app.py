@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from threadbook import config as config_module
 from threadbook import db
-from threadbook.api import register_blueprints, web_security
+from threadbook.api import google_answers, register_blueprints, web_security
 from threadbook.api.params import check_query_ids
 from threadbook.errors import ApiError, register_error_handlers
 from threadbook.identity.sessions import authenticate_request
@@ -41,6 +41,7 @@ def create_app(overrides=None):
 
     app.extensions["threadbook_db"] = db.bind(app.config["DATABASE_URL"])
     register_error_handlers(app)
+    google_answers.register(app)
     web_security.init_app(app)  # CORS and rate limits, ahead of the session check below
 
     @app.before_request

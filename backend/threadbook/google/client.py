@@ -50,7 +50,7 @@ class GoogleClient:
 
     def translate(self, error):
         """Return the GoogleApiError for an HttpError of this API."""
-        return translate_http_error(error)
+        return translate_http_error(error).about(service=self.SERVICE)
 
     def _execute(self, request):
         started = time.perf_counter()
@@ -62,8 +62,8 @@ class GoogleClient:
         except HttpError as exc:
             raise self.translate(exc) from exc
         except google.auth.exceptions.RefreshError as exc:
-            raise ReauthRequired(f"Google refused to refresh the access: {exc}", 401, "refresh_failed") from exc
+            raise ReauthRequired(f"Google refused to refresh the access: {exc}", 401, "refresh_failed").about(service=self.SERVICE) from exc
         except (socket.timeout, TimeoutError, OSError, httplib2.HttpLib2Error) as exc:
-            raise Unavailable(f"{self.SERVICE} could not be reached ({exc.__class__.__name__}).", None, "unreachable", 5) from exc
+            raise Unavailable(f"{self.SERVICE} could not be reached ({exc.__class__.__name__}).", None, "unreachable", 5).about(service=self.SERVICE) from exc
         finally:
             self.api_seconds += time.perf_counter() - started

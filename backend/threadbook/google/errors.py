@@ -26,7 +26,15 @@ _RETRY_AFTER_IN_MESSAGE = re.compile(r"Retry after (\d{4}-\d\d-\d\dT\d\d:\d\d:\d
 
 
 class GoogleApiError(Exception):
-    """A Google API refused or failed a call; ``status`` and ``reason`` are Google's."""
+    """A Google API refused or failed a call; ``status`` and ``reason`` are Google's.
+
+    ``service`` names the API in messages to the person ("Gmail", "Google
+    Calendar"); ``subject`` optionally names what was asked for ("thread 18c2…"),
+    so the API's one answer for these errors can say what was not found.
+    """
+
+    service = "Google"
+    subject = None
 
     def __init__(self, message, status=None, reason=None, retry_after=None):
         super().__init__(message)
@@ -34,6 +42,14 @@ class GoogleApiError(Exception):
         self.status = status
         self.reason = reason
         self.retry_after = retry_after
+
+    def about(self, service=None, subject=None):
+        """Name the service and the thing asked for; returns self, to ``raise err.about(...)``."""
+        if service:
+            self.service = service
+        if subject:
+            self.subject = subject
+        return self
 
 
 class ReauthRequired(GoogleApiError):

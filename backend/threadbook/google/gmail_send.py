@@ -37,6 +37,8 @@ TIMEOUT_SECONDS = 120  # 35 MB up a slow link
 class GmailSender:
     """Send as one mailbox (``user_id`` "me": the token's own)."""
 
+    SERVICE = "Gmail sending"  # names the API in messages to the person (see api/google_answers.py)
+
     def __init__(self, credentials, api_root, user_id="me", timeout=TIMEOUT_SECONDS):
         refreshable = bool(getattr(credentials, "refresh_token", None)) or not isinstance(credentials, google.oauth2.credentials.Credentials)
         self._http = google_auth_httplib2.AuthorizedHttp(
@@ -75,9 +77,9 @@ class GmailSender:
         try:
             resp, content = self._http.request(uri, "POST", body=body, headers={"Content-Type": content_type})
         except google.auth.exceptions.RefreshError as exc:
-            raise ReauthRequired(f"Google refused to refresh the access: {exc}", 401, "refresh_failed") from exc
+            raise ReauthRequired(f"Google refused to refresh the access: {exc}", 401, "refresh_failed").about(self.SERVICE) from exc
         except (socket.timeout, TimeoutError, OSError, httplib2.HttpLib2Error) as exc:
-            raise Unavailable(f"Gmail could not be reached ({exc.__class__.__name__}).", None, "unreachable", 5) from exc
+            raise Unavailable(f"Gmail could not be reached ({exc.__class__.__name__}).", None, "unreachable", 5).about(self.SERVICE) from exc
         if resp.status >= 300:
-            raise translate_http_error(HttpError(resp, content, uri=uri))
+            raise translate_http_error(HttpError(resp, content, uri=uri)).about(self.SERVICE)
         return json.loads(content.decode("utf-8"))

@@ -1,0 +1,77 @@
+"""The API's one answer to Google's failures, and its one reader of ``X-Google-Access-Token``.
+
+Services let ``GoogleApiError`` propagate; ``register`` installs the handler
+that turns it into a JSON error the person can act on: reconnect (401), allow
+more access (403), the thing is gone (404), Google refused (422), or try again
+(503 with Retry-After). The error names its service ("Gmail", "Google
+Calendar") and, where the service said, what was asked for.
+"""
+
+import re
+
+from flask import request
+
+from threadbook.errors import ApiError, error_response
+from threadbook.google import errors as google_errors
+
+TOKEN_HEADER = "X-Google-Access-Token"
+MAX_TOKEN = 4096
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, as OAuth bearer tokens are
+
+# What the missing permission stops, per service: the 403's advice.
+_SCOPE_ADVICE = {
+    "Gmail": "The Google access token does not allow reading this mail. Reconnect Google and grant Gmail read access.",
+    "Gmail sending": "The Google access token may not send mail. Reconnect Google and allow Threadbook to send as you.",
+    "Google Calendar": "The Google access does not include your calendar. Connect Google again and allow calendar access.",
+}
+_NOT_FOUND = {
+    "Gmail": "Gmail has no {subject} in your mailbox.",
+    "Google Calendar": "Google Calendar has no such event in your calendar any more; sync your calendar.",
+}
+
+
+def google_token(required=False):
+    """The caller's Google access token from ``X-Google-Access-Token``, or None; 400 when malformed (or missing and required)."""
+    token = request.headers.get(TOKEN_HEADER, "").strip()
+    if not token:
+        if required:
+            raise ApiError(
+                400, f"Send a Gmail access token in the '{TOKEN_HEADER}' header: Threadbook reads the thread from Gmail.", code="google_token_required"
+            )
+        return None
+    if len(token) > MAX_TOKEN or not _TOKEN.match(token):
+        raise ApiError(400, f"The '{TOKEN_HEADER}' header does not hold an OAuth access token.", code="google_token_required")
+    return token
+
+
+def answer(exc):
+    """The ApiError for a GoogleApiError."""
+    service = exc.service
+    if isinstance(exc, google_errors.ReauthRequired):
+        return ApiError(401, "Google refused the access (expired or revoked). Reconnect Google in Threadbook and try again.", code="google_reauth_required")
+    if isinstance(exc, google_errors.InsufficientScope):
+        advice = _SCOPE_ADVICE.get(service, f"The Google access does not allow this {service} request. Connect Google again and allow it.")
+        return ApiError(403, advice, code="google_scope_required")
+    if isinstance(exc, google_errors.NotFound):
+        message = _NOT_FOUND.get(service, "{service} has no {subject}.").format(service=service, subject=exc.subject or "such record")
+        return ApiError(404, message, code="not_found")
+    if isinstance(exc, google_errors.RateLimited):
+        retry = exc.retry_after or 5
+        return ApiError(
+            503, f"{service} is rate-limiting your account; try again in {retry} seconds.", code="google_rate_limited", headers={"Retry-After": str(retry)}
+        )
+    if exc.status and 400 <= exc.status < 500:
+        return ApiError(422, f"{service} refused this ({exc.message[:300]}).", code="google_refused")
+    retry = exc.retry_after or 5
+    return ApiError(
+        503, f"{service} did not answer properly ({exc.message[:200]}); try again shortly.", code="google_unavailable", headers={"Retry-After": str(retry)}
+    )
+
+
+def register(app):
+    """Answer every GoogleApiError a view lets through."""
+
+    @app.errorhandler(google_errors.GoogleApiError)
+    def handle_google_error(exc):
+        err = answer(exc)
+        return error_response(err.status, err.code, err.message, err.headers, **err.extra)
