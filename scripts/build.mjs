@@ -15,11 +15,12 @@ const dist = join(root, "dist");
 
 /** Relative references a file makes to other files: imports, src/href, url(). */
 function referencesOf(path, text) {
-  const patterns = {
-    ".js": [/\bimport\s[^"'`;]*?from\s*["']([^"']+)["']/g, /\bimport\s*["']([^"']+)["']/g, /\bimport\(\s*["']([^"']+)["']\s*\)/g],
-    ".html": [/\b(?:src|href)\s*=\s*["']([^"'#?]+)["']/g],
-    ".css": [/url\(\s*["']?([^"')#?]+)["']?\s*\)/g],
-  }[posix.extname(path)] || [];
+  const patterns =
+    {
+      ".js": [/\bimport\s[^"'`;]*?from\s*["']([^"']+)["']/g, /\bimport\s*["']([^"']+)["']/g, /\bimport\(\s*["']([^"']+)["']\s*\)/g],
+      ".html": [/\b(?:src|href)\s*=\s*["']([^"'#?]+)["']/g],
+      ".css": [/url\(\s*["']?([^"')#?]+)["']?\s*\)/g],
+    }[posix.extname(path)] || [];
   const found = [];
   for (const pattern of patterns) for (const match of text.matchAll(pattern)) found.push(match[1]);
   return found.filter((ref) => !/^[a-z][a-z0-9+.-]*:/i.test(ref) && !ref.startsWith("//"));

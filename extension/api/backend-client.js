@@ -145,10 +145,14 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       data(call("POST", "/api/v1/meetings/conflicts", { body: { start, end }, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {} })),
     /** Book a meeting; a 409 (`kind: "conflict"`) carries `body.conflicts` unless `allow_conflict` is true. */
     createMeeting: (meeting, accessToken) =>
-      data(call("POST", "/api/v1/meetings", { body: meeting, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {}, timeoutMs: LOG_TIMEOUT_MS })),
+      data(
+        call("POST", "/api/v1/meetings", { body: meeting, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {}, timeoutMs: LOG_TIMEOUT_MS }),
+      ),
     /** Send mail from the user's Gmail and log it; without a token the connected mailbox sends. */
     sendEmail: (message, accessToken) =>
-      data(call("POST", "/api/v1/emails/send", { body: message, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {}, timeoutMs: LOG_TIMEOUT_MS })),
+      data(
+        call("POST", "/api/v1/emails/send", { body: message, headers: accessToken ? { "X-Google-Access-Token": accessToken } : {}, timeoutMs: LOG_TIMEOUT_MS }),
+      ),
     createLead: (lead) => data(call("POST", "/api/v1/leads", { body: lead })),
     /** Attach a note: `target` is `{contact_id}`, `{lead_id}` or `{thread_id}`. */
     addNote: (body, target) => data(call("POST", "/api/v1/notes", { body: { body, ...target } })),

@@ -42,7 +42,10 @@ export function grantedExtraScopes(scope) {
 export function randomToken(bytes = 16, cryptoImpl = globalThis.crypto) {
   const buffer = new Uint8Array(bytes);
   cryptoImpl.getRandomValues(buffer);
-  return btoa(String.fromCharCode(...buffer)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...buffer))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  * Kept in chrome.storage.session, one key per tab and per window, so the
  * worker can stop at any time and concurrent events never overwrite each
- * other's records. The panel reads the same keys (see panel/current-thread.js).
+ * other's records. The panel reads the same keys (see panel/panel-store.js).
  */
 
 import { LAST_GMAIL_TAB, threadKey, windowKey } from "../shared/storage-keys.js";

@@ -24,10 +24,7 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   for (const input of form.querySelectorAll("input")) input.removeAttribute("aria-invalid");
   say("Checking the backend…", true);
-  const outcome = await saveOptions(
-    { backendUrl: form.elements.backendUrl.value, clientId: form.elements.clientId.value },
-    { localStore, permissions },
-  );
+  const outcome = await saveOptions({ backendUrl: form.elements.backendUrl.value, clientId: form.elements.clientId.value }, { localStore, permissions });
   say(outcome.message, outcome.ok);
   if (!outcome.ok && outcome.field) {
     form.elements[outcome.field].setAttribute("aria-invalid", "true");

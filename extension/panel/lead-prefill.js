@@ -4,6 +4,7 @@
 
 // Addresses here say nothing about the sender's employer. The backend keeps
 // the full list; these are the ones common enough to matter for a first guess.
+// prettier-ignore
 const FREE_MAIL = new Set([
   "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
   "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net",
@@ -17,7 +18,11 @@ const SECOND_LEVEL = new Set(["co", "com", "org", "net", "ac", "gov", "edu", "ne
 
 /** Return a company name guessed from the address's domain, or "" for free mail. */
 export function companyFromAddress(email) {
-  const domain = String(email || "").split("@")[1]?.toLowerCase().replace(/\.$/, "") || "";
+  const domain =
+    String(email || "")
+      .split("@")[1]
+      ?.toLowerCase()
+      .replace(/\.$/, "") || "";
   if (!domain || FREE_MAIL.has(domain) || /^yahoo\./.test(domain) || /^hotmail\./.test(domain)) return "";
   const labels = domain.split(".");
   let index = labels.length - 2;

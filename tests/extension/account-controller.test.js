@@ -33,7 +33,15 @@ const ME = {
   org: { id: 1, name: "Threadbook", default_visibility: "team_metadata" },
 };
 
-const NOT_CONNECTED = status({ connected: false, kind: null, status: "not_connected", messages_synced: 0, backfill_done: false, last_synced_at: null, connected_at: null });
+const NOT_CONNECTED = status({
+  connected: false,
+  kind: null,
+  status: "not_connected",
+  messages_synced: 0,
+  backfill_done: false,
+  last_synced_at: null,
+  connected_at: null,
+});
 
 function fakeTimers() {
   const timers = new Map();
@@ -57,10 +65,12 @@ function fakeTimers() {
 function setup({ mailbox = NOT_CONNECTED, client: overrides = {}, send, copyText } = {}) {
   const calls = [];
   let current = mailbox;
-  const answer = (name, value) => async (...args) => {
-    calls.push([name, ...args]);
-    return typeof value === "function" ? value(...args) : value;
-  };
+  const answer =
+    (name, value) =>
+    async (...args) => {
+      calls.push([name, ...args]);
+      return typeof value === "function" ? value(...args) : value;
+    };
   const client = {
     mailbox: answer("mailbox", () => current),
     dropbox: answer("dropbox", { address: "rep+a1b2@in.threadbook.test", enabled: true, max_bytes: 26214400 }),
@@ -110,7 +120,10 @@ test("each mailbox status reads in a sales rep's words", () => {
   assert.equal(said(NOT_CONNECTED).headline, "Not connected");
   assert.equal(said(NOT_CONNECTED).canConnect, true);
   assert.equal(said(status({ status: "active", backfill_done: false, messages_synced: 1234 })).headline, "Syncing: 1,234 messages so far (first 90 days)");
-  assert.equal(said(status({ status: "syncing", syncing: true, backfill_done: false, messages_synced: 10 })).headline, "Syncing: 10 messages so far (first 90 days)");
+  assert.equal(
+    said(status({ status: "syncing", syncing: true, backfill_done: false, messages_synced: 10 })).headline,
+    "Syncing: 10 messages so far (first 90 days)",
+  );
   assert.equal(said(status()).headline, "Up to date — 5,678 messages, last synced 2 Jun 2025, 10:00");
   assert.equal(said(status()).canSync, true);
   assert.equal(said(status({ status: "paused", sync_paused: true })).headline, "Paused");
@@ -353,7 +366,10 @@ test("saving the default sharing: PATCH /me with the level, or null for the orga
   t.account.chooseDefaultSharing("");
   assert.equal(t.last().sharing.chosen, "", "the pick shows before it is saved");
   await t.account.saveDefaultSharing();
-  assert.deepEqual(t.calls.find((c) => c[0] === "updateMe"), ["updateMe", { default_visibility: null }]);
+  assert.deepEqual(
+    t.calls.find((c) => c[0] === "updateMe"),
+    ["updateMe", { default_visibility: null }],
+  );
   assert.deepEqual(t.last().message, { text: "Saved: your new mail follows the organisation's default (Team: who, when, subject).", error: false });
   assert.equal(t.last().sharing.saved, "");
   assert.equal(t.last().busy, "");

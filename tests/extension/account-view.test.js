@@ -32,7 +32,10 @@ function page() {
   return { document, view, calls, $: (selector) => document.querySelector(selector) };
 }
 
-const visible = (document, selector) => Array.from(document.querySelectorAll(selector)).filter((e) => !e.hidden).map((e) => e.dataset.accountAction);
+const visible = (document, selector) =>
+  Array.from(document.querySelectorAll(selector))
+    .filter((e) => !e.hidden)
+    .map((e) => e.dataset.accountAction);
 
 function state(mailbox, overrides = {}) {
   return {
@@ -59,7 +62,9 @@ test("the header's Account button shows only when signed in, and opens the scree
   $("#open-account").click();
   assert.deepEqual(calls, ["open"]);
   view.enter();
-  const shown = Array.from(document.querySelectorAll("[data-screen]")).filter((s) => !s.hidden).map((s) => s.dataset.screen);
+  const shown = Array.from(document.querySelectorAll("[data-screen]"))
+    .filter((s) => !s.hidden)
+    .map((s) => s.dataset.screen);
   assert.deepEqual(shown, ["account"]);
   $("#account-back").click();
   assert.deepEqual(calls, ["open", "close"]);
@@ -137,12 +142,15 @@ test("Default sharing for your mail: a labelled select with the organisation's d
   assert.equal($("#sharing-part").hidden, false);
   assert.equal(document.querySelector('label[for="default-sharing"]').textContent, "Default sharing for your mail");
   const select = $("#default-sharing");
-  assert.deepEqual(Array.from(select.querySelectorAll("option")).map((o) => [o.value, o.textContent]), [
-    ["", "Organisation default (Team: everything)"],
-    ["private", "Only me"],
-    ["team_metadata", "Team: who, when, subject"],
-    ["team_full", "Team: everything"],
-  ]);
+  assert.deepEqual(
+    Array.from(select.querySelectorAll("option")).map((o) => [o.value, o.textContent]),
+    [
+      ["", "Organisation default (Team: everything)"],
+      ["private", "Only me"],
+      ["team_metadata", "Team: who, when, subject"],
+      ["team_full", "Team: everything"],
+    ],
+  );
   assert.equal(Array.from(select.querySelectorAll("option")).find((o) => o.selected).value, "");
   $('[data-account-action="save-sharing"]').click();
   assert.deepEqual(calls.at(-1), ["saveDefaultSharing", ""], "the organisation's default is the empty value (null in the API)");

@@ -30,7 +30,10 @@ test("logging sends who sees the mail when asked, besides the message ids", asyn
   const { api, fetchImpl } = client({ "POST /api/v1/threads/18aa/log": () => ({ status: 201, body: { created: [] } }) });
   await api.logThread("18aa", "ya29.x", { visibility: "private" });
   await api.logThread("18aa", "ya29.x", { messageIds: ["18ab"], visibility: "team_full" });
-  assert.deepEqual(fetchImpl.calls.map((call) => call.body), [{ visibility: "private" }, { message_ids: ["18ab"], visibility: "team_full" }]);
+  assert.deepEqual(
+    fetchImpl.calls.map((call) => call.body),
+    [{ visibility: "private" }, { message_ids: ["18ab"], visibility: "team_full" }],
+  );
 });
 
 test("sharing: keep a thread private, change an email's level, read and change the user's default", async () => {

@@ -63,7 +63,10 @@ test("the router stores threads from Gmail tabs only, and lets only extension pa
   });
   const gmailTab = { tab: { id: 1, windowId: 1, url: GMAIL }, url: GMAIL };
   assert.deepEqual(await router({ type: MESSAGE.THREAD_CHANGED, thread: THREAD }, gmailTab), { ok: true });
-  assert.deepEqual(calls.map((call) => call[0]), ["applyTo", "record"]);
+  assert.deepEqual(
+    calls.map((call) => call[0]),
+    ["applyTo", "record"],
+  );
 
   const elsewhere = { tab: { id: 2, windowId: 1, url: "https://evil.example/" }, url: "https://evil.example/" };
   assert.equal((await router({ type: MESSAGE.THREAD_CHANGED, thread: THREAD }, elsewhere)).ok, false);
@@ -105,7 +108,13 @@ test("RENEW_GOOGLE_ACCESS: extension pages only, and extra scopes from the allow
     { interactive: false, scopes: [] },
   ]);
 
-  for (const scopes of [["https://mail.google.com/"], [send, "https://www.googleapis.com/auth/drive"], ["https://www.googleapis.com/auth/calendar"], send, [{}]]) {
+  for (const scopes of [
+    ["https://mail.google.com/"],
+    [send, "https://www.googleapis.com/auth/drive"],
+    ["https://www.googleapis.com/auth/calendar"],
+    send,
+    [{}],
+  ]) {
     const answer = await router({ type: MESSAGE.RENEW_GOOGLE_ACCESS, interactive: true, scopes }, panel);
     assert.equal(answer.error?.code, "bad_message", JSON.stringify(scopes));
   }
@@ -206,7 +215,10 @@ test("extra scopes: asked for on request, kept by every silent renewal, dropped 
   await auth.renewGoogleAccess({ interactive: true, scopes: [EVENTS, FREEBUSY] });
   assert.ok([SEND, EVENTS, FREEBUSY].every((scope) => asked(3).includes(scope)));
   await auth.signIn({ interactive: false });
-  assert.ok([SEND, EVENTS, FREEBUSY].every((scope) => asked(4).includes(scope)), "a silent session renewal keeps them too");
+  assert.ok(
+    [SEND, EVENTS, FREEBUSY].every((scope) => asked(4).includes(scope)),
+    "a silent session renewal keeps them too",
+  );
   assert.equal(sessionStore.data[GOOGLE_ACCESS].token, "ya29-5");
 
   await auth.signIn({ interactive: true });

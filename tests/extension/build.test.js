@@ -26,7 +26,10 @@ test("least privilege: three permissions, Gmail and the default backend, the def
   assert.deepEqual(manifest.host_permissions, ["https://mail.google.com/*", "http://127.0.0.1:5000/*"]);
   assert.ok(!("content_security_policy" in manifest));
   assert.ok(!("web_accessible_resources" in manifest), "nothing of the extension is exposed to web pages");
-  assert.deepEqual(manifest.content_scripts.map((c) => c.matches), [["https://mail.google.com/*"]]);
+  assert.deepEqual(
+    manifest.content_scripts.map((c) => c.matches),
+    [["https://mail.google.com/*"]],
+  );
 });
 
 test("every file the manifest names is in dist/, and dist/ holds no name Chrome refuses", () => {
@@ -39,13 +42,19 @@ test("every file the manifest names is in dist/, and dist/ holds no name Chrome 
     "extension/panel/panel.html",
   ];
   for (const path of named) assert.ok(existsSync(`dist/${path}`), `${path} missing`);
-  assert.deepEqual(built.filter((path) => path.split("/").some((part) => part.startsWith("_"))), []);
+  assert.deepEqual(
+    built.filter((path) => path.split("/").some((part) => part.startsWith("_"))),
+    [],
+  );
 });
 
 test("only what the extension needs: no sources the bundle replaced, no tests, no tooling", () => {
   assert.ok(!built.includes("extension/gmail/selectors.js"));
   assert.ok(!built.includes("extension/gmail/thread-reader.js"));
-  assert.ok(built.every((path) => path === "manifest.json" || path.startsWith("extension/")), built.join(", "));
+  assert.ok(
+    built.every((path) => path === "manifest.json" || path.startsWith("extension/")),
+    built.join(", "),
+  );
   assert.ok(!built.some((path) => /\.(test\.js|md|map)$/.test(path)));
 });
 

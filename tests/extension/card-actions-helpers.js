@@ -10,7 +10,13 @@ const HTML = readFileSync(new URL("../../extension/panel/panel.html", import.met
 export const BACKEND = "http://127.0.0.1:5000";
 export const EVIL = '<img src=x onerror="document.body.dataset.pwned=1">';
 export const SESSION = { token: "s1", expires_at: "2099-01-01T00:00:00Z", user: { email: "rep@threadbook.test" }, dev: false, backend: BACKEND };
-export const THREAD = { threadId: "18aa00000000000a", subject: "Renewal", messageIds: [], unresolvedMessages: 0, participants: [{ email: "ada@acme.example", name: "Ada", role: "from" }] };
+export const THREAD = {
+  threadId: "18aa00000000000a",
+  subject: "Renewal",
+  messageIds: [],
+  unresolvedMessages: 0,
+  participants: [{ email: "ada@acme.example", name: "Ada", role: "from" }],
+};
 export const lookupAnswer = (name = "Ada Lovelace", kind = "contact") => ({
   participants: [{ email: "ada@acme.example", name, kind, record: { id: 7, name }, company: null, deals: [], notes: [] }],
   thread: { logged: false, email_ids: [] },

@@ -49,7 +49,10 @@ test("without a sending scope no token is sent (the connected mailbox sends); it
 const noMailbox = (request) =>
   request.headers["X-Google-Access-Token"]
     ? sentOk()
-    : { status: 400, body: { error: "google_token_required", message: "Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook." } };
+    : {
+        status: 400,
+        body: { error: "google_token_required", message: "Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook." },
+      };
 const SEND = "https://www.googleapis.com/auth/gmail.send";
 
 test("nothing can send: Allow Threadbook to send as you asks Google for gmail.send, then sends what is typed with the new token", async () => {
@@ -76,7 +79,10 @@ test("nothing can send: Allow Threadbook to send as you asks Google for gmail.se
 });
 
 test("sending not allowed (closed, refused, or the scope unticked): a calm message, the text kept, nothing sent", async () => {
-  for (const renew of [() => null, (m) => (m.scopes ? { token: "ya29.read", expires_at: Date.now() + 3_600_000, scope: "https://www.googleapis.com/auth/gmail.readonly" } : null)]) {
+  for (const renew of [
+    () => null,
+    (m) => (m.scopes ? { token: "ya29.read", expires_at: Date.now() + 3_600_000, scope: "https://www.googleapis.com/auth/gmail.readonly" } : null),
+  ]) {
     const p = await openPanel({ "POST /api/v1/emails/send": noMailbox }, { renew });
     const form = write(p, { subject: "Kept", body: "Every word kept." });
     p.submit(form);

@@ -30,7 +30,9 @@ test("the request asks for an ID token and an access token with a nonce and the 
 });
 
 test("silent renewal asks Google to show nothing and names the account", () => {
-  const url = new URL(buildAuthorizationUrl({ clientId: "c", redirectUri: REDIRECT, nonce: "n", state: "s", interactive: false, loginHint: "rep@threadbook.test" }));
+  const url = new URL(
+    buildAuthorizationUrl({ clientId: "c", redirectUri: REDIRECT, nonce: "n", state: "s", interactive: false, loginHint: "rep@threadbook.test" }),
+  );
   assert.equal(url.searchParams.get("prompt"), "none");
   assert.equal(url.searchParams.get("login_hint"), "rep@threadbook.test");
 });
@@ -52,7 +54,14 @@ test("extra scopes are asked for beside the base ones, keeping earlier grants", 
 test("only the card actions' extra scopes are allowed, and are read back from a granted scope string", () => {
   assert.deepEqual(EXTRA_SCOPES.send, ["https://www.googleapis.com/auth/gmail.send"]);
   for (const scope of [...EXTRA_SCOPES.send, ...EXTRA_SCOPES.calendar]) assert.ok(isAllowedExtraScope(scope));
-  for (const scope of ["https://mail.google.com/", "https://www.googleapis.com/auth/gmail.modify", "https://www.googleapis.com/auth/calendar", "gmail.send", "", undefined]) {
+  for (const scope of [
+    "https://mail.google.com/",
+    "https://www.googleapis.com/auth/gmail.modify",
+    "https://www.googleapis.com/auth/calendar",
+    "gmail.send",
+    "",
+    undefined,
+  ]) {
     assert.equal(isAllowedExtraScope(scope), false, String(scope));
   }
   const granted = "openid https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/drive";
@@ -74,7 +83,10 @@ for (const [label, answer, code] of [
   ["a missing access token", `${REDIRECT}#state=s1&id_token=a`, "missing_token"],
 ]) {
   test(`the answer is refused: ${label}`, () => {
-    assert.throws(() => parseAuthorizationResponse(answer, { state: "s1" }), (error) => error instanceof AuthorizationError && error.code === code);
+    assert.throws(
+      () => parseAuthorizationResponse(answer, { state: "s1" }),
+      (error) => error instanceof AuthorizationError && error.code === code,
+    );
   });
 }
 

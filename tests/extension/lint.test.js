@@ -31,7 +31,11 @@ test("chrome.* only through shared/chrome-api.js", async () => {
 
 test("Gmail code never calls the backend", async () => {
   assert.ok((await problems("export const f = () => fetch('/x');", "extension/gmail/x.js")).includes("no-restricted-globals"));
-  assert.ok((await problems('import { createBackendClient } from "../api/backend-client.js";\nexport { createBackendClient };', "extension/gmail/x.js")).includes("no-restricted-imports"));
+  assert.ok(
+    (await problems('import { createBackendClient } from "../api/backend-client.js";\nexport { createBackendClient };', "extension/gmail/x.js")).includes(
+      "no-restricted-imports",
+    ),
+  );
 });
 
 test("backend calls never touch a page", async () => {

@@ -20,7 +20,10 @@ function fill(form, { title, day = "2030-01-15", time = "10:00", minutes = "30",
 
 function booked(request) {
   const m = request.body;
-  return { status: 201, body: { meeting: { id: 9, title: m.title, start: m.start, end: m.end }, calendar: { pushed: true, reason: null }, conflicts: [], google_checked: true } };
+  return {
+    status: 201,
+    body: { meeting: { id: 9, title: m.title, start: m.start, end: m.end }, calendar: { pushed: true, reason: null }, conflicts: [], google_checked: true },
+  };
 }
 
 test("times go out as RFC 3339 with the local offset and mean the instant picked", () => {
@@ -107,7 +110,8 @@ test("the conflict check runs when the time changes and sends the calendar token
   await until(() => form.querySelector('[data-field="conflicts"]').textContent.startsWith("No conflicts"));
 });
 
-const GRANTED_CALENDAR = "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy";
+const GRANTED_CALENDAR =
+  "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy";
 const calendarAnswer = (request) =>
   request.headers["X-Google-Access-Token"]
     ? { body: { conflicts: [busy(null, at(10), at(11), "google")], google_checked: true, reason: null } }
@@ -128,7 +132,11 @@ test("checked without Google Calendar: the form offers it, asks Google for the c
   p.click(allow);
   await until(() => form.querySelector('[data-field="conflicts"]').textContent.startsWith("Overlaps"));
   assert.deepEqual(p.sent, [
-    { type: "renew-google-access", interactive: true, scopes: ["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"] },
+    {
+      type: "renew-google-access",
+      interactive: true,
+      scopes: ["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"],
+    },
   ]);
   assert.equal(p.calls("POST /api/v1/meetings/conflicts").at(-1).headers["X-Google-Access-Token"], "ya29.calendar");
   assert.equal(form.querySelector('[data-field="conflicts"]').textContent, "Overlaps: Busy in Google Calendar 10:00–11:00");
@@ -145,7 +153,10 @@ test("Google Calendar not allowed: a calm message, the form as typed, still chec
   await until(() => !allow.hidden);
   p.click(allow);
   await until(() => !form.querySelector('[data-field="form-error"]').hidden);
-  assert.equal(form.querySelector('[data-field="form-error"]').textContent, "Google Calendar was not added; conflicts are checked against your Threadbook meetings only.");
+  assert.equal(
+    form.querySelector('[data-field="form-error"]').textContent,
+    "Google Calendar was not added; conflicts are checked against your Threadbook meetings only.",
+  );
   assert.equal(form.querySelector('[name="title"]').value, "Typed title");
   assert.equal(form.querySelector('[name="location"]').value, "Room 4");
   assert.ok(p.calls("POST /api/v1/meetings/conflicts").every((c) => c.headers["X-Google-Access-Token"] === undefined));

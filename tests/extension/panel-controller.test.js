@@ -14,11 +14,22 @@ const THREAD = {
   subject: "Renewal",
   messageIds: ["18aa00000000000a"],
   unresolvedMessages: 0,
-  participants: [{ email: "ada@acme.example", name: "Ada", role: "from" }, { email: "new@newco.example", name: "New", role: "to" }],
+  participants: [
+    { email: "ada@acme.example", name: "Ada", role: "from" },
+    { email: "new@newco.example", name: "New", role: "to" },
+  ],
 };
 const LOOKUP = {
   participants: [
-    { email: "ada@acme.example", name: "Ada Lovelace", kind: "contact", record: { id: 1, name: "Ada Lovelace" }, company: { name: "Acme" }, deals: [], notes: [] },
+    {
+      email: "ada@acme.example",
+      name: "Ada Lovelace",
+      kind: "contact",
+      record: { id: 1, name: "Ada Lovelace" },
+      company: { name: "Acme" },
+      deals: [],
+      notes: [],
+    },
     { email: "new@newco.example", name: "New", kind: "unknown", record: null, company: null, deals: [], notes: [] },
   ],
   thread: { logged: false, email_ids: [] },
@@ -76,14 +87,26 @@ test("a conversation: loading, then a card per participant in the order asked", 
   const h = harness(lookupRoute());
   h.controller.setState({ session: SESSION, googleAccess: null, tab: { thread: THREAD } });
   await settle();
-  assert.deepEqual(h.screens.map((s) => s.name), ["loading", "thread"]);
-  assert.deepEqual(h.last().participants.map((p) => p.kind), ["contact", "unknown"]);
-  assert.deepEqual(h.fetchImpl.calls[0].body.participants, [{ email: "ada@acme.example", name: "Ada" }, { email: "new@newco.example", name: "New" }]);
+  assert.deepEqual(
+    h.screens.map((s) => s.name),
+    ["loading", "thread"],
+  );
+  assert.deepEqual(
+    h.last().participants.map((p) => p.kind),
+    ["contact", "unknown"],
+  );
+  assert.deepEqual(h.fetchImpl.calls[0].body.participants, [
+    { email: "ada@acme.example", name: "Ada" },
+    { email: "new@newco.example", name: "New" },
+  ]);
 
   // The same conversation with a new message: refreshed without flashing "loading".
   h.controller.setState({ session: SESSION, googleAccess: null, tab: { thread: { ...THREAD, messageIds: ["18aa00000000000a", "18aa00000000000b"] } } });
   await settle();
-  assert.deepEqual(h.screens.map((s) => s.name), ["loading", "thread", "thread"]);
+  assert.deepEqual(
+    h.screens.map((s) => s.name),
+    ["loading", "thread", "thread"],
+  );
 });
 
 test("the backend unreachable: that state, then recovery on the scheduled retry", async () => {
@@ -104,7 +127,9 @@ test("the backend unreachable: that state, then recovery on the scheduled retry"
 
 test("an error with a retry", async () => {
   let fail = true;
-  const h = harness({ "POST /api/v1/lookup": () => (fail ? { status: 500, body: { error: "internal_error", message: "Something went wrong on the server." } } : { body: LOOKUP }) });
+  const h = harness({
+    "POST /api/v1/lookup": () => (fail ? { status: 500, body: { error: "internal_error", message: "Something went wrong on the server." } } : { body: LOOKUP }),
+  });
   h.controller.setState({ session: SESSION, googleAccess: null, tab: { thread: THREAD } });
   await settle();
   assert.deepEqual(h.last(), { name: "error", message: "Something went wrong on the server.", session: SESSION });
@@ -121,7 +146,10 @@ test("an expired session is renewed silently; when that fails, the user is signe
   h.controller.setState({ session: SESSION, googleAccess: null, tab: { thread: THREAD } });
   await settle();
   await settle();
-  assert.deepEqual(h.sent.map((m) => m.type), [MESSAGE.SIGN_IN, MESSAGE.SIGN_OUT]);
+  assert.deepEqual(
+    h.sent.map((m) => m.type),
+    [MESSAGE.SIGN_IN, MESSAGE.SIGN_OUT],
+  );
   assert.equal(h.sent[0].interactive, false);
 });
 
@@ -147,10 +175,16 @@ test("logging: progress, then the logged state from the next lookup", async () =
   await settle();
   await h.controller.logThread();
   const threadScreens = h.screens.filter((s) => s.name === "thread");
-  assert.ok(threadScreens.some((s) => s.logging), "the button shows progress");
+  assert.ok(
+    threadScreens.some((s) => s.logging),
+    "the button shows progress",
+  );
   assert.equal(h.last().logging, false);
   assert.deepEqual(h.last().threadRecord, { logged: true, email_ids: [11, 12] });
-  assert.deepEqual(h.statuses.map((s) => s.text), ["Logging the conversation…", "Conversation logged."]);
+  assert.deepEqual(
+    h.statuses.map((s) => s.text),
+    ["Logging the conversation…", "Conversation logged."],
+  );
 });
 
 test("Google access refused while logging: renewed silently and retried; if that fails, the reconnect state", async () => {
@@ -185,7 +219,10 @@ test("creating a lead refreshes the cards; a duplicate closes the form with the 
   let created = false;
   const h = harness({
     "POST /api/v1/lookup": () => ({
-      body: { ...LOOKUP, participants: [LOOKUP.participants[0], { ...LOOKUP.participants[1], kind: created ? "lead" : "unknown", record: created ? { id: 5 } : null }] },
+      body: {
+        ...LOOKUP,
+        participants: [LOOKUP.participants[0], { ...LOOKUP.participants[1], kind: created ? "lead" : "unknown", record: created ? { id: 5 } : null }],
+      },
     }),
     "POST /api/v1/leads": (request) => {
       if (created) return { status: 409, body: { error: "conflict", message: "new@newco.example is already a lead." } };

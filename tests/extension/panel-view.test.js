@@ -12,18 +12,32 @@ function panel() {
   const { document, Event } = parseHTML(HTML);
   const view = createPanelView(document);
   const calls = [];
-  const record = (name) => (...args) => {
-    calls.push([name, ...args]);
-    return Promise.resolve({ ok: true });
-  };
+  const record =
+    (name) =>
+    (...args) => {
+      calls.push([name, ...args]);
+      return Promise.resolve({ ok: true });
+    };
   view.bind(
-    { signIn: record("signIn"), devSignIn: record("devSignIn"), signOut: record("signOut"), logThread: record("logThread"), reconnectGoogle: record("reconnectGoogle"), retry: record("retry"), createLead: record("createLead"), addNote: record("addNote") },
+    {
+      signIn: record("signIn"),
+      devSignIn: record("devSignIn"),
+      signOut: record("signOut"),
+      logThread: record("logThread"),
+      reconnectGoogle: record("reconnectGoogle"),
+      retry: record("retry"),
+      createLead: record("createLead"),
+      addNote: record("addNote"),
+    },
     { openOptions: record("openOptions") },
   );
   return { document, Event, view, calls, $: (selector) => document.querySelector(selector) };
 }
 
-const visibleScreens = (document) => Array.from(document.querySelectorAll("[data-screen]")).filter((s) => !s.hidden).map((s) => s.dataset.screen);
+const visibleScreens = (document) =>
+  Array.from(document.querySelectorAll("[data-screen]"))
+    .filter((s) => !s.hidden)
+    .map((s) => s.dataset.screen);
 
 function threadScreen(overrides = {}) {
   return {
@@ -38,7 +52,10 @@ function threadScreen(overrides = {}) {
         kind: "contact",
         record: { id: 1, name: "Ada Lovelace", title: "CTO" },
         company: { id: 3, name: "Acme" },
-        deals: [{ name: "Rollout", stage: "negotiation", amount: "48000.00", currency: "USD", status: "open" }, { name: "Old", status: "won" }],
+        deals: [
+          { name: "Rollout", stage: "negotiation", amount: "48000.00", currency: "USD", status: "open" },
+          { name: "Old", status: "won" },
+        ],
         notes: [{ body: EVIL, created_at: "2025-06-01T10:00:00Z" }],
         last_logged_at: "2025-06-02T10:00:00Z",
       },
@@ -79,11 +96,20 @@ test("cards say who each participant is and offer what fits them", () => {
   view.show(threadScreen());
   const [unknown, contact, self] = document.querySelectorAll("#participants > li");
   assert.equal(unknown.querySelector('[data-field="kind"]').textContent, "Not in Threadbook");
-  assert.deepEqual(Array.from(unknown.querySelectorAll("[data-action]")).map((b) => b.textContent), ["Create lead"]);
+  assert.deepEqual(
+    Array.from(unknown.querySelectorAll("[data-action]")).map((b) => b.textContent),
+    ["Create lead"],
+  );
   assert.equal(contact.querySelector('[data-field="name"]').textContent, "Ada Lovelace");
   assert.equal(contact.querySelector('[data-field="company"]').textContent, "Company: Acme");
-  assert.deepEqual(Array.from(contact.querySelectorAll('[data-field="deals"] li')).map((li) => li.textContent.split(" — ")[0]), ["Rollout"]);
-  assert.deepEqual(Array.from(contact.querySelectorAll("[data-action]")).map((b) => b.textContent), ["Add note", "Schedule meeting", "Email"]);
+  assert.deepEqual(
+    Array.from(contact.querySelectorAll('[data-field="deals"] li')).map((li) => li.textContent.split(" — ")[0]),
+    ["Rollout"],
+  );
+  assert.deepEqual(
+    Array.from(contact.querySelectorAll("[data-action]")).map((b) => b.textContent),
+    ["Add note", "Schedule meeting", "Email"],
+  );
   assert.equal(self.querySelector('[data-field="kind"]').textContent, "You");
   assert.equal(self.querySelectorAll("[data-action]").length, 0);
   assert.equal(contact.querySelector('[data-action="add-note"]').getAttribute("aria-label"), "Add a note to Ada Lovelace");

@@ -16,7 +16,16 @@ for (const [input, url] of [
   test(`backend URL accepted: ${input.trim()}`, () => assert.equal(checkBackendUrl(input).url, url));
 }
 
-for (const input of ["", "127.0.0.1:5000", "ftp://example.com", "http://crm.example.com", "https://u:p@example.com", "https://example.com/?a=1", "https://example.com/#x", "javascript:alert(1)"]) {
+for (const input of [
+  "",
+  "127.0.0.1:5000",
+  "ftp://example.com",
+  "http://crm.example.com",
+  "https://u:p@example.com",
+  "https://example.com/?a=1",
+  "https://example.com/#x",
+  "javascript:alert(1)",
+]) {
   test(`backend URL refused: ${JSON.stringify(input)}`, () => assert.ok(checkBackendUrl(input).error));
 }
 

@@ -23,14 +23,25 @@ const email = (id, overrides = {}) => ({
 /** A fake backend keeping the thread's sharing state, so lookups after a change answer what was saved. */
 function sharingBackend({ visibility = "team_metadata", emails = [], failThread, failEmail } = {}) {
   const state = { visibility, private: false, emails: emails.map((e) => ({ ...e })) };
-  const thread = () => ({ logged: state.emails.length > 0, email_ids: state.emails.map((e) => e.id), visibility: state.private ? "private" : state.visibility, private: state.private, emails: state.emails });
+  const thread = () => ({
+    logged: state.emails.length > 0,
+    email_ids: state.emails.map((e) => e.id),
+    visibility: state.private ? "private" : state.visibility,
+    private: state.private,
+    emails: state.emails,
+  });
   const routes = {
-    "POST /api/v1/lookup": (request) => ({ body: { ...lookupAnswer(), thread: request.body.thread_id === THREAD.threadId ? thread() : { ...thread(), visibility: "team_full", emails: [] } } }),
+    "POST /api/v1/lookup": (request) => ({
+      body: { ...lookupAnswer(), thread: request.body.thread_id === THREAD.threadId ? thread() : { ...thread(), visibility: "team_full", emails: [] } },
+    }),
     [LOG]: (request) => {
       const level = request.body.visibility || state.visibility;
       const created = [email(21, { visibility: level }), email(22, { visibility: level, subject: "Re: Renewal terms" })];
       state.emails.push(...created);
-      return { status: 201, body: { thread_id: THREAD.threadId, created, linked_email_ids: [], email_ids: [21, 22], label: "applied", label_reason: null, warnings: [] } };
+      return {
+        status: 201,
+        body: { thread_id: THREAD.threadId, created, linked_email_ids: [], email_ids: [21, 22], label: "applied", label_reason: null, warnings: [] },
+      };
     },
     [PATCH_THREAD]: (request) => {
       if (failThread) return failThread(request);
@@ -71,11 +82,14 @@ test("the log select defaults to the thread's level, and each conversation start
   const select = p.$("#log-visibility");
   assert.equal(p.$("#log-sharing").hidden, false);
   assert.equal(p.document.querySelector('label[for="log-visibility"]').textContent, "Who sees this mail");
-  assert.deepEqual(Array.from(select.querySelectorAll("option")).map((o) => [o.value, o.textContent]), [
-    ["private", "Only me"],
-    ["team_metadata", "Team: who, when, subject"],
-    ["team_full", "Team: everything"],
-  ]);
+  assert.deepEqual(
+    Array.from(select.querySelectorAll("option")).map((o) => [o.value, o.textContent]),
+    [
+      ["private", "Only me"],
+      ["team_metadata", "Team: who, when, subject"],
+      ["team_full", "Team: everything"],
+    ],
+  );
   assert.equal(p.chosen(select), "team_metadata");
 
   p.pick(select, "private");

@@ -57,7 +57,10 @@ test("only the conversation container is observed, and a burst of changes is rea
   const stop = watchConversation({ doc: document, win, read: () => readOpenThread(document), report: (value) => reports.push(value), debounceMs: 10 });
   await wait(30);
   assert.deepEqual(reports, [null], "the first read reports that no conversation is open");
-  assert.deepEqual(observed.map((node) => node.className), ["nH bkK"]);
+  assert.deepEqual(
+    observed.map((node) => node.className),
+    ["nH bkK"],
+  );
 
   openThread(document, "18aa00000000000a", "a@x.example");
   document.getElementById("view").setAttribute("style", "");
@@ -100,7 +103,14 @@ test("while Gmail is still loading, the container is looked for again without ob
   const { document, win, observed } = page();
   document.querySelector(".bkK").remove();
   const reports = [];
-  const stop = watchConversation({ doc: document, win, read: () => document.querySelectorAll(".bkK").length, report: (v) => reports.push(v), debounceMs: 5, retryMs: 10 });
+  const stop = watchConversation({
+    doc: document,
+    win,
+    read: () => document.querySelectorAll(".bkK").length,
+    report: (v) => reports.push(v),
+    debounceMs: 5,
+    retryMs: 10,
+  });
   await wait(20);
   assert.deepEqual(observed, []);
   const container = document.createElement("div");

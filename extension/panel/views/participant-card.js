@@ -88,13 +88,7 @@ export function fillCard(doc, card, participant, actions) {
   const deals = (participant.deals || []).filter((deal) => !deal.status || deal.status === "open");
   field(card, "deals").replaceChildren(...textList(doc, "Open deals", deals.map(dealLine)));
   const notes = (participant.notes || []).slice(0, MAX_NOTES);
-  field(card, "notes").replaceChildren(
-    ...textList(
-      doc,
-      "Latest notes",
-      notes.map(noteLine),
-    ),
-  );
+  field(card, "notes").replaceChildren(...textList(doc, "Latest notes", notes.map(noteLine)));
 
   const slot = field(card, "form");
   const controls = [];
@@ -133,26 +127,36 @@ export function fillCard(doc, card, participant, actions) {
     // Contacts and leads: book a meeting with them, write to them.
     const schedule = button(doc, "Schedule meeting", "schedule-meeting", () => {
       schedule.setAttribute("aria-expanded", "true");
-      openMeetingForm(doc, slot, { name, target }, {
-        actions,
-        onClose: () => {
-          schedule.setAttribute("aria-expanded", "false");
-          reopenFocus();
+      openMeetingForm(
+        doc,
+        slot,
+        { name, target },
+        {
+          actions,
+          onClose: () => {
+            schedule.setAttribute("aria-expanded", "false");
+            reopenFocus();
+          },
         },
-      });
+      );
     });
     schedule.setAttribute("aria-label", `Schedule a meeting with ${name}`);
     schedule.setAttribute("aria-expanded", "false");
     controls.push(schedule);
     const write = button(doc, "Email", "compose-email", () => {
       write.setAttribute("aria-expanded", "true");
-      openComposeForm(doc, slot, { name, email: participant.email }, {
-        actions,
-        onClose: () => {
-          write.setAttribute("aria-expanded", "false");
-          reopenFocus();
+      openComposeForm(
+        doc,
+        slot,
+        { name, email: participant.email },
+        {
+          actions,
+          onClose: () => {
+            write.setAttribute("aria-expanded", "false");
+            reopenFocus();
+          },
         },
-      });
+      );
     });
     write.setAttribute("aria-label", `Email ${name}`);
     write.setAttribute("aria-expanded", "false");
