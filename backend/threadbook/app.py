@@ -61,8 +61,4 @@ def create_app(overrides=None):
             db.database.close()
 
     register_blueprints(app)
-
-    from threadbook.cli import register_commands
-
-    register_commands(app)
     return app

@@ -1,4 +1,4 @@
-"""Flask CLI commands: ``threadbook <command>`` (or ``flask --app threadbook <command>``)."""
+"""The console entry point: ``threadbook <command>``. It imports the app; the app never imports it."""
 
 import sys
 
@@ -6,6 +6,7 @@ import click
 from flask.cli import FlaskGroup
 
 from threadbook import matching
+from threadbook.app import create_app
 from threadbook.crm.importer import ImportFileError, import_contacts, validate
 from threadbook.db import database, write_transaction
 from threadbook.dropbox.cli import dropbox_command
@@ -13,16 +14,6 @@ from threadbook.jobs.worker import worker_command
 from threadbook.migrations import upgrade
 from threadbook.models import Organization, User
 from threadbook.seed import seed_demo
-
-
-def register_commands(app):
-    app.cli.add_command(init_db_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(import_contacts_command)
-    app.cli.add_command(create_org_command)
-    app.cli.add_command(add_user_command)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(dropbox_command)
 
 
 @click.command("init-db")
@@ -101,7 +92,18 @@ def import_contacts_command(csv_file, org_id):
         sys.exit(1)
 
 
-def main():
-    from threadbook.app import create_app
+cli = FlaskGroup(create_app=create_app, help="Threadbook: the CRM beside Gmail. Configuration comes from THREADBOOK_* environment variables.")
+for command in (
+    init_db_command,
+    seed_demo_command,
+    import_contacts_command,
+    create_org_command,
+    add_user_command,
+    worker_command,
+    dropbox_command,
+):
+    cli.add_command(command)
 
-    FlaskGroup(create_app=create_app)(prog_name="threadbook")
+
+def main():
+    cli(prog_name="threadbook")

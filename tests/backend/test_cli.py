@@ -1,11 +1,12 @@
 """Flask CLI commands run end to end against a real database file."""
 
+from threadbook.cli import cli
 from threadbook.db import database
 from threadbook.models import Contact, Deal, Lead, Note, Organization, User
 
 
 def run(app, *args):
-    result = app.test_cli_runner().invoke(args=list(args))
+    result = app.test_cli_runner().invoke(cli, args=list(args))
     return result
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from threadbook.cli import cli
 from threadbook.identity.signin import is_loopback_bind
 from threadbook.models import AuditLog, Invitation, Organization, User
 
@@ -136,7 +137,7 @@ class TestUsersAddedBeforehand:
 
     def test_a_user_added_with_the_cli_binds_at_first_sign_in(self, app, sign_in, factory, db):
         org = factory.org(domain="acme.example", invite_only=True)
-        result = app.test_cli_runner().invoke(args=["add-user", "Grace.Hopper@ACME.example", "--org", str(org.id), "--role", "admin"])
+        result = app.test_cli_runner().invoke(cli, args=["add-user", "Grace.Hopper@ACME.example", "--org", str(org.id), "--role", "admin"])
         assert result.exit_code == 0, result.output
         body = sign_in("grace.hopper@acme.example", sub="g-grace", hd="acme.example").get_json()
         assert body["user"]["role"] == "admin"

@@ -6,8 +6,8 @@ same for label sorting. Fanning out lets several workers share the mailboxes;
 the lease keeps any one mailbox in one worker at a time, so a duplicate task
 simply finds the mailbox busy and returns.
 
-A task needs the Flask app (configuration, database binding): the worker binds
-it with ``bind_app``; otherwise the first task creates one from the environment.
+A task needs the Flask app (configuration, database binding): the entry points
+(``threadbook worker``, ``threadbook.consumer``) bind it with ``bind_app``.
 """
 
 import contextlib
@@ -39,9 +39,8 @@ def task_app():
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from threadbook.app import create_app
-
-        bind_app(create_app())
+        # The entry points bind the app (threadbook worker, threadbook.consumer); jobs never build one.
+        raise RuntimeError("No app is bound to the task queue: run tasks through `threadbook worker` or threadbook.consumer.")
     return _app
 
 

@@ -2,7 +2,7 @@
 
 Start as many as you like, on one machine (SQLite queue under instance/) or on
 several sharing ``THREADBOOK_REDIS_URL``; the mailbox lease keeps each mailbox
-in one worker at a time. ``huey_consumer threadbook.jobs.consumer.huey`` works
+in one worker at a time. ``huey_consumer threadbook.consumer.huey`` works
 too. Ctrl-C (SIGINT) stops after the running tasks; SIGTERM stops at once,
 which is safe: an interrupted page is simply synced again.
 """

@@ -1,4 +1,4 @@
-"""For ``huey_consumer threadbook.jobs.consumer.huey``: the queue, bound to an app built from the environment.
+"""An entry point for ``huey_consumer threadbook.consumer.huey``: the queue, bound to an app built from the environment.
 
 Importing this module creates the app; ``threadbook worker`` does the same without it.
 """
