@@ -13,6 +13,7 @@ from threadbook.api import google_answers, register_blueprints, web_security
 from threadbook.api.params import check_query_ids
 from threadbook.errors import ApiError, register_error_handlers
 from threadbook.identity.sessions import authenticate_request
+from threadbook.jobs import tasks as _tasks  # noqa: F401  (registers the jobs domain code queues by name)
 from threadbook.json_limits import JSONProvider
 
 log = logging.getLogger(__name__)

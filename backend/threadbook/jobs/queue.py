@@ -8,11 +8,16 @@ tasks in the caller, in memory.
 Tasks are declared at import time against ``huey``; its storage is chosen by
 ``configure(app)``, which the worker and the enqueueing code call before use.
 Until then the storage is in memory, so importing never creates files.
+
+Domain code queues work by name through ``enqueue`` (``enqueue("sync_mailbox",
+mailbox_id)``): the task bodies live in the domain packages and ``jobs.tasks``
+registers them here, so the domain never imports the module that imports it.
 """
 
 import os
 import threading
 
+from flask import current_app
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
@@ -23,6 +28,26 @@ huey = Huey(QUEUE_NAME, results=False, storage_class=MemoryStorage, utc=True)
 
 _configured_for = None
 _lock = threading.Lock()
+_registered = {}  # task name -> huey task, filled by jobs.tasks
+
+
+class UnknownTask(LookupError):
+    """No task of that name is registered: jobs.tasks was not imported in this process."""
+
+
+def register(name, task):
+    """Make ``task`` reachable as ``enqueue(name, ...)``."""
+    _registered[name] = task
+
+
+def enqueue(name, *args, app=None):
+    """Queue the task registered as ``name`` with ``args``, on the storage ``app`` (default: current_app) configures."""
+    try:
+        task = _registered[name]
+    except KeyError:
+        raise UnknownTask(f"No task named {name!r}; import threadbook.jobs.tasks first.") from None
+    configure(app or current_app)
+    return task(*args)
 
 
 def storage_for(config, instance_path):

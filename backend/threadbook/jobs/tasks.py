@@ -61,8 +61,7 @@ def task_context():
 
 def enqueue_sync(mailbox_id, app=None):
     """Queue a sync of one mailbox now (e.g. after connecting, or "sync now")."""
-    queue.configure(app or current_app)
-    sync_mailbox_task(mailbox_id)
+    queue.enqueue("sync_mailbox", mailbox_id, app=app)
 
 
 @huey.task()
@@ -152,3 +151,10 @@ def schedule_tracked_thread_checks():
     for user_id in ids:
         check_tracked_threads_task(user_id)
     return len(ids)
+
+
+# The names domain code queues work by (jobs.queue.enqueue).
+queue.register("sync_mailbox", sync_mailbox_task)
+queue.register("sort_labels", sort_labels_task)
+queue.register("sync_calendar", sync_calendar_task)
+queue.register("check_tracked_threads", check_tracked_threads_task)
