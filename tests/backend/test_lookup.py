@@ -8,7 +8,7 @@ from threadbook import crm
 from threadbook.mail_store import store_gmail_messages
 from threadbook.models import Deal, Lead, Note
 
-from ..fakes.gmail import FakeMailbox
+from ..fakes.gmail_store import FakeMailbox
 
 
 @pytest.fixture
