@@ -33,7 +33,8 @@ from pathlib import Path
 
 import load_dataset
 
-from tests.fakes.gmail import GmailState, running_fake_gmail
+from tests.fakes.gmail import running_fake_gmail
+from tests.fakes.gmail_store import GmailState
 
 BENCH = Path(__file__).resolve().parent
 MAILBOX = "me@us.example"  # user 1 of the dataset, whose session the load uses

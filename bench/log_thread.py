@@ -22,7 +22,8 @@ from pathlib import Path
 
 import dataset  # noqa: F401  (puts the repository on sys.path)
 
-from tests.fakes.gmail import GmailState, running_fake_gmail
+from tests.fakes.gmail import running_fake_gmail
+from tests.fakes.gmail_store import GmailState
 
 MAILBOX = "rep@us.example"
 TOKEN = "ya29.bench"

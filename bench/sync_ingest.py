@@ -50,7 +50,8 @@ def serve_fakes(n_messages, n_contacts, seed, ready):
     """Run in a child process: build the mailbox and serve Gmail + the token endpoint on one port."""
     from werkzeug.serving import make_server
 
-    from tests.fakes.gmail import GmailState, create_app
+    from tests.fakes.gmail import create_app
+    from tests.fakes.gmail_store import GmailState
     from tests.fakes.google_oauth import FakeGoogleOAuth
 
     rng = random.Random(seed)

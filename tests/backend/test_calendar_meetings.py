@@ -223,7 +223,7 @@ def test_an_event_whose_insert_answer_was_lost_is_linked_not_duplicated(client, 
 
 
 def test_a_google_failure_while_booking_keeps_the_meeting_for_the_next_sync(client, factory, workspace, rep, db):
-    from ..fakes.gmail import backend_error
+    from ..fakes.google_common import backend_error
 
     workspace.calendar.fail(backend_error(), method="POST", path_contains="/events")
 
@@ -236,7 +236,7 @@ def test_a_google_failure_while_booking_keeps_the_meeting_for_the_next_sync(clie
 
 
 def test_google_down_while_checking_busy_times_answers_503_and_books_nothing(client, factory, workspace, rep, db):
-    from ..fakes.gmail import backend_error
+    from ..fakes.google_common import backend_error
 
     workspace.calendar.fail(backend_error(), path_contains="freeBusy")
 

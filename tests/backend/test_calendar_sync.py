@@ -146,7 +146,7 @@ def test_an_expired_sync_token_answers_410_and_a_full_sync_puts_things_right(cli
 
 
 def test_a_google_failure_keeps_the_sync_token_for_next_time(client, factory, workspace, rep, db):
-    from ..fakes.gmail import backend_error
+    from ..fakes.google_common import backend_error
 
     workspace.calendar.calendar(REP).add_event("Review", at(2, 9), at(2, 10), color_id="9")
     sync(client, factory, rep)

@@ -7,7 +7,7 @@ import pytest
 from threadbook.mail.store import store_gmail_messages
 from threadbook.models import AuditLog, Contact, ContactAddress, Deal, Email, Lead, Note
 
-from ..fakes.gmail import FakeMailbox
+from ..fakes.gmail_store import FakeMailbox
 
 UTC = datetime.timezone.utc
 

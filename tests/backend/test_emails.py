@@ -4,7 +4,7 @@ import pytest
 
 from threadbook.mail.store import store_gmail_messages
 
-from ..fakes.gmail import FakeMailbox
+from ..fakes.gmail_store import FakeMailbox
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ from threadbook.models import User
 
 from ..conftest import Factory, build_app
 from ..fakes.gcalendar import CalendarState, combined_app
-from ..fakes.gmail import GmailState
+from ..fakes.gmail_store import GmailState
 from ..fakes.google_identity import FakeGoogleIdentity
 from ..fakes.google_oauth import CLIENT_ID as OAUTH_CLIENT_ID
 from ..fakes.google_oauth import CLIENT_SECRET, FakeGoogleOAuth

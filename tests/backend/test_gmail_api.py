@@ -5,7 +5,7 @@ import pytest
 from threadbook.google import errors as google_errors
 from threadbook.google import gmail as gmail_api
 
-from ..fakes.gmail import GoogleError, rate_limited
+from ..fakes.google_common import GoogleError, rate_limited
 
 MAILBOX = "rep@us.example"
 

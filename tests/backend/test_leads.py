@@ -5,7 +5,7 @@ import pytest
 from threadbook.mail.store import store_gmail_messages
 from threadbook.models import Contact, ContactAddress, Lead, Note
 
-from ..fakes.gmail import FakeMailbox
+from ..fakes.gmail_store import FakeMailbox
 
 
 @pytest.fixture

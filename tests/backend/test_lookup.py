@@ -8,7 +8,7 @@ from threadbook.crm import store as crm
 from threadbook.mail.store import store_gmail_messages
 from threadbook.models import Deal, Lead, Note
 
-from ..fakes.gmail import FakeMailbox
+from ..fakes.gmail_store import FakeMailbox
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import pytest
 from threadbook.mail.store import extract_body, html_to_text, parse_gmail_message, store_gmail_messages
 from threadbook.models import Email, EmailParticipant, MailboxMessage
 
-from ..fakes.gmail import FakeMailbox, _render
+from ..fakes.gmail_messages import _render
+from ..fakes.gmail_store import FakeMailbox
 
 
 @pytest.fixture

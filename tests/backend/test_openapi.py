@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from threadbook.api.openapi import openapi_path
 
 from ..conftest import build_app
-from ..fakes.gmail import rate_limited
+from ..fakes.google_common import rate_limited
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -7,7 +7,7 @@ from threadbook.db import database
 from threadbook.models import ContactAddress, Email, EmailParticipant, Mailbox, MailboxMessage
 from threadbook.sync.mailbox_sync import changes_in
 
-from ..fakes.gmail import backend_error, rate_limited
+from ..fakes.google_common import backend_error, rate_limited
 from .sync_support import Sleeps, _oauth_server, ago, app_settings, connect, google, mailbox_row, run_sync  # noqa: F401
 
 ORG_DOMAIN = "acme.example"

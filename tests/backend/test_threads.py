@@ -7,7 +7,7 @@ import requests
 
 from threadbook.models import Email, EmailParticipant, MailboxMessage, ThreadLabel
 
-from ..fakes.gmail import backend_error, rate_limited
+from ..fakes.google_common import backend_error, rate_limited
 from ..fakes.server import ServerThread
 
 REP = "rep@us.example"

@@ -47,6 +47,7 @@ from threadbook.migrations import upgrade
 from threadbook.seed import seed_demo
 
 from ..fakes import gmail as fake_gmail
+from ..fakes.gmail_messages import _header
 from ..fakes.google_identity import FakeGoogleIdentity
 from ..fakes.google_oauth import CLIENT_SECRET, FakeGoogleOAuth
 from ..fakes.server import ServerThread
@@ -126,7 +127,7 @@ def page_threads(mailbox):
         messages = []
         for index, gid in enumerate(ids):
             message = mailbox.messages[gid]
-            header = lambda name: fake_gmail._header(message, name) or ""  # noqa: E731
+            header = lambda name: _header(message, name) or ""  # noqa: E731
             messages.append(
                 {
                     "id": gid,
@@ -139,7 +140,7 @@ def page_threads(mailbox):
                     "expanded": index == len(ids) - 1,
                 }
             )
-        subject = fake_gmail._header(mailbox.messages[ids[0]], "Subject")
+        subject = _header(mailbox.messages[ids[0]], "Subject")
         threads.append({"threadId": thread_id, "subject": subject, "messages": messages})
     return threads
 

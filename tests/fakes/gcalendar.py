@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from .gmail import GoogleError, Grant, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope
+from .google_common import Failure, GoogleError, Grant, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope
 
 CALENDAR = "https://www.googleapis.com/auth/calendar"
 EVENTS = CALENDAR + ".events"
@@ -272,8 +272,6 @@ class CalendarState:
         self.calendar(address).token_epoch += 1
 
     def fail(self, error, times=1, method=None, path_contains=None):
-        from .gmail import Failure
-
         self.failures.append(Failure(error, times, method, path_contains))
 
     def calls_to(self, method, fragment=""):
