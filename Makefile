@@ -6,7 +6,7 @@ PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export THREADBOOK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: help install build db run test test-python test-js lint bench fuzz bench-load openapi-contract clean
+.PHONY: help install build db run test test-python test-js check format lint bench fuzz bench-load openapi-contract clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,13 +52,23 @@ test-js: $(NODE_STAMP)
 test-python: $(PY_STAMP)
 	$(BIN)/pytest
 
-lint: install ## Lint the extension
-	npm run --silent lint
+check: install ## Lint, format and import-contract checks (ruff, ruff format, import-linter, ESLint, Prettier); CI runs it
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	npm run --silent check
+
+format: install ## Format and autofix Python and JavaScript in place (ruff, Prettier)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	npm run --silent format
+
+lint: check ## Same as make check
 
 bench: $(PY_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP, thread logging
-	$(BIN)/python bench/lookup.py
-	$(BIN)/python bench/lookup_http.py
-	$(BIN)/python bench/log_thread.py
+	$(BIN)/python -m bench.lookup
+	$(BIN)/python -m bench.lookup_http
+	$(BIN)/python -m bench.log_thread
 
 fuzz: $(PY_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
 	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} THREADBOOK_FUZZ_HOSTILE_EXAMPLES=$${THREADBOOK_FUZZ_HOSTILE_EXAMPLES:-50} \
@@ -69,7 +79,7 @@ openapi-contract: $(PY_STAMP) ## Rewrite tests/backend/openapi_contract.json aft
 
 bench-load: $(PY_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
-	$(BIN)/python bench/load.py
+	$(BIN)/python -m bench.load
 
 clean: ## Remove built and installed files (keeps instance/)
 	rm -rf dist node_modules $(VENV)

@@ -21,13 +21,10 @@ Shape (organisation 1, domain us.example):
 import datetime
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "backend"))
-sys.path.insert(0, str(ROOT))
 
 RECIPE = 3
 DEFAULT_PATH = Path(os.environ.get("THREADBOOK_BENCH_DIR", "/tmp/threadbook-bench")) / f"lookup-1m-v{RECIPE}.sqlite3"

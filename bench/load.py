@@ -1,7 +1,7 @@
 """Load-test gunicorn on loopback with a mixed workload (lookups, thread logs, notes) from locust.
 
     make bench-load                       # installs locust (bench/requirements.txt), then runs this
-    .venv/bin/python bench/load.py [--seconds 60] [--users 16] [--workers N] [--threads N]
+    .venv/bin/python -m bench.load [--seconds 60] [--users 16] [--workers N] [--threads N]
 
 Serves the 100,000-contact organisation of bench/load_dataset.py (built once
 under /tmp, then copied fresh for each run, since the load writes into it)
@@ -31,8 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import load_dataset
-
+from bench import load_dataset
 from tests.fakes.gmail import running_fake_gmail
 from tests.fakes.gmail_store import GmailState
 
@@ -118,7 +117,7 @@ def run_locust(port, args, session, threads_file, workdir, seconds, prefix):
         THREADBOOK_LOAD_SESSION=session,
         THREADBOOK_LOAD_GMAIL_TOKEN=GMAIL_TOKEN,
         THREADBOOK_LOAD_THREADS=str(threads_file),
-        PYTHONPATH=os.pathsep.join([str(BENCH), str(load_dataset.ROOT)]),
+        PYTHONPATH=str(load_dataset.ROOT),  # so the locustfile imports bench.load_dataset
     )
     command = [
         locust_command(),

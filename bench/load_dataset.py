@@ -6,7 +6,7 @@ smaller organisation: same shape and recipe (see dataset.py), every count
 divided by ten, in its own file beside the million-contact one.
 """
 
-import dataset
+from bench import dataset
 
 SCALE = {
     "CONTACTS": 100_000,

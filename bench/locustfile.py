@@ -11,13 +11,11 @@ the one the API promises counts as a failure.
 import json
 import os
 import random
-import sys
 from pathlib import Path
 
 from locust import FastHttpUser, constant, task
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load_dataset  # noqa: E402
+from bench import load_dataset
 
 SESSION = os.environ.get("THREADBOOK_LOAD_SESSION", "")
 GMAIL_TOKEN = os.environ.get("THREADBOOK_LOAD_GMAIL_TOKEN", "")

@@ -1,6 +1,6 @@
 """Measure logging a 20-message thread: the backend's time beyond the Gmail API's own.
 
-    .venv/bin/python bench/log_thread.py [--threads 100] [--bodies]
+    .venv/bin/python -m bench.log_thread [--threads 100] [--bodies]
 
 Runs the backend in process (Flask test client, SQLite in a temporary
 directory) against the local fake Gmail API (tests/fakes/gmail.py) served
@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import dataset  # noqa: F401  (puts the repository on sys.path)
-
+from bench import dataset
 from tests.fakes.gmail import running_fake_gmail
 from tests.fakes.gmail_store import GmailState
 

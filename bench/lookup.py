@@ -1,6 +1,6 @@
 """Measure participant lookup in process: 20 participants, an organisation of 1,000,000 contacts.
 
-    .venv/bin/python bench/lookup.py [--requests 3000] [--db PATH]
+    .venv/bin/python -m bench.lookup [--requests 3000] [--db PATH]
 
 Builds the organisation once into /tmp (bench/dataset.py; a few minutes the
 first time), then times ``POST /api/v1/lookup`` through the Flask test client
@@ -17,7 +17,7 @@ import random
 import statistics
 import time
 
-import dataset
+from bench import dataset
 
 
 def main():

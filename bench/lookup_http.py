@@ -1,6 +1,6 @@
 """Measure lookup throughput through gunicorn over HTTP, relative to ``GET /healthz`` on the same server.
 
-    .venv/bin/python bench/lookup_http.py [--seconds 5] [--clients 2] [--connections 4] [--db PATH]
+    .venv/bin/python -m bench.lookup_http [--seconds 5] [--clients 2] [--connections 4] [--db PATH]
 
 Serves the 1,000,000-contact organisation of bench/dataset.py with gunicorn
 (backend/gunicorn.conf.py: gthread workers, access log on, rate limits on but
@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 
-import dataset
+from bench import dataset
 
 KINDS = ("healthz", "me", "lookup")
 

@@ -7,7 +7,7 @@ Each time is taken inside the pages: the Gmail fixture stamps when it opens a
 conversation, the panel stamps when it has rendered the cards for it (both
 Date.now(), one clock), so WebDriver's own overhead is not counted.
 
-    npm run build && .venv/bin/python bench/panel.py [--switches 100]
+    npm run build && .venv/bin/python -m bench.panel [--switches 100]
 
 Prints p50/p95/max over the switches, the lookup request's own time as the
 panel saw it, and the size of dist/. Target: p95 under 150 ms.
@@ -16,15 +16,13 @@ panel saw it, and the size of dist/. Target: p95 under 150 ms.
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import DIST, ExtensionBrowser, Stack, launch_chrome, run_async, service_worker_running  # noqa: E402
+from tests.browser.harness import DIST, ExtensionBrowser, Stack, launch_chrome, run_async, service_worker_running
 
 PEOPLE = [
     "Ada Lovelace <ada@acme.example>",

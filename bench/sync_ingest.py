@@ -1,6 +1,6 @@
 """Benchmark mail sync ingest: messages matched and stored per second from the fake Gmail API.
 
-    .venv/bin/python bench/sync_ingest.py [--messages 20000] [--contacts 100000] [--database-url URL]
+    .venv/bin/python -m bench.sync_ingest [--messages 20000] [--contacts 100000] [--database-url URL]
 
 An organisation of 100,000 contacts (SQLite in a temporary directory unless
 ``--database-url`` names another database) and one mailbox of ``--messages``
@@ -31,8 +31,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "backend"))
-sys.path.insert(0, str(ROOT))
 
 ORG_DOMAIN = "us.example"
 REP = f"rep@{ORG_DOMAIN}"
