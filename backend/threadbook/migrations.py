@@ -5,7 +5,7 @@ An existing one runs each pending step in order, inside a transaction where the
 database allows it. Steps are written to be idempotent (they check before they
 add), so a step interrupted on SQLite can simply run again.
 
-To change the schema: change models.py, then append a step here that brings an
+To change the schema: change a module of models/, then append a step here that brings an
 older database to the same shape (``add_column_if_missing`` and friends).
 """
 

@@ -1,22 +1,21 @@
 """Companies: create, search by name or domain, read, update, delete. A company owns its registrable domains."""
 
 from flask import Blueprint, g, jsonify
-from peewee import IntegrityError
 
 from threadbook import matching
+from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
-from threadbook.api.ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
+from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
 from threadbook.api.pages import paginate, search_term
 from threadbook.api.params import json_body, string
-from threadbook.api.refs import owner_ref
-from threadbook.crm import store as crm
-from threadbook.crm.records import get_in_org, present_companies, present_company
-from threadbook.db import write_transaction
+from threadbook.crm import companies
+from threadbook.crm.records import companies_matching, get_in_org, present_companies, present_company
 from threadbook.errors import ApiError
-from threadbook.models import Company, CompanyDomain, utcnow
+from threadbook.models import Company
 
 bp = Blueprint("companies", __name__)
+answer_crm_refusals(bp)
 
 MAX_DOMAINS = 20
 
@@ -40,57 +39,26 @@ def _domains(body):
         if registrable is None:
             raise ApiError(400, f"'{value[:100]}' is not a registrable domain.", field="domains")
         if matching.is_free_mail(host) or matching.is_free_mail(registrable):
-            raise ApiError(
-                400, f"{registrable} is a free-mail or disposable domain: it cannot identify a company.", field="domains"
-            )
+            raise ApiError(400, f"{registrable} is a free-mail or disposable domain: it cannot identify a company.", field="domains")
         if registrable not in found:
             found.append(registrable)
     return found
 
 
-def _domain_conflict(domains, own_company_id=None):
-    if not domains:
-        return
-    taken = (
-        CompanyDomain.select(CompanyDomain.domain, CompanyDomain.company)
-        .where((CompanyDomain.org == g.org.id) & CompanyDomain.domain.in_(domains))
-        .first()
-    )
-    if taken is not None and taken.company_id != own_company_id:
-        existing = Company.get_by_id(taken.company_id)
-        raise ApiError(
-            409,
-            f"{taken.domain} already belongs to the company '{existing.name}'.",
-            existing={"kind": "company", "record": present_company(existing)},
-        )
-
-
 @bp.post("/api/v1/companies")
 def create_company():
     body = json_body()
-    name = string(body, "name", required=True, max_length=200)
+    fields = {"name": string(body, "name", required=True, max_length=200)}
     domains = _domains(body) or []
-    industry = string(body, "industry", max_length=100) or None
-    owner = owner_ref(body) if body.get("owner_id") is not None else g.user
-    try:
-        with write_transaction():
-            _domain_conflict(domains)
-            company = crm.create_company(g.org.id, name, domains, owner=owner.id, industry=industry)
-    except IntegrityError:
-        raise ApiError(409, "One of these domains was taken meanwhile; reload and try again.", existing=None)
-    return jsonify(present_company(company)), 201
+    fields["industry"] = string(body, "industry", max_length=100) or None
+    if body.get("owner_id") is not None:
+        fields["owner"] = owner_id(body)
+    return jsonify(present_company(companies.create(g.user, fields, domains))), 201
 
 
 @bp.get("/api/v1/companies")
 def list_companies():
-    query_ = Company.select().where(Company.org == g.org.id)
-    term = search_term()
-    if term:
-        by_domain = CompanyDomain.select(CompanyDomain.company).where(
-            (CompanyDomain.org == g.org.id) & CompanyDomain.domain.contains(term)
-        )
-        query_ = query_.where(Company.name_lower.contains(term) | Company.id.in_(by_domain))
-    return jsonify(paginate(query_.order_by(Company.name_lower, Company.id), present_companies))
+    return jsonify(paginate(companies_matching(g.org.id, search_term()), present_companies))
 
 
 @bp.get("/api/v1/companies/<int:id>")
@@ -103,34 +71,18 @@ def update_company(id):
     body = json_body()
     fields = {}
     if "name" in body:
-        name = string(body, "name", required=True, max_length=200)
-        fields.update(name=name, name_lower=name.lower())
+        fields["name"] = string(body, "name", required=True, max_length=200)
     if "industry" in body:
         fields["industry"] = string(body, "industry", max_length=100) or None
     if "owner_id" in body:
-        owner = owner_ref(body)
-        fields["owner"] = owner.id if owner else None
-    domains = _domains(body)
-    try:
-        with write_transaction():
-            company = get_in_org(Company, id, g.org.id, "company", lock=True)
-            change_owner(company, fields)
-            if domains is not None:
-                _domain_conflict(domains, own_company_id=company.id)
-                CompanyDomain.delete().where(CompanyDomain.company == company.id).execute()
-                for domain in domains:
-                    CompanyDomain.create(org=g.org.id, company=company.id, domain=domain)
-            if fields or domains is not None:
-                fields["updated_at"] = utcnow()
-                Company.update(**fields).where(Company.id == company.id).execute()
-    except IntegrityError:
-        raise ApiError(409, "One of these domains was taken meanwhile; reload and try again.", existing=None)
-    return jsonify(present_company(Company.get_by_id(id)))
+        fields["owner"] = owner_id(body)
+    return jsonify(present_company(companies.update(g.user, id, fields, _domains(body))))
 
 
 @bp.delete("/api/v1/companies/<int:id>")
 def delete_company(id):
-    return delete_in_org(Company, id, crm.delete_company)
+    companies.delete(g.user, id)
+    return "", 204
 
 
 _company_input = {

@@ -2,19 +2,20 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
-from threadbook.api.ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
+from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
 from threadbook.api.pages import paginate
 from threadbook.api.params import choice, date, json_body, query_int, string
-from threadbook.api.refs import amount, currency, owner_ref, record_ref
-from threadbook.crm import store as crm
-from threadbook.crm.records import get_in_org, present_deals
-from threadbook.db import write_transaction
+from threadbook.api.refs import amount, currency, record_ref
+from threadbook.crm import deals
+from threadbook.crm.records import deals_matching, get_in_org, present_deal, present_deals
 from threadbook.errors import ApiError
-from threadbook.models import DEAL_STATUSES, Company, Contact, Deal, utcnow
+from threadbook.models import DEAL_STATUSES, Company, Contact, Deal
 
 bp = Blueprint("deals", __name__)
+answer_crm_refusals(bp)
 
 
 def _fields(body, partial):
@@ -38,62 +39,41 @@ def _fields(body, partial):
         contact = record_ref(body, "contact_id", Contact, "contact")
         fields["contact"] = contact.id if contact else None
     if "owner_id" in body:
-        owner = owner_ref(body)
-        fields["owner"] = owner.id if owner else None
+        fields["owner"] = owner_id(body)
     return fields
-
-
-def _present(deal):
-    return present_deals([deal])[0]
 
 
 @bp.post("/api/v1/deals")
 def create_deal():
-    fields = _fields(json_body(), partial=False)
-    fields.setdefault("owner", g.user.id)
-    if "company" not in fields and fields.get("contact"):
-        # A deal with a contact belongs to the contact's company unless told otherwise.
-        fields["company"] = Contact.get_by_id(fields["contact"]).company_id
-    with write_transaction():
-        deal = Deal.create(org=g.org.id, **fields)
-    return jsonify(_present(Deal.get_by_id(deal.id))), 201
+    deal = deals.create(g.user, _fields(json_body(), partial=False))
+    return jsonify(present_deal(deal)), 201
 
 
 @bp.get("/api/v1/deals")
 def list_deals():
-    query_ = Deal.select().where(Deal.org == g.org.id)
     status = request.args.get("status")
-    if status:
-        if status not in DEAL_STATUSES:
-            raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(DEAL_STATUSES)}.")
-        query_ = query_.where(Deal.status == status)
-    for name, column in (("contact_id", Deal.contact), ("company_id", Deal.company)):
-        value = query_int(name, None, 1, 2**63 - 1)
-        if value is not None:
-            query_ = query_.where(column == value)
-    return jsonify(paginate(query_.order_by(Deal.id.desc()), present_deals))
+    if status and status not in DEAL_STATUSES:
+        raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(DEAL_STATUSES)}.")
+    contact_id = query_int("contact_id", None, 1, 2**63 - 1)
+    company_id = query_int("company_id", None, 1, 2**63 - 1)
+    return jsonify(paginate(deals_matching(g.org.id, status, contact_id, company_id), present_deals))
 
 
 @bp.get("/api/v1/deals/<int:id>")
 def get_deal(id):
-    return jsonify(_present(get_in_org(Deal, id, g.org.id, "deal")))
+    return jsonify(present_deal(get_in_org(Deal, id, g.org.id, "deal")))
 
 
 @bp.patch("/api/v1/deals/<int:id>")
 def update_deal(id):
-    fields = _fields(json_body(), partial=True)
-    with write_transaction():
-        deal = get_in_org(Deal, id, g.org.id, "deal", lock=True)
-        change_owner(deal, fields)
-        if fields:
-            fields["updated_at"] = utcnow()
-            Deal.update(**fields).where(Deal.id == deal.id).execute()
-    return jsonify(_present(Deal.get_by_id(id)))
+    deal = deals.update(g.user, id, _fields(json_body(), partial=True))
+    return jsonify(present_deal(deal))
 
 
 @bp.delete("/api/v1/deals/<int:id>")
 def delete_deal(id):
-    return delete_in_org(Deal, id, crm.delete_deal)
+    deals.delete(g.user, id)
+    return "", 204
 
 
 _deal_input = {

@@ -1,49 +1,28 @@
-"""Leads: create (409 when the address is taken), search, read, update, convert into a contact."""
+"""Leads: create (409 when the address is taken), search, read, update, delete, convert into a contact."""
 
 from flask import Blueprint, g, jsonify, request
-from peewee import IntegrityError
 
-from threadbook import matching
+from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
-from threadbook.api.ownership import OWNER_ID_SCHEMA, change_owner, delete_in_org
+from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
 from threadbook.api.pages import paginate, search_term
 from threadbook.api.params import choice, json_body, string
-from threadbook.api.refs import address, name_field, owner_ref
-from threadbook.crm import store as crm
-from threadbook.crm.records import address_owner, get_in_org, present_contact, present_lead, present_leads
-from threadbook.db import write_transaction
+from threadbook.api.refs import address, name_field
+from threadbook.crm import leads
+from threadbook.crm.leads import EDITABLE_STATUSES
+from threadbook.crm.records import get_in_org, leads_matching, present_contact, present_lead, present_leads
 from threadbook.errors import ApiError
-from threadbook.models import LEAD_STATUSES, Contact, Lead, Note, utcnow
+from threadbook.models import LEAD_STATUSES, Lead
 
 bp = Blueprint("leads", __name__)
-
-EDITABLE_STATUSES = tuple(s for s in LEAD_STATUSES if s != "converted")
-
-
-def conflict(normalized, what="address"):
-    """A 409 naming whoever already holds the address."""
-    existing = address_owner(g.org.id, normalized)
-    kind = existing["kind"] if existing else "record"
-    return ApiError(
-        409,
-        f"This {what} already belongs to a {kind} in your organisation.",
-        existing=existing,
-    )
-
-
-def _converted(lead, message):
-    """A 409 pointing at the contact a lead became."""
-    contact = Contact.get_or_none(Contact.id == lead.converted_contact_id) if lead.converted_contact_id else None
-    existing = {"kind": "contact", "record": present_contact(contact)} if contact else None
-    return ApiError(409, message, existing=existing)
+answer_crm_refusals(bp)
 
 
 def _lead_fields(body, partial):
     fields = {}
     if "name" in body or not partial:
-        name = name_field(body) or ""
-        fields.update(name=name, name_lower=name.lower())
+        fields["name"] = name_field(body) or ""
     if "title" in body:
         fields["title"] = string(body, "title", max_length=200) or None
     if "company_name" in body:
@@ -51,42 +30,25 @@ def _lead_fields(body, partial):
     if "status" in body:
         fields["status"] = choice(body, "status", EDITABLE_STATUSES) or "new"
     if "owner_id" in body:
-        owner = owner_ref(body)
-        fields["owner"] = owner.id if owner else None
+        fields["owner"] = owner_id(body)
     return fields
 
 
 @bp.post("/api/v1/leads")
 def create_lead():
     body = json_body()
-    written, normalized = address(body, "email", required=True)
-    fields = _lead_fields(body, partial=False)
-    fields.setdefault("owner", g.user.id)
-    if "company_name" not in fields:
-        domain = matching.company_domain(written)
-        fields["company_name"] = matching.guess_company_name(domain) if domain else None
-    try:
-        with write_transaction():
-            if address_owner(g.org.id, normalized) is not None:
-                raise conflict(normalized)
-            lead = Lead.create(org=g.org.id, email=written, email_normalized=normalized, **fields)
-    except IntegrityError:
-        raise conflict(normalized)
+    lead_address = address(body, "email", required=True)
+    lead = leads.create(g.user, lead_address, _lead_fields(body, partial=False))
     return jsonify(present_lead(lead)), 201
 
 
 @bp.get("/api/v1/leads")
 def list_leads():
-    query_ = Lead.select().where(Lead.org == g.org.id)
     term = search_term()
-    if term:
-        query_ = query_.where(Lead.name_lower.contains(term) | Lead.email_normalized.contains(term) | Lead.email.contains(term))
     status = request.args.get("status")
-    if status:
-        if status not in LEAD_STATUSES:
-            raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(LEAD_STATUSES)}.")
-        query_ = query_.where(Lead.status == status)
-    return jsonify(paginate(query_.order_by(Lead.id.desc()), present_leads))
+    if status and status not in LEAD_STATUSES:
+        raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(LEAD_STATUSES)}.")
+    return jsonify(paginate(leads_matching(g.org.id, term, status), present_leads))
 
 
 @bp.get("/api/v1/leads/<int:id>")
@@ -98,62 +60,21 @@ def get_lead(id):
 def update_lead(id):
     body = json_body()
     fields = _lead_fields(body, partial=True)
-    new_address = address(body, "email")
-    try:
-        with write_transaction():
-            lead = get_in_org(Lead, id, g.org.id, "lead", lock=True)
-            change_owner(lead, fields)
-            if lead.status == "converted" and (fields or new_address):
-                raise _converted(lead, "This lead was converted into a contact; edit the contact instead.")
-            if new_address and new_address[1] != lead.email_normalized:
-                if address_owner(g.org.id, new_address[1]) is not None:
-                    raise conflict(new_address[1])
-                fields.update(email=new_address[0], email_normalized=new_address[1])
-            elif new_address:
-                fields["email"] = new_address[0]
-            if fields:
-                fields["updated_at"] = utcnow()
-                Lead.update(**fields).where(Lead.id == lead.id).execute()
-    except IntegrityError:
-        raise conflict(new_address[1] if new_address else lead.email_normalized)
-    return jsonify(present_lead(Lead.get_by_id(id)))
+    return jsonify(present_lead(leads.update(g.user, id, fields, address(body, "email"))))
 
 
 @bp.delete("/api/v1/leads/<int:id>")
 def delete_lead(id):
-    return delete_in_org(Lead, id, crm.delete_lead)
+    leads.delete(g.user, id)
+    return "", 204
 
 
 @bp.post("/api/v1/leads/<int:id>/convert")
 def convert_lead(id):
     """Turn a lead into a contact; its notes move to the contact, its mail links by address anyway."""
     json_body()
-    try:
-        with write_transaction():
-            lead = get_in_org(Lead, id, g.org.id, "lead", lock=True)
-            if lead.status == "converted":
-                raise _converted(lead, "This lead was already converted into a contact.")
-            # Mark it converted first: an unconverted lead holds the address, which create_contact refuses.
-            Lead.update(status="converted", converted_at=utcnow(), updated_at=utcnow()).where(Lead.id == lead.id).execute()
-            company = crm.find_or_create_company(g.org.id, lead.email, lead.company_name)
-            contact = crm.create_contact(
-                g.org.id,
-                lead.name,
-                [lead.email],
-                title=lead.title,
-                company=company,
-                # Whoever converts a colleague's lead does not take it: the contact stays the lead's
-                # owner's. An unowned lead becomes the converter's contact, as anyone may claim it.
-                owner=lead.owner_id or g.user.id,
-            )
-            Lead.update(converted_contact=contact.id).where(Lead.id == lead.id).execute()
-            # The notes follow the person; they stay linked to the lead as well, for its history.
-            Note.update(contact=contact.id).where((Note.org == g.org.id) & (Note.lead == lead.id)).execute()
-    except crm.AddressTaken as taken:
-        raise conflict(matching.normalize_address(lead.email)) from taken
-    except IntegrityError:
-        raise ApiError(409, "The lead was converted meanwhile; reload it.", existing=None)
-    return jsonify({"contact": present_contact(contact), "lead": present_lead(Lead.get_by_id(id))}), 201
+    contact, lead = leads.convert(g.user, id)
+    return jsonify({"contact": present_contact(contact), "lead": present_lead(lead)}), 201
 
 
 _lead_input = {

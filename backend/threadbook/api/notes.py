@@ -2,20 +2,20 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.pages import paginate
 from threadbook.api.params import json_body, string
 from threadbook.api.refs import record_ref
 from threadbook.api.threads import THREAD_ID
-from threadbook.crm import store as crm
-from threadbook.crm.records import get_in_org, newest_first, present_notes
-from threadbook.db import write_transaction
+from threadbook.crm import notes
+from threadbook.crm.records import notes_on, present_note, present_notes
 from threadbook.errors import ApiError
-from threadbook.identity import access
-from threadbook.models import Contact, Lead, Note
+from threadbook.models import Contact, Lead
 
 bp = Blueprint("notes", __name__)
+answer_crm_refusals(bp)
 
 MAX_BODY = 20000
 TARGETS = ("contact_id", "lead_id", "thread_id")
@@ -39,41 +39,31 @@ def create_note():
     body = json_body()
     text = string(body, "body", required=True, max_length=MAX_BODY)
     target = _one_target(body)
-    fields = {}
     if target == "contact_id":
-        fields["contact"] = record_ref(body, "contact_id", Contact, "contact").id
+        note = notes.create(g.user, text, contact_id=record_ref(body, "contact_id", Contact, "contact").id)
     elif target == "lead_id":
-        fields["lead"] = record_ref(body, "lead_id", Lead, "lead").id
+        note = notes.create(g.user, text, lead_id=record_ref(body, "lead_id", Lead, "lead").id)
     else:
-        fields["gmail_thread_id"] = _thread_id(body["thread_id"])
-    with write_transaction():
-        note = Note.create(org=g.org.id, author=g.user.id, body=text, **fields)
-    return jsonify(present_notes([note])[0]), 201
+        note = notes.create(g.user, text, thread_id=_thread_id(body["thread_id"]))
+    return jsonify(present_note(note)), 201
 
 
 @bp.get("/api/v1/notes")
 def list_notes():
     target = _one_target(request.args)
     value = request.args[target]
-    query_ = Note.select().where(Note.org == g.org.id)
     if target == "thread_id":
-        query_ = query_.where(Note.gmail_thread_id == _thread_id(value))
+        query_ = notes_on(g.org.id, thread_id=_thread_id(value))
     else:
         if not (value.isascii() and value.isdigit()) or len(value) > 18:
             raise ApiError(400, f"Query parameter '{target}' must be an id.")
-        model, column = (Contact, Note.contact) if target == "contact_id" else (Lead, Note.lead)
-        record = get_in_org(model, int(value), g.org.id, model.__name__.lower())
-        query_ = query_.where(column == record.id)
-    return jsonify(paginate(query_.order_by(newest_first(Note.created_at), Note.id.desc()), present_notes))
+        query_ = notes_on(g.org.id, **{target: int(value)})
+    return jsonify(paginate(query_, present_notes))
 
 
 @bp.delete("/api/v1/notes/<int:id>")
 def delete_note(id):
-    with write_transaction():
-        note = get_in_org(Note, id, g.org.id, "note", lock=True)
-        if not access.can_edit_note(g.user, note):
-            raise ApiError(403, "Only the note's author or an administrator can delete it.")
-        crm.delete_note(note, g.user)
+    notes.delete(g.user, id)
     return "", 204
 
 

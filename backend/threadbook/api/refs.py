@@ -19,12 +19,17 @@ MAX_AMOUNT = decimal.Decimal("999999999999.99")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
+def record_id(body, name):
+    """Return body[name] as a record id (checked, not looked up), None when absent or null."""
+    return integer(body, name, minimum=1, maximum=2**63 - 1)
+
+
 def record_ref(body, name, model, what):
     """Return the record of ``model`` named by body[name] (an id), None when absent or null."""
-    record_id = integer(body, name, minimum=1, maximum=2**63 - 1)
-    if record_id is None:
+    found_id = record_id(body, name)
+    if found_id is None:
         return None
-    return get_in_org(model, record_id, g.org.id, what)
+    return get_in_org(model, found_id, g.org.id, what)
 
 
 def owner_ref(body, name="owner_id"):

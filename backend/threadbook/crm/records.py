@@ -1,8 +1,9 @@
-"""Load CRM records for the API: by id within an organisation, and in batches with what they show.
+"""Read CRM records for the API: by id within an organisation, searches and lists, and in batches with what they show.
 
-``get_in_org`` answers 404 for an id of another organisation (never 403), and
-the ``present_*`` functions turn a list of rows into JSON with a fixed number of
-queries (addresses, companies, owners), whatever the length of the list.
+``get_in_org`` answers 404 for an id of another organisation (never 403); the
+``*_matching`` and ``notes_on`` functions return ordered queries the API pages
+through; the ``present_*`` functions turn a list of rows into JSON with a fixed
+number of queries (addresses, companies, owners), whatever the length of the list.
 """
 
 from collections import defaultdict
@@ -13,7 +14,7 @@ from threadbook.crm import serializers
 from threadbook.crm import store as crm
 from threadbook.db import is_postgres
 from threadbook.errors import not_found
-from threadbook.models import Company, CompanyDomain, Contact, ContactAddress, Lead, User
+from threadbook.models import Company, CompanyDomain, Contact, ContactAddress, Deal, Lead, Note, User
 
 
 def newest_first(field):
@@ -45,15 +46,64 @@ def get_in_org(model, record_id, org_id, what=None, lock=False):
     return record
 
 
+def contacts_matching(org_id, term=None):
+    """The organisation's contacts by name, those whose name or any address contains ``term`` when given."""
+    query = Contact.select().where(Contact.org == org_id)
+    if term:
+        by_address = ContactAddress.select(ContactAddress.contact).where(
+            (ContactAddress.org == org_id) & (ContactAddress.email_normalized.contains(term) | ContactAddress.email.contains(term))
+        )
+        query = query.where(Contact.name_lower.contains(term) | Contact.id.in_(by_address))
+    return query.order_by(Contact.name_lower, Contact.id)
+
+
+def leads_matching(org_id, term=None, status=None):
+    """The organisation's leads, newest first; by part of a name or address, and by status, when given."""
+    query = Lead.select().where(Lead.org == org_id)
+    if term:
+        query = query.where(Lead.name_lower.contains(term) | Lead.email_normalized.contains(term) | Lead.email.contains(term))
+    if status:
+        query = query.where(Lead.status == status)
+    return query.order_by(Lead.id.desc())
+
+
+def companies_matching(org_id, term=None):
+    """The organisation's companies by name, those whose name or any domain contains ``term`` when given."""
+    query = Company.select().where(Company.org == org_id)
+    if term:
+        by_domain = CompanyDomain.select(CompanyDomain.company).where((CompanyDomain.org == org_id) & CompanyDomain.domain.contains(term))
+        query = query.where(Company.name_lower.contains(term) | Company.id.in_(by_domain))
+    return query.order_by(Company.name_lower, Company.id)
+
+
+def deals_matching(org_id, status=None, contact_id=None, company_id=None):
+    """The organisation's deals, newest first; only those in ``status``, of the contact or of the company, when given."""
+    query = Deal.select().where(Deal.org == org_id)
+    if status:
+        query = query.where(Deal.status == status)
+    for column, value in ((Deal.contact, contact_id), (Deal.company, company_id)):
+        if value is not None:
+            query = query.where(column == value)
+    return query.order_by(Deal.id.desc())
+
+
+def notes_on(org_id, contact_id=None, lead_id=None, thread_id=None):
+    """The notes of one contact, lead (404 when not in the organisation) or Gmail thread, newest first."""
+    query = Note.select().where(Note.org == org_id)
+    if thread_id is not None:
+        query = query.where(Note.gmail_thread_id == thread_id)
+    elif contact_id is not None:
+        query = query.where(Note.contact == get_in_org(Contact, contact_id, org_id, "contact").id)
+    else:
+        query = query.where(Note.lead == get_in_org(Lead, lead_id, org_id, "lead").id)
+    return query.order_by(newest_first(Note.created_at), Note.id.desc())
+
+
 def addresses_by_contact(contact_ids):
     """Return {contact id: [ContactAddress]} with the primary address first."""
     found = defaultdict(list)
     if contact_ids:
-        rows = (
-            ContactAddress.select()
-            .where(ContactAddress.contact.in_(list(contact_ids)))
-            .order_by(ContactAddress.is_primary.desc(), ContactAddress.id)
-        )
+        rows = ContactAddress.select().where(ContactAddress.contact.in_(list(contact_ids))).order_by(ContactAddress.is_primary.desc(), ContactAddress.id)
         for row in rows:
             found[row.contact_id].append(row)
     return found
@@ -113,10 +163,18 @@ def present_deals(deals):
     return [serializers.deal(d, users) for d in deals]
 
 
+def present_deal(deal):
+    return present_deals([deal])[0]
+
+
 def present_notes(notes):
     notes = list(notes)
     users = serializers.load_user_summaries(n.author_id for n in notes)
     return [serializers.note(n, users) for n in notes]
+
+
+def present_note(note):
+    return present_notes([note])[0]
 
 
 def present_record(record):
@@ -126,7 +184,6 @@ def present_record(record):
     if isinstance(record, Lead):
         return {"kind": "lead", "record": present_lead(record)}
     raise TypeError(f"not a contact or lead: {record!r}")
-
 
 
 def address_owner(org_id, normalized):

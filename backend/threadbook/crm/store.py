@@ -1,13 +1,13 @@
-"""Write paths for CRM records shared by the API, the importer and the seeder.
+"""The building blocks of CRM writes, shared by the CRM services, the importer, the dropbox and the seeder.
 
 Each function writes one whole record (a contact with its addresses and its
 company) and must be called inside a transaction; see ``db.write_transaction``.
-Deletions and reassignments write their audit entry here; who may make them
-is decided by identity/access.py, before these are called.
+The services of the API (contacts.py, leads.py, companies.py, deals.py,
+notes.py) add the record rules, the audit and the transaction around them.
 """
 
-from threadbook import audit, matching
-from threadbook.models import Company, CompanyDomain, Contact, ContactAddress, Lead, Note, utcnow
+from threadbook import matching
+from threadbook.models import Company, CompanyDomain, Contact, ContactAddress, Lead, utcnow
 
 
 class AddressTaken(Exception):
@@ -33,12 +33,7 @@ def find_record_by_address(org_id, normalized):
 
 def company_for_domain(org_id, domain):
     """Return the company that owns a registrable domain, or None."""
-    row = (
-        CompanyDomain.select(CompanyDomain, Company)
-        .join(Company)
-        .where((CompanyDomain.org == org_id) & (CompanyDomain.domain == domain))
-        .first()
-    )
+    row = CompanyDomain.select(CompanyDomain, Company).join(Company).where((CompanyDomain.org == org_id) & (CompanyDomain.domain == domain)).first()
     return row.company if row else None
 
 
@@ -83,71 +78,3 @@ def create_contact(org_id, name, emails, title=None, phone=None, company=None, o
     for index, (original, norm) in enumerate(normalized):
         ContactAddress.create(org=org_id, contact=contact, email=original, email_normalized=norm, is_primary=index == 0)
     return contact
-
-
-def kind(record):
-    """Name a record's kind as the API and the audit log do: contact, lead, company, deal, note, meeting."""
-    return type(record).__name__.lower()
-
-
-def audit_reassignment(record, new_owner_id, by_user):
-    """Record that ``by_user`` gives ``record`` to ``new_owner_id`` (None: to nobody); call before the update."""
-    name = kind(record)
-    audit.record(
-        f"{name}.reassigned",
-        org=record.org_id,
-        user=by_user,
-        **{f"{name}_id": record.id},
-        from_owner_id=record.owner_id,
-        to_owner_id=new_owner_id,
-    )
-
-
-def delete_contact(contact, by_user):
-    """Delete a contact, its addresses and its notes; record who did it.
-
-    Logged mail stays: it belongs to the organisation and to every mailbox it
-    came from, linked by address, so it shows again if the address ever
-    becomes a contact or lead. Deals keep their company and lose the person;
-    a lead converted into this contact keeps its own history.
-    """
-    addresses = [a.email for a in ContactAddress.select(ContactAddress.email).where(ContactAddress.contact == contact.id)]
-    # Notes of a converted lead are linked to both; they stay with the lead.
-    Note.update(contact=None).where((Note.contact == contact.id) & Note.lead.is_null(False)).execute()
-    contact.delete_instance()  # addresses and notes cascade; deals and leads are set null
-    audit.record("contact.deleted", org=contact.org_id, user=by_user, contact_id=contact.id, name=contact.name, emails=addresses)
-
-
-def delete_lead(lead, by_user):
-    """Delete a lead and its notes (those it passed to a contact stay with the contact); record who did it."""
-    Note.update(lead=None).where((Note.lead == lead.id) & Note.contact.is_null(False)).execute()
-    lead.delete_instance()
-    audit.record("lead.deleted", org=lead.org_id, user=by_user, lead_id=lead.id, name=lead.name, email=lead.email)
-
-
-def delete_company(company, by_user):
-    """Delete a company and its domains; its contacts and deals stay, without a company. Record who did it."""
-    domains = [d.domain for d in CompanyDomain.select(CompanyDomain.domain).where(CompanyDomain.company == company.id)]
-    company.delete_instance()  # domains cascade; contacts and deals are set null
-    audit.record("company.deleted", org=company.org_id, user=by_user, company_id=company.id, name=company.name, domains=domains)
-
-
-def delete_deal(deal, by_user):
-    """Delete a deal; record who did it."""
-    deal.delete_instance()
-    audit.record("deal.deleted", org=deal.org_id, user=by_user, deal_id=deal.id, name=deal.name)
-
-
-def delete_note(note, by_user):
-    """Delete a note; record who did it, whose note it was and where it was (never its text)."""
-    note.delete_instance()
-    audit.record(
-        "note.deleted",
-        org=note.org_id,
-        user=by_user,
-        note_id=note.id,
-        author_id=note.author_id,
-        contact_id=note.contact_id,
-        lead_id=note.lead_id,
-        thread_id=note.gmail_thread_id,
-    )

@@ -1,0 +1,92 @@
+"""The whole Threadbook schema as peewee models, one module per domain; import every name from here.
+
+Every row that belongs to a customer carries ``org`` so that each query can be
+scoped to the caller's organisation. Email participants, contact addresses and
+meeting attendees are stored by *normalised* address (see matching.py), which
+is how a contact created later sees mail logged before it existed: a join on
+the address, never a copy.
+
+- ``base``: BaseModel, JSONField, utcnow
+- ``identity``: organisations, users, invitations, sign-in nonces, the audit log
+- ``crm``: companies, contacts, leads, deals, notes
+- ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist
+- ``calendar``: meetings and attendees
+- ``sync``: connected mailboxes, Gmail thread labels
+"""
+
+from threadbook.models.base import BaseModel, JSONField, utcnow
+from threadbook.models.calendar import Meeting, MeetingAttendee
+from threadbook.models.crm import DEAL_STATUSES, LEAD_STATUSES, Company, CompanyDomain, Contact, ContactAddress, Deal, Lead, Note
+from threadbook.models.identity import ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.mail import (
+    EMAIL_SOURCES,
+    VISIBILITIES,
+    BlockedAddress,
+    Email,
+    EmailParticipant,
+    MailboxMessage,
+    PrivateThread,
+    TrackedThread,
+)
+from threadbook.models.sync import MAILBOX_STATUSES, Mailbox, ThreadLabel
+
+# Every table, in the order they were first declared (migrations create them from this list).
+ALL_MODELS = [
+    Organization,
+    User,
+    Invitation,
+    Company,
+    CompanyDomain,
+    Contact,
+    ContactAddress,
+    Lead,
+    Deal,
+    Email,
+    MailboxMessage,
+    EmailParticipant,
+    Note,
+    Meeting,
+    MeetingAttendee,
+    Mailbox,
+    BlockedAddress,
+    PrivateThread,
+    TrackedThread,
+    ThreadLabel,
+    UsedSignInNonce,
+    AuditLog,
+]
+
+__all__ = [
+    "ALL_MODELS",
+    "DEAL_STATUSES",
+    "EMAIL_SOURCES",
+    "LEAD_STATUSES",
+    "MAILBOX_STATUSES",
+    "ROLES",
+    "VISIBILITIES",
+    "AuditLog",
+    "BaseModel",
+    "BlockedAddress",
+    "Company",
+    "CompanyDomain",
+    "Contact",
+    "ContactAddress",
+    "Deal",
+    "Email",
+    "EmailParticipant",
+    "Invitation",
+    "JSONField",
+    "Lead",
+    "Mailbox",
+    "MailboxMessage",
+    "Meeting",
+    "MeetingAttendee",
+    "Note",
+    "Organization",
+    "PrivateThread",
+    "ThreadLabel",
+    "TrackedThread",
+    "UsedSignInNonce",
+    "User",
+    "utcnow",
+]

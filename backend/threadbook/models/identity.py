@@ -1,0 +1,76 @@
+"""Organisations, their people and invitations, used sign-in nonces and the audit log."""
+
+import secrets
+
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+
+from threadbook.models.base import BaseModel, JSONField, utcnow
+
+ROLES = ("admin", "member")
+
+
+class Organization(BaseModel):
+    id = AutoField()
+    name = CharField()
+    # The Google Workspace domain (`hd` claim); null for a personal organisation.
+    domain = CharField(null=True, unique=True)
+    is_personal = BooleanField(default=False)
+    invite_only = BooleanField(default=False)
+    store_bodies = BooleanField(default=False)
+    default_visibility = CharField(default="team_metadata")
+    sync_enabled = BooleanField(default=True)
+    archive_sorted_threads = BooleanField(default=False)
+    # Encrypted Workspace service-account key (domain-wide delegation), never returned.
+    service_account_key = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class User(BaseModel):
+    id = AutoField()
+    org = ForeignKeyField(Organization, backref="users", on_delete="CASCADE")
+    google_sub = CharField(unique=True)
+    email = CharField()
+    email_normalized = CharField(index=True)
+    name = CharField(default="")
+    role = CharField(default="member")
+    # Signed in through the development sign-in, never through Google.
+    is_dev = BooleanField(default=False)
+    sync_paused = BooleanField(default=False)
+    # The level of this user's new mail when they choose none; null follows the organisation's.
+    default_visibility = CharField(null=True)
+    dropbox_token = CharField(unique=True, default=lambda: secrets.token_hex(8))
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("org", "email_normalized"), True),)
+
+
+class Invitation(BaseModel):
+    id = AutoField()
+    org = ForeignKeyField(Organization, backref="invitations", on_delete="CASCADE")
+    email_normalized = CharField()
+    role = CharField(default="member")
+    invited_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("org", "email_normalized"), True),)
+
+
+class UsedSignInNonce(BaseModel):
+    """A sign-in nonce already exchanged for a session (its digest), kept until its ID token expires."""
+
+    id = AutoField()
+    digest = CharField(unique=True)
+    expires_at = DateTimeField(index=True)
+
+
+class AuditLog(BaseModel):
+    id = AutoField()
+    org = ForeignKeyField(Organization, null=True, on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    action = CharField(index=True)
+    detail = JSONField(default=dict)
+    ip = CharField(null=True)
+    created_at = DateTimeField(default=utcnow, index=True)
