@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from threadbook.api.openapi import openapi_path
-from threadbook.identity import sessions as auth
+from threadbook.api import authentication as auth
 from threadbook.models import ALL_MODELS, Contact, Mailbox, Organization, User
 
 from ..fakes.server import ServerThread
