@@ -22,8 +22,8 @@ import re
 import pytest
 import requests
 
+from threadbook.api import authentication as auth
 from threadbook.api.openapi import openapi_path
-from threadbook.identity import sessions as auth
 from threadbook.models import ALL_MODELS, Contact, Mailbox, Organization, User
 
 from ..fakes.server import ServerThread

@@ -5,7 +5,7 @@ import pytest
 from threadbook.crm import store as crm
 from threadbook.db import database
 from threadbook.models import ContactAddress, Email, EmailParticipant, Mailbox, MailboxMessage
-from threadbook.sync.mailbox_sync import changes_in
+from threadbook.sync.history import changes_in
 
 from ..fakes.google_common import backend_error, rate_limited
 from .sync_support import Sleeps, _oauth_server, ago, app_settings, connect, google, mailbox_row, run_sync  # noqa: F401

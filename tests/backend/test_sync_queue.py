@@ -80,7 +80,7 @@ def test_members_of_a_service_account_org_get_mailboxes(app, factory, org):
     with app.app_context():
         database.connect(reuse_if_open=True)
         Organization.update(service_account_key="encrypted").where(Organization.id == org.id).execute()
-        from threadbook.sync.mailbox_sync import mailboxes_due
+        from threadbook.sync.due import mailboxes_due
 
         due = mailboxes_due()
         mailbox = Mailbox.get(Mailbox.user == member.id)

@@ -1,92 +1,53 @@
-"""The sync blocklist: addresses and domains whose mail is never stored.
+"""The sync blocklist routes: the caller's and the organisation's entries (sync/blocklist.py keeps the rules).
 
-Each user keeps their own entries; administrators keep the organisation's,
-which apply to every mailbox. Entries are normalised (``John.Doe@GMail.com`` ->
-``johndoe@gmail.com``; ``@Acme.com``, ``*.acme.com`` -> ``acme.com``). A
-blocked domain covers its subdomains.
+Mail with a blocked address or domain is never stored; a member keeps their
+own entries, an administrator the organisation's.
 """
-
-import re
 
 from flask import Blueprint, g, jsonify
 
-from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.params import choice, json_body, string
-from threadbook.db import write_transaction
 from threadbook.errors import ApiError, not_found
-from threadbook.models import BlockedAddress
+from threadbook.sync import blocklist
 
 bp = Blueprint("blocklist", __name__, url_prefix="/api/v1/blocklist")
 
-_DOMAIN = re.compile(r"^(?=.{3,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
-
-
-def normalize_pattern(raw):
-    """Return (pattern, kind) for an address or a domain, or raise a 400."""
-    value = raw.strip().lower()
-    if value.startswith("*."):
-        value = value[2:]
-    if value.startswith("@"):
-        value = value[1:]
-    if "@" in value:
-        try:
-            return matching.normalize_address(value), "address"
-        except matching.InvalidAddress:
-            raise ApiError(400, f"'{raw}' is not a valid email address.", field="pattern")
-    value = value.strip(".")
-    if not _DOMAIN.match(value):
-        raise ApiError(400, f"'{raw}' is neither an email address nor a domain like example.com.", field="pattern")
-    return value, "domain"
-
 
 def serialize(entry):
-    return {
-        "id": entry.id,
-        "pattern": entry.pattern,
-        "kind": "address" if "@" in entry.pattern else "domain",
-        "scope": "user" if entry.user_id else "org",
-    }
-
-
-def _visible():
-    """Entries the caller sees: their own and the organisation's."""
-    return BlockedAddress.select().where((BlockedAddress.org == g.org.id) & (BlockedAddress.user.is_null() | (BlockedAddress.user == g.user.id)))
+    return {"id": entry.id, "pattern": entry.pattern, "kind": blocklist.kind_of(entry), "scope": blocklist.scope_of(entry)}
 
 
 @bp.get("")
 def list_entries():
-    entries = _visible().order_by(BlockedAddress.pattern, BlockedAddress.id)
-    return jsonify(entries=[serialize(e) for e in entries])
+    return jsonify(entries=[serialize(e) for e in blocklist.listed(g.user, g.org)])
 
 
 @bp.post("")
 def add_entry():
     body = json_body()
-    pattern, _ = normalize_pattern(string(body, "pattern", required=True, max_length=254))
-    scope = choice(body, "scope", ("user", "org"), default="user")
-    if scope == "org" and g.user.role != "admin":
-        raise ApiError(403, "Only an administrator can block an address for the whole organisation; use scope 'user' for yourself.")
-    owner = None if scope == "org" else g.user.id
-    with write_transaction():
-        # NULL user ids never collide in a unique index, so check org-wide entries here.
-        owner_clause = BlockedAddress.user.is_null() if owner is None else BlockedAddress.user == owner
-        existing = BlockedAddress.get_or_none((BlockedAddress.org == g.org.id) & owner_clause & (BlockedAddress.pattern == pattern))
-        if existing is not None:
-            raise ApiError(409, f"'{pattern}' is already on the {scope} blocklist.", entry=serialize(existing))
-        entry = BlockedAddress.create(org=g.org.id, user=owner, pattern=pattern)
+    try:
+        pattern, _ = blocklist.normalize_pattern(string(body, "pattern", required=True, max_length=254))
+    except blocklist.InvalidPattern as exc:
+        raise ApiError(400, str(exc), field="pattern") from exc
+    scope = choice(body, "scope", blocklist.SCOPES, default="user")
+    try:
+        entry = blocklist.add(g.user, g.org, pattern, scope)
+    except blocklist.AdminOnly as exc:
+        raise ApiError(403, str(exc)) from exc
+    except blocklist.AlreadyBlocked as exc:
+        raise ApiError(409, str(exc), entry=serialize(exc.entry)) from exc
     return jsonify(serialize(entry)), 201
 
 
 @bp.delete("/<int:id>")
 def delete_entry(id):
-    with write_transaction():
-        entry = _visible().where(BlockedAddress.id == id).first()
-        if entry is None:
-            raise not_found("blocklist entry")
-        if entry.user_id is None and g.user.role != "admin":
-            raise ApiError(403, "Only an administrator can remove an organisation-wide blocklist entry.")
-        entry.delete_instance()
+    try:
+        blocklist.remove(g.user, g.org, id)
+    except blocklist.NoSuchEntry:
+        raise not_found("blocklist entry") from None
+    except blocklist.AdminOnly as exc:
+        raise ApiError(403, str(exc)) from exc
     return "", 204
 
 

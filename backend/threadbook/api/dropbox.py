@@ -1,13 +1,10 @@
 """Your BCC dropbox address: ``GET /api/v1/dropbox``, and ``POST /api/v1/dropbox/rotate`` to replace a leaked one."""
 
 from flask import Blueprint, current_app, g, jsonify
-from peewee import IntegrityError
 
 from threadbook.api.openapi import errors, json_response, ref
-from threadbook.db import write_transaction
-from threadbook.dropbox.addresses import dropbox_address, new_token
+from threadbook.dropbox.addresses import RotationFailed, dropbox_address, rotate
 from threadbook.errors import ApiError
-from threadbook.models import User
 
 bp = Blueprint("dropbox", __name__)
 
@@ -28,16 +25,11 @@ def get_dropbox():
 
 @bp.post("/api/v1/dropbox/rotate")
 def rotate_dropbox():
-    for _ in range(3):  # a clash of 64 random bits is all but impossible; still, never a 500
-        try:
-            with write_transaction():
-                User.update(dropbox_token=new_token()).where(User.id == g.user.id).execute()
-            break
-        except IntegrityError:
-            continue
-    else:
-        raise ApiError(503, "Could not issue a new dropbox address; try again.")
-    return jsonify(_present(User.get_by_id(g.user.id)))
+    try:
+        user = rotate(g.user)
+    except RotationFailed as exc:
+        raise ApiError(503, str(exc)) from exc
+    return jsonify(_present(user))
 
 
 OPENAPI_SCHEMAS = {

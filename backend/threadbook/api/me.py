@@ -2,13 +2,12 @@
 
 from flask import Blueprint, g
 
-from threadbook import audit
 from threadbook.api import openapi as doc
 from threadbook.api.identity_json import org_json, user_json
 from threadbook.api.params import json_body
-from threadbook.db import write_transaction
 from threadbook.errors import ApiError
-from threadbook.models import VISIBILITIES, User
+from threadbook.identity import preferences
+from threadbook.models import VISIBILITIES
 
 bp = Blueprint("me", __name__, url_prefix="/api/v1")
 
@@ -27,11 +26,7 @@ def update_me():
     level = body["default_visibility"]
     if level is not None and level not in VISIBILITIES:
         raise ApiError(400, f"'default_visibility' must be one of: {', '.join(VISIBILITIES)}, or null.", field="default_visibility")
-    with write_transaction():
-        if level != g.user.default_visibility:
-            User.update(default_visibility=level).where(User.id == g.user.id).execute()
-            audit.record("user.default_visibility_changed", org=g.user.org_id, user=g.user.id, old=g.user.default_visibility, new=level)
-    g.user.default_visibility = level
+    preferences.set_default_visibility(g.user, level)
     return {"user": user_json(g.user), "org": org_json(g.org)}
 
 

@@ -1,28 +1,35 @@
 """The caller's organisation: settings, members, invitations and the audit log.
 
 Members read the settings and the member list; only administrators change
-anything, see invitations or read the audit log (403 for members). Every id is
-looked up within the caller's organisation: another organisation's id is a 404.
-Each change is audited.
+anything, see invitations or read the audit log (403 for members). The rules
+and the audited writes are identity/organisations.py; another organisation's
+id is a 404.
 """
 
 from flask import Blueprint, g
-from peewee import IntegrityError
 
-from threadbook import audit, matching
+from threadbook import matching
 from threadbook.api import openapi as doc
+from threadbook.api.authentication import admin_required
 from threadbook.api.identity_json import invitation_json, org_json, user_json
 from threadbook.api.params import boolean, choice, json_body, query_int, string
 from threadbook.crm.serializers import iso
-from threadbook.db import write_transaction
-from threadbook.errors import ApiError, not_found
-from threadbook.identity.sessions import admin_required
-from threadbook.models import ROLES, VISIBILITIES, AuditLog, Invitation, Organization, User
+from threadbook.errors import CODES, ApiError, error_response
+from threadbook.identity import organisations
+from threadbook.identity.organisations import BOOLEAN_SETTINGS, SETTINGS, ChangeRefused, NotInOrganisation
+from threadbook.models import ROLES, VISIBILITIES
 
 bp = Blueprint("org", __name__, url_prefix="/api/v1/org")
 
-BOOLEAN_SETTINGS = ("invite_only", "store_bodies", "sync_enabled", "archive_sorted_threads")
-SETTINGS = ("name", "default_visibility") + BOOLEAN_SETTINGS
+
+@bp.errorhandler(NotInOrganisation)
+def answer_not_found(exc):
+    return error_response(404, CODES[404], str(exc))
+
+
+@bp.errorhandler(ChangeRefused)
+def answer_conflict(exc):
+    return error_response(409, CODES[409], str(exc))
 
 
 @bp.get("")
@@ -47,44 +54,25 @@ def update_org():
             if body[name] is None:
                 raise ApiError(400, f"'{name}' must be true or false.", field=name)
             wanted[name] = boolean(body, name)
-    with write_transaction():
-        org = Organization.get_by_id(g.org.id)
-        changes = {name: [getattr(org, name), value] for name, value in wanted.items() if getattr(org, name) != value}
-        if changes:
-            for name, (_, value) in changes.items():
-                setattr(org, name, value)
-            org.save()
-            audit.record("org.updated", org=org, user=g.user, changes=changes)
-    return org_json(org)
+    return org_json(organisations.update_settings(g.org, g.user, wanted))
 
 
 @bp.get("/members")
 def list_members():
-    members = User.select().where(User.org == g.org.id).order_by(User.id)
-    return {"members": [user_json(m) for m in members]}
+    return {"members": [user_json(m) for m in organisations.members(g.org)]}
 
 
 @bp.patch("/members/<int:id>")
 @admin_required
 def update_member(id):
-    body = json_body()
-    role = choice(body, "role", ROLES, required=True)
-    with write_transaction():
-        member = _member(id)
-        if member.role != role:
-            if member.role == "admin" and _admin_count() == 1:
-                raise ApiError(409, "This is the organisation's only administrator; make someone else an administrator first.")
-            audit.record("member.role_changed", org=g.org.id, user=g.user, member_id=member.id, email=member.email, old=member.role, new=role)
-            member.role = role
-            member.save()
-    return user_json(member)
+    role = choice(json_body(), "role", ROLES, required=True)
+    return user_json(organisations.change_role(g.org, g.user, id, role))
 
 
 @bp.get("/invitations")
 @admin_required
 def list_invitations():
-    rows = Invitation.select().where(Invitation.org == g.org.id).order_by(Invitation.id)
-    return {"invitations": [invitation_json(i) for i in rows]}
+    return {"invitations": [invitation_json(i) for i in organisations.invitations(g.org)]}
 
 
 @bp.post("/invitations")
@@ -94,29 +82,16 @@ def create_invitation():
     email = string(body, "email", required=True, max_length=254)
     role = choice(body, "role", ROLES, default="member")
     try:
-        normalized = matching.normalize_address(email)
+        invitation = organisations.invite(g.org, g.user, email, role)
     except matching.InvalidAddress as exc:
-        raise ApiError(400, str(exc), field="email")
-    try:
-        with write_transaction():
-            if User.select().where((User.org == g.org.id) & (User.email_normalized == normalized)).exists():
-                raise ApiError(409, f"{email} is already a member of your organisation.")
-            invitation = Invitation.create(org=g.org.id, email_normalized=normalized, role=role, invited_by=g.user)
-            audit.record("invitation.created", org=g.org.id, user=g.user, email=normalized, role=role)
-    except IntegrityError:
-        raise ApiError(409, f"{email} is already invited.")
+        raise ApiError(400, str(exc), field="email") from exc
     return invitation_json(invitation), 201
 
 
 @bp.delete("/invitations/<int:id>")
 @admin_required
 def delete_invitation(id):
-    with write_transaction():
-        invitation = Invitation.get_or_none((Invitation.id == id) & (Invitation.org == g.org.id))
-        if invitation is None:
-            raise not_found("invitation")
-        invitation.delete_instance()
-        audit.record("invitation.deleted", org=g.org.id, user=g.user, email=invitation.email_normalized, role=invitation.role)
+    organisations.withdraw_invitation(g.org, g.user, id)
     return "", 204
 
 
@@ -126,17 +101,8 @@ def list_audit():
     """Newest first; page back with ``before_id`` (the ``next_before_id`` of the previous page)."""
     limit = query_int("limit", 50, minimum=1, maximum=200)
     before_id = query_int("before_id", None, minimum=1)
-    query = AuditLog.select().where(AuditLog.org == g.org.id)
-    if before_id is not None:
-        query = query.where(AuditLog.id < before_id)
-    rows = list(query.order_by(AuditLog.id.desc()).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    people = {u.id: u for u in User.select(User.id, User.email, User.name).where(User.id.in_({r.user_id for r in rows if r.user_id}))}
-    return {
-        "entries": [_audit_json(r, people.get(r.user_id)) for r in rows],
-        "next_before_id": rows[-1].id if more else None,
-    }
+    rows, people, next_before_id = organisations.audit_page(g.org, limit, before_id)
+    return {"entries": [_audit_json(r, people.get(r.user_id)) for r in rows], "next_before_id": next_before_id}
 
 
 def _audit_json(row, user):
@@ -148,17 +114,6 @@ def _audit_json(row, user):
         "ip": row.ip,
         "created_at": iso(row.created_at),
     }
-
-
-def _member(member_id):
-    member = User.get_or_none((User.id == member_id) & (User.org == g.org.id))
-    if member is None:
-        raise not_found("member")
-    return member
-
-
-def _admin_count():
-    return User.select().where((User.org == g.org.id) & (User.role == "admin")).count()
 
 
 _SETTINGS_BODY = {
@@ -177,7 +132,11 @@ _ADMIN = "Administrators only (403 for members)."
 
 OPENAPI_PATHS = {
     "/api/v1/org": {
-        "get": {"summary": "Your organisation's settings", "tags": ["org"], "responses": {"200": doc.json_response("The organisation.", doc.ref("Organization"))}},
+        "get": {
+            "summary": "Your organisation's settings",
+            "tags": ["org"],
+            "responses": {"200": doc.json_response("The organisation.", doc.ref("Organization"))},
+        },
         "patch": {
             "summary": "Change settings",
             "description": _ADMIN,
@@ -209,9 +168,7 @@ OPENAPI_PATHS = {
             "description": _ADMIN,
             "tags": ["org"],
             "responses": {
-                "200": doc.json_response(
-                    "Invitations.", {"type": "object", "properties": {"invitations": {"type": "array", "items": doc.ref("Invitation")}}}
-                ),
+                "200": doc.json_response("Invitations.", {"type": "object", "properties": {"invitations": {"type": "array", "items": doc.ref("Invitation")}}}),
                 **doc.errors(403),
             },
         },
@@ -219,9 +176,7 @@ OPENAPI_PATHS = {
             "summary": "Invite an address",
             "description": _ADMIN + " The invitation is used up when that address signs in.",
             "tags": ["org"],
-            "requestBody": doc.json_body(
-                {"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}, "role": {"enum": list(ROLES)}}}
-            ),
+            "requestBody": doc.json_body({"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}, "role": {"enum": list(ROLES)}}}),
             "responses": {"201": doc.json_response("Invited.", doc.ref("Invitation")), **doc.errors(400, 403, 409)},
         },
     },

@@ -2,29 +2,23 @@
 
 ``POST /api/v1/session`` ``{"id_token", "nonce"?}`` and ``POST /api/v1/session/dev``
 ``{"email", "name"?}`` both answer ``{"token", "expires_at", "user", "org"}``.
-Every refusal is written to the audit log with its reason.
+identity/session_start.py checks, signs in and audits every refusal.
 """
 
 from flask import Blueprint, current_app
 
-from threadbook import audit
 from threadbook.api import openapi as doc
 from threadbook.api import public
 from threadbook.api.identity_json import INVITATION_SCHEMA, MEMBER_SCHEMA, ORG_SCHEMA, org_json, user_json
 from threadbook.api.params import json_body, string
 from threadbook.api.web_security import dev_signin_refusal
 from threadbook.crm.serializers import iso
-from threadbook.db import write_transaction
 from threadbook.errors import ApiError
-from threadbook.google.id_tokens import CertificatesUnavailable, InvalidIdToken, SignInNotConfigured, verify_id_token
-from threadbook.identity import nonces as signin_nonces
-from threadbook.identity.sessions import issue_session
-from threadbook.identity.signin import Identity, SignInRefused, sign_in
-from threadbook.models import Organization
+from threadbook.identity import session_start
+from threadbook.identity.session_start import SignInUnavailable
+from threadbook.identity.signin import SignInRefused
 
 bp = Blueprint("session", __name__, url_prefix="/api/v1")
-
-CERTS_RETRY_AFTER_SECONDS = 30
 
 
 @bp.post("/session")
@@ -33,55 +27,38 @@ def create_session():
     """Exchange a Google ID token for a session token."""
     body = json_body()
     nonce = string(body, "nonce", max_length=512)
-    token = body.get("id_token")
     try:
-        if not nonce:
-            raise InvalidIdToken("Send the 'nonce' this sign-in asked Google with: an ID token without it could be replayed.")
-        claims = verify_id_token(token, nonce=nonce)
-        if not signin_nonces.claim(nonce, claims["exp"]):
-            raise InvalidIdToken("This sign-in was already used; sign in again.")
-    except InvalidIdToken as exc:
-        _record_refusal("invalid_token", exc.message, method="google")
-        raise ApiError(401, exc.message, headers={"WWW-Authenticate": 'Bearer realm="threadbook"'})
-    except CertificatesUnavailable as exc:
-        raise ApiError(503, str(exc), headers={"Retry-After": str(CERTS_RETRY_AFTER_SECONDS)})
-    except SignInNotConfigured as exc:
-        raise ApiError(503, str(exc))
-    return _sign_in(Identity.from_google(claims))
+        return _session_json(session_start.with_google(body.get("id_token"), nonce))
+    except SignInRefused as exc:
+        raise _refused(exc) from exc
+    except SignInUnavailable as exc:
+        raise ApiError(503, str(exc), headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None) from exc
 
 
 @bp.post("/session/dev")
 @public
 def create_dev_session():
     """Sign in as any address, without Google: only when enabled, on loopback, from loopback, addressed to loopback."""
-    refusal = dev_signin_refusal(current_app.config)
-    if refusal:
-        _record_refusal("dev_signin_refused", refusal, method="dev")
-        raise ApiError(403, refusal)
-    body = json_body()
-    email = string(body, "email", required=True, max_length=254)
-    name = string(body, "name", max_length=200, default="")
     try:
-        identity = Identity.for_dev(email, name)
+        refusal = dev_signin_refusal(current_app.config)
+        if refusal:
+            session_start.refuse_dev(refusal)
+        body = json_body()
+        email = string(body, "email", required=True, max_length=254)
+        name = string(body, "name", max_length=200, default="")
+        return _session_json(session_start.for_dev(email, name))
     except SignInRefused as exc:
-        _record_refusal(exc.reason, exc.message, method="dev", email=email)
-        raise ApiError(exc.status, exc.message)
-    return _sign_in(identity)
+        raise _refused(exc) from exc
 
 
-def _sign_in(identity):
-    try:
-        user = sign_in(identity)
-    except SignInRefused as exc:
-        _record_refusal(exc.reason, exc.message, org=exc.org, method="dev" if identity.dev else "google", email=identity.email)
-        raise ApiError(exc.status, exc.message)
-    token, expires = issue_session(user)
-    return {"token": token, "expires_at": iso(expires), "user": user_json(user), "org": org_json(Organization.get_by_id(user.org_id))}
+def _refused(exc):
+    # A token that proves nothing asks for another (WWW-Authenticate); a proven identity refused does not.
+    headers = {"WWW-Authenticate": 'Bearer realm="threadbook"'} if exc.reason == "invalid_token" else None
+    return ApiError(exc.status, exc.message, headers=headers)
 
 
-def _record_refusal(reason, message, org=None, **detail):
-    with write_transaction():
-        audit.record("signin.refused", org=org, reason=reason, message=message, **detail)
+def _session_json(session):
+    return {"token": session.token, "expires_at": iso(session.expires_at), "user": user_json(session.user), "org": org_json(session.org)}
 
 
 _ID_TOKEN_BODY = {

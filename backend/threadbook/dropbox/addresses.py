@@ -1,7 +1,10 @@
-"""Dropbox addresses: ``<user's dropbox_token>@<THREADBOOK_DROPBOX_DOMAIN>``."""
+"""Dropbox addresses: ``<user's dropbox_token>@<THREADBOOK_DROPBOX_DOMAIN>``, and issuing a new one."""
 
 import secrets
 
+from peewee import IntegrityError
+
+from threadbook.db import write_transaction
 from threadbook.models import User
 
 
@@ -28,3 +31,19 @@ def user_for_address(address, domain):
 def new_token():
     """A fresh dropbox token: unguessable, so a leaked address is retired by issuing a new one."""
     return secrets.token_hex(8)
+
+
+class RotationFailed(Exception):
+    """No new token could be stored (each try clashed with another user's)."""
+
+
+def rotate(user):
+    """Give the user a new dropbox token (the old address stops working); return the user as stored."""
+    for _ in range(3):  # a clash of 64 random bits is all but impossible; still, never a 500
+        try:
+            with write_transaction():
+                User.update(dropbox_token=new_token()).where(User.id == user.id).execute()
+            return User.get_by_id(user.id)
+        except IntegrityError:
+            continue
+    raise RotationFailed("Could not issue a new dropbox address; try again.")

@@ -1,4 +1,4 @@
-"""Google OAuth for mail sync: authorisation code + PKCE, refresh, revoke, delegation.
+"""Google OAuth for mail sync: authorisation code + PKCE, refresh, revoke, delegation (and its check).
 
 A user connects their mailbox through Google's authorisation endpoint with
 ``access_type=offline`` and a PKCE S256 challenge; the backend exchanges the
@@ -21,6 +21,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import exceptions as google_auth_exceptions
+from google.auth.transport import requests as google_auth_requests
 from google.oauth2 import credentials as user_credentials_module
 from google.oauth2 import service_account
 
@@ -52,6 +53,10 @@ class OAuthError(Exception):
 
 class InvalidGrant(OAuthError):
     """The code, refresh token or assertion is expired, revoked or wrong."""
+
+
+class DelegationRefused(OAuthError):
+    """Google refused a service account acting for a user: domain-wide delegation is not set up for it."""
 
 
 class InvalidServiceAccountKey(ValueError):
@@ -94,7 +99,7 @@ def _token_request(token_uri, form):
     try:
         response = requests.post(token_uri, data=form, timeout=TIMEOUT_SECONDS, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
-        raise OAuthError("unreachable", f"Google's token endpoint did not answer ({exc.__class__.__name__}).")
+        raise OAuthError("unreachable", f"Google's token endpoint did not answer ({exc.__class__.__name__}).") from exc
     try:
         body = response.json()
     except ValueError:
@@ -169,7 +174,7 @@ def validate_service_account_key(value):
         try:
             size = len(value.encode())
         except UnicodeEncodeError:  # a lone surrogate, which JSON's \ud800 escape can carry
-            raise InvalidServiceAccountKey("The key is not valid Unicode text; upload the JSON key file from Google Cloud's console.")
+            raise InvalidServiceAccountKey("The key is not valid Unicode text; upload the JSON key file from Google Cloud's console.") from None
         if size > MAX_SERVICE_ACCOUNT_KEY_BYTES:
             raise InvalidServiceAccountKey("The key file is too large to be a service-account key.")
         if nests_deeper_than(value):  # json.loads would recurse into it: RecursionError, a 500
@@ -177,7 +182,7 @@ def validate_service_account_key(value):
         try:
             value = json.loads(value)
         except ValueError:
-            raise InvalidServiceAccountKey("The key is not valid JSON; upload the JSON key file from Google Cloud's console.")
+            raise InvalidServiceAccountKey("The key is not valid JSON; upload the JSON key file from Google Cloud's console.") from None
     if not isinstance(value, dict):
         raise InvalidServiceAccountKey("The key must be the JSON object of a service-account key file.")
     if value.get("type") != "service_account":
@@ -190,7 +195,7 @@ def validate_service_account_key(value):
     try:
         private_key = serialization.load_pem_private_key(value["private_key"].encode(), password=None)
     except (ValueError, TypeError):
-        raise InvalidServiceAccountKey("The key's 'private_key' is not an unencrypted PEM private key.")
+        raise InvalidServiceAccountKey("The key's 'private_key' is not an unencrypted PEM private key.") from None
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise InvalidServiceAccountKey("The key's 'private_key' must be an RSA key, as Google issues.")
     keep = ("type", "project_id", "private_key_id", "private_key", "client_email", "client_id", "token_uri")
@@ -221,3 +226,17 @@ def is_revoked_grant(exc):
     removes its domain-wide delegation.
     """
     return refresh_error_code(exc) in ("invalid_grant", "unauthorized_client", "access_denied")
+
+
+def check_delegation(key_info, subject, token_uri, scopes=SYNC_SCOPES):
+    """Ask Google for a token acting as ``subject``: it proves domain-wide delegation is set up.
+
+    Raise DelegationRefused with Google's error code, or OAuthError ``unreachable``.
+    """
+    credentials = delegated_credentials(key_info, subject, token_uri, scopes=scopes)
+    try:
+        credentials.refresh(google_auth_requests.Request())
+    except google_auth_exceptions.RefreshError as exc:
+        raise DelegationRefused(refresh_error_code(exc) or "refused") from exc
+    except google_auth_exceptions.TransportError:
+        raise OAuthError("unreachable", "Google's token endpoint did not answer.") from None

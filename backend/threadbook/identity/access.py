@@ -75,10 +75,7 @@ def best_copies(user):
         & (other.message_key == Email.message_key)
         & (other.id != Email.id)
         & ((other.owner == user.id) | (other.visibility != PRIVATE))
-        & (
-            (_rank(user, other) < _rank(user, Email))
-            | ((_rank(user, other) == _rank(user, Email)) & (other.id < Email.id))
-        )
+        & ((_rank(user, other) < _rank(user, Email)) | ((_rank(user, other) == _rank(user, Email)) & (other.id < Email.id)))
     )
     return visible_emails(user) & ~fn.EXISTS(better)
 
@@ -112,9 +109,7 @@ def private_threads(owner_id, thread_ids):
     ids = sorted({t for t in thread_ids if t})
     if owner_id is None or not ids:
         return set()
-    rows = PrivateThread.select(PrivateThread.gmail_thread_id).where(
-        (PrivateThread.user == owner_id) & PrivateThread.gmail_thread_id.in_(ids)
-    )
+    rows = PrivateThread.select(PrivateThread.gmail_thread_id).where((PrivateThread.user == owner_id) & PrivateThread.gmail_thread_id.in_(ids))
     return {row.gmail_thread_id for row in rows}
 
 

@@ -16,7 +16,7 @@ from threadbook.models import UsedSignInNonce, utcnow
 def claim(nonce, token_expires_at):
     """Record ``nonce`` as used; return False when it was used before."""
     digest = hashlib.sha256(nonce.encode()).hexdigest()
-    expires = datetime.datetime.fromtimestamp(token_expires_at, datetime.timezone.utc).replace(tzinfo=None)
+    expires = datetime.datetime.fromtimestamp(token_expires_at, datetime.UTC).replace(tzinfo=None)
     with write_transaction():
         # Expired entries go first: their tokens are refused on expiry anyway.
         UsedSignInNonce.delete().where(UsedSignInNonce.expires_at < utcnow()).execute()

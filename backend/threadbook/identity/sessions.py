@@ -1,19 +1,18 @@
-"""Session tokens and the request guard for ``/api/v1``.
+"""Session tokens: issue them, verify them, and load the caller they name.
 
 A session token is a short-lived HS256 JWT signed with THREADBOOK_SECRET_KEY.
 Decoding pins the algorithm, so ``alg: none`` or an RS256 token are refused.
-Views read the caller from ``g.user`` and ``g.org``.
+Reading the token from a request and guarding views is the API's part
+(api/authentication.py).
 """
 
 import datetime
-import functools
 import time
 
 import jwt
-from flask import current_app, g, request
+from flask import current_app
 
 from threadbook.db import database
-from threadbook.errors import ApiError
 from threadbook.models import Organization, User
 
 ALGORITHM = "HS256"
@@ -22,7 +21,7 @@ ISSUER = "threadbook"
 
 def issue_session(user):
     """Return (token, expires_at) for a signed-in user."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     expires = now + datetime.timedelta(seconds=current_app.config["SESSION_TTL_SECONDS"])
     claims = {
         "iss": ISSUER,
@@ -36,36 +35,8 @@ def issue_session(user):
     return token, expires
 
 
-def _unauthorized(message):
-    return ApiError(401, message, headers={"WWW-Authenticate": 'Bearer realm="threadbook"'})
-
-
 class InvalidSession(Exception):
-    """The request's session token is missing or cannot be trusted."""
-
-
-def session_claims():
-    """Return the verified claims of the request's Bearer token (decoded once per request).
-
-    Raise InvalidSession with a message for the client when there is no
-    valid token. The rate limiter keys on the same claims, so both share one
-    decode.
-    """
-    cached = g.get("_session_claims")
-    if cached is not None:
-        if isinstance(cached, InvalidSession):
-            raise cached
-        return cached
-    try:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise InvalidSession("Sign in first: send 'Authorization: Bearer <session token>'.")
-        claims = _verified_claims(token.strip(), current_app.config["SECRET_KEY"])
-    except InvalidSession as exc:
-        g._session_claims = exc
-        raise
-    g._session_claims = claims
-    return claims
+    """The session token is missing or cannot be trusted; the message says what to do."""
 
 
 # Claims of tokens whose signature was already checked, by (signing key, token). A session token
@@ -75,8 +46,8 @@ _VERIFIED_MAX = 10000
 _verified = {}
 
 
-def _verified_claims(token, secret_key):
-    """Return the token's claims, verifying its signature once per process; raise InvalidSession."""
+def verified_claims(token, secret_key):
+    """Return the token's claims, verifying its signature with ``secret_key`` once per process; raise InvalidSession."""
     cache_key = (secret_key, token)
     claims = _verified.get(cache_key)
     if claims is not None:
@@ -85,19 +56,28 @@ def _verified_claims(token, secret_key):
             raise InvalidSession("Your session has expired; sign in again.")
         return claims
     try:
-        claims = jwt.decode(
-            token, secret_key, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "org"]}
-        )
+        claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "org"]})
     except jwt.ExpiredSignatureError:
-        raise InvalidSession("Your session has expired; sign in again.")
+        raise InvalidSession("Your session has expired; sign in again.") from None
     except jwt.InvalidTokenError:
-        raise InvalidSession("The session token is invalid; sign in again.")
+        raise InvalidSession("The session token is invalid; sign in again.") from None
     if not str(claims["sub"]).isdigit() or not isinstance(claims["org"], int) or not isinstance(claims["exp"], (int, float)):
         raise InvalidSession("The session token is invalid; sign in again.")
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()
     _verified[cache_key] = claims
     return claims
+
+
+def caller_of(claims):
+    """Return (user, organisation) that verified claims name; raise InvalidSession when the session no longer holds."""
+    user, org = _load_caller(int(claims["sub"]), claims["org"])
+    if user is None or org is None:
+        raise InvalidSession("This session's user no longer exists; sign in again.")
+    if bool(claims.get("dev")) != bool(user.is_dev):
+        # A development session outlives its user's first Google sign-in (or the reverse): refuse it.
+        raise InvalidSession("This session no longer matches its account; sign in again.")
+    return user, org
 
 
 _compiled_sql = {}
@@ -126,29 +106,14 @@ def _load_caller(user_id, org_id):
     return user, next(iter(Organization.raw(org_sql, org_id)), None)
 
 
-def authenticate_request():
-    """Set g.user and g.org from the Bearer token, or raise a 401."""
-    try:
-        claims = session_claims()
-    except InvalidSession as exc:
-        raise _unauthorized(str(exc))
-    user, org = _load_caller(int(claims["sub"]), claims["org"])
-    if user is None or org is None:
-        raise _unauthorized("This session's user no longer exists; sign in again.")
-    if bool(claims.get("dev")) != bool(user.is_dev):
-        # A development session outlives its user's first Google sign-in (or the reverse): refuse it.
-        raise _unauthorized("This session no longer matches its account; sign in again.")
-    g.user = user
-    g.org = org
+# Transitional: app.py and api/web_security.py still import the request guard from here; it is
+# api/authentication.py's now. Resolved on first use, so identity never imports the API at load time.
+_MOVED_TO_API = ("authenticate_request", "session_claims")
 
 
-def admin_required(view):
-    """Refuse the view with 403 unless the caller is an admin of their organisation."""
+def __getattr__(name):
+    if name in _MOVED_TO_API:
+        from threadbook.api import authentication
 
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        if g.user.role != "admin":
-            raise ApiError(403, "Only an administrator of your organisation can do this.")
-        return view(*args, **kwargs)
-
-    return wrapper
+        return getattr(authentication, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -81,7 +81,7 @@ def sign_in(identity):
         except IntegrityError:
             # Two first sign-ins from one new domain raced to create it: the second retries and joins.
             if attempt == 2:
-                raise SignInRefused(409, "conflict", "Another sign-in changed your organisation at the same moment; try again.")
+                raise SignInRefused(409, "conflict", "Another sign-in changed your organisation at the same moment; try again.") from None
 
 
 def dev_signin_refusal(config, peer, host, relayed=False):
@@ -112,7 +112,7 @@ def _normalize(email):
     try:
         return matching.normalize_address(email)
     except matching.InvalidAddress:
-        raise SignInRefused(401, "invalid_email", f"'{(email or '')[:100]}' is not an email address Threadbook can use.")
+        raise SignInRefused(401, "invalid_email", f"'{(email or '')[:100]}' is not an email address Threadbook can use.") from None
 
 
 def _resolve(identity, normalized):
@@ -128,9 +128,7 @@ def _resolve(identity, normalized):
         return _bind(placeholder, identity)
     org, role, invitation, via = _organisation_for(identity, normalized)
     if User.get_or_none((User.org == org) & (User.email_normalized == normalized)) is not None:
-        raise SignInRefused(
-            409, "email_taken", f"{identity.email} already belongs to another account in {org.name}; ask its administrator.", org
-        )
+        raise SignInRefused(409, "email_taken", f"{identity.email} already belongs to another account in {org.name}; ask its administrator.", org)
     user = User.create(
         org=org,
         google_sub=identity.sub,
@@ -156,9 +154,7 @@ def _organisation_for(identity, normalized):
         org = _locked(org)
         invitation = Invitation.get_or_none((Invitation.org == org) & (Invitation.email_normalized == normalized))
         if org.invite_only and invitation is None:
-            raise SignInRefused(
-                403, "not_invited", f"{org.name} admits invited people only; ask an administrator to invite {identity.email}.", org
-            )
+            raise SignInRefused(403, "not_invited", f"{org.name} admits invited people only; ask an administrator to invite {identity.email}.", org)
         return org, _role_in(org, invitation), invitation, "invitation" if invitation else "domain"
     invitation = (
         Invitation.select(Invitation, Organization)
@@ -192,9 +188,7 @@ def _role_in(org, invitation):
 def _check_domain(org, identity):
     if org.domain and identity.hd != org.domain.lower():
         account = f"a Workspace account of {identity.hd}" if identity.hd else "not a Workspace account"
-        raise SignInRefused(
-            401, "hd_mismatch", f"{org.name} admits Google Workspace accounts of {org.domain} only; this one is {account}.", org
-        )
+        raise SignInRefused(401, "hd_mismatch", f"{org.name} admits Google Workspace accounts of {org.domain} only; this one is {account}.", org)
 
 
 def _bind(user, identity):

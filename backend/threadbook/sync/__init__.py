@@ -1,10 +1,21 @@
-"""Automatic mail sync: the task queue, per-mailbox sync, Gmail labels, and fault handling.
+"""Automatic mail sync: connecting mailboxes, syncing them, Gmail labels, and fault handling.
 
-- ``queue``: the huey instance (SQLite under instance/, or Redis) and its configuration;
-- ``tasks``: huey tasks and the periodic schedule (sync every few minutes, labels every 10);
-- ``mailbox_sync``: backfill and incremental sync of one mailbox, under a lease;
+The mailbox services the API calls:
+
+- ``mailboxes``: a user's mailbox (status, sync now, pause, resume, disconnect) and every member's;
+- ``connect_oauth``: connecting a user's own mailbox (authorisation code + PKCE);
+- ``service_account``: the organisation's Workspace service account;
+- ``connection``: the writes behind them (grants, disconnects, revocation) and ``MailboxRefused``;
+- ``queueing``: asking the job queue for a sync (jobs/ holds the tasks and the schedule);
+- ``blocklist``: addresses and domains whose mail is never stored.
+
+Syncing one mailbox:
+
+- ``mailbox_sync``: the run, under a lease: backfill, then incremental from Gmail's history;
+- ``pages``: one page fetched, classified, labelled and committed with its resume position;
+- ``history``: reading history records; ``due``: which mailboxes may sync now;
+- ``settings``: SyncSettings and SyncReport;
 - ``gmail_reader``: the Gmail calls sync makes, with backoff and the per-mailbox quota;
-- ``filters``: which messages are stored (colleagues, blocklist);
 - ``labels``: the Threadbook/ labels in Gmail and the deal sorting;
-- ``credentials``, ``lease``, ``backoff``, ``quota``: the parts those share.
+- ``lease``, ``backoff``, ``quota``: the parts those share.
 """

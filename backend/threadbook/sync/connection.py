@@ -1,4 +1,4 @@
-"""Connect, pause, disconnect: the write paths behind the mailbox API.
+"""Connect, pause, disconnect: the write paths behind the mailbox services, and how they refuse.
 
 Credentials are stored encrypted (``crypto``) and never returned. Disconnecting
 revokes the refresh token at Google (best effort: a token Google already
@@ -21,6 +21,17 @@ from threadbook.models import Mailbox, Organization, User
 from threadbook.sync import lease
 
 log = logging.getLogger(__name__)
+
+
+class MailboxRefused(Exception):
+    """A mailbox action was refused: ``reason`` names why (the API answers each reason), ``field`` the input at fault."""
+
+    def __init__(self, reason, message, field=None):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.field = field
+
 
 RESET_POSITION = {
     "history_id": None,
@@ -122,9 +133,7 @@ def set_service_account(org, key_info, actor):
 def remove_service_account(org, actor):
     """Delete the organisation's service-account key; its mailboxes stop (their mail stays)."""
     Organization.update(service_account_key=None).where(Organization.id == org.id).execute()
-    Mailbox.update(status="disconnected", last_error=None, **RESET_POSITION).where(
-        (Mailbox.org == org.id) & (Mailbox.kind == "service_account")
-    ).execute()
+    Mailbox.update(status="disconnected", last_error=None, **RESET_POSITION).where((Mailbox.org == org.id) & (Mailbox.kind == "service_account")).execute()
     audit.record("org.service_account_removed", org=org.id, user=actor)
 
 

@@ -1,0 +1,106 @@
+"""The organisation: its settings, its members' roles, its invitations and its audit log.
+
+Every id is looked up within the given organisation: another organisation's
+id is ``NotInOrganisation``, as if it did not exist. Each change is audited
+with the administrator who made it; deciding who may call these (members read,
+administrators change) is the API's guard.
+"""
+
+from peewee import IntegrityError
+
+from threadbook import audit, matching
+from threadbook.db import write_transaction
+from threadbook.models import AuditLog, Invitation, Organization, User
+
+BOOLEAN_SETTINGS = ("invite_only", "store_bodies", "sync_enabled", "archive_sorted_threads")
+SETTINGS = ("name", "default_visibility") + BOOLEAN_SETTINGS
+
+
+class NotInOrganisation(LookupError):
+    """No such member or invitation in the organisation; ``what`` names which."""
+
+    def __init__(self, what):
+        super().__init__(f"No such {what} in your organisation.")
+        self.what = what
+
+
+class ChangeRefused(Exception):
+    """The change would break a rule of the organisation (its only administrator, a duplicate)."""
+
+
+def update_settings(org, actor, wanted):
+    """Apply ``wanted`` ({setting: value}, checked values of SETTINGS); audit what changed; return the organisation."""
+    with write_transaction():
+        org = Organization.get_by_id(org.id)
+        changes = {name: [getattr(org, name), value] for name, value in wanted.items() if getattr(org, name) != value}
+        if changes:
+            for name, (_, value) in changes.items():
+                setattr(org, name, value)
+            org.save()
+            audit.record("org.updated", org=org, user=actor, changes=changes)
+    return org
+
+
+def members(org):
+    return User.select().where(User.org == org.id).order_by(User.id)
+
+
+def change_role(org, actor, member_id, role):
+    """Give a member ``role``; the organisation's only administrator stays one. Return the member."""
+    with write_transaction():
+        member = User.get_or_none((User.id == member_id) & (User.org == org.id))
+        if member is None:
+            raise NotInOrganisation("member")
+        if member.role != role:
+            if member.role == "admin" and _admin_count(org) == 1:
+                raise ChangeRefused("This is the organisation's only administrator; make someone else an administrator first.")
+            audit.record("member.role_changed", org=org.id, user=actor, member_id=member.id, email=member.email, old=member.role, new=role)
+            member.role = role
+            member.save()
+    return member
+
+
+def invitations(org):
+    return Invitation.select().where(Invitation.org == org.id).order_by(Invitation.id)
+
+
+def invite(org, actor, email, role):
+    """Invite an address (not yet a member, not yet invited) with ``role``; return the invitation.
+
+    Raise ``matching.InvalidAddress`` for an address Threadbook cannot use.
+    """
+    normalized = matching.normalize_address(email)
+    try:
+        with write_transaction():
+            if User.select().where((User.org == org.id) & (User.email_normalized == normalized)).exists():
+                raise ChangeRefused(f"{email} is already a member of your organisation.")
+            invitation = Invitation.create(org=org.id, email_normalized=normalized, role=role, invited_by=actor)
+            audit.record("invitation.created", org=org.id, user=actor, email=normalized, role=role)
+    except IntegrityError:
+        raise ChangeRefused(f"{email} is already invited.") from None
+    return invitation
+
+
+def withdraw_invitation(org, actor, invitation_id):
+    with write_transaction():
+        invitation = Invitation.get_or_none((Invitation.id == invitation_id) & (Invitation.org == org.id))
+        if invitation is None:
+            raise NotInOrganisation("invitation")
+        invitation.delete_instance()
+        audit.record("invitation.deleted", org=org.id, user=actor, email=invitation.email_normalized, role=invitation.role)
+
+
+def audit_page(org, limit, before_id=None):
+    """Return (entries newest first, {user id: User} of their authors, the id to page back from or None)."""
+    query = AuditLog.select().where(AuditLog.org == org.id)
+    if before_id is not None:
+        query = query.where(AuditLog.id < before_id)
+    rows = list(query.order_by(AuditLog.id.desc()).limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    people = {u.id: u for u in User.select(User.id, User.email, User.name).where(User.id.in_({r.user_id for r in rows if r.user_id}))}
+    return rows, people, rows[-1].id if more else None
+
+
+def _admin_count(org):
+    return User.select().where((User.org == org.id) & (User.role == "admin")).count()

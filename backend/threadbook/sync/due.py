@@ -1,0 +1,53 @@
+"""Which mailboxes may sync: the rule for one mailbox, and the query the periodic schedule fans out from."""
+
+from peewee import fn
+
+from threadbook.db import write_transaction
+from threadbook.models import Mailbox, Organization, User
+
+
+class StopSync(Exception):
+    """The user paused, the organisation disabled sync, or the mailbox was disconnected mid-run."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def inactive_reason(mailbox, user, org):
+    """Return why a mailbox may not sync now (an outcome name), or None."""
+    if mailbox.status == "disconnected":
+        return "disconnected"
+    if mailbox.status == "needs_reconnect":
+        return "needs_reconnect"
+    if not org.sync_enabled:
+        return "disabled"
+    if user.sync_paused:
+        return "paused"
+    return None
+
+
+def ensure_service_account_mailboxes():
+    """Give every user of an organisation with a service account a mailbox (new users included)."""
+    orgs = Organization.select(Organization.id).where(Organization.service_account_key.is_null(False))
+    missing = User.select(User.id, User.org).where(User.org.in_(orgs) & User.id.not_in(Mailbox.select(Mailbox.user)))
+    rows = [{"org": u.org_id, "user": u.id, "kind": "service_account", "status": "active"} for u in missing]
+    if rows:
+        with write_transaction():
+            Mailbox.insert_many(rows).on_conflict_ignore().execute()
+
+
+def mailboxes_due(backfilled_only=False):
+    """Return the ids of mailboxes that may sync now (connected, not paused, org enabled)."""
+    ensure_service_account_mailboxes()
+    query = (
+        Mailbox.select(Mailbox.id)
+        .join(User, on=(Mailbox.user == User.id))
+        .switch(Mailbox)
+        .join(Organization, on=(Mailbox.org == Organization.id))
+        .where((Mailbox.status == "active") & (User.sync_paused == False) & (Organization.sync_enabled == True))  # noqa: E712
+        .order_by(fn.COALESCE(Mailbox.last_synced_at, Mailbox.created_at))
+    )
+    if backfilled_only:
+        query = query.where(Mailbox.backfill_done == True)  # noqa: E712
+    return [m.id for m in query]

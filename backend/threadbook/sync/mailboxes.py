@@ -1,0 +1,80 @@
+"""A user's mailbox sync: status, sync now, pause, resume, disconnect; and every member's, for administrators.
+
+Connecting is ``connect_oauth`` (the user's own grant) or ``service_account``
+(the organisation's); the writes themselves are ``connection``'s. Refusals
+are ``MailboxRefused`` with a reason the API answers.
+"""
+
+from threadbook.db import write_transaction
+from threadbook.models import Mailbox, User
+from threadbook.sync import connection, service_account
+from threadbook.sync.connection import MailboxRefused
+from threadbook.sync.queueing import queue_sync
+
+
+def own_mailbox(user, org):
+    """Return the user's mailbox in the organisation, or None (never connected)."""
+    return Mailbox.get_or_none((Mailbox.user == user.id) & (Mailbox.org == org.id))
+
+
+def status(user, org):
+    """Return the user's mailbox state (``connection.status_of``), read afresh."""
+    return connection.status_of(User.get_by_id(user.id), org, own_mailbox(user, org))
+
+
+def sync_now(user, org):
+    """Queue a sync of the user's mailbox, or refuse saying why it may not sync."""
+    mailbox = own_mailbox(user, org)
+    if mailbox is None or mailbox.status == "disconnected":
+        raise MailboxRefused("not_connected", "Your mailbox is not connected; connect it first.")
+    if mailbox.status == "needs_reconnect":
+        raise MailboxRefused("needs_reconnect", "Google no longer accepts your mailbox's authorisation; connect it again.")
+    if not org.sync_enabled:
+        raise MailboxRefused("sync_disabled", "Your organisation has turned mail sync off; ask an administrator.")
+    if User.get_by_id(user.id).sync_paused:
+        raise MailboxRefused("sync_paused", "Your sync is paused; resume it first.")
+    queue_sync(mailbox.id)
+
+
+def pause(user):
+    with write_transaction():
+        User.update(sync_paused=True).where(User.id == user.id).execute()
+
+
+def resume(user, org):
+    """Resume the user's sync and, when the mailbox may sync, queue a run at once."""
+    with write_transaction():
+        User.update(sync_paused=False).where(User.id == user.id).execute()
+    mailbox = own_mailbox(user, org)
+    if mailbox is not None and mailbox.status == "active" and org.sync_enabled:
+        queue_sync(mailbox.id)
+
+
+def disconnect(user, org):
+    """Forget the user's credentials (revoked at Google after the commit) and sync position; logged mail stays."""
+    revoke_later = []
+    with write_transaction():
+        mailbox = own_mailbox(user, org)
+        if mailbox is None or mailbox.status == "disconnected":
+            raise MailboxRefused("not_connected", "Your mailbox is not connected.")
+        connection.disconnect(mailbox, user, revoke_later)
+    connection.revoke_all(revoke_later)
+
+
+def org_statuses(org):
+    """Return the service account's state and every member's mailbox state (each with ``user_id``)."""
+    members = list(User.select().where(User.org == org.id).order_by(User.id))
+    mailboxes = {m.user_id: m for m in Mailbox.select().where(Mailbox.org == org.id)}
+    return {
+        "service_account": service_account.describe(org),
+        "mailboxes": [{"user_id": u.id, **connection.status_of(u, org, mailboxes.get(u.id))} for u in members],
+    }
+
+
+def disconnect_org(org, actor):
+    """Disconnect every mailbox of the organisation and remove its service account; return how many mailboxes."""
+    revoke_later = []
+    with write_transaction():
+        count = connection.disconnect_org(org, actor, revoke_later)
+    connection.revoke_all(revoke_later)
+    return count

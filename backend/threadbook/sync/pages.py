@@ -1,0 +1,179 @@
+"""One page of a mailbox sync: fetch, classify and label its messages, then store them with the resume position.
+
+``prepare`` talks to Gmail and only reads the database, so the backfill runs
+it in a prefetch thread; ``commit`` stores a prepared page, takes out removed
+messages and saves the position to resume from, in one transaction and only
+while the run still holds the mailbox's lease (``lease.renew``). Storing goes
+through ``mail.store.store_gmail_messages`` with ``source="sync"``.
+"""
+
+import collections
+import dataclasses
+import logging
+
+from threadbook.db import database, write_transaction
+from threadbook.google.errors import GoogleApiError, ReauthRequired
+from threadbook.mail import filters
+from threadbook.mail.store import store_gmail_messages
+from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User
+from threadbook.sync import lease
+from threadbook.sync.due import StopSync, inactive_reason
+from threadbook.sync.labels import LOGGED
+
+log = logging.getLogger(__name__)
+
+LOOKUP_CHUNK = 500
+
+
+@dataclasses.dataclass
+class PreparedPage:
+    """One page fetched, classified and labelled, waiting to be stored."""
+
+    keep: list = dataclasses.field(default_factory=list)
+    skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    fetched: int = 0
+    matched: int = 0
+    labels_failed: int = 0
+    next_token: str = None
+
+
+def _column_in(model, column, values, **equal):
+    """Return the values of ``column`` found among ``values`` in rows matching ``equal`` (field=value).
+
+    Plain SQL over indexed columns: peewee builds a node per IN parameter, which
+    costs more than the lookup itself at a page of 500 ids.
+    """
+    values = list(values)
+    if not values:
+        return []
+    fields = model._meta.fields
+    param = database.obj.param
+    where = " AND ".join(f'"{fields[name].column_name}" = {param}' for name in equal)
+    found = []
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        chunk = values[start : start + LOOKUP_CHUNK]
+        sql = 'SELECT "{}" FROM "{}" WHERE {} AND "{}" IN ({})'.format(
+            fields[column].column_name,
+            model._meta.table_name,
+            where,
+            fields[column].column_name,
+            ", ".join([param] * len(chunk)),
+        )
+        found.extend(row[0] for row in database.execute_sql(sql, [*equal.values(), *chunk]).fetchall())
+    return found
+
+
+class PageStore:
+    """Prepare and commit the pages of one run over one mailbox, holding its lease."""
+
+    def __init__(self, mailbox, user, org, gmail, settings, owner, report, on_page=None):
+        self.mailbox = mailbox
+        self.user = user
+        self.org = org
+        self.gmail = gmail
+        self.settings = settings
+        self.owner = owner
+        self.report = report
+        self.on_page = on_page
+        self.filter = filters.MessageFilter(org, user)
+
+    def prepare(self, ids):
+        """Fetch and classify one page's new messages, and label the ones to store (Gmail and reads only)."""
+        page = PreparedPage()
+        stored = self._already_stored(ids)
+        new_ids = [i for i in dict.fromkeys(ids) if i not in stored]
+        messages = self.gmail.fetch_messages(new_ids, full=self.org.store_bodies) if new_ids else []
+        page.fetched = len(messages)
+        keep_addresses = []
+        for message in messages:
+            verdict, addresses = self.filter.classify(message)
+            if verdict == filters.STORE:
+                page.keep.append(message)
+                keep_addresses.append(addresses)
+            else:
+                page.skipped[verdict] += 1
+        if page.keep and self.settings.label_messages:
+            # Before the commit: labelling is idempotent, so a crash in between only relabels.
+            page.labels_failed = self._label([m["id"] for m in page.keep])
+        page.matched = self._count_matched(keep_addresses)
+        return page
+
+    def commit(self, page, removed_ids, progress):
+        """Store a prepared page and save ``progress`` with it, in one transaction, only under our lease."""
+        self._check_still_active()
+        with write_transaction():
+            placed = 0
+            if page.keep:
+                result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False)
+                placed = len(result.created) + len(result.linked)
+            removed = self._remove(removed_ids) if removed_ids else 0
+            lease.renew(self.mailbox.id, self.owner, self.settings.lease_seconds, messages_synced=Mailbox.messages_synced + placed, **progress)
+        report = self.report
+        report.pages += 1
+        report.fetched += page.fetched
+        report.stored += placed
+        report.removed += removed
+        report.matched += page.matched
+        report.skipped_internal += page.skipped[filters.INTERNAL]
+        report.skipped_blocked += page.skipped[filters.BLOCKED]
+        report.skipped_other += page.skipped[filters.SKIPPED]
+        report.labels_failed += page.labels_failed
+        if self.on_page:
+            self.on_page(report)
+
+    def _check_still_active(self):
+        mailbox = Mailbox.get_by_id(self.mailbox.id)
+        user = User.get_by_id(self.user.id)
+        org = Organization.get_by_id(self.org.id)
+        reason = inactive_reason(mailbox, user, org)
+        if reason:
+            raise StopSync(reason)
+        if mailbox.lease_owner != self.owner:
+            raise lease.LeaseLost(f"mailbox {self.mailbox.id} is leased by another worker")
+
+    def _already_stored(self, ids):
+        return set(_column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
+
+    def _remove(self, gmail_ids):
+        """Take deleted or trashed messages out of this mailbox; drop synced mail no mailbox holds any more.
+
+        Mail logged by hand (or through the dropbox) stays: someone chose to keep it.
+        """
+        gmail_ids = list(gmail_ids)
+        removed = 0
+        for start in range(0, len(gmail_ids), LOOKUP_CHUNK):
+            chunk = gmail_ids[start : start + LOOKUP_CHUNK]
+            copies = list(
+                MailboxMessage.select(MailboxMessage.id, MailboxMessage.email)
+                .where((MailboxMessage.user == self.user.id) & MailboxMessage.gmail_message_id.in_(chunk))
+                .tuples()
+            )
+            if not copies:
+                continue
+            email_ids = list({email_id for _, email_id in copies})
+            removed += MailboxMessage.delete().where(MailboxMessage.id.in_([i for i, _ in copies])).execute()
+            still_held = MailboxMessage.select(MailboxMessage.email).where(MailboxMessage.email.in_(email_ids))
+            Email.delete().where(Email.id.in_(email_ids) & (Email.source == "sync") & Email.id.not_in(still_held)).execute()
+        return removed
+
+    def _label(self, message_ids):
+        """Add Threadbook/Logged to the messages; return how many could not be labelled."""
+        try:
+            label_id = self.gmail.label_id(LOGGED)
+            self.gmail.add_label_to_messages(message_ids, label_id)
+            return 0
+        except ReauthRequired:
+            raise
+        except GoogleApiError as exc:
+            # A missing label is cosmetic; the mail itself must still be stored.
+            log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, len(message_ids), exc)
+            return len(message_ids)
+
+    def _count_matched(self, address_lists):
+        """Count messages with a participant who is one of the organisation's contacts or leads."""
+        wanted = {a for addresses in address_lists for a in addresses if not self.filter.is_colleague(a)}
+        if not wanted:
+            return 0
+        known = set(_column_in(ContactAddress, "email_normalized", wanted, org=self.org.id))
+        known.update(_column_in(Lead, "email_normalized", wanted - known, org=self.org.id))
+        return sum(1 for addresses in address_lists if known.intersection(addresses))
