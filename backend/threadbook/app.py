@@ -10,9 +10,9 @@ from werkzeug.routing import IntegerConverter
 from threadbook import config as config_module
 from threadbook import db
 from threadbook.api import google_answers, register_blueprints, web_security
+from threadbook.api.authentication import authenticate_request
 from threadbook.api.params import check_query_ids
 from threadbook.errors import ApiError, register_error_handlers
-from threadbook.identity.sessions import authenticate_request
 from threadbook.jobs import tasks as _tasks  # noqa: F401  (registers the jobs domain code queues by name)
 from threadbook.json_limits import JSONProvider
 

@@ -31,8 +31,9 @@ from flask import request
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
+from threadbook.api.authentication import session_claims
 from threadbook.identity import signin
-from threadbook.identity.sessions import InvalidSession, session_claims
+from threadbook.identity.sessions import InvalidSession
 
 SIGNIN_ENDPOINTS = frozenset({"session.create_session", "session.create_dev_session"})
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Google-Access-Token"]

@@ -104,16 +104,3 @@ def _load_caller(user_id, org_id):
         return None, None
     org_sql = _compiled("org", lambda: Organization.select().where(Organization.id == 0))
     return user, next(iter(Organization.raw(org_sql, org_id)), None)
-
-
-# Transitional: app.py and api/web_security.py still import the request guard from here; it is
-# api/authentication.py's now. Resolved on first use, so identity never imports the API at load time.
-_MOVED_TO_API = ("authenticate_request", "session_claims")
-
-
-def __getattr__(name):
-    if name in _MOVED_TO_API:
-        from threadbook.api import authentication
-
-        return getattr(authentication, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,9 +16,14 @@ import logging
 from flask import current_app, has_app_context
 from huey import crontab
 
+from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
 from threadbook.db import database
 from threadbook.jobs import queue
 from threadbook.jobs.queue import huey
+from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
+from threadbook.sync.due import mailboxes_due
+from threadbook.sync.labels import sort_mailbox_labels
+from threadbook.sync.mailbox_sync import sync_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +71,6 @@ def enqueue_sync(mailbox_id, app=None):
 
 @huey.task()
 def sync_mailbox_task(mailbox_id):
-    from threadbook.sync.mailbox_sync import sync_mailbox
-
     with task_context():
         report = sync_mailbox(mailbox_id)
         log.info("mailbox %s: %s", mailbox_id, report.summary())
@@ -76,16 +79,12 @@ def sync_mailbox_task(mailbox_id):
 
 @huey.task()
 def sort_labels_task(mailbox_id):
-    from threadbook.sync.labels import sort_mailbox_labels
-
     with task_context():
         return sort_mailbox_labels(mailbox_id)
 
 
 @huey.periodic_task(SYNC_EVERY)
 def schedule_syncs():
-    from threadbook.sync.mailbox_sync import mailboxes_due
-
     with task_context():
         ids = mailboxes_due()
     for mailbox_id in ids:
@@ -95,8 +94,6 @@ def schedule_syncs():
 
 @huey.periodic_task(LABELS_EVERY)
 def schedule_label_sorting():
-    from threadbook.sync.mailbox_sync import mailboxes_due
-
     with task_context():
         ids = mailboxes_due(backfilled_only=True)
     for mailbox_id in ids:
@@ -111,8 +108,6 @@ TRACKED_THREADS_EVERY = crontab(minute="*/10")
 
 @huey.task()
 def sync_calendar_task(mailbox_id):
-    from threadbook.calendar.sync import sync_calendar_mailbox
-
     with task_context():
         report = sync_calendar_mailbox(mailbox_id)
         if report is not None:
@@ -123,8 +118,6 @@ def sync_calendar_task(mailbox_id):
 
 @huey.periodic_task(CALENDAR_EVERY)
 def schedule_calendar_syncs():
-    from threadbook.calendar.sync import calendar_mailboxes_due
-
     with task_context():
         ids = calendar_mailboxes_due()
     for mailbox_id in ids:
@@ -134,8 +127,6 @@ def schedule_calendar_syncs():
 
 @huey.task()
 def check_tracked_threads_task(user_id):
-    from threadbook.mail.sending import check_tracked_threads_of
-
     with task_context():
         report = check_tracked_threads_of(user_id)
         return report.as_dict() if report is not None else None
@@ -144,8 +135,6 @@ def check_tracked_threads_task(user_id):
 @huey.periodic_task(TRACKED_THREADS_EVERY)
 def schedule_tracked_thread_checks():
     """Log replies in threads sent from the CRM, for users whose stored credentials can read them."""
-    from threadbook.mail.sending import users_with_tracked_threads
-
     with task_context():
         ids = users_with_tracked_threads()
     for user_id in ids:

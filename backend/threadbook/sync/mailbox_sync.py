@@ -37,7 +37,6 @@ from threadbook.models import Mailbox, Organization, User, utcnow
 from threadbook.sync import lease
 from threadbook.sync.backoff import Backoff
 from threadbook.sync.due import StopSync, inactive_reason
-from threadbook.sync.due import mailboxes_due as mailboxes_due  # jobs/tasks.py imports it from here
 from threadbook.sync.gmail_reader import SyncGmail
 from threadbook.sync.history import changes_in
 from threadbook.sync.pages import PageStore
