@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from tests.browser.harness import DIST, ExtensionBrowser, Stack, launch_chrome, run_async, service_worker_running
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PEOPLE = [
     "Ada Lovelace <ada@acme.example>",

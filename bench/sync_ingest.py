@@ -134,7 +134,7 @@ def seed_org(n_contacts):
                 ids.extend(cid for (cid,) in Contact.insert_many(rows[chunk : chunk + 500]).returning(Contact.id).tuples().execute())
             addresses = [
                 {"org": org.id, "contact": cid, "email": contact_address(n), "email_normalized": contact_address(n), "is_primary": True}
-                for n, cid in zip(range(start, start + len(ids)), ids)
+                for n, cid in zip(range(start, start + len(ids)), ids, strict=True)
             ]
             for chunk in range(0, len(addresses), 500):
                 ContactAddress.insert_many(addresses[chunk : chunk + 500]).execute()

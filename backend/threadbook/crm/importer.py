@@ -83,7 +83,7 @@ def import_contacts(org_id, stream, owner=None, progress=None):
     for start in range(0, len(good), BATCH):
         batch = good[start : start + BATCH]
         with write_transaction():
-            for line, row, normalized in batch:
+            for _line, row, normalized in batch:
                 if crm.find_record_by_address(org_id, normalized) is not None:
                     report.skipped_existing += 1
                     continue
