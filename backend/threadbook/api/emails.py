@@ -1,50 +1,37 @@
-"""Logged emails: read one (as much as its visibility allows), and let its owner (or an admin) change who sees it."""
+"""Logged emails: read one (as much as its visibility allows), and let its owner (or an admin) change who sees it (mail/emails.py)."""
 
 from flask import Blueprint, g, jsonify
 
-from threadbook import audit
 from threadbook.api.openapi import errors, json_response, path_id, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.params import choice, json_body
 from threadbook.crm import serializers
-from threadbook.db import write_transaction
 from threadbook.errors import ApiError, not_found
-from threadbook.identity.access import can_change_visibility, visible_emails
-from threadbook.models import VISIBILITIES, Email
+from threadbook.mail import emails as mail_emails
+from threadbook.models import VISIBILITIES
 
 bp = Blueprint("emails", __name__)
 
 
-def _visible_email(email_id):
-    """The email if the caller may see it at all; 404 otherwise (as for another organisation's)."""
-    if not 0 < email_id < 2**63:
-        raise not_found("email")
-    email = Email.select().where((Email.id == email_id) & visible_emails(g.user)).first()
-    if email is None:
-        raise not_found("email")
-    return email
-
-
 @bp.get("/api/v1/emails/<int:id>")
 def get_email(id):
-    return jsonify(serializers.email(_visible_email(id), g.user))
+    try:
+        email = mail_emails.visible_email(g.user, id)
+    except mail_emails.EmailNotFound:
+        raise not_found("email") from None
+    return jsonify(serializers.email(email, g.user))
 
 
 @bp.patch("/api/v1/emails/<int:id>")
 def update_email(id):
-    body = json_body()
-    visibility = choice(body, "visibility", VISIBILITIES, required=True)
-    with write_transaction():
-        email = _visible_email(id)
-        if not can_change_visibility(g.user, email):
-            raise ApiError(403, "Only the person whose mail this is, or an administrator, can change who sees it.")
-        if visibility != email.visibility:
-            Email.update(visibility=visibility).where(Email.id == email.id).execute()
-            audit.record(
-                "email.visibility_changed", org=g.user.org_id, user=g.user.id,
-                email_id=email.id, owner_id=email.owner_id, old=email.visibility, new=visibility,
-            )
-    return jsonify(serializers.email(Email.get_by_id(id), g.user))
+    visibility = choice(json_body(), "visibility", VISIBILITIES, required=True)
+    try:
+        email = mail_emails.change_visibility(g.user, id, visibility)
+    except mail_emails.EmailNotFound:
+        raise not_found("email") from None
+    except mail_emails.NotAllowedToShare as exc:
+        raise ApiError(403, str(exc)) from exc
+    return jsonify(serializers.email(email, g.user))
 
 
 OPENAPI_PATHS = {

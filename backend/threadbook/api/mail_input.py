@@ -15,7 +15,7 @@ text as RFC 2047 encoded words, which an address may not use. A mailbox whose
 local part is not ASCII (``jöhn@example.com``) can only be written in an
 internationalised message (RFC 6532, relayed with the SMTPUTF8 extension),
 which Threadbook does not build, so such an address is refused with a 400.
-An internationalised domain is fine: compose.py sends it in its ASCII
+An internationalised domain is fine: compose_input.py sends it in its ASCII
 (punycode) form.
 """
 

@@ -174,13 +174,16 @@ class Gmail(GoogleClient):
         prefix = urllib.parse.urlparse(self.api_root).path.rstrip("/")
         user = urllib.parse.quote(self.user_id, safe="")
         boundary = "threadbook_batch_" + uuid.uuid4().hex
-        body = "".join(
-            f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <item{n}>\r\n\r\n"
-            f"GET {prefix}/gmail/v1/users/{user}/messages/{urllib.parse.quote(mid, safe='')}?{query} HTTP/1.1\r\n\r\n"
-            for n, mid in enumerate(message_ids)
-        ) + f"--{boundary}--\r\n"
+        body = (
+            "".join(
+                f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <item{n}>\r\n\r\n"
+                f"GET {prefix}/gmail/v1/users/{user}/messages/{urllib.parse.quote(mid, safe='')}?{query} HTTP/1.1\r\n\r\n"
+                for n, mid in enumerate(message_ids)
+            )
+            + f"--{boundary}--\r\n"
+        )
         uri = self.api_root.rstrip("/") + "/batch/gmail/v1"
-        resp, content = self._execute(_RawBatch(self._http, uri, body, boundary))
+        resp, content = self._execute(RawPost(self._http, uri, body.encode(), f"multipart/mixed; boundary={boundary}"))
         results = {}
         for content_id, status, headers, part_body in _parse_batch_response(resp, content):
             if not content_id.startswith("response-item"):
@@ -202,15 +205,18 @@ class Gmail(GoogleClient):
 MAX_BATCH = 100
 
 
-class _RawBatch:
-    """One multipart/mixed POST, run by ``Gmail._execute`` like a client-library request."""
+class RawPost:
+    """One POST written by hand (a batch, an upload), run by ``GoogleClient._execute`` like a client-library request.
 
-    def __init__(self, http, uri, body, boundary):
-        self.http, self.uri, self.body, self.boundary = http, uri, body, boundary
+    ``execute`` returns ``(response, content)``; an answer of 300 or more
+    raises ``HttpError``, which ``_execute`` translates like any other.
+    """
+
+    def __init__(self, http, uri, body, content_type):
+        self.http, self.uri, self.body, self.content_type = http, uri, body, content_type
 
     def execute(self, num_retries=0):
-        headers = {"Content-Type": f"multipart/mixed; boundary={self.boundary}"}
-        resp, content = self.http.request(self.uri, "POST", body=self.body.encode(), headers=headers)
+        resp, content = self.http.request(self.uri, "POST", body=self.body, headers={"Content-Type": self.content_type})
         if resp.status >= 300:
             raise HttpError(resp, content, uri=self.uri)
         return resp, content

@@ -1,11 +1,10 @@
 """Send mail from the CRM through the user's own Gmail, log it, and go on logging the thread's replies.
 
-``send_and_log`` builds the message with the standard library's
-``EmailMessage`` (a reply carries ``In-Reply-To``, ``References``, a ``Re:``
-subject and the thread id of the user's own copy, so Gmail threads it),
-sends it with ``users.messages.send`` from the user's mailbox, reads the sent
-message back (Gmail assigns its own Message-ID) and stores it with
-``source="sent"``, then records a ``TrackedThread``.
+``send_and_log`` builds the message (``mail.messages``; a reply also goes
+into the thread of the user's own copy, so Gmail threads it), sends it with
+``users.messages.send`` from the user's mailbox, reads the sent message back
+(Gmail assigns its own Message-ID) and stores it with ``source="sent"``, then
+records a ``TrackedThread``.
 
 Replies in tracked threads are logged without mail sync: every 10 minutes for
 users whose connected mailbox holds credentials (even with sync paused or
@@ -15,53 +14,27 @@ extension (``POST /api/v1/tracked-threads/check``). Each check is one
 messages not yet in the user's mailbox copy are stored, under the same rules
 as sync (no drafts, spam, trash, purely internal or blocked mail), as
 ``source="manual"``: logged because the user chose this conversation.
+
+Both take the user's token from the extension, or None for their connected
+mailbox (``mail.gmail_access``), and raise ``NoMailAccess`` when neither can
+be used; Gmail's failures propagate as ``GoogleApiError``.
 """
 
-import base64
 import dataclasses
 import datetime
-import email.policy
-import email.utils
-import html
 import logging
-import re
-from email.message import EmailMessage
 
 from flask import current_app
 
-from threadbook import matching
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
-from threadbook.google.access import NoGoogleAccess, mail_access
 from threadbook.mail import filters
+from threadbook.mail.gmail_access import NoMailAccess, open_mail
+from threadbook.mail.messages import build_message, sent_resource
 from threadbook.mail.store import store_gmail_messages
 from threadbook.models import Email, Mailbox, MailboxMessage, Organization, TrackedThread, User, utcnow
 
 log = logging.getLogger(__name__)
-
-MAX_REFERENCES = 20  # message ids kept in References (the first and the latest ones)
-
-
-@dataclasses.dataclass
-class Attachment:
-    filename: str
-    mime_type: str
-    data: bytes
-
-
-@dataclasses.dataclass
-class Draft:
-    """What to send: recipients as (name, address) pairs, text, attachments, and the email replied to."""
-
-    to: list
-    cc: list
-    bcc: list
-    subject: str
-    body: str
-    attachments: list = dataclasses.field(default_factory=list)
-    reply_to: Email = None
-    # The sharing level chosen for the sent copy; None follows the defaults (identity/access.py).
-    visibility: str = None
 
 
 @dataclasses.dataclass
@@ -72,28 +45,14 @@ class SendResult:
     warnings: list
 
 
-# -- building the message -------------------------------------------------------------
-def reply_subject(subject):
-    """``Re: <subject>``, without stacking prefixes."""
-    subject = (subject or "").strip()
-    return subject if re.match(r"^re\s*:", subject, re.IGNORECASE) else f"Re: {subject}".strip()
-
-
-def reply_references(original):
-    """The References of a reply: the original's References, then its Message-ID (bounded)."""
-    ids = re.findall(r"<[^<>\s]+>", original.references or "")
-    if original.rfc_message_id and original.rfc_message_id not in ids:
-        ids.append(original.rfc_message_id)
-    if len(ids) > MAX_REFERENCES:
-        ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]  # RFC 5322 3.6.4: keep the first and the latest
-    return " ".join(ids)
-
-
+# -- sending -------------------------------------------------------------------------
 def reply_thread_id(user, original):
     """The Gmail thread of the original in the user's own mailbox (Gmail ids are per mailbox), or None."""
     # The user's own copy of the mail: the original itself, or theirs under the same Message-ID.
-    own = original if original.owner_id == user.id else Email.get_or_none(
-        (Email.org == user.org_id) & (Email.owner == user.id) & (Email.message_key == original.message_key)
+    own = (
+        original
+        if original.owner_id == user.id
+        else Email.get_or_none((Email.org == user.org_id) & (Email.owner == user.id) & (Email.message_key == original.message_key))
     )
     if own is None:
         return None
@@ -101,63 +60,34 @@ def reply_thread_id(user, original):
     return copy.gmail_thread_id if copy is not None else own.gmail_thread_id
 
 
-def _header_list(people):
-    return ", ".join(email.utils.formataddr((name, address)) for name, address in people)
+def _refused(exc):
+    """Gmail's "not found" for a send into no thread: Gmail refused the message itself (422), nothing asked for is missing."""
+    return google_errors.GoogleApiError(exc.message, exc.status, exc.reason).about(service=exc.service)
 
 
-def build_message(user, draft):
-    """Return the EmailMessage for a draft, from the user's address."""
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = email.utils.formataddr((user.name or "", user.email))
-    if draft.to:
-        message["To"] = _header_list(draft.to)
-    if draft.cc:
-        message["Cc"] = _header_list(draft.cc)
-    if draft.bcc:
-        message["Bcc"] = _header_list(draft.bcc)  # Gmail delivers to Bcc and keeps it in the sender's copy only
-    message["Subject"] = draft.subject
-    message["Date"] = email.utils.format_datetime(datetime.datetime.now(datetime.timezone.utc))
-    message["Message-ID"] = email.utils.make_msgid(domain=matching.domain_of(user.email) or None)
-    if draft.reply_to is not None and draft.reply_to.rfc_message_id:
-        message["In-Reply-To"] = draft.reply_to.rfc_message_id
-        message["References"] = reply_references(draft.reply_to)
-    message.set_content(draft.body)
-    for attachment in draft.attachments:
-        maintype, _, subtype = attachment.mime_type.partition("/")
-        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
-    return message
+def _send(sender, raw, thread_id, warnings):
+    """Send into ``thread_id``, or into a new thread when the original's is gone; return Gmail's answer."""
+    try:
+        return sender.send(raw, thread_id)
+    except google_errors.NotFound as exc:
+        if thread_id is None:
+            raise _refused(exc) from exc
+    # The original's thread is gone from the mailbox: the headers still thread it for everyone else.
+    warnings.append("The original thread is no longer in your Gmail, so the reply starts a new thread there.")
+    try:
+        return sender.send(raw, None)
+    except google_errors.NotFound as exc:
+        raise _refused(exc) from exc
 
 
-def _as_resource(message, sent):
-    """A Gmail-shaped resource of what was sent, for when Gmail will not let us read it back."""
-    names = ("From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
-    headers = [{"name": name, "value": str(message[name])} for name in names if message[name] is not None]
-    body = message.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
-    return {
-        "id": sent["id"],
-        "threadId": sent.get("threadId") or sent["id"],
-        "labelIds": list(sent.get("labelIds") or ["SENT"]),
-        "snippet": html.escape(" ".join(text.split())[:200]),
-        "payload": {"mimeType": "text/plain", "headers": headers, "body": {"data": base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")}},
-    }
-
-
-# -- sending -------------------------------------------------------------------------
-def send_and_log(user, org, draft, access):
-    """Send the draft as the user, log it and track its thread; return SendResult. Raises GoogleApiError."""
+def send_and_log(user, org, draft, access_token=None):
+    """Send the draft as the user, log it and track its thread; return SendResult. Raises NoMailAccess, GoogleApiError."""
+    access = open_mail(user, org, access_token)
     warnings = []
     message = build_message(user, draft)
     raw = message.as_bytes()
     thread_id = reply_thread_id(user, draft.reply_to) if draft.reply_to is not None else None
-    try:
-        sent = access.sender.send(raw, thread_id)
-    except google_errors.NotFound:
-        if thread_id is None:
-            raise
-        # The original's thread is gone from the mailbox: the headers still thread it for everyone else.
-        warnings.append("The original thread is no longer in your Gmail, so the reply starts a new thread there.")
-        sent = access.sender.send(raw, None)
+    sent = _send(access.sender, raw, thread_id, warnings)
     # Sent: from here on nothing may fail the request, or the user would send it twice.
     resource = None
     try:
@@ -165,7 +95,7 @@ def send_and_log(user, org, draft, access):
     except google_errors.GoogleApiError as exc:
         log.info("user %s: sent message %s could not be read back (%s); logging what was sent", user.id, sent["id"], exc.status)
     if resource is None:
-        resource = _as_resource(message, sent)
+        resource = sent_resource(message, sent)
     result = store_gmail_messages(org, user, user, [resource], source="sent", visibility=draft.visibility, store_body=bool(org.store_bodies))
     stored = (result.created or result.existing)[0]
     track_thread(user, sent.get("threadId") or sent["id"])
@@ -203,8 +133,12 @@ def _fetch_thread(gmail, thread_id, full):
     return gmail.get_thread(thread_id, format="metadata"), False
 
 
-def check_tracked_threads(user, org, gmail, days=None):
-    """Log new messages of the user's tracked threads; return a TrackedReport. Raises GoogleApiError on access failures."""
+def check_tracked_threads(user, org, access_token=None, days=None):
+    """Log new messages of the user's tracked threads; return a TrackedReport. Raises NoMailAccess, GoogleApiError on access failures."""
+    return _check_tracked_threads(user, org, open_mail(user, org, access_token).gmail, days)
+
+
+def _check_tracked_threads(user, org, gmail, days=None):
     days = days if days is not None else current_app.config["TRACKED_THREAD_DAYS"]
     report = TrackedReport(user.id)
     since = utcnow() - datetime.timedelta(days=days)
@@ -253,11 +187,9 @@ def check_tracked_threads_of(user_id):
         return None
     org = Organization.get_by_id(user.org_id)
     try:
-        access = mail_access(user, org)
-    except NoGoogleAccess as exc:
+        return check_tracked_threads(user, org)
+    except NoMailAccess as exc:
         return TrackedReport(user.id, error=str(exc))
-    try:
-        return check_tracked_threads(user, org, access.gmail)
     except google_errors.GoogleApiError as exc:
         log.warning("user %s: checking tracked threads failed: %s", user.id, exc)
         return TrackedReport(user.id, error=f"Gmail answered {exc.status or 'no status'}: {exc.message[:300]}")

@@ -1,0 +1,116 @@
+"""Log a Gmail thread on request, idempotently: fetch it, store its messages, label it ``Threadbook/Logged``.
+
+``log_thread`` fetches the thread with ``users.threads.get`` (format=full when
+the organisation stores bodies and the token may read them, else metadata),
+stores every message, or the chosen ones, as the caller's own copies through
+``mail.store.store_gmail_messages``, and labels the thread in Gmail where the
+token allows it, recording the label in ``ThreadLabel``. Logging again, or
+twenty times at once, stores nothing more.
+
+Gmail's failures while reading propagate as ``GoogleApiError`` (a missing
+thread names it: ``.about(subject="thread <id>")``); a failure while labelling
+never fails the log, it only says why the label was skipped.
+"""
+
+import dataclasses
+
+from threadbook.db import write_transaction
+from threadbook.google import errors as google_errors
+from threadbook.mail.gmail_access import open_mail
+from threadbook.mail.store import StoreResult, store_gmail_messages
+from threadbook.models import ThreadLabel
+
+LOGGED_LABEL = "Threadbook/Logged"
+METADATA_ONLY = "The access token allows metadata only, so message bodies were not stored."
+
+
+class MessagesNotInThread(Exception):
+    """Some of the chosen messages are not in the thread; ``missing`` lists them."""
+
+    def __init__(self, thread_id, missing):
+        super().__init__(f"Gmail's thread {thread_id} has no message {', '.join(missing)}.")
+        self.thread_id = thread_id
+        self.missing = missing
+
+
+@dataclasses.dataclass
+class ThreadLog:
+    """What ``log_thread`` did: the stored mail, whether the label was applied (and why not), warnings."""
+
+    thread_id: str
+    stored: StoreResult
+    label: str  # "applied" or "skipped"
+    label_reason: str | None
+    warnings: list
+
+    @property
+    def stored_anything(self):
+        """Whether the call stored or newly placed mail (201) rather than finding it all logged (200)."""
+        return bool(self.stored.created or self.stored.linked)
+
+
+def fetch_thread_messages(gmail, thread_id, want_bodies, warnings):
+    """The thread's messages; with metadata only (and a warning) when the token cannot read bodies. Raises GoogleApiError."""
+    try:
+        if want_bodies:
+            try:
+                return gmail.get_thread(thread_id, format="full")["messages"]
+            except google_errors.InsufficientScope:
+                warnings.append(METADATA_ONLY)
+        return gmail.get_thread(thread_id, format="metadata")["messages"]
+    except google_errors.NotFound as exc:
+        exc.about(subject=f"thread {thread_id}")
+        raise
+
+
+def apply_logged_label(gmail, user, thread_id):
+    """Label the thread in Gmail; return ("applied", None) or ("skipped", reason). Never raises for Gmail."""
+    try:
+        label_id = gmail.ensure_label(LOGGED_LABEL)
+        gmail.modify_thread(thread_id, add_label_ids=[label_id])
+    except google_errors.InsufficientScope:
+        return "skipped", (
+            f"The access token may not change labels, so '{LOGGED_LABEL}' was not applied in Gmail "
+            "(it needs the gmail.modify scope). The thread is logged all the same."
+        )
+    except google_errors.GoogleApiError as exc:
+        return "skipped", f"Gmail did not apply '{LOGGED_LABEL}' ({exc.message}). The thread is logged all the same."
+    with write_transaction():
+        ThreadLabel.insert(org=user.org_id, user=user.id, gmail_thread_id=thread_id, label=LOGGED_LABEL).on_conflict(
+            conflict_target=[ThreadLabel.user, ThreadLabel.gmail_thread_id, ThreadLabel.label], action="NOTHING"
+        ).execute()
+    return "applied", None
+
+
+def _chosen(messages, thread_id, message_ids):
+    """The messages named in ``message_ids`` (all of them when None); raises MessagesNotInThread."""
+    if message_ids is None:
+        return messages
+    present = {m["id"] for m in messages}
+    missing = [mid for mid in message_ids if mid not in present]
+    if missing:
+        raise MessagesNotInThread(thread_id, missing)
+    wanted = set(message_ids)
+    return [m for m in messages if m["id"] in wanted]
+
+
+def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=None):
+    """Log the user's Gmail thread (or the chosen messages of it) as their own copies; return ThreadLog.
+
+    Raises NoMailAccess, MessagesNotInThread, or GoogleApiError when Gmail
+    cannot be read.
+    """
+    gmail = open_mail(user, org, access_token).gmail
+    warnings = []
+    messages = _chosen(fetch_thread_messages(gmail, thread_id, org.store_bodies, warnings), thread_id, message_ids)
+    stored = store_gmail_messages(
+        org,
+        owner=user,
+        logged_by=user,
+        messages=messages,
+        source="manual",
+        visibility=visibility,
+        store_body=org.store_bodies and not warnings,
+    )
+    label, reason = apply_logged_label(gmail, user, thread_id)
+    return ThreadLog(thread_id, stored, label, reason, warnings)
