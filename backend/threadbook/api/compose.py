@@ -158,7 +158,7 @@ OPENAPI_PATHS = {
             "summary": "Log new replies in the threads you sent from Threadbook now",
             "tags": ["emails"],
             "parameters": [_token_header],
-            "responses": {"200": json_response("What was logged.", ref("TrackedThreadsReport")), **errors(400, 401, 403, 503)},
+            "responses": {"200": json_response("What was logged.", ref("TrackedThreadsReport")), **errors(400, 401, 403, 422, 503)},
         }
     },
 }

@@ -172,7 +172,7 @@ OPENAPI_PATHS = {
             "responses": {
                 "201": json_response("Something new was stored.", _log_response),
                 "200": json_response("Already logged: nothing new was stored.", _log_response),
-                **errors(400, 401, 403, 404, 415, 503),
+                **errors(400, 401, 403, 404, 415, 422, 503),
             },
         }
     },
