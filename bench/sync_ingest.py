@@ -57,7 +57,7 @@ def serve_fakes(n_messages, n_contacts, seed, ready):
     box = state.add_mailbox(REP)
     oauth = FakeGoogleOAuth()
     oauth.on_access_token = lambda token, email, scopes: state.grant(token, email, scopes=["gmail.modify"])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     threads = []
     for i in range(n_messages):
         date = now - datetime.timedelta(days=60) + datetime.timedelta(seconds=i * (59 * 86400 / n_messages))

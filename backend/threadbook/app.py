@@ -50,7 +50,7 @@ def create_app(overrides=None):
         try:
             db.database.connect(reuse_if_open=True)
         except (OperationalError, InterfaceError) as exc:
-            raise ApiError(503, f"The database is not answering ({exc.__class__.__name__}); try again shortly.")
+            raise ApiError(503, f"The database is not answering ({exc.__class__.__name__}); try again shortly.") from exc
         view = current_app.view_functions.get(request.endpoint)
         if request.path.startswith("/api/v1/") and request.method != "OPTIONS" and not getattr(view, "is_public", False):
             authenticate_request()

@@ -55,7 +55,7 @@ def add_user_command(email, org_id, name, role, google_sub):
     try:
         normalized = matching.normalize_address(email)
     except matching.InvalidAddress as exc:
-        raise click.BadParameter(str(exc), param_hint="EMAIL")
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
     with database.connection_context(), write_transaction():
         if Organization.get_or_none(Organization.id == org_id) is None:
             raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
@@ -81,9 +81,9 @@ def import_contacts_command(csv_file, org_id):
             ) as bar:
                 report = import_contacts(org_id, f, progress=bar.update)
         except ImportFileError as exc:
-            raise click.ClickException(str(exc))
+            raise click.ClickException(str(exc)) from exc
         except UnicodeDecodeError:
-            raise click.ClickException("The file is not UTF-8 text; save it as UTF-8 CSV and try again.")
+            raise click.ClickException("The file is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
     click.echo(f"Imported {report.imported} contact(s); {report.skipped_existing} already present.")
     for line, reason in report.errors:
         click.echo(f"  line {line}: {reason}", err=True)

@@ -13,7 +13,7 @@ def healthz():
     try:
         database.execute_sql("SELECT 1").fetchone()
     except Exception as exc:  # any driver error means "not ready"
-        raise ApiError(503, f"The database is not answering ({exc.__class__.__name__}); try again shortly.")
+        raise ApiError(503, f"The database is not answering ({exc.__class__.__name__}); try again shortly.") from exc
     return jsonify(ok=True)
 
 

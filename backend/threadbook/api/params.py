@@ -56,7 +56,7 @@ def check_storable(value, what, **extra):
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ApiError(400, f"{what} is not valid Unicode text.", **extra)
+        raise ApiError(400, f"{what} is not valid Unicode text.", **extra) from None
 
 
 def integer(body, name, required=False, minimum=DB_INT_MIN, maximum=DB_INT_MAX, default=None):
@@ -109,7 +109,7 @@ def date(body, name, required=False):
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise ApiError(400, f"'{name}' must be a date like 2026-01-31.", field=name)
+        raise ApiError(400, f"'{name}' must be a date like 2026-01-31.", field=name) from None
 
 
 def query_int(name, default, minimum=1, maximum=DB_INT_MAX):

@@ -79,7 +79,7 @@ def amount(body, name="amount"):
     try:
         parsed = decimal.Decimal(str(value).strip())
     except decimal.InvalidOperation:
-        raise ApiError(400, f"'{name}' must be a number such as 1250.50.", field=name)
+        raise ApiError(400, f"'{name}' must be a number such as 1250.50.", field=name) from None
     if not parsed.is_finite() or parsed < 0 or parsed > MAX_AMOUNT:
         raise ApiError(400, f"'{name}' must be between 0 and {MAX_AMOUNT}.", field=name)
     return parsed.quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)

@@ -19,7 +19,7 @@ def iso(value):
         return None
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
         return value.isoformat() + "Z"
     if isinstance(value, datetime.date):
         return value.isoformat()

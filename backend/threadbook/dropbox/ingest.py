@@ -145,7 +145,7 @@ def _utf8(name, value):
     try:
         return value.encode("ascii", "surrogateescape").decode("utf-8")
     except UnicodeError:
-        raise _refuse(f"The {name} header is not valid UTF-8")
+        raise _refuse(f"The {name} header is not valid UTF-8") from None
 
 
 def _read_headers(message, max_recipients):
@@ -175,7 +175,7 @@ def _parsed(name, value):
         return email.policy.default.header_factory(name, value)
     except Exception as exc:  # the email package raises many kinds on hostile input
         log.info("dropbox: unreadable %s header (%s)", name, exc.__class__.__name__)
-        raise _refuse(f"The {name} header could not be parsed")
+        raise _refuse(f"The {name} header could not be parsed") from exc
 
 
 def _ascii_domain(address):
@@ -250,7 +250,7 @@ def _usable_date(value):
     try:
         parsed = email.utils.parsedate_to_datetime(value)
         if parsed.tzinfo is not None:
-            parsed.astimezone(datetime.timezone.utc)
+            parsed.astimezone(datetime.UTC)
     except Exception:  # TypeError, ValueError, IndexError; OverflowError near year 1
         return ""
     return value
@@ -311,7 +311,7 @@ def parse(raw, domain, max_recipients=MAX_RECIPIENTS):
         message = BytesParser(policy=email.policy.default).parsebytes(raw)
     except Exception as exc:  # the email package raises many kinds on hostile input
         log.info("dropbox: unparsable message (%s)", exc.__class__.__name__)
-        raise _refuse("The message could not be parsed")
+        raise _refuse("The message could not be parsed") from exc
     headers = _read_headers(message, max_recipients)
     sender = _sender(headers)
     recipients = _recipients(headers, domain, max_recipients)

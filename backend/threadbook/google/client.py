@@ -8,7 +8,6 @@ interactive caller answers at once, a background caller decides its own
 back-off from ``retry_after``.
 """
 
-import socket
 import time
 
 import google.auth.exceptions
@@ -63,7 +62,7 @@ class GoogleClient:
             raise self.translate(exc) from exc
         except google.auth.exceptions.RefreshError as exc:
             raise ReauthRequired(f"Google refused to refresh the access: {exc}", 401, "refresh_failed").about(service=self.SERVICE) from exc
-        except (socket.timeout, TimeoutError, OSError, httplib2.HttpLib2Error) as exc:
+        except (TimeoutError, OSError, httplib2.HttpLib2Error) as exc:
             raise Unavailable(f"{self.SERVICE} could not be reached ({exc.__class__.__name__}).", None, "unreachable", 5).about(service=self.SERVICE) from exc
         finally:
             self.api_seconds += time.perf_counter() - started

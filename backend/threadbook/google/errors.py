@@ -92,13 +92,13 @@ def _retry_after_seconds(error, message):
         except ValueError:
             try:
                 when = email.utils.parsedate_to_datetime(header)
-                return max(1, int((when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+                return max(1, int((when - datetime.datetime.now(datetime.UTC)).total_seconds()))
             except (TypeError, ValueError):
                 pass
     match = _RETRY_AFTER_IN_MESSAGE.search(message or "")
     if match:
         when = datetime.datetime.strptime(match.group(1).split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S")
-        delta = when.replace(tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)
+        delta = when.replace(tzinfo=datetime.UTC) - datetime.datetime.now(datetime.UTC)
         return max(1, int(delta.total_seconds()) + 1)
     return DEFAULT_RETRY_AFTER
 

@@ -95,7 +95,7 @@ def _unverified_header(token):
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise InvalidIdToken("The ID token is not a JWT; send the id_token Google returned.")
+        raise InvalidIdToken("The ID token is not a JWT; send the id_token Google returned.") from None
     if not isinstance(header, dict):
         raise InvalidIdToken("The ID token is not a JWT; send the id_token Google returned.")
     return header

@@ -126,18 +126,18 @@ def _date(message, date_header):
     internal = message.get("internalDate")
     if internal:
         try:
-            return datetime.datetime.fromtimestamp(int(internal) / 1000, datetime.timezone.utc).replace(tzinfo=None)
+            return datetime.datetime.fromtimestamp(int(internal) / 1000, datetime.UTC).replace(tzinfo=None)
         except (ValueError, OverflowError, OSError):
             pass
     if date_header:
         try:
             parsed = email.utils.parsedate_to_datetime(date_header)
             if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+                parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
             return parsed
         except (TypeError, ValueError, IndexError):
             pass
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def _part_text(part):
@@ -248,18 +248,14 @@ def _insert_ignoring_conflicts(model, rows, conflict_fields, returning=None):
     names = list(rows[0])
     fields = [model._meta.fields[name] for name in names]
     converters = [field.db_value for field in fields]
-    columns = ", ".join('"%s"' % field.column_name for field in fields)
-    conflict = ", ".join('"%s"' % model._meta.fields[name].column_name for name in conflict_fields)
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    conflict = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in conflict_fields)
     placeholders = "(" + ", ".join([database.obj.param] * len(names)) + ")"
-    sql = 'INSERT INTO "%s" (%s) VALUES %s ON CONFLICT (%s) DO NOTHING' % (
-        model._meta.table_name,
-        columns,
-        ", ".join([placeholders] * len(rows)),
-        conflict,
-    )
+    values = ", ".join([placeholders] * len(rows))
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES {values} ON CONFLICT ({conflict}) DO NOTHING'
     if returning:
-        sql += ' RETURNING "%s"' % model._meta.fields[returning].column_name
-    params = [convert(row[name]) for row in rows for name, convert in zip(names, converters)]
+        sql += f' RETURNING "{model._meta.fields[returning].column_name}"'
+    params = [convert(row[name]) for row in rows for name, convert in zip(names, converters, strict=True)]
     cursor = database.execute_sql(sql, params)
     return [row[0] for row in cursor.fetchall()] if returning else []
 
@@ -291,7 +287,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
     kept_private = set() if visibility else access.private_threads(owner_id, (p.gmail_thread_id for p in parsed.values()))
     # Sorted keys make concurrent transactions lock rows in the same order (no deadlocks on PostgreSQL).
     keys = sorted(parsed)
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     rows = [
         {
             "org": org.id,
@@ -373,7 +369,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
                     by_key[row.message_key] = row
 
     ordered = [by_key[key] for key in parsed]  # input order
-    created = [e for key, e in zip(parsed, ordered) if key in created_keys]
-    existing = [e for key, e in zip(parsed, ordered) if key not in created_keys]
-    linked = [e for key, e in zip(parsed, ordered) if key not in created_keys and id_by_key[key] in linked_ids]
+    created = [e for key, e in zip(parsed, ordered, strict=True) if key in created_keys]
+    existing = [e for key, e in zip(parsed, ordered, strict=True) if key not in created_keys]
+    linked = [e for key, e in zip(parsed, ordered, strict=True) if key not in created_keys and id_by_key[key] in linked_ids]
     return StoreResult(created, existing, linked)
