@@ -11,6 +11,7 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from threadbook.cli import cli
 from threadbook.crm import store as crm
 from threadbook.dropbox import ingest as ingest_module
 from threadbook.dropbox.server import DropboxServer
@@ -301,7 +302,7 @@ def test_without_a_dropbox_domain_there_is_no_address_and_the_server_will_not_st
     app.config["DROPBOX_DOMAIN"] = ""
 
     shown = client.get("/api/v1/dropbox", headers=factory.headers(rep)).get_json()
-    result = app.test_cli_runner().invoke(args=["dropbox", "--port", "0"])
+    result = app.test_cli_runner().invoke(cli, args=["dropbox", "--port", "0"])
 
     assert shown["address"] is None and shown["enabled"] is False
     assert result.exit_code != 0 and "THREADBOOK_DROPBOX_DOMAIN" in result.output
