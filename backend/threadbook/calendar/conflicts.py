@@ -37,11 +37,7 @@ class BusyAnswer:
 def crm_busy(user, start, end, exclude_id=None):
     """The user's confirmed CRM meetings overlapping [start, end)."""
     query = Meeting.select(Meeting.id, Meeting.start, Meeting.end, Meeting.title).where(
-        (Meeting.org == user.org_id)
-        & (Meeting.owner == user.id)
-        & (Meeting.status == "confirmed")
-        & (Meeting.start < end)
-        & (Meeting.end > start)
+        (Meeting.org == user.org_id) & (Meeting.owner == user.id) & (Meeting.status == "confirmed") & (Meeting.start < end) & (Meeting.end > start)
     )
     if exclude_id is not None:
         query = query.where(Meeting.id != exclude_id)

@@ -2,11 +2,12 @@
 
 Events Threadbook creates are coloured Blueberry and carry
 ``extendedProperties.private`` ``threadbookMeetingId``/``threadbookOrgId``
-(see calendar/sync.py, which recognises them). Every push stores the etag
-Google answers with, so the change coming back through sync is known and
-skipped: nothing echoes. Changes are sent with ``If-Match: <stored etag>``;
+(calendar/events.py builds them; calendar/sync.py recognises them). Every
+push stores the etag Google answers with, so the change coming back through
+sync is known and skipped: nothing echoes. Changes are sent with ``If-Match: <stored etag>``;
 a 412 means the event changed in Google since Threadbook last saw it, and
-the caller refreshes the meeting from Google instead of overwriting it.
+the caller refreshes the meeting from Google instead of overwriting it
+(calendar/meetings.py).
 
 The database is never locked while Google is called: a meeting is written
 first, pushed, then the event id and etag are written. A meeting whose push
@@ -16,37 +17,13 @@ the next calendar sync of its owner pushes it.
 
 import logging
 
-from threadbook.calendar.sync import MEETING_MARK, ORG_MARK, CalendarSyncReport, apply_event
+from threadbook.calendar.attendees import attendees_of
+from threadbook.calendar.events import event_body
 from threadbook.db import write_transaction
-from threadbook.google.calendar import BLUEBERRY, rfc3339
 from threadbook.google.errors import Gone, NotFound
-from threadbook.models import Meeting, MeetingAttendee, Organization, utcnow
+from threadbook.models import Meeting, utcnow
 
 log = logging.getLogger(__name__)
-
-
-def event_body(meeting, attendees):
-    """The Google event for a meeting (events.insert body; a patch sends the same fields).
-
-    A meeting booked in Threadbook is coloured Blueberry and marked as ours; an
-    event that came from the calendar keeps its colour and its own properties.
-    """
-    body = {
-        "summary": meeting.title,
-        "description": meeting.description or "",
-        "location": meeting.location or "",
-        "start": {"dateTime": rfc3339(meeting.start)},
-        "end": {"dateTime": rfc3339(meeting.end)},
-        "attendees": [{"email": a.address, **({"displayName": a.name} if a.name else {})} for a in attendees],
-    }
-    if meeting.source == "crm":
-        body["colorId"] = BLUEBERRY
-        body["extendedProperties"] = {"private": {MEETING_MARK: str(meeting.id), ORG_MARK: str(meeting.org_id)}}
-    return body
-
-
-def attendees_of(meeting_id):
-    return list(MeetingAttendee.select().where(MeetingAttendee.meeting == meeting_id).order_by(MeetingAttendee.id))
 
 
 def record_event(meeting_id, event):
@@ -68,7 +45,7 @@ def push_change(meeting, attendees, calendar, send_updates="all"):
 
     ``meeting`` and ``attendees`` (MeetingAttendee objects, saved or not) are
     the state to be; nothing is written here. Raises PreconditionFailed when
-    the event changed in Google since ``meeting.google_etag`` (see refresh_from_google).
+    the event changed in Google since ``meeting.google_etag`` (see meetings.refresh_from_google).
     """
     body = event_body(meeting, attendees)
     return calendar.patch_event(meeting.google_event_id, body, etag=meeting.google_etag, send_updates=send_updates)
@@ -82,23 +59,10 @@ def push_cancel(meeting, calendar, send_updates="all"):
         pass
 
 
-def refresh_from_google(meeting, calendar):
-    """Read the meeting's event again and apply it to the CRM (after a 412); return the meeting re-read."""
-    event = calendar.get_event(meeting.google_event_id)
-    org = Organization.get_by_id(meeting.org_id)
-    with write_transaction():
-        apply_event(org, meeting.owner, event, CalendarSyncReport(meeting.owner_id))
-    return Meeting.get_or_none(Meeting.id == meeting.id)
-
-
 def pending_meetings(user):
     """CRM meetings of the user still waiting for their Google event (upcoming, confirmed)."""
     return Meeting.select().where(
-        (Meeting.owner == user.id)
-        & (Meeting.source == "crm")
-        & Meeting.google_event_id.is_null()
-        & (Meeting.status == "confirmed")
-        & (Meeting.end > utcnow())
+        (Meeting.owner == user.id) & (Meeting.source == "crm") & Meeting.google_event_id.is_null() & (Meeting.status == "confirmed") & (Meeting.end > utcnow())
     )
 
 

@@ -11,7 +11,7 @@ sync runs again and meetings whose events are gone are removed (calendar
 meetings) or cancelled (CRM meetings).
 
 Meetings created in the CRM carry ``extendedProperties.private``
-``threadbookMeetingId``/``threadbookOrgId`` on their event (calendar/push.py),
+``threadbookMeetingId``/``threadbookOrgId`` on their event (calendar/events.py),
 so sync recognises them whatever their colour, and links an event whose
 insert answer was lost instead of duplicating it.
 
@@ -31,21 +31,16 @@ import logging
 from flask import current_app
 from peewee import fn
 
-from threadbook import matching
+from threadbook.calendar.attendees import replace_attendees
+from threadbook.calendar.events import crm_mark, event_attendees, meeting_fields
+from threadbook.calendar.push import push_pending
 from threadbook.db import write_transaction
 from threadbook.google.access import NoGoogleAccess, calendar_for, granted_calendar_scopes
-from threadbook.google.calendar import BLUEBERRY, parse_rfc3339
+from threadbook.google.calendar import BLUEBERRY
 from threadbook.google.errors import Gone, GoogleApiError
-from threadbook.models import Mailbox, Meeting, MeetingAttendee, Organization, User, utcnow
+from threadbook.models import Mailbox, Meeting, Organization, User, utcnow
 
 log = logging.getLogger(__name__)
-
-MEETING_MARK = "threadbookMeetingId"
-ORG_MARK = "threadbookOrgId"
-MAX_TITLE = 255
-MAX_LOCATION = 255
-MAX_DESCRIPTION = 8000
-MAX_ATTENDEES = 200
 
 
 @dataclasses.dataclass
@@ -69,77 +64,7 @@ class CalendarSyncReport:
         return dataclasses.asdict(self)
 
 
-# -- reading events -------------------------------------------------------------
-def event_times(event):
-    """Return (start, end) of an event as naive UTC datetimes (all-day events span whole UTC days)."""
-    out = []
-    for name in ("start", "end"):
-        when = event.get(name) or {}
-        if when.get("dateTime"):
-            out.append(parse_rfc3339(when["dateTime"]))
-        elif when.get("date"):
-            out.append(datetime.datetime.combine(datetime.date.fromisoformat(when["date"]), datetime.time()))
-        else:
-            raise ValueError(f"event {event.get('id')} has no {name}")
-    return tuple(out)
-
-
-def event_attendees(event):
-    """Return [(name, address as written, normalised, response status)] of the other people: attendees and organiser."""
-    people, seen = [], set()
-    entries = list(event.get("attendees") or [])
-    organizer = event.get("organizer") or {}
-    if organizer.get("email"):
-        entries.append({**organizer, "responseStatus": "accepted"})
-    for entry in entries:
-        if entry.get("resource") or entry.get("self"):
-            continue  # rooms, and the calendar's own user (the meeting's owner)
-        address = (entry.get("email") or "").strip()
-        normalized = matching.try_normalize(address)
-        if normalized is None or normalized in seen:
-            continue
-        seen.add(normalized)
-        people.append(((entry.get("displayName") or "")[:255], address[:254], normalized, entry.get("responseStatus") or "needsAction"))
-    return people[:MAX_ATTENDEES]
-
-
-def crm_mark(event, org_id):
-    """Return the CRM meeting id an event was created for (its private extended property), or None."""
-    private = (event.get("extendedProperties") or {}).get("private") or {}
-    if private.get(ORG_MARK) != str(org_id):
-        return None
-    try:
-        return int(private.get(MEETING_MARK))
-    except (TypeError, ValueError):
-        return None
-
-
-def meeting_fields(event):
-    """The Meeting columns an event sets."""
-    start, end = event_times(event)
-    return {
-        "title": (event.get("summary") or "")[:MAX_TITLE],
-        "description": (event.get("description") or "")[:MAX_DESCRIPTION],
-        "location": (event.get("location") or "")[:MAX_LOCATION],
-        "start": start,
-        "end": end,
-        "status": "confirmed",  # confirmed or tentative in Google
-        "google_event_id": event["id"],
-        "google_etag": event.get("etag"),
-    }
-
-
-def replace_attendees(meeting_id, org_id, people):
-    """Make the meeting's attendee rows exactly ``people`` (from event_attendees or the API)."""
-    MeetingAttendee.delete().where(MeetingAttendee.meeting == meeting_id).execute()
-    rows = [
-        {"org": org_id, "meeting": meeting_id, "address": address, "address_normalized": normalized, "name": name, "response_status": status}
-        for name, address, normalized, status in people
-    ]
-    if rows:
-        MeetingAttendee.insert_many(rows).execute()
-
-
+# -- applying events -----------------------------------------------------------
 def find_meeting_for_event(org_id, user_id, event):
     """Return the meeting that follows this event in the user's calendar, or None."""
     meeting = Meeting.get_or_none((Meeting.org == org_id) & (Meeting.owner == user_id) & (Meeting.google_event_id == event["id"]))
@@ -149,9 +74,7 @@ def find_meeting_for_event(org_id, user_id, event):
     if marked is None:
         return None
     # A CRM meeting whose insert reached Google but whose answer never came back.
-    return Meeting.get_or_none(
-        (Meeting.id == marked) & (Meeting.org == org_id) & (Meeting.owner == user_id) & Meeting.google_event_id.is_null()
-    )
+    return Meeting.get_or_none((Meeting.id == marked) & (Meeting.org == org_id) & (Meeting.owner == user_id) & Meeting.google_event_id.is_null())
 
 
 def apply_event(org, user, event, report):
@@ -260,8 +183,6 @@ def _forget_missing(org, user, seen, since, started, report):
 
 def sync_calendar(user, org, calendar, days=None, push=True):
     """Sync the user's calendar into the CRM now, then push meetings still waiting for Google; return a report."""
-    from threadbook.calendar.push import push_pending
-
     days = days if days is not None else current_app.config["CALENDAR_SYNC_DAYS"]
     report = CalendarSyncReport(user.id)
     mailbox = Mailbox.get_or_none(Mailbox.user == user.id)

@@ -35,7 +35,7 @@ PAGE_SIZE = 250  # Google's default; at most 2,500
 def rfc3339(value):
     """Format a datetime (naive means UTC) as Google's RFC 3339 timestamp."""
     if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
@@ -43,7 +43,7 @@ def parse_rfc3339(value):
     """Parse an RFC 3339 timestamp into a naive UTC datetime."""
     parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
     return parsed
 
 
@@ -116,5 +116,7 @@ class Calendar(GoogleClient):
         errors = calendar.get("errors") or []
         if errors:
             reason = errors[0].get("reason") or "unknown"
-            raise GoogleApiError(f"Google could not read the calendar's busy times ({reason}).", 404 if reason == "notFound" else None, reason)
+            status = 404 if reason == "notFound" else None
+            # Named like every other Calendar failure, so the API's answer says "Google Calendar".
+            raise GoogleApiError(f"Google could not read the calendar's busy times ({reason}).", status, reason).about(service=self.SERVICE)
         return [(parse_rfc3339(b["start"]), parse_rfc3339(b["end"])) for b in calendar.get("busy") or []]
