@@ -3,15 +3,13 @@
 import logging
 import os
 
-from flask import Flask, current_app, request
+from flask import Flask
 from peewee import InterfaceError, OperationalError
 from werkzeug.routing import IntegerConverter
 
+from threadbook import api, db
 from threadbook import config as config_module
-from threadbook import db
-from threadbook.api import google_answers, register_blueprints, web_security
-from threadbook.api.authentication import authenticate_request
-from threadbook.api.params import check_query_ids
+from threadbook.api import web_security
 from threadbook.errors import ApiError, register_error_handlers
 from threadbook.jobs import tasks as _tasks  # noqa: F401  (registers the jobs domain code queues by name)
 from threadbook.json_limits import JSONProvider
@@ -42,7 +40,6 @@ def create_app(overrides=None):
 
     app.extensions["threadbook_db"] = db.bind(app.config["DATABASE_URL"])
     register_error_handlers(app)
-    google_answers.register(app)
     web_security.init_app(app)  # CORS and rate limits, ahead of the session check below
 
     @app.before_request
@@ -51,15 +48,11 @@ def create_app(overrides=None):
             db.database.connect(reuse_if_open=True)
         except (OperationalError, InterfaceError) as exc:
             raise ApiError(503, f"The database is not answering ({exc.__class__.__name__}); try again shortly.") from exc
-        view = current_app.view_functions.get(request.endpoint)
-        if request.path.startswith("/api/v1/") and request.method != "OPTIONS" and not getattr(view, "is_public", False):
-            authenticate_request()
-        check_query_ids()  # after the session check, so an unauthenticated caller still reads 401
 
     @app.teardown_request
     def close_connection(exc):
         if not db.database.is_closed():
             db.database.close()
 
-    register_blueprints(app)
+    api.init_app(app)  # the session check, after the connection opens; then every route
     return app

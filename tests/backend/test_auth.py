@@ -14,7 +14,7 @@ from threadbook.models import User
 from ..conftest import TEST_SECRET
 from ..fakes.google_identity import make_rsa_key, raw_jwt
 
-PUBLIC_ENDPOINTS = {"session.create_session", "session.create_dev_session", "client_config.client_config", "openapi.openapi_document"}
+PUBLIC_ENDPOINTS = {"api.session.create_session", "api.session.create_dev_session", "api.client_config.client_config", "api.openapi.openapi_document"}
 
 
 def claims_for(user, **overrides):

@@ -48,7 +48,7 @@ from hypothesis import strategies as st
 from schemathesis import checks
 from schemathesis.core.failures import Failure, FailureGroup
 
-from threadbook.api import register_blueprints
+from threadbook.api import parent_blueprint
 from threadbook.db import database
 from threadbook.models import User
 
@@ -88,7 +88,7 @@ class SwappableApp:
 def _document_app():
     """Serve the real document without a database: the API blueprints alone, as ``create_app`` registers them."""
     app = Flask("threadbook_document")
-    register_blueprints(app)
+    app.register_blueprint(parent_blueprint())
     return app
 
 

@@ -11,19 +11,19 @@ from threadbook.api.params import choice, json_body, string
 from threadbook.errors import ApiError, not_found
 from threadbook.sync import blocklist
 
-bp = Blueprint("blocklist", __name__, url_prefix="/api/v1/blocklist")
+bp = Blueprint("blocklist", __name__)
 
 
 def serialize(entry):
     return {"id": entry.id, "pattern": entry.pattern, "kind": blocklist.kind_of(entry), "scope": blocklist.scope_of(entry)}
 
 
-@bp.get("")
+@bp.get("/blocklist")
 def list_entries():
     return jsonify(entries=[serialize(e) for e in blocklist.listed(g.user, g.org)])
 
 
-@bp.post("")
+@bp.post("/blocklist")
 def add_entry():
     body = json_body()
     try:
@@ -40,7 +40,7 @@ def add_entry():
     return jsonify(serialize(entry)), 201
 
 
-@bp.delete("/<int:id>")
+@bp.delete("/blocklist/<int:id>")
 def delete_entry(id):
     try:
         blocklist.remove(g.user, g.org, id)

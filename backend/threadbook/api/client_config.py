@@ -10,7 +10,7 @@ from threadbook.api import openapi as doc
 from threadbook.api import public
 from threadbook.api.web_security import dev_signin_refusal
 
-bp = Blueprint("client_config", __name__, url_prefix="/api/v1")
+bp = Blueprint("client_config", __name__)
 
 
 @bp.get("/config")

@@ -3,7 +3,6 @@
 from flask import Blueprint, g, jsonify
 
 from threadbook import matching
-from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
@@ -15,7 +14,6 @@ from threadbook.errors import ApiError
 from threadbook.models import Company
 
 bp = Blueprint("companies", __name__)
-answer_crm_refusals(bp)
 
 MAX_DOMAINS = 20
 
@@ -45,7 +43,7 @@ def _domains(body):
     return found
 
 
-@bp.post("/api/v1/companies")
+@bp.post("/companies")
 def create_company():
     body = json_body()
     fields = {"name": string(body, "name", required=True, max_length=200)}
@@ -56,17 +54,17 @@ def create_company():
     return jsonify(present_company(companies.create(g.user, fields, domains))), 201
 
 
-@bp.get("/api/v1/companies")
+@bp.get("/companies")
 def list_companies():
     return jsonify(paginate(companies_matching(g.org.id, search_term()), present_companies))
 
 
-@bp.get("/api/v1/companies/<int:id>")
+@bp.get("/companies/<int:id>")
 def get_company(id):
     return jsonify(present_company(get_in_org(Company, id, g.org.id, "company")))
 
 
-@bp.patch("/api/v1/companies/<int:id>")
+@bp.patch("/companies/<int:id>")
 def update_company(id):
     body = json_body()
     fields = {}
@@ -79,7 +77,7 @@ def update_company(id):
     return jsonify(present_company(companies.update(g.user, id, fields, _domains(body))))
 
 
-@bp.delete("/api/v1/companies/<int:id>")
+@bp.delete("/companies/<int:id>")
 def delete_company(id):
     companies.delete(g.user, id)
     return "", 204

@@ -41,7 +41,7 @@ def _no_access(exc):
     return ApiError(400, str(exc), code="google_token_required")
 
 
-@bp.post("/api/v1/emails/send")
+@bp.post("/emails/send")
 def send_email():
     draft = read_draft(_read_body(), g.user)
     try:
@@ -58,7 +58,7 @@ def send_email():
     return jsonify(body), 201
 
 
-@bp.post("/api/v1/tracked-threads/check")
+@bp.post("/tracked-threads/check")
 def check_tracked():
     try:
         report = check_tracked_threads(g.user, g.org, google_token())

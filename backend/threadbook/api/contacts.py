@@ -2,7 +2,6 @@
 
 from flask import Blueprint, g, jsonify
 
-from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
@@ -14,7 +13,6 @@ from threadbook.crm.records import contacts_matching, get_in_org, present_contac
 from threadbook.models import Company, Contact
 
 bp = Blueprint("contacts", __name__)
-answer_crm_refusals(bp)
 
 
 def _emails(body, required):
@@ -46,7 +44,7 @@ def _fields(body, partial):
     return fields
 
 
-@bp.post("/api/v1/contacts")
+@bp.post("/contacts")
 def create_contact():
     body = json_body()
     addresses = _emails(body, required=True)
@@ -57,17 +55,17 @@ def create_contact():
     return jsonify(present_contact(contact)), 201
 
 
-@bp.get("/api/v1/contacts")
+@bp.get("/contacts")
 def list_contacts():
     return jsonify(paginate(contacts_matching(g.org.id, search_term()), present_contacts))
 
 
-@bp.get("/api/v1/contacts/<int:id>")
+@bp.get("/contacts/<int:id>")
 def get_contact(id):
     return jsonify(present_contact(get_in_org(Contact, id, g.org.id, "contact")))
 
 
-@bp.patch("/api/v1/contacts/<int:id>")
+@bp.patch("/contacts/<int:id>")
 def update_contact(id):
     body = json_body()
     fields = _fields(body, partial=True)
@@ -80,13 +78,13 @@ def update_contact(id):
     return jsonify(present_contact(contacts.update(g.user, id, fields, addresses)))
 
 
-@bp.delete("/api/v1/contacts/<int:id>")
+@bp.delete("/contacts/<int:id>")
 def delete_contact(id):
     contacts.delete(g.user, id)
     return "", 204
 
 
-@bp.get("/api/v1/contacts/<int:id>/timeline")
+@bp.get("/contacts/<int:id>/timeline")
 def contact_timeline(id):
     """Mail with any of the contact's addresses, its notes and meetings, newest first."""
     contact = get_in_org(Contact, id, g.org.id, "contact")

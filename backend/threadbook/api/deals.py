@@ -2,7 +2,6 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
@@ -15,7 +14,6 @@ from threadbook.errors import ApiError
 from threadbook.models import DEAL_STATUSES, Company, Contact, Deal
 
 bp = Blueprint("deals", __name__)
-answer_crm_refusals(bp)
 
 
 def _fields(body, partial):
@@ -43,13 +41,13 @@ def _fields(body, partial):
     return fields
 
 
-@bp.post("/api/v1/deals")
+@bp.post("/deals")
 def create_deal():
     deal = deals.create(g.user, _fields(json_body(), partial=False))
     return jsonify(present_deal(deal)), 201
 
 
-@bp.get("/api/v1/deals")
+@bp.get("/deals")
 def list_deals():
     status = request.args.get("status")
     if status and status not in DEAL_STATUSES:
@@ -59,18 +57,18 @@ def list_deals():
     return jsonify(paginate(deals_matching(g.org.id, status, contact_id, company_id), present_deals))
 
 
-@bp.get("/api/v1/deals/<int:id>")
+@bp.get("/deals/<int:id>")
 def get_deal(id):
     return jsonify(present_deal(get_in_org(Deal, id, g.org.id, "deal")))
 
 
-@bp.patch("/api/v1/deals/<int:id>")
+@bp.patch("/deals/<int:id>")
 def update_deal(id):
     deal = deals.update(g.user, id, _fields(json_body(), partial=True))
     return jsonify(present_deal(deal))
 
 
-@bp.delete("/api/v1/deals/<int:id>")
+@bp.delete("/deals/<int:id>")
 def delete_deal(id):
     deals.delete(g.user, id)
     return "", 204

@@ -18,12 +18,12 @@ def _present(user):
     }
 
 
-@bp.get("/api/v1/dropbox")
+@bp.get("/dropbox")
 def get_dropbox():
     return jsonify(_present(g.user))
 
 
-@bp.post("/api/v1/dropbox/rotate")
+@bp.post("/dropbox/rotate")
 def rotate_dropbox():
     try:
         user = rotate(g.user)

@@ -13,7 +13,7 @@ from threadbook.models import VISIBILITIES
 bp = Blueprint("emails", __name__)
 
 
-@bp.get("/api/v1/emails/<int:id>")
+@bp.get("/emails/<int:id>")
 def get_email(id):
     try:
         email = mail_emails.visible_email(g.user, id)
@@ -22,7 +22,7 @@ def get_email(id):
     return jsonify(serializers.email(email, g.user))
 
 
-@bp.patch("/api/v1/emails/<int:id>")
+@bp.patch("/emails/<int:id>")
 def update_email(id):
     visibility = choice(json_body(), "visibility", VISIBILITIES, required=True)
     try:

@@ -68,10 +68,10 @@ def answer(exc):
     )
 
 
-def register(app):
-    """Answer every GoogleApiError a view lets through."""
+def register(bp):
+    """Answer every GoogleApiError a view of ``bp`` (or of its children) lets through."""
 
-    @app.errorhandler(google_errors.GoogleApiError)
+    @bp.errorhandler(google_errors.GoogleApiError)
     def handle_google_error(exc):
         err = answer(exc)
         return error_response(err.status, err.code, err.message, err.headers, **err.extra)

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
@@ -16,7 +15,6 @@ from threadbook.errors import ApiError
 from threadbook.models import LEAD_STATUSES, Lead
 
 bp = Blueprint("leads", __name__)
-answer_crm_refusals(bp)
 
 
 def _lead_fields(body, partial):
@@ -34,7 +32,7 @@ def _lead_fields(body, partial):
     return fields
 
 
-@bp.post("/api/v1/leads")
+@bp.post("/leads")
 def create_lead():
     body = json_body()
     lead_address = address(body, "email", required=True)
@@ -42,7 +40,7 @@ def create_lead():
     return jsonify(present_lead(lead)), 201
 
 
-@bp.get("/api/v1/leads")
+@bp.get("/leads")
 def list_leads():
     term = search_term()
     status = request.args.get("status")
@@ -51,25 +49,25 @@ def list_leads():
     return jsonify(paginate(leads_matching(g.org.id, term, status), present_leads))
 
 
-@bp.get("/api/v1/leads/<int:id>")
+@bp.get("/leads/<int:id>")
 def get_lead(id):
     return jsonify(present_lead(get_in_org(Lead, id, g.org.id, "lead")))
 
 
-@bp.patch("/api/v1/leads/<int:id>")
+@bp.patch("/leads/<int:id>")
 def update_lead(id):
     body = json_body()
     fields = _lead_fields(body, partial=True)
     return jsonify(present_lead(leads.update(g.user, id, fields, address(body, "email"))))
 
 
-@bp.delete("/api/v1/leads/<int:id>")
+@bp.delete("/leads/<int:id>")
 def delete_lead(id):
     leads.delete(g.user, id)
     return "", 204
 
 
-@bp.post("/api/v1/leads/<int:id>/convert")
+@bp.post("/leads/<int:id>/convert")
 def convert_lead(id):
     """Turn a lead into a contact; its notes move to the contact, its mail links by address anyway."""
     json_body()

@@ -30,7 +30,7 @@ def _requested(body):
     return requested
 
 
-@bp.post("/api/v1/lookup")
+@bp.post("/lookup")
 def lookup_participants():
     body = json_body()
     requested = _requested(body)

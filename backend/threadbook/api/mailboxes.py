@@ -16,7 +16,7 @@ from threadbook.errors import CODES, ApiError, error_response
 from threadbook.sync import connect_oauth, mailboxes, service_account
 from threadbook.sync.connection import MailboxRefused
 
-bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1")
+bp = Blueprint("mailboxes", __name__)
 
 # MailboxRefused.reason -> (status, error code); a code of None is the status's own.
 ANSWERS = {

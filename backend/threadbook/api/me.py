@@ -9,7 +9,7 @@ from threadbook.errors import ApiError
 from threadbook.identity import preferences
 from threadbook.models import VISIBILITIES
 
-bp = Blueprint("me", __name__, url_prefix="/api/v1")
+bp = Blueprint("me", __name__)
 
 
 @bp.get("/me")

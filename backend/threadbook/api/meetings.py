@@ -53,7 +53,7 @@ def busy_list(busy):
 
 
 # -- routes -----------------------------------------------------------------------
-@bp.get("/api/v1/meetings")
+@bp.get("/meetings")
 def list_meetings():
     attended_by = []
     for name, model, what in (("contact_id", Contact, "contact"), ("lead_id", Lead, "lead"), ("company_id", Company, "company")):
@@ -73,12 +73,12 @@ def list_meetings():
     return jsonify({"items": present_meetings(rows), "page": page, "per_page": per_page, "has_more": has_more})
 
 
-@bp.get("/api/v1/meetings/<int:id>")
+@bp.get("/meetings/<int:id>")
 def get_meeting(id):
     return jsonify(present_meeting(get_in_org(Meeting, id, g.org.id, "meeting")))
 
 
-@bp.post("/api/v1/meetings")
+@bp.post("/meetings")
 def create_meeting():
     new = new_meeting(json_body())
     outcome = meetings.book_meeting(g.user, g.org, new, google_token())
@@ -91,7 +91,7 @@ def create_meeting():
     return jsonify(answer), 201
 
 
-@bp.patch("/api/v1/meetings/<int:id>")
+@bp.patch("/meetings/<int:id>")
 def update_meeting(id):
     body = json_body()
     meeting = meetings.meeting_to_change(g.user, id)
@@ -103,7 +103,7 @@ def update_meeting(id):
     return jsonify(answer)
 
 
-@bp.delete("/api/v1/meetings/<int:id>")
+@bp.delete("/meetings/<int:id>")
 def cancel_meeting(id):
     meeting = meetings.owned_meeting(g.user, id)
     send_updates = "none" if request.args.get("send_invitations") == "false" else "all"
@@ -111,7 +111,7 @@ def cancel_meeting(id):
     return jsonify({"meeting": present_meeting(outcome.meeting), "calendar": calendar_outcome(outcome)})
 
 
-@bp.post("/api/v1/meetings/conflicts")
+@bp.post("/meetings/conflicts")
 def meeting_conflicts():
     body = json_body()
     start, end = time_range(body.get("start"), body.get("end"))
@@ -120,14 +120,14 @@ def meeting_conflicts():
     return jsonify({"conflicts": busy_list(answer.busy), "google_checked": answer.google_checked, "reason": answer.reason})
 
 
-@bp.get("/api/v1/calendar/busy")
+@bp.get("/calendar/busy")
 def calendar_busy():
     start, end = time_range(request.args.get("start"), request.args.get("end"), longest=MAX_BUSY_WINDOW)
     answer = meetings.busy_for(g.user, g.org, start, end, google_token())
     return jsonify({"busy": busy_list(answer.busy), "google_checked": answer.google_checked, "reason": answer.reason})
 
 
-@bp.post("/api/v1/calendar/sync")
+@bp.post("/calendar/sync")
 def calendar_sync_now():
     report = meetings.sync_now(g.user, g.org, google_token())
     if report.outcome == "error":

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from threadbook.api.crm_refusals import answer_crm_refusals
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.pages import paginate
@@ -15,7 +14,6 @@ from threadbook.errors import ApiError
 from threadbook.models import Contact, Lead
 
 bp = Blueprint("notes", __name__)
-answer_crm_refusals(bp)
 
 MAX_BODY = 20000
 TARGETS = ("contact_id", "lead_id", "thread_id")
@@ -34,7 +32,7 @@ def _thread_id(value):
     return value.lower()
 
 
-@bp.post("/api/v1/notes")
+@bp.post("/notes")
 def create_note():
     body = json_body()
     text = string(body, "body", required=True, max_length=MAX_BODY)
@@ -48,7 +46,7 @@ def create_note():
     return jsonify(present_note(note)), 201
 
 
-@bp.get("/api/v1/notes")
+@bp.get("/notes")
 def list_notes():
     target = _one_target(request.args)
     value = request.args[target]
@@ -61,7 +59,7 @@ def list_notes():
     return jsonify(paginate(query_, present_notes))
 
 
-@bp.delete("/api/v1/notes/<int:id>")
+@bp.delete("/notes/<int:id>")
 def delete_note(id):
     notes.delete(g.user, id)
     return "", 204

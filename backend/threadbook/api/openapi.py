@@ -152,7 +152,7 @@ def build_document(app):
     }
 
 
-@bp.get("/api/v1/openapi.json")
+@bp.get("/openapi.json")
 @public
 def openapi_document():
     document = current_app.extensions.get("threadbook_openapi")

@@ -19,7 +19,7 @@ from threadbook.identity import organisations
 from threadbook.identity.organisations import BOOLEAN_SETTINGS, SETTINGS, ChangeRefused, NotInOrganisation
 from threadbook.models import ROLES, VISIBILITIES
 
-bp = Blueprint("org", __name__, url_prefix="/api/v1/org")
+bp = Blueprint("org", __name__)
 
 
 @bp.errorhandler(NotInOrganisation)
@@ -32,12 +32,12 @@ def answer_conflict(exc):
     return error_response(409, CODES[409], str(exc))
 
 
-@bp.get("")
+@bp.get("/org")
 def get_org():
     return org_json(g.org)
 
 
-@bp.patch("")
+@bp.patch("/org")
 @admin_required
 def update_org():
     body = json_body()
@@ -57,25 +57,25 @@ def update_org():
     return org_json(organisations.update_settings(g.org, g.user, wanted))
 
 
-@bp.get("/members")
+@bp.get("/org/members")
 def list_members():
     return {"members": [user_json(m) for m in organisations.members(g.org)]}
 
 
-@bp.patch("/members/<int:id>")
+@bp.patch("/org/members/<int:id>")
 @admin_required
 def update_member(id):
     role = choice(json_body(), "role", ROLES, required=True)
     return user_json(organisations.change_role(g.org, g.user, id, role))
 
 
-@bp.get("/invitations")
+@bp.get("/org/invitations")
 @admin_required
 def list_invitations():
     return {"invitations": [invitation_json(i) for i in organisations.invitations(g.org)]}
 
 
-@bp.post("/invitations")
+@bp.post("/org/invitations")
 @admin_required
 def create_invitation():
     body = json_body()
@@ -88,14 +88,14 @@ def create_invitation():
     return invitation_json(invitation), 201
 
 
-@bp.delete("/invitations/<int:id>")
+@bp.delete("/org/invitations/<int:id>")
 @admin_required
 def delete_invitation(id):
     organisations.withdraw_invitation(g.org, g.user, id)
     return "", 204
 
 
-@bp.get("/audit")
+@bp.get("/org/audit")
 @admin_required
 def list_audit():
     """Newest first; page back with ``before_id`` (the ``next_before_id`` of the previous page)."""

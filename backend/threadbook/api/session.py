@@ -18,7 +18,7 @@ from threadbook.identity import session_start
 from threadbook.identity.session_start import SignInUnavailable
 from threadbook.identity.signin import SignInRefused
 
-bp = Blueprint("session", __name__, url_prefix="/api/v1")
+bp = Blueprint("session", __name__)
 
 
 @bp.post("/session")

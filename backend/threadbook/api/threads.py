@@ -48,7 +48,7 @@ def _message_ids(body):
     return list(dict.fromkeys(value.lower() for value in ids))
 
 
-@bp.post("/api/v1/threads/<thread_id>/log")
+@bp.post("/threads/<thread_id>/log")
 def log_thread(thread_id):
     thread_id = _thread_id(thread_id)
     token = google_token(required=True)
@@ -71,7 +71,7 @@ def log_thread(thread_id):
     return jsonify(answer), 201 if logged.stored_anything else 200
 
 
-@bp.patch("/api/v1/threads/<thread_id>")
+@bp.patch("/threads/<thread_id>")
 def update_thread(thread_id):
     """Keep a thread private (its logged copies become private, and so will later ones), or stop."""
     thread_id = _thread_id(thread_id)

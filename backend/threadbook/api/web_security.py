@@ -35,7 +35,7 @@ from threadbook.api.authentication import session_claims
 from threadbook.identity import signin
 from threadbook.identity.sessions import InvalidSession
 
-SIGNIN_ENDPOINTS = frozenset({"session.create_session", "session.create_dev_session"})
+SIGNIN_ENDPOINTS = frozenset({"api.session.create_session", "api.session.create_dev_session"})
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Google-Access-Token"]
 CORS_EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 CORS_MAX_AGE_SECONDS = 600
