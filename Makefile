@@ -72,9 +72,9 @@ bench: $(PY_STAMP) ## Print performance figures: lookup (1M contacts, built once
 
 fuzz: $(PY_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
 	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} THREADBOOK_FUZZ_HOSTILE_EXAMPLES=$${THREADBOOK_FUZZ_HOSTILE_EXAMPLES:-50} \
-		$(BIN)/pytest tests/backend/test_fuzz_api.py -k "every_operation or hostile"
+		$(BIN)/pytest tests/backend/api/test_fuzz_api.py -k "every_operation or hostile"
 
-openapi-contract: $(PY_STAMP) ## Rewrite tests/backend/openapi_contract.json after a deliberate API change (review the diff)
+openapi-contract: $(PY_STAMP) ## Rewrite tests/backend/api/openapi_contract.json after a deliberate API change (review the diff)
 	$(BIN)/python scripts/openapi_contract.py
 
 bench-load: $(PY_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)

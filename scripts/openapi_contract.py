@@ -1,4 +1,4 @@
-"""Write tests/backend/openapi_contract.json: the API document outside clients are built against.
+"""Write tests/backend/api/openapi_contract.json: the API document outside clients are built against.
 
 Run through ``make openapi-contract`` after a deliberate change to the API, then review the diff.
 """
@@ -9,7 +9,7 @@ import tempfile
 
 from threadbook.app import create_app
 
-CONTRACT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "backend" / "openapi_contract.json"
+CONTRACT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "backend" / "api" / "openapi_contract.json"
 
 
 def main():

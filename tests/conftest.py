@@ -16,6 +16,7 @@ TEST_INSTANCE = os.environ["THREADBOOK_INSTANCE_PATH"] = tempfile.mkdtemp(prefix
 def pytest_unconfigure(config):
     shutil.rmtree(TEST_INSTANCE, ignore_errors=True)
 
+
 from threadbook import create_app
 from threadbook.db import database
 from threadbook.migrations import upgrade

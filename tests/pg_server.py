@@ -35,10 +35,7 @@ class PostgresServer:
     def __init__(self):
         self.bin_dir = find_bin_dir()
         if not self.bin_dir:
-            raise RuntimeError(
-                "PostgreSQL server binaries not found: install Debian's 'postgresql' package "
-                "or set THREADBOOK_TEST_POSTGRES_URL."
-            )
+            raise RuntimeError("PostgreSQL server binaries not found: install Debian's 'postgresql' package or set THREADBOOK_TEST_POSTGRES_URL.")
         self.as_root = os.geteuid() == 0
         self.dir = tempfile.mkdtemp(prefix="threadbook-pg-")
         self.port = free_port()

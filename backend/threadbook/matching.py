@@ -144,7 +144,7 @@ def try_normalize(address):
 # no quotes, comments, groups or encoded words. Those are split with a regular
 # expression (the email package's parser costs about 50 us an address, most of
 # mail sync's parsing); anything else goes to the email package. Both give the
-# same result on plain headers (tests/backend/test_sync_filters.py compares them).
+# same result on plain headers (tests/backend/mail/test_sync_filters.py compares them).
 _PLAIN_MAILBOX = re.compile(r"^\s*(?:([\w' .-]*?)\s*<([^<>\s@]+@[^<>\s@]+)>|([^<>\s@,]+@[^<>\s@,]+))\s*$")
 _NOT_PLAIN = re.compile(r'["()\\;:\[\]]|=\?')
 

@@ -84,8 +84,8 @@ MAILBOX = [
     ),
     ("Pilot scope", [("Grace Hopper <grace@globex.example>", ["rep@threadbook.test"], [])]),
     (
-        '<img src=x onerror="document.title=\'pwned\'">Quarterly <b>numbers</b>',
-        [('"<script>document.title=\'pwned\'</script>Eve" <eve@evil.example>', ["rep@threadbook.test"], [])],
+        "<img src=x onerror=\"document.title='pwned'\">Quarterly <b>numbers</b>",
+        [("\"<script>document.title='pwned'</script>Eve\" <eve@evil.example>", ["rep@threadbook.test"], [])],
     ),
 ]
 

@@ -115,7 +115,7 @@ def test_markup_in_a_subject_and_a_sender_name_is_shown_as_text(browser, stack):
     browser.open_thread(evil)
     browser.wait_thread(evil)
     panel = browser.in_panel()
-    assert panel.find_element(By.ID, "thread-subject").text == '<img src=x onerror="document.title=\'pwned\'">Quarterly <b>numbers</b>'
+    assert panel.find_element(By.ID, "thread-subject").text == "<img src=x onerror=\"document.title='pwned'\">Quarterly <b>numbers</b>"
     assert browser.cards()["eve@evil.example"]["name"] == "<script>document.title='pwned'</script>Eve"
     assert panel.execute_script("return document.querySelectorAll('main img, main b, main script').length") == 0
     assert panel.title == "Threadbook"

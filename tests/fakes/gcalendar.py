@@ -360,9 +360,7 @@ def create_app(state):
             selected = [
                 e
                 for e in calendar.events.values()
-                if (show_deleted or e["status"] != "cancelled")
-                and _overlaps(e, lower, upper)
-                and all(_private_match(e, w) for w in wanted)
+                if (show_deleted or e["status"] != "cancelled") and _overlaps(e, lower, upper) and all(_private_match(e, w) for w in wanted)
             ]
             selected.sort(key=lambda e: e["id"])
         if snapshot is None:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 from .google_common import GoogleError
 
+
 def _multipart_parts(content_type, text):
     """Return [(part headers with lowercase names, part payload)] of a multipart body.
 

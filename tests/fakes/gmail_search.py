@@ -11,6 +11,7 @@ import time
 
 from .google_common import GoogleError
 
+
 def _gmail_date(value):
     """Parse a search date: epoch seconds, or YYYY/MM/DD (midnight, taken as UTC here)."""
     if value.isdigit():

@@ -1,0 +1,116 @@
+"""Schema migrations: a database from an earlier version upgrades in place."""
+
+import datetime
+
+from threadbook import migrations
+from threadbook.db import database
+from threadbook.models import Contact, Organization
+
+
+def _columns(table):
+    return {c.name for c in database.get_columns(table)}
+
+
+def test_fresh_database_is_stamped_latest(db):
+    assert migrations.current_version() == migrations.LATEST
+    assert migrations.upgrade() == []
+
+
+def test_version_1_database_upgrades_with_nothing_lost(db):
+    # Make the database look like version 1 made it: no contact.phone column.
+    from playhouse.migrate import migrate
+
+    migrate(migrations._migrator().drop_column("contact", "phone"))
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=1, description="baseline schema")
+    assert "phone" not in _columns("contact")
+    org_id = Organization.insert(name="Old Org", is_personal=True).execute()
+    database.execute_sql(
+        "INSERT INTO contact (org_id, name, name_lower, created_at, updated_at) VALUES (%s, 'Old Contact', 'old contact', '2024-01-01 00:00:00', '2024-01-01 00:00:00')".replace(
+            "%s", str(org_id)
+        )
+    )
+
+    assert migrations.upgrade() == list(range(2, migrations.LATEST + 1))
+
+    assert "phone" in _columns("contact")
+    assert migrations.current_version() == migrations.LATEST
+    contact = Contact.get(Contact.name == "Old Contact")
+    assert contact.org_id == org_id and contact.phone is None
+    contact.phone = "+44 20 7946 0000"
+    contact.save()
+    assert Contact.get_by_id(contact.id).phone == "+44 20 7946 0000"
+    # Running again changes nothing.
+    assert migrations.upgrade() == []
+
+
+def test_version_3_shared_mail_rows_become_one_copy_per_holder(db, factory):
+    """Before version 4, colleagues' copies of one mail shared a row and each read it in full."""
+    from threadbook.models import Email, EmailParticipant, MailboxMessage, PrivateThread
+
+    org = factory.org(domain="acme.example")
+    rep, colleague = factory.user(org, email="rep@acme.example"), factory.user(org, email="col@acme.example")
+    # The version 3 shape: one row per organisation and Message-ID, no private threads.
+    database.execute_sql("DROP INDEX email_org_id_owner_id_message_key")
+    database.execute_sql("DROP INDEX email_org_id_message_key")
+    database.execute_sql("CREATE UNIQUE INDEX email_org_id_message_key ON email (org_id, message_key)")
+    database.drop_tables([PrivateThread])
+    shared = Email.create(
+        org=org,
+        owner=rep,
+        logged_by=rep,
+        message_key="<k@x>",
+        rfc_message_id="<k@x>",
+        gmail_message_id="a1",
+        gmail_thread_id="a1",
+        subject="Terms",
+        from_email="ada@globex.example",
+        date=datetime.datetime(2026, 1, 2),
+        snippet="rep's words",
+        visibility="team_metadata",
+    )
+    EmailParticipant.create(org=org, email=shared, address="ada@globex.example", address_normalized="ada@globex.example", role="from")
+    MailboxMessage.create(org=org, user=rep, email=shared, gmail_message_id="a1", gmail_thread_id="a1")
+    MailboxMessage.create(org=org, user=colleague, email=shared, gmail_message_id="b7", gmail_thread_id="b7")
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=3, description="mailboxes remember their backfill window")
+
+    assert migrations.upgrade() == [4, 5, 6]
+
+    rows = {e.owner_id: e for e in Email.select()}
+    assert set(rows) == {rep.id, colleague.id}
+    assert (rows[rep.id].id, rows[rep.id].snippet, rows[rep.id].visibility) == (shared.id, "rep's words", "team_metadata")
+    theirs = rows[colleague.id]
+    # The colleague keeps who, when and the subject, privately; not the words that were the rep's.
+    assert (theirs.subject, theirs.from_email, theirs.message_key, theirs.visibility) == ("Terms", "ada@globex.example", "<k@x>", "private")
+    assert (theirs.snippet, theirs.body, theirs.gmail_message_id, theirs.gmail_thread_id) == ("", None, "b7", "b7")
+    assert MailboxMessage.get(MailboxMessage.user == colleague.id).email_id == theirs.id
+    assert MailboxMessage.get(MailboxMessage.user == rep.id).email_id == shared.id
+    assert [p.address_normalized for p in EmailParticipant.select().where(EmailParticipant.email == theirs.id)] == ["ada@globex.example"]
+    assert PrivateThread.select().count() == 0  # the table exists
+    # Copies are now unique per holder, not per organisation; running again changes nothing.
+    third = factory.user(org, email="third@acme.example")
+    Email.create(org=org, owner=third, message_key="<k@x>", date=datetime.datetime(2026, 1, 2))
+    assert migrations.upgrade() == []
+    assert Email.select().count() == 3
+
+
+def test_version_4_look_alike_addresses_are_normalised_apart(db, factory):
+    """The Kelvin sign was folded to K before version 5, so its address matched another mailbox."""
+    from threadbook.crm import store as crm
+    from threadbook.models import ContactAddress
+
+    org = factory.org(domain="acme.example")
+    contact = crm.create_contact(org.id, "Kelvin", ["kevin@globex.example"])
+    database.execute_sql(
+        "UPDATE contact_address SET email = %s WHERE contact_id = %s".replace("%s", database.obj.param), ("\u212aevin@globex.example", contact.id)
+    )
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=4, description="one Email row per holder of a mail")
+
+    assert migrations.upgrade() == [5, 6]
+
+    stored = ContactAddress.get(ContactAddress.contact == contact.id)
+    assert stored.email_normalized != "kevin@globex.example"
+    assert crm.find_record_by_address(org.id, "kevin@globex.example") is None
+    assert migrations.upgrade() == []
