@@ -19,7 +19,7 @@ const NO_HTML_SINKS = [
 ];
 
 export default [
-  { ignores: ["dist/", "node_modules/", ".venv/", "backend/", "instance/", "tests/browser/"] },
+  { ignores: ["dist/", "node_modules/", ".venv/", ".import_linter_cache/", "backend/", "instance/", "tests/browser/"] },
   js.configs.recommended,
   {
     files: ["extension/**/*.js"],

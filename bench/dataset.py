@@ -94,12 +94,26 @@ def build(path):
             ).execute()
             users = [{"id": 1, "org": 1, "google_sub": "sub-me", "email": "me@us.example", "email_normalized": "me@us.example", "name": "Me", "role": "admin"}]
             users += [
-                {"id": 2 + n, "org": 1, "google_sub": f"sub-{n}", "email": f"colleague{n}@us.example", "email_normalized": f"colleague{n}@us.example", "name": f"Colleague {n}"}
+                {
+                    "id": 2 + n,
+                    "org": 1,
+                    "google_sub": f"sub-{n}",
+                    "email": f"colleague{n}@us.example",
+                    "email_normalized": f"colleague{n}@us.example",
+                    "name": f"Colleague {n}",
+                }
                 for n in range(COLLEAGUES)
             ]
-            users.append({"id": 100, "org": 2, "google_sub": "sub-other", "email": "other@other.example", "email_normalized": "other@other.example", "name": "Other"})
+            users.append(
+                {"id": 100, "org": 2, "google_sub": "sub-other", "email": "other@other.example", "email_normalized": "other@other.example", "name": "Other"}
+            )
             User.insert_many(users).execute()
-            _insert(db, Company, ["id", "org", "name", "name_lower", "created_at", "updated_at"], ((n + 1, 1, f"Company {n}", f"company {n}", now, now) for n in range(COMPANIES)))
+            _insert(
+                db,
+                Company,
+                ["id", "org", "name", "name_lower", "created_at", "updated_at"],
+                ((n + 1, 1, f"Company {n}", f"company {n}", now, now) for n in range(COMPANIES)),
+            )
             _insert(db, CompanyDomain, ["org", "company", "domain"], ((1, n + 1, f"company{n}.example") for n in range(COMPANIES)))
         print(f"  companies and users: {time.perf_counter() - started:.1f} s", flush=True)
         with db.atomic():
@@ -119,15 +133,41 @@ def build(path):
             )
         print(f"  contacts: {time.perf_counter() - started:.1f} s", flush=True)
         with db.atomic():
-            _insert(db, Lead, ["org", "name", "name_lower", "email", "email_normalized", "status", "owner", "created_at", "updated_at"], ((1, f"Lead {n}", f"lead {n}", f"lead{n}@prospect{n}.example", f"lead{n}@prospect{n}.example", "new", 1, now, now) for n in range(LEADS)))
+            _insert(
+                db,
+                Lead,
+                ["org", "name", "name_lower", "email", "email_normalized", "status", "owner", "created_at", "updated_at"],
+                ((1, f"Lead {n}", f"lead {n}", f"lead{n}@prospect{n}.example", f"lead{n}@prospect{n}.example", "new", 1, now, now) for n in range(LEADS)),
+            )
             statuses = ["open", "open", "open", "won", "lost"]
             _insert(
                 db,
                 Deal,
                 ["org", "name", "company", "contact", "owner", "stage", "status", "amount", "currency", "close_date", "created_at", "updated_at"],
-                ((1, f"Deal {n}", (c := rng.randrange(CONTACTS)) % COMPANIES + 1, c + 1, 1, "proposal", statuses[n % 5], f"{rng.randrange(1000, 100000)}.00", "USD", "2026-03-01", now, now) for n in range(DEALS)),
+                (
+                    (
+                        1,
+                        f"Deal {n}",
+                        (c := rng.randrange(CONTACTS)) % COMPANIES + 1,
+                        c + 1,
+                        1,
+                        "proposal",
+                        statuses[n % 5],
+                        f"{rng.randrange(1000, 100000)}.00",
+                        "USD",
+                        "2026-03-01",
+                        now,
+                        now,
+                    )
+                    for n in range(DEALS)
+                ),
             )
-            _insert(db, Note, ["org", "author", "body", "contact", "created_at"], ((1, 1 + n % (COLLEAGUES + 1), f"Note {n} about the account.", rng.randrange(CONTACTS) + 1, _ts(n)) for n in range(NOTES)))
+            _insert(
+                db,
+                Note,
+                ["org", "author", "body", "contact", "created_at"],
+                ((1, 1 + n % (COLLEAGUES + 1), f"Note {n} about the account.", rng.randrange(CONTACTS) + 1, _ts(n)) for n in range(NOTES)),
+            )
         print(f"  leads, deals, notes: {time.perf_counter() - started:.1f} s", flush=True)
         visibilities = ["team_metadata", "team_full", "private"]
         with db.atomic():
@@ -137,21 +177,83 @@ def build(path):
                 owner = 1 + n % (COLLEAGUES + 1)
                 thread = f"{0x18C000000000000 + n // 3:x}"
                 gid = f"{0x18D000000000000 + n:x}"
-                emails.append((n + 1, 1, owner, owner, f"<{n}@bench.example>", f"<{n}@bench.example>", gid, thread, f"Subject {n}", f"person{contact}@company{contact % COMPANIES}.example", f"Person {contact}", "[]", "[]", _ts(n), "snippet", visibilities[n % 3], "sync", now))
+                emails.append(
+                    (
+                        n + 1,
+                        1,
+                        owner,
+                        owner,
+                        f"<{n}@bench.example>",
+                        f"<{n}@bench.example>",
+                        gid,
+                        thread,
+                        f"Subject {n}",
+                        f"person{contact}@company{contact % COMPANIES}.example",
+                        f"Person {contact}",
+                        "[]",
+                        "[]",
+                        _ts(n),
+                        "snippet",
+                        visibilities[n % 3],
+                        "sync",
+                        now,
+                    )
+                )
                 mailbox.append((1, owner, n + 1, gid, thread, now))
                 colleague = f"colleague{owner - 2}@us.example" if owner > 1 else "me@us.example"
                 other = rng.randrange(CONTACTS)
-                participants.append((1, n + 1, f"person{contact}@company{contact % COMPANIES}.example", f"person{contact}@company{contact % COMPANIES}.example", "", "from"))
+                participants.append(
+                    (1, n + 1, f"person{contact}@company{contact % COMPANIES}.example", f"person{contact}@company{contact % COMPANIES}.example", "", "from")
+                )
                 participants.append((1, n + 1, colleague, colleague, "", "to"))
-                participants.append((1, n + 1, f"person{other}@company{other % COMPANIES}.example", f"person{other}@company{other % COMPANIES}.example", "", "cc"))
-            _insert(db, Email, ["id", "org", "owner", "logged_by", "message_key", "rfc_message_id", "gmail_message_id", "gmail_thread_id", "subject", "from_email", "from_name", "to", "cc", "date", "snippet", "visibility", "source", "created_at"], emails)
+                participants.append(
+                    (1, n + 1, f"person{other}@company{other % COMPANIES}.example", f"person{other}@company{other % COMPANIES}.example", "", "cc")
+                )
+            _insert(
+                db,
+                Email,
+                [
+                    "id",
+                    "org",
+                    "owner",
+                    "logged_by",
+                    "message_key",
+                    "rfc_message_id",
+                    "gmail_message_id",
+                    "gmail_thread_id",
+                    "subject",
+                    "from_email",
+                    "from_name",
+                    "to",
+                    "cc",
+                    "date",
+                    "snippet",
+                    "visibility",
+                    "source",
+                    "created_at",
+                ],
+                emails,
+            )
             _insert(db, MailboxMessage, ["org", "user", "email", "gmail_message_id", "gmail_thread_id", "created_at"], mailbox)
             _insert(db, EmailParticipant, ["org", "email", "address", "address_normalized", "name", "role"], participants)
         print(f"  emails: {time.perf_counter() - started:.1f} s", flush=True)
         with db.atomic():
-            _insert(db, Contact, ["org", "name", "name_lower", "created_at", "updated_at"], ((2, f"Person {n}", f"person {n}", now, now) for n in range(OTHER_ORG_CONTACTS)))
+            _insert(
+                db,
+                Contact,
+                ["org", "name", "name_lower", "created_at", "updated_at"],
+                ((2, f"Person {n}", f"person {n}", now, now) for n in range(OTHER_ORG_CONTACTS)),
+            )
             first_other = db.execute_sql("SELECT MIN(id) FROM contact WHERE org_id = 2").fetchone()[0]
-            _insert(db, ContactAddress, ["org", "contact", "email", "email_normalized", "is_primary"], ((2, first_other + n, f"person{n}@company{n % COMPANIES}.example", f"person{n}@company{n % COMPANIES}.example", True) for n in range(OTHER_ORG_CONTACTS)))
+            _insert(
+                db,
+                ContactAddress,
+                ["org", "contact", "email", "email_normalized", "is_primary"],
+                (
+                    (2, first_other + n, f"person{n}@company{n % COMPANIES}.example", f"person{n}@company{n % COMPANIES}.example", True)
+                    for n in range(OTHER_ORG_CONTACTS)
+                ),
+            )
         db.execute_sql("ANALYZE")
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         database.close()

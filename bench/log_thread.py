@@ -102,7 +102,9 @@ def main():
         print(f"  {title}:")
         print(f"    request total                          p50 {statistics.median(total):6.1f} ms  p95 {dataset.percentile(total, 0.95):6.1f} ms")
         print(f"    Gmail calls as the backend waited       p50 {statistics.median(calls):6.1f} ms")
-        print(f"    backend beyond Gmail's calls            p50 {statistics.median(beyond_calls):6.1f} ms  p95 {dataset.percentile(beyond_calls, 0.95):6.1f} ms")
+        print(
+            f"    backend beyond Gmail's calls            p50 {statistics.median(beyond_calls):6.1f} ms  p95 {dataset.percentile(beyond_calls, 0.95):6.1f} ms"
+        )
         print(f"    backend beyond the fake's handlers only p50 {statistics.median(beyond_fake):6.1f} ms  p95 {dataset.percentile(beyond_fake, 0.95):6.1f} ms")
     p95 = dataset.percentile([(r[0] - r[1]) * 1000 for r in rounds["first"]], 0.95)
     print(f"  target < 50 ms beyond Gmail's own: {'met' if p95 < 50 else 'NOT met'} (first log p95 {p95:.1f} ms)")

@@ -103,9 +103,7 @@ def client_process(port, kind, seconds, connections, headers, seed, queue):
 
 def measure(port, kind, seconds, clients, connections, headers, seed):
     queue = multiprocessing.Queue()
-    processes = [
-        multiprocessing.Process(target=client_process, args=(port, kind, seconds, connections, headers, seed + i, queue)) for i in range(clients)
-    ]
+    processes = [multiprocessing.Process(target=client_process, args=(port, kind, seconds, connections, headers, seed + i, queue)) for i in range(clients)]
     for p in processes:
         p.start()
     total = sum(queue.get() for _ in processes)  # each client counts over its own `seconds`

@@ -193,7 +193,9 @@ def main():
         root = f"http://127.0.0.1:{fakes['port']}/"
         app.config.update(GOOGLE_API_ROOT=root, GOOGLE_TOKEN_URI=root + "token", GOOGLE_REVOKE_URI=root + "revoke")
         mailbox = Mailbox.create(org=org, user=rep, kind="oauth", refresh_token=crypto.encrypt(fakes["refresh_token"]), status="active")
-        print(f"setup: {args.contacts:,} contacts seeded in {seed_seconds:.1f}s; fake mailbox of {args.messages:,} messages ready after {time.perf_counter() - started:.1f}s")
+        print(
+            f"setup: {args.contacts:,} contacts seeded in {seed_seconds:.1f}s; fake mailbox of {args.messages:,} messages ready after {time.perf_counter() - started:.1f}s"
+        )
 
         gmail = Gmail(google_credentials(mailbox, rep, org), root)
         sync_settings = SyncSettings.from_config(app.config, label_messages=not args.no_labels)
@@ -208,14 +210,29 @@ def main():
     server.terminate()
 
     skipped = report.skipped_internal + report.skipped_blocked + report.skipped_other
-    print(f"database: {database_url.split(':', 1)[0]}; outcome: {report.outcome} ({report.mode}), {report.pages} page(s); labels {'off' if args.no_labels else 'on'}")
-    print(f"fetched {report.fetched:,}: stored {report.stored:,} ({report.matched:,} matched to contacts), skipped {skipped:,} "
-          f"({report.skipped_internal:,} internal, {report.skipped_blocked:,} blocked); {emails:,} emails, {participants:,} participants")
+    print(
+        f"database: {database_url.split(':', 1)[0]}; outcome: {report.outcome} ({report.mode}), {report.pages} page(s); labels {'off' if args.no_labels else 'on'}"
+    )
+    print(
+        f"fetched {report.fetched:,}: stored {report.stored:,} ({report.matched:,} matched to contacts), skipped {skipped:,} "
+        f"({report.skipped_internal:,} internal, {report.skipped_blocked:,} blocked); {emails:,} emails, {participants:,} participants"
+    )
     print(f"sync wall time {elapsed:.2f}s; time in Gmail calls {gmail.api_seconds:.2f}s (overlapped with storing)")
-    print(f"CPU: sync process {own_cpu:.2f}s ({own_cpu / max(report.fetched, 1) * 1e6:,.0f} us a message), fake Gmail process {fake_cpu:.2f}s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"CPU: sync process {own_cpu:.2f}s ({own_cpu / max(report.fetched, 1) * 1e6:,.0f} us a message), fake Gmail process {fake_cpu:.2f}s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     print(f"ingest: {report.fetched / elapsed:,.0f} messages fetched and classified per second")
     print(f"ingest: {report.stored / elapsed:,.0f} messages matched and stored per second (target >= 2,000)")
-    print(json.dumps({"stored_per_second": round(report.stored / elapsed), "fetched_per_second": round(report.fetched / elapsed), "messages": args.messages, "contacts": args.contacts}))
+    print(
+        json.dumps(
+            {
+                "stored_per_second": round(report.stored / elapsed),
+                "fetched_per_second": round(report.fetched / elapsed),
+                "messages": args.messages,
+                "contacts": args.contacts,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

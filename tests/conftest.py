@@ -47,7 +47,7 @@ def postgres():
     external = os.environ.get("THREADBOOK_TEST_POSTGRES_URL")
     if external:
         base = external.rsplit("/", 1)[0]
-        url_for = lambda name: f"{base}/{name}"  # noqa: E731
+        url_for = lambda name: f"{base}/{name}"
         _make_template(url_for)
         yield url_for
         pg_server.admin_execute(url_for("postgres"), f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")

@@ -59,9 +59,7 @@ def add_user_command(email, org_id, name, role, google_sub):
     with database.connection_context(), write_transaction():
         if Organization.get_or_none(Organization.id == org_id) is None:
             raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
-        user = User.create(
-            org=org_id, google_sub=google_sub or f"pending:{normalized}", email=email, email_normalized=normalized, name=name, role=role
-        )
+        user = User.create(org=org_id, google_sub=google_sub or f"pending:{normalized}", email=email, email_normalized=normalized, name=name, role=role)
     click.echo(f"Added user {user.id} <{email}> as {role}.")
 
 
@@ -76,9 +74,7 @@ def import_contacts_command(csv_file, org_id):
         try:
             with open(csv_file, newline="", encoding="utf-8-sig") as f:
                 total = len(validate(f)[0])
-            with open(csv_file, newline="", encoding="utf-8-sig") as f, click.progressbar(
-                length=total, label="Importing contacts", file=sys.stderr
-            ) as bar:
+            with open(csv_file, newline="", encoding="utf-8-sig") as f, click.progressbar(length=total, label="Importing contacts", file=sys.stderr) as bar:
                 report = import_contacts(org_id, f, progress=bar.update)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from exc

@@ -61,7 +61,7 @@ def _mailbox_backfill_since():
 
 _EMAIL_COLUMNS = (
     "org_id, owner_id, logged_by_id, message_key, rfc_message_id, gmail_message_id, gmail_thread_id, subject, "
-    "from_email, from_name, \"to\", cc, date, snippet, body, in_reply_to, \"references\", visibility, source, created_at"
+    'from_email, from_name, "to", cc, date, snippet, body, in_reply_to, "references", visibility, source, created_at'
 )
 
 

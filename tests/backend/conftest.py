@@ -117,3 +117,15 @@ def dropbox(app):
 @pytest.fixture
 def world(app, client, factory, workspace, dropbox, db):
     return World(app, client, factory, workspace, dropbox)
+
+
+@pytest.fixture
+def team(factory):
+    """One organisation with a rep, a colleague and an administrator: who may change whose records."""
+    org = factory.org(domain="us.example")
+    return {
+        "org": org,
+        "rep": factory.user(org, email="rep@us.example", name="Rep"),
+        "colleague": factory.user(org, email="col@us.example", name="Col"),
+        "admin": factory.user(org, email="boss@us.example", name="Boss", role="admin"),
+    }

@@ -26,6 +26,7 @@ and everything else nowhere.
 
 import datetime
 import email.utils
+import functools
 import html
 import ipaddress
 import os
@@ -90,11 +91,16 @@ MAILBOX = [
 ]
 
 
+def _header_text(message, name):
+    """A header of a fake Gmail message, or "" when it has none."""
+    return _header(message, name) or ""
+
+
 def tls_context(directory):
     """Return a server SSL context with a self-signed certificate for mail.google.com and accounts.google.com."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.google.com")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     names = [x509.DNSName("mail.google.com"), x509.DNSName("accounts.google.com"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     certificate = (
         x509.CertificateBuilder()
@@ -127,7 +133,7 @@ def page_threads(mailbox):
         messages = []
         for index, gid in enumerate(ids):
             message = mailbox.messages[gid]
-            header = lambda name: _header(message, name) or ""  # noqa: E731
+            header = functools.partial(_header_text, message)
             messages.append(
                 {
                     "id": gid,
@@ -391,17 +397,18 @@ def run_async(driver, body, *args):
     back and raised here as PageScriptError, so a failing script fails at once
     with the page's own message instead of ending in WebDriver's script timeout.
     """
-    outcome = driver.execute_async_script(
+    script = (
         """const done = arguments[arguments.length - 1];
         const args = Array.prototype.slice.call(arguments, 0, -1);
         (async (args) => {
-%s
+"""
+        + body
+        + """
         })(args).then(
           (value) => done({ok: true, value: value === undefined ? null : value}),
           (error) => done({ok: false, error: String((error && error.stack) || error)}));"""
-        % body,
-        *args,
     )
+    outcome = driver.execute_async_script(script, *args)
     if not outcome["ok"]:
         raise PageScriptError(outcome["error"])
     return outcome["value"]

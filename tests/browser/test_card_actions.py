@@ -85,7 +85,7 @@ def test_schedule_a_meeting_then_a_conflict_at_the_same_time(browser, stack, on_
     set_field(browser, form, "title", "Follow-up with Ada")
     set_field(browser, form, "date", DAY)
     set_field(browser, form, "time", "10:15")
-    conflicts = lambda: form.find_element(By.CSS_SELECTOR, '[data-field="conflicts"]').text  # noqa: E731
+    conflicts = lambda: form.find_element(By.CSS_SELECTOR, '[data-field="conflicts"]').text
     browser.wait(lambda: conflicts().startswith("Overlaps:"), "the conflict from the check")
     assert conflicts() == "Overlaps: Meeting with Ada Lovelace 10:00–10:45"
     form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()

@@ -204,9 +204,7 @@ def test_the_real_side_panel_opens_beside_gmail_and_shows_the_conversation(brows
     panel.find_element(By.ID, "open-side-panel").click()
     browser.wait(lambda: panel.find_element(By.ID, "open-side-panel").get_attribute("data-opened"), "sidePanel.open")
     panel.execute_script("document.getElementById('open-side-panel').remove()")
-    pages = lambda: [  # noqa: E731
-        t for t in browser.driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"] if t["type"] == "page" and t["url"] == PANEL_URL
-    ]
+    pages = lambda: [t for t in browser.driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"] if t["type"] == "page" and t["url"] == PANEL_URL]
     browser.wait(lambda: len(pages()) == 2, "a second panel page: the side panel")
     browser.wait(lambda: stack.requests.count(("POST", "/api/v1/lookup")) > lookups_before, "the side panel's lookup")
 

@@ -66,10 +66,10 @@ def _parse_time(value, name="time"):
     try:
         parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (AttributeError, ValueError):
-        raise GoogleError(400, f"Bad Request: invalid {name} '{value}'", "badRequest")
+        raise GoogleError(400, f"Bad Request: invalid {name} '{value}'", "badRequest") from None
     if parsed.tzinfo is None:
         raise GoogleError(400, f"Bad Request: {name} needs a time zone offset", "badRequest")
-    return parsed.astimezone(datetime.timezone.utc)
+    return parsed.astimezone(datetime.UTC)
 
 
 def _event_time(when, name):
@@ -80,16 +80,16 @@ def _event_time(when, name):
         return _parse_time(when["dateTime"], name)
     if when.get("date"):
         day = datetime.date.fromisoformat(when["date"])
-        return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+        return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
     raise GoogleError(400, f"Missing {name} time.", "required")
 
 
 def _stamp(moment):
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _google_time(moment):
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -115,7 +115,7 @@ class FakeCalendar:
     def _touch(self, event):
         event["_changed"] = self.state.next_change()
         event["etag"] = f'"{3400000000000000 + event["_changed"]}"'
-        event["updated"] = _stamp(datetime.datetime.now(datetime.timezone.utc))
+        event["updated"] = _stamp(datetime.datetime.now(datetime.UTC))
         return event
 
     def _attendees(self, attendees):
@@ -142,7 +142,7 @@ class FakeCalendar:
         event_id = event_id or body.get("id") or self._new_id()
         if event_id in self.events:
             raise GoogleError(409, "The requested identifier already exists.", "duplicate")
-        now = _stamp(datetime.datetime.now(datetime.timezone.utc))
+        now = _stamp(datetime.datetime.now(datetime.UTC))
         event = {
             "kind": "calendar#event",
             "id": event_id,
@@ -290,7 +290,7 @@ def _page_size():
     try:
         value = int(request.args.get("maxResults", 250))
     except ValueError:
-        raise GoogleError(400, "Invalid value for maxResults", "invalid")
+        raise GoogleError(400, "Invalid value for maxResults", "invalid") from None
     return max(1, min(value, 2500))
 
 
@@ -370,7 +370,7 @@ def create_app(state):
             "kind": "calendar#events",
             "etag": f'"p{snapshot}"',
             "summary": calendar.address,
-            "updated": _stamp(datetime.datetime.now(datetime.timezone.utc)),
+            "updated": _stamp(datetime.datetime.now(datetime.UTC)),
             "timeZone": "UTC",
             "accessRole": "owner",
             "defaultReminders": [{"method": "popup", "minutes": 10}],

@@ -64,14 +64,14 @@ def _page_token(value):
     try:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
-        raise GoogleError(400, "Invalid pageToken", "invalidArgument")
+        raise GoogleError(400, "Invalid pageToken", "invalidArgument") from None
 
 
 def _max_results(default, maximum=500):
     try:
         value = int(request.args.get("maxResults", default))
     except ValueError:
-        raise GoogleError(400, "Invalid value for maxResults", "invalidArgument")
+        raise GoogleError(400, "Invalid value for maxResults", "invalidArgument") from None
     return max(1, min(value, maximum))
 
 
@@ -129,7 +129,7 @@ def create_app(state):
         try:
             int(value, 16)
         except ValueError:
-            raise GoogleError(400, "Invalid id value", "invalidArgument")
+            raise GoogleError(400, "Invalid id value", "invalidArgument") from None
 
     @route("/threads/<thread_id>")
     def threads_get(box, grant, thread_id):
@@ -218,7 +218,7 @@ def create_app(state):
         try:
             start = int(request.args["startHistoryId"])
         except (KeyError, ValueError):
-            raise GoogleError(400, "Invalid startHistoryId", "invalidArgument")
+            raise GoogleError(400, "Invalid startHistoryId", "invalidArgument") from None
         token = request.args.get("pageToken")
         after = None
         if token:
@@ -353,7 +353,7 @@ def create_app(state):
             try:
                 raw = base64.urlsafe_b64decode(metadata["raw"] + "=" * (-len(metadata["raw"]) % 4))
             except ValueError:
-                raise GoogleError(400, "Invalid value for ByteString", "invalidArgument")
+                raise GoogleError(400, "Invalid value for ByteString", "invalidArgument") from None
         sent = box.send_raw(raw, metadata.get("threadId"))
         return jsonify(id=sent["id"], threadId=sent["threadId"], labelIds=sent["labelIds"])
 

@@ -69,5 +69,5 @@ def _related_parts(content_type, body):
     try:
         metadata = json.loads(parts[0][1] or b"{}")
     except ValueError:
-        raise GoogleError(400, "Invalid JSON metadata", "parseError")
+        raise GoogleError(400, "Invalid JSON metadata", "parseError") from None
     return metadata, parts[1][1]

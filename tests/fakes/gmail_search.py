@@ -17,7 +17,7 @@ def _gmail_date(value):
     if value.isdigit():
         return int(value)
     year, month, day = (int(part) for part in value.replace("-", "/").split("/"))
-    return int(datetime.datetime(year, month, day, tzinfo=datetime.timezone.utc).timestamp())
+    return int(datetime.datetime(year, month, day, tzinfo=datetime.UTC).timestamp())
 
 
 _UNIT_SECONDS = {"d": 86400, "m": 30 * 86400, "y": 365 * 86400}
@@ -51,7 +51,7 @@ def _query_matcher(query):
             else:
                 raise ValueError(token)
         except (ValueError, KeyError, IndexError):
-            raise GoogleError(400, f"Invalid query (the fake understands after:, before:, newer_than:, older_than:, in:): {token}", "invalidArgument")
+            raise GoogleError(400, f"Invalid query (the fake understands after:, before:, newer_than:, older_than:, in:): {token}", "invalidArgument") from None
 
     def matcher(message):
         return all(test(message) for test in tests)

@@ -73,7 +73,7 @@ class FakeMailbox:
         """Add a message (to ``thread_id``, or a new thread) and return its resource."""
         gid = self.new_id()
         thread_id = thread_id or gid
-        date = date or datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.timezone.utc) + datetime.timedelta(minutes=len(self.messages))
+        date = date or datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC) + datetime.timedelta(minutes=len(self.messages))
         if message_id is None:
             message_id = f"<{gid}.fake@mail.gmail.com>"
         headers = [

@@ -93,7 +93,7 @@ def not_found():
 
 
 def rate_limited(retry_after=None):
-    until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=retry_after or 1)
+    until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=retry_after or 1)
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return GoogleError(
         429,

@@ -63,7 +63,7 @@ def make_rsa_key():
 def self_signed_certificate_pem(key, common_name="fake-google-signing"):
     """Return a PEM X.509 certificate for ``key``'s public half, as Google publishes them."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

@@ -26,11 +26,7 @@ OPENAPI_PATHS = {
             "responses": {
                 "200": {
                     "description": "The app and its database answer.",
-                    "content": {
-                        "application/json": {
-                            "schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}}
-                        }
-                    },
+                    "content": {"application/json": {"schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}}}},
                 },
                 "503": {"$ref": "#/components/responses/Error"},
             },

@@ -15,7 +15,7 @@ bp = Blueprint("lookup", __name__)
 def _requested(body):
     participants = body.get("participants")
     if not isinstance(participants, list):
-        raise ApiError(400, "'participants' must be a list of {\"email\", \"name\"?} objects.", field="participants")
+        raise ApiError(400, '\'participants\' must be a list of {"email", "name"?} objects.', field="participants")
     if len(participants) > MAX_PARTICIPANTS:
         raise ApiError(400, f"Ask about at most {MAX_PARTICIPANTS} participants at once.", field="participants")
     requested = []
@@ -118,8 +118,7 @@ OPENAPI_PATHS = {
     "/api/v1/lookup": {
         "post": {
             "summary": "Who the participants of a thread are in the CRM",
-            "description": "Answers in the order asked. Malformed and duplicate addresses get a per-participant "
-            "'error' instead of failing the call.",
+            "description": "Answers in the order asked. Malformed and duplicate addresses get a per-participant 'error' instead of failing the call.",
             "tags": ["lookup"],
             "requestBody": body_schema(ref("LookupRequest")),
             "responses": {

@@ -133,7 +133,7 @@ def build_document(app):
             "title": "Threadbook API",
             "version": "1",
             "description": "The CRM beside Gmail. Every /api/v1 call takes 'Authorization: Bearer <session token>' "
-            "unless marked otherwise; errors are {\"error\", \"message\"}.",
+            'unless marked otherwise; errors are {"error", "message"}.',
         },
         "servers": [{"url": "/"}],
         "security": [{"session": []}],

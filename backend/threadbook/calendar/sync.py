@@ -217,7 +217,7 @@ def calendar_mailboxes_due():
         .join(User, on=(Mailbox.user == User.id))
         .switch(Mailbox)
         .join(Organization, on=(Mailbox.org == Organization.id))
-        .where((Mailbox.status == "active") & (User.sync_paused == False) & (Organization.sync_enabled == True))  # noqa: E712
+        .where((Mailbox.status == "active") & (User.sync_paused == False) & (Organization.sync_enabled == True))
         .order_by(fn.COALESCE(Mailbox.last_synced_at, Mailbox.created_at))
     )
     return [m.id for m in query if granted_calendar_scopes(m)]

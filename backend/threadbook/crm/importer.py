@@ -47,9 +47,7 @@ def _read_rows(stream):
         )
     unknown = [h for h in header if h not in KNOWN]
     if unknown:
-        raise ImportFileError(
-            f"Unknown column(s) {', '.join(unknown)}. Expected columns: email (required), name, title, company, phone."
-        )
+        raise ImportFileError(f"Unknown column(s) {', '.join(unknown)}. Expected columns: email (required), name, title, company, phone.")
     reader.fieldnames = header
     for row in reader:
         # reader.line_num is the physical line that ended this record.

@@ -221,8 +221,7 @@ def _thread_state(user, thread_id, org):
         org = Organization.get_by_id(user.org_id)
     # COALESCE keeps SQLite off the created_at index (see records.newest_first).
     notes = _rows(
-        f"SELECT {_NOTE_COLUMNS} FROM note WHERE org_id = ? AND gmail_thread_id = ? "
-        "ORDER BY COALESCE(created_at, created_at) DESC, id DESC LIMIT ?",
+        f"SELECT {_NOTE_COLUMNS} FROM note WHERE org_id = ? AND gmail_thread_id = ? ORDER BY COALESCE(created_at, created_at) DESC, id DESC LIMIT ?",
         [user.org_id, thread_id, NOTES_PER_THREAD],
         NoteRow,
     )

@@ -11,7 +11,9 @@ from threadbook.dropbox.server import DropboxServer
 
 @click.command("dropbox")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
-@click.option("--port", default=2525, show_default=True, type=click.IntRange(0, 65535), help="Port (25 needs privileges; put a relay or port forward in front).")
+@click.option(
+    "--port", default=2525, show_default=True, type=click.IntRange(0, 65535), help="Port (25 needs privileges; put a relay or port forward in front)."
+)
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="PEM certificate chain, to offer STARTTLS.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM private key of --tls-cert.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads storing messages.")

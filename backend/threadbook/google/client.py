@@ -28,9 +28,7 @@ def authorized_http(credentials, timeout=DEFAULT_TIMEOUT):
     # token cannot, and google-auth would raise RefreshError instead.
     oauth_user = isinstance(credentials, google.oauth2.credentials.Credentials)
     refreshable = bool(getattr(credentials, "refresh_token", None)) or not oauth_user
-    return google_auth_httplib2.AuthorizedHttp(
-        credentials, http=httplib2.Http(timeout=timeout), refresh_status_codes=(401,) if refreshable else ()
-    )
+    return google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout), refresh_status_codes=(401,) if refreshable else ())
 
 
 class GoogleClient:

@@ -54,6 +54,4 @@ def google_credentials(mailbox, user, org, config=None, scopes=None):
         refresh_token = crypto.decrypt(mailbox.refresh_token)
     except crypto.DecryptionFailed as exc:
         raise MissingCredentials(str(exc)) from exc
-    return oauth.user_credentials(
-        refresh_token, config["GOOGLE_TOKEN_URI"], client_id(config), config.get("GOOGLE_CLIENT_SECRET") or "", scopes=scopes
-    )
+    return oauth.user_credentials(refresh_token, config["GOOGLE_TOKEN_URI"], client_id(config), config.get("GOOGLE_CLIENT_SECRET") or "", scopes=scopes)

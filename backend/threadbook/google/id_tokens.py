@@ -64,7 +64,7 @@ def verify_id_token(token, nonce=None):
 def verify(token, client_ids, certs_url, request, nonce=None):
     """Verify ``token`` for any of ``client_ids`` against the certificates at ``certs_url``."""
     if not isinstance(token, str) or not token.strip():
-        raise InvalidIdToken("No ID token was sent; send {\"id_token\": \"...\"} from Google sign-in.")
+        raise InvalidIdToken('No ID token was sent; send {"id_token": "..."} from Google sign-in.')
     token = token.strip()
     if len(token) > MAX_TOKEN_LENGTH:
         raise InvalidIdToken("The ID token is too long to be a Google ID token.")
@@ -80,9 +80,7 @@ def verify(token, client_ids, certs_url, request, nonce=None):
     if kid not in certs:
         raise InvalidIdToken("The ID token is signed by a key Google does not publish (unknown key id).")
     try:
-        claims = google_id_token.verify_token(
-            token, _Answered(response), audience=client_ids, certs_url=certs_url, clock_skew_in_seconds=CLOCK_SKEW_SECONDS
-        )
+        claims = google_id_token.verify_token(token, _Answered(response), audience=client_ids, certs_url=certs_url, clock_skew_in_seconds=CLOCK_SKEW_SECONDS)
     except google_exceptions.TransportError as exc:
         raise CertificatesUnavailable(_unavailable_message(certs_url)) from exc
     except (google_exceptions.GoogleAuthError, ValueError, TypeError, KeyError) as exc:

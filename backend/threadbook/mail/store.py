@@ -320,9 +320,7 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
             created_keys.update(_insert_ignoring_conflicts(Email, chunk, ("org", "owner", "message_key"), returning="message_key"))
         id_by_key = {}
         for chunk in _chunks(keys):
-            query = Email.select(Email.message_key, Email.id).where(
-                (Email.org == org.id) & (Email.owner == owner_id) & (Email.message_key.in_(chunk))
-            )
+            query = Email.select(Email.message_key, Email.id).where((Email.org == org.id) & (Email.owner == owner_id) & (Email.message_key.in_(chunk)))
             id_by_key.update(query.tuples())
 
         # Dropbox mail has no Gmail id: it sits in no mailbox.

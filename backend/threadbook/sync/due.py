@@ -45,9 +45,9 @@ def mailboxes_due(backfilled_only=False):
         .join(User, on=(Mailbox.user == User.id))
         .switch(Mailbox)
         .join(Organization, on=(Mailbox.org == Organization.id))
-        .where((Mailbox.status == "active") & (User.sync_paused == False) & (Organization.sync_enabled == True))  # noqa: E712
+        .where((Mailbox.status == "active") & (User.sync_paused == False) & (Organization.sync_enabled == True))
         .order_by(fn.COALESCE(Mailbox.last_synced_at, Mailbox.created_at))
     )
     if backfilled_only:
-        query = query.where(Mailbox.backfill_done == True)  # noqa: E712
+        query = query.where(Mailbox.backfill_done == True)
     return [m.id for m in query]

@@ -18,7 +18,7 @@ PUBLIC_ENDPOINTS = {"api.session.create_session", "api.session.create_dev_sessio
 
 
 def claims_for(user, **overrides):
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     claims = {"iss": ISSUER, "sub": str(user.id), "org": user.org_id, "iat": now, "exp": now + datetime.timedelta(hours=1), "dev": False}
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -45,7 +45,7 @@ def _swap_payload(token, user):
 
 
 BAD_SESSIONS = {
-    "expired": lambda u: jwt.encode(claims_for(u, exp=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)), TEST_SECRET, ALGORITHM),
+    "expired": lambda u: jwt.encode(claims_for(u, exp=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)), TEST_SECRET, ALGORITHM),
     "signed with another secret": lambda u: jwt.encode(claims_for(u), "another-secret-of-sufficient-length-0123456789", ALGORITHM),
     "tampered signature": lambda u: _flip_last_char(jwt.encode(claims_for(u), TEST_SECRET, ALGORITHM)),
     "tampered payload": lambda u: _swap_payload(jwt.encode(claims_for(u), TEST_SECRET, ALGORITHM), u),

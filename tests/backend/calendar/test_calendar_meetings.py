@@ -9,7 +9,7 @@ from threadbook.models import Meeting, MeetingAttendee
 
 from .test_calendar_sync import REP, at, naive
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def iso(moment):
@@ -281,7 +281,13 @@ def test_bad_bookings_answer_400_saying_which_field(client, factory, workspace, 
 
 @pytest.mark.parametrize(
     "query",
-    ["", "start=2026-03-02T10:00:00Z", "start=2026-03-02T10:00:00Z&end=2026-03-01T10:00:00Z", "start=2026-03-02T10:00:00Z&end=2026-09-01T10:00:00Z", "start=x&end=y"],
+    [
+        "",
+        "start=2026-03-02T10:00:00Z",
+        "start=2026-03-02T10:00:00Z&end=2026-03-01T10:00:00Z",
+        "start=2026-03-02T10:00:00Z&end=2026-09-01T10:00:00Z",
+        "start=x&end=y",
+    ],
 )
 def test_busy_times_need_a_sensible_range(client, factory, workspace, rep, db, query):
     response = client.get(f"/api/v1/calendar/busy?{query}", headers=factory.headers(rep))

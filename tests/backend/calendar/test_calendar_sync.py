@@ -11,7 +11,7 @@ from threadbook.models import Lead, Mailbox, Meeting, MeetingAttendee
 
 from ..support.workspace import GMAIL_MODIFY
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 REP = "rep@acme.example"
 
 
@@ -56,7 +56,12 @@ def test_blueberry_events_become_meetings_linked_to_attendees_and_other_colours_
         at(2, 10),
         at(2, 11),
         color_id="9",
-        attendees=[{"email": REP, "responseStatus": "accepted"}, {"email": "Ada@Globex.example", "displayName": "Ada", "responseStatus": "accepted"}, "lee@initech.example", {"email": "room-1@resource.calendar.google.com", "resource": True}],
+        attendees=[
+            {"email": REP, "responseStatus": "accepted"},
+            {"email": "Ada@Globex.example", "displayName": "Ada", "responseStatus": "accepted"},
+            "lee@initech.example",
+            {"email": "room-1@resource.calendar.google.com", "resource": True},
+        ],
         location="Room 1",
         description="Agenda",
     )
@@ -67,11 +72,20 @@ def test_blueberry_events_become_meetings_linked_to_attendees_and_other_colours_
 
     assert report["mode"] == "full" and report["created"] == 1 and report["ignored"] == 2
     meeting = Meeting.get(Meeting.google_event_id == demo["id"])
-    assert (meeting.title, meeting.location, meeting.description, meeting.source, meeting.status) == ("Globex demo", "Room 1", "Agenda", "calendar", "confirmed")
+    assert (meeting.title, meeting.location, meeting.description, meeting.source, meeting.status) == (
+        "Globex demo",
+        "Room 1",
+        "Agenda",
+        "calendar",
+        "confirmed",
+    )
     assert (meeting.start, meeting.end) == (naive(at(2, 10)), naive(at(2, 11)))
     assert meeting.owner_id == rep.id and meeting.google_etag == demo["etag"]
     # The rep and the room are not attendees; the addresses are kept as written, matched normalised.
-    assert {(a.address_normalized, a.response_status) for a in MeetingAttendee.select()} == {("ada@globex.example", "accepted"), ("lee@initech.example", "needsAction")}
+    assert {(a.address_normalized, a.response_status) for a in MeetingAttendee.select()} == {
+        ("ada@globex.example", "accepted"),
+        ("lee@initech.example", "needsAction"),
+    }
 
     detail = client.get(f"/api/v1/meetings/{meeting.id}", headers=factory.headers(rep)).get_json()
     assert detail["contact_ids"] == [contact.id] and detail["lead_ids"] == [lead.id] and detail["company_ids"] == [company.id]

@@ -9,17 +9,7 @@ from threadbook.models import Meeting, MeetingAttendee
 
 from ...fakes.gmail_store import FakeMailbox
 
-UTC = datetime.timezone.utc
-
-
-@pytest.fixture
-def team(factory):
-    org = factory.org(domain="us.example")
-    return {
-        "org": org,
-        "rep": factory.user(org, email="rep@us.example", name="Rep"),
-        "colleague": factory.user(org, email="col@us.example", name="Col"),
-    }
+UTC = datetime.UTC
 
 
 def as_user(client, factory, user):
@@ -97,7 +87,7 @@ def test_bad_contacts_are_400(api, body):
 def test_search_contacts_by_name_or_any_address(api):
     api("post", "/api/v1/contacts", json={"name": "Ada Lovelace", "emails": ["ada@acme.example", "countess@analytical.example"]})
     api("post", "/api/v1/contacts", json={"name": "Grace Hopper", "email": "grace@navy.example"})
-    names = lambda q: [c["name"] for c in api("get", f"/api/v1/contacts?q={q}").get_json()["items"]]  # noqa: E731
+    names = lambda q: [c["name"] for c in api("get", f"/api/v1/contacts?q={q}").get_json()["items"]]
     assert names("love") == ["Ada Lovelace"]
     assert names("COUNTESS") == ["Ada Lovelace"]
     assert names("navy.example") == ["Grace Hopper"]

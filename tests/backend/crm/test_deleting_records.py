@@ -9,18 +9,7 @@ from threadbook.models import AuditLog, Contact, ContactAddress, Deal, Email, Le
 
 from ...fakes.gmail_store import FakeMailbox
 
-UTC = datetime.timezone.utc
-
-
-@pytest.fixture
-def team(factory):
-    org = factory.org(domain="us.example")
-    return {
-        "org": org,
-        "rep": factory.user(org, email="rep@us.example", name="Rep"),
-        "colleague": factory.user(org, email="col@us.example", name="Col"),
-        "admin": factory.user(org, email="boss@us.example", name="Boss", role="admin"),
-    }
+UTC = datetime.UTC
 
 
 @pytest.fixture

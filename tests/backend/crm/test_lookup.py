@@ -155,8 +155,8 @@ def _log(org, owner, mailbox, visibility, **message):
 def test_last_logged_at_and_thread_state_respect_visibility(client, factory, crm_data):
     org, me, colleague = crm_data["org"], crm_data["me"], crm_data["colleague"]
     box = FakeMailbox("colleague@us.example")
-    early = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
-    late = datetime.datetime(2026, 2, 3, tzinfo=datetime.timezone.utc)
+    early = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    late = datetime.datetime(2026, 2, 3, tzinfo=datetime.UTC)
     _log(org, colleague, box, "team_metadata", sender="ada.lovelace@gmail.com", to=["colleague@us.example"], date=early)
     _log(org, colleague, box, "private", sender="ada@acme.example", to=["colleague@us.example"], date=late)
     shared_thread = next(iter(box.threads))

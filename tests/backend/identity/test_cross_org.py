@@ -259,7 +259,7 @@ def probe_every_route(app, headers, own, other):
         if choices:
             names = list(choices)
             for combo in itertools.product(*(choices[n][0] for n in names)):
-                path = fill(rule.rule, dict(zip(names, combo)))
+                path = fill(rule.rule, dict(zip(names, combo, strict=True)))
                 by_id = any(choices[n][1] is not THREAD for n in names)
                 for method in methods:
                     if method in WRITE_METHODS:

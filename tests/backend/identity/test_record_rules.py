@@ -42,15 +42,9 @@ RECORD_KINDS = ("contact", "lead", "company", "deal", "note", "meeting")
 
 
 @pytest.fixture
-def team(factory):
-    org = factory.org(domain="us.example")
-    return {
-        "org": org,
-        "rep": factory.user(org, email="rep@us.example", name="Rep"),
-        "colleague": factory.user(org, email="col@us.example", name="Col"),
-        "admin": factory.user(org, email="boss@us.example", name="Boss", role="admin"),
-        "stranger": factory.user(factory.org(domain="them.example"), email="boss@them.example", role="admin"),
-    }
+def team(team, factory):
+    """The shared team, and an administrator of another organisation."""
+    return {**team, "stranger": factory.user(factory.org(domain="them.example"), email="boss@them.example", role="admin")}
 
 
 @pytest.fixture

@@ -114,9 +114,7 @@ def test_bodies_are_stored_when_the_organisation_stores_them(client, factory, gm
     rep.org.save()
     box = gmail.state.mailbox(REP)
     box.add_message(sender="ada@acme.example", to=[REP], subject="Plain", body="Line one\nLine two")
-    html_thread = box.add_message(
-        sender="ada@acme.example", to=[REP], subject="Rich", body="Plain version", html_body="<p>Rich <b>version</b></p>"
-    )["threadId"]
+    html_thread = box.add_message(sender="ada@acme.example", to=[REP], subject="Rich", body="Plain version", html_body="<p>Rich <b>version</b></p>")["threadId"]
     html_only = box.add_message(sender="ada@acme.example", to=[REP], subject="Html only", body="")
     html_only["payload"]["mimeType"] = "text/html"
     html_only["payload"]["body"]["data"] = "PGRpdj5IZWxsbyAmYW1wOyBieWU8L2Rpdj4"  # <div>Hello &amp; bye</div>
@@ -272,9 +270,7 @@ def test_a_colleague_logging_the_same_mail_gets_a_copy_of_their_own(client, fact
     gmail.state.grant("col-token", "col@us.example", scopes=("gmail.modify",))
     mine = gmail.state.mailbox(REP).add_message(sender="ada@acme.example", to=[REP, "col@us.example"], subject="Both")
     rfc_id = next(h["value"] for h in mine["payload"]["headers"] if h["name"] == "Message-ID")
-    theirs = gmail.state.mailbox("col@us.example").add_message(
-        sender="ada@acme.example", to=[REP, "col@us.example"], subject="Both", message_id=rfc_id
-    )
+    theirs = gmail.state.mailbox("col@us.example").add_message(sender="ada@acme.example", to=[REP, "col@us.example"], subject="Both", message_id=rfc_id)
     first = log(client, factory, rep, mine["threadId"])
 
     second = log(client, factory, colleague, theirs["threadId"], token="col-token")

@@ -31,7 +31,7 @@ HEADERS = ("message_id", "in_reply_to", "references")
 
 
 def ago(days):
-    return datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days)
+    return datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
 
 
 class World:

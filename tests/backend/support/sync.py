@@ -50,7 +50,7 @@ class Google:
 
 def ago(**delta):
     """A timezone-aware time that long ago (the fake stamps messages with it)."""
-    return datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(**delta)
+    return datetime.datetime.now(datetime.UTC) - datetime.timedelta(**delta)
 
 
 def connect(app, google, user):

@@ -4,7 +4,7 @@ import pytest
 
 from threadbook.models import Email, TrackedThread
 
-from ..fakes.gmail import GoogleError, not_found
+from ...fakes.google_common import GoogleError, not_found
 
 REP = "rep@us.example"
 TOKEN = "ya29.rep-token"
