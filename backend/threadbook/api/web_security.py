@@ -32,11 +32,12 @@ from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
 from threadbook.api.authentication import session_claims
+from threadbook.api.google_answers import TOKEN_HEADER
 from threadbook.identity import signin
 from threadbook.identity.sessions import InvalidSession
 
 SIGNIN_ENDPOINTS = frozenset({"api.session.create_session", "api.session.create_dev_session"})
-CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Google-Access-Token"]
+CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", TOKEN_HEADER]
 CORS_EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 CORS_MAX_AGE_SECONDS = 600
 # Headers a proxy adds when it relays a request; the extension talking to its own machine sends none.
