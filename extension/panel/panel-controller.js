@@ -21,6 +21,7 @@ import { expiresSoon, toEpochMs } from "../auth/google-oauth.js";
 import { MESSAGE } from "../shared/messages.js";
 import { createCardActions } from "./card-actions.js";
 import { createSharingActions } from "./sharing-actions.js";
+import { logStatus } from "./log-outcome.js";
 
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 8000;
@@ -287,7 +288,7 @@ export function createPanelController({
           if (!access) throw error;
           result = await client.logThread(thread.threadId, access.token, { visibility });
         }
-        view.status(result.status === 201 ? "Conversation logged." : "Already logged: nothing new to add.");
+        view.status(logStatus(result.status, result.data));
         // Show the logged state, unless another conversation was opened meanwhile.
         if (tab?.thread?.threadId === thread.threadId) await lookup(tab.thread);
       } catch (error) {

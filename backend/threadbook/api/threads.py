@@ -66,6 +66,7 @@ def log_thread(thread_id):
         "email_ids": [e.id for e in logged.stored.emails],
         "label": logged.label,
         "label_reason": logged.label_reason,
+        "label_via": logged.label_via,
         "warnings": logged.warnings,
     }
     return jsonify(answer), 201 if logged.stored_anything else 200
@@ -97,6 +98,11 @@ _log_response = {
         "email_ids": {"type": "array", "items": {"type": "integer"}, "description": "Every logged message of the call."},
         "label": {"enum": ["applied", "skipped"]},
         "label_reason": {"type": ["string", "null"], "description": "Why the Gmail label was skipped."},
+        "label_via": {
+            "enum": ["token", "mailbox", None],
+            "description": "How the label was applied: with the access token (gmail.modify), or through your connected mailbox "
+            "when the token may only read. Null when skipped.",
+        },
         "warnings": {"type": "array", "items": {"type": "string"}},
     },
 }

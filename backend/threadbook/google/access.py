@@ -55,6 +55,21 @@ def mailbox_gmail(mailbox, user, org, config=None):
     return Gmail(google_credentials(mailbox, user, org, config), config["GOOGLE_API_ROOT"])
 
 
+def connected_mailbox_gmail(user, org, config=None):
+    """Gmail through the user's connected mailbox (its grant includes gmail.modify), or None when there is none usable.
+
+    For what the extension's token may not do, such as labelling a thread when
+    the token only reads: the connected mailbox is the same Google account.
+    """
+    mailbox = connected_mailbox(user)
+    if mailbox is None:
+        return None
+    try:
+        return mailbox_gmail(mailbox, user, org, config)
+    except MissingCredentials:
+        return None
+
+
 def mail_access(user, org, access_token=None, config=None):
     """Gmail reading and sending for ``user``: the extension's token, else the connected mailbox's credentials."""
     config = config or current_app.config

@@ -6,7 +6,7 @@ API's views among them) need nothing from ``threadbook.google`` to say what
 the person should do.
 """
 
-from threadbook.google.access import NoGoogleAccess, mail_access
+from threadbook.google.access import NoGoogleAccess, connected_mailbox_gmail, mail_access
 
 
 class NoMailAccess(Exception):
@@ -19,3 +19,8 @@ def open_mail(user, org, access_token=None):
         return mail_access(user, org, access_token)
     except NoGoogleAccess as exc:
         raise NoMailAccess(str(exc)) from exc
+
+
+def mailbox_gmail_for(user, org):
+    """Gmail through the user's connected mailbox, or None: what labels a thread when the extension's token may not."""
+    return connected_mailbox_gmail(user, org)

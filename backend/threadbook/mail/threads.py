@@ -3,9 +3,11 @@
 ``log_thread`` fetches the thread with ``users.threads.get`` (format=full when
 the organisation stores bodies and the token may read them, else metadata),
 stores every message, or the chosen ones, as the caller's own copies through
-``mail.store.store_gmail_messages``, and labels the thread in Gmail where the
-token allows it, recording the label in ``ThreadLabel``. Logging again, or
-twenty times at once, stores nothing more.
+``mail.store.store_gmail_messages``, and labels the thread in Gmail, recording
+the label in ``ThreadLabel``: with the token when it may change labels
+(gmail.modify), else through the user's connected mailbox (same account,
+granted gmail.modify when it was connected). ``label_via`` says which.
+Logging again, or twenty times at once, stores nothing more.
 
 Gmail's failures while reading propagate as ``GoogleApiError`` (a missing
 thread names it: ``.about(subject="thread <id>")``); a failure while labelling
@@ -16,7 +18,7 @@ import dataclasses
 
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
-from threadbook.mail.gmail_access import open_mail
+from threadbook.mail.gmail_access import mailbox_gmail_for, open_mail
 from threadbook.mail.store import StoreResult, store_gmail_messages
 from threadbook.models import ThreadLabel
 
@@ -42,6 +44,7 @@ class ThreadLog:
     label: str  # "applied" or "skipped"
     label_reason: str | None
     warnings: list
+    label_via: str | None = None  # "token" or "mailbox" when applied
 
     @property
     def stored_anything(self):
@@ -63,16 +66,17 @@ def fetch_thread_messages(gmail, thread_id, want_bodies, warnings):
         raise
 
 
+class LabelNotAllowed(Exception):
+    """The Gmail access may read but not change labels (it lacks gmail.modify)."""
+
+
 def apply_logged_label(gmail, user, thread_id):
-    """Label the thread in Gmail; return ("applied", None) or ("skipped", reason). Never raises for Gmail."""
+    """Label the thread in Gmail; return ("applied", None) or ("skipped", reason). Raises LabelNotAllowed; never GoogleApiError."""
     try:
         label_id = gmail.ensure_label(LOGGED_LABEL)
         gmail.modify_thread(thread_id, add_label_ids=[label_id])
-    except google_errors.InsufficientScope:
-        return "skipped", (
-            f"The access token may not change labels, so '{LOGGED_LABEL}' was not applied in Gmail "
-            "(it needs the gmail.modify scope). The thread is logged all the same."
-        )
+    except google_errors.InsufficientScope as exc:
+        raise LabelNotAllowed(str(exc)) from exc
     except google_errors.GoogleApiError as exc:
         return "skipped", f"Gmail did not apply '{LOGGED_LABEL}' ({exc.message}). The thread is logged all the same."
     with write_transaction():
@@ -80,6 +84,28 @@ def apply_logged_label(gmail, user, thread_id):
             conflict_target=[ThreadLabel.user, ThreadLabel.gmail_thread_id, ThreadLabel.label], action="NOTHING"
         ).execute()
     return "applied", None
+
+
+def label_logged_thread(gmail, user, org, thread_id):
+    """Label with the token's Gmail, else through the connected mailbox; return (status, reason, via)."""
+    try:
+        status, reason = apply_logged_label(gmail, user, thread_id)
+        return status, reason, "token" if status == "applied" else None
+    except LabelNotAllowed:
+        pass
+    mailbox_gmail = mailbox_gmail_for(user, org)
+    if mailbox_gmail is None:
+        return (
+            "skipped",
+            f"The access token may not change labels, so '{LOGGED_LABEL}' was not applied in Gmail (it needs the gmail.modify scope). "
+            "Connect your mailbox in Threadbook to have logged threads labelled. The thread is logged all the same.",
+            None,
+        )
+    try:
+        status, reason = apply_logged_label(mailbox_gmail, user, thread_id)
+    except LabelNotAllowed:
+        return "skipped", f"Your connected mailbox may not change labels, so '{LOGGED_LABEL}' was not applied in Gmail; connect it again.", None
+    return status, reason, "mailbox" if status == "applied" else None
 
 
 def _chosen(messages, thread_id, message_ids):
@@ -112,5 +138,5 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
         visibility=visibility,
         store_body=org.store_bodies and not warnings,
     )
-    label, reason = apply_logged_label(gmail, user, thread_id)
-    return ThreadLog(thread_id, stored, label, reason, warnings)
+    label, reason, via = label_logged_thread(gmail, user, org, thread_id)
+    return ThreadLog(thread_id, stored, label, reason, warnings, label_via=via)
