@@ -77,3 +77,14 @@ test("no remote code: pages load only the extension's own scripts", () => {
     assert.ok(!/import\(\s*["']https?:/.test(code), path);
   }
 });
+
+test("the scripts and styles are minified: no comments, one file per module so every import still resolves", () => {
+  for (const path of built.filter((p) => /\.(js|css)$/.test(p))) {
+    const text = readFileSync(`dist/${path}`, "utf8");
+    assert.ok(!/^\s*(\/\/|\/\*\*)/m.test(text), `${path} still holds comment lines`);
+    assert.ok(text.split("\n").length <= 3, `${path} is not minified`);
+    for (const [, ref] of text.matchAll(/\bfrom\s*"(\.{1,2}\/[^"]+)"/g)) {
+      assert.ok(existsSync(join("dist", path, "..", ref)), `${path} imports ${ref}, which is not in dist/`);
+    }
+  }
+});
