@@ -10,20 +10,18 @@
 export const AUTHORIZATION_ENDPOINT = "https://accounts.google.com/o/oauth2/v2/auth";
 
 // Least each feature needs: who the user is; reading the thread being logged
-// (metadata cannot fetch full messages); labelling logged threads.
-export const SCOPES = Object.freeze([
-  "openid",
-  "email",
-  "profile",
-  "https://www.googleapis.com/auth/gmail.readonly",
-  "https://www.googleapis.com/auth/gmail.labels",
-]);
+// (metadata cannot fetch full messages). Labelling a logged thread needs
+// gmail.modify (gmail.labels may create labels but not put them on a thread):
+// asked for only when the user allows it (EXTRA_SCOPES.labels), or done by the
+// backend through the connected mailbox.
+export const SCOPES = Object.freeze(["openid", "email", "profile", "https://www.googleapis.com/auth/gmail.readonly"]);
 
-// Asked for only when a card action needs them (incremental authorisation):
+// Asked for only when the user needs them (incremental authorisation):
 // sending mail as the user; booking in and reading free/busy of their calendar
-// (the backend's google/calendar.py CALENDAR_SCOPES).
+// (the backend's google/calendar.py CALENDAR_SCOPES); labelling logged threads.
 export const EXTRA_SCOPES = Object.freeze({
   send: Object.freeze(["https://www.googleapis.com/auth/gmail.send"]),
+  labels: Object.freeze(["https://www.googleapis.com/auth/gmail.modify"]),
   calendar: Object.freeze(["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"]),
 });
 const ALLOWED_EXTRA = new Set(Object.values(EXTRA_SCOPES).flat());

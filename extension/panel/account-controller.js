@@ -8,11 +8,12 @@
  * for connecting Gmail), so node tests drive this with fakes.
  *
  * The view gets `view.showAccount(state)` with:
- * `{mailbox, summary, loading, loadError, dropbox, dropboxError, sharing, busy, confirming, message}`
- * (see `describeMailbox` for `summary`, `describeSharing` for `sharing`);
+ * `{mailbox, summary, loading, loadError, dropbox, dropboxError, sharing, labels, busy, confirming, message}`
+ * (see `describeMailbox` for `summary`, `describeSharing` for `sharing`, `describeLabels` for `labels`);
  * `view.enter()` shows the screen.
  */
 
+import { EXTRA_SCOPES } from "../auth/google-oauth.js";
 import { isUnder } from "../background/mailbox-connect.js";
 import { MESSAGE } from "../shared/messages.js";
 import { isVisibility, VISIBILITY_OPTIONS, visibilityLabel } from "./views/format.js";
@@ -141,6 +142,28 @@ export function describeSharing(me, { draft, error = "" } = {}) {
   return { options, saved, chosen: draft ?? saved, error };
 }
 
+const MODIFY_SCOPES = ["https://www.googleapis.com/auth/gmail.modify", "https://mail.google.com/"];
+const MAILBOX_LABELS = new Set(["active", "syncing", "paused", "disabled"]);
+
+/**
+ * Whether logged conversations get the Threadbook/Logged label in Gmail, and how (pure).
+ *
+ * The backend labels with the extension's token when it may change labels
+ * (gmail.modify), else through the connected mailbox. Returns `{text, via, canAllow}`:
+ * `via` is "mailbox", "token" or null; `canAllow` offers to ask Google for gmail.modify.
+ */
+export function describeLabels(mailbox, access, { canGrant = false } = {}) {
+  if (mailbox?.connected && MAILBOX_LABELS.has(mailbox.status)) {
+    return { text: "Logged conversations are labelled Threadbook/Logged in Gmail, through your connected mailbox.", via: "mailbox", canAllow: false };
+  }
+  const scopes = new Set(String(access?.scope || "").split(/\s+/));
+  if (MODIFY_SCOPES.some((scope) => scopes.has(scope))) {
+    return { text: "Logged conversations are labelled Threadbook/Logged in Gmail, with your Google access.", via: "token", canAllow: false };
+  }
+  const how = canGrant ? "Allow Threadbook to change labels, or connect Gmail above." : "Connect Gmail above to have them labelled.";
+  return { text: `Logged conversations are not labelled in Gmail: Threadbook may only read your mail. ${how}`, via: null, canAllow: canGrant };
+}
+
 /** Read `code`, `state` and `error` from Google's redirect (query or fragment). */
 function redirectParams(redirectUrl) {
   const url = new URL(redirectUrl);
@@ -154,6 +177,7 @@ export function createAccountController({
   getClient,
   send,
   copyText,
+  readGoogle = async () => ({ access: null, canGrant: false }),
   formatTime = defaultFormatTime,
   pollMs = POLL_MS,
   setTimer = (fn, ms) => setTimeout(fn, ms),
@@ -166,6 +190,7 @@ export function createAccountController({
   let loadError = "";
   let dropbox = null;
   let dropboxError = "";
+  let google = { access: null, canGrant: false }; // the stored Google access, and whether Google may be asked for more
   let me = null; // GET /api/v1/me: {user, org}
   let meError = "";
   let sharingDraft; // the default sharing picked but not saved ("" is the organisation's)
@@ -186,6 +211,7 @@ export function createAccountController({
       dropbox,
       dropboxError,
       sharing: describeSharing(me, { draft: sharingDraft, error: meError }),
+      labels: describeLabels(mailbox, google.access, { canGrant: google.canGrant }),
       busy,
       confirming,
       message,
@@ -264,6 +290,11 @@ export function createAccountController({
     render();
   }
 
+  async function loadGoogle() {
+    google = (await readGoogle().catch(() => null)) || { access: null, canGrant: false };
+    render();
+  }
+
   /** Run one action on the screen: one at a time, its answer re-rendered, its error shown. */
   async function act(name, progress, work) {
     if (!open || busy) return;
@@ -297,7 +328,20 @@ export function createAccountController({
       message = null;
       sharingDraft = undefined;
       view.enter();
-      await Promise.all([loadMailbox(), loadDropbox(), loadMe()]);
+      await Promise.all([loadMailbox(), loadDropbox(), loadMe(), loadGoogle()]);
+    },
+
+    /** Ask Google (interactively) to let Threadbook change labels, so logged conversations are labelled. */
+    allowLabels() {
+      return act("allow-labels", "Opening Google to allow labels…", async (visit) => {
+        const answer = await send({ type: MESSAGE.RENEW_GOOGLE_ACCESS, interactive: true, scopes: EXTRA_SCOPES.labels });
+        if (visit !== visits) return;
+        await loadGoogle();
+        if (!answer?.ok || describeLabels(mailbox, google.access).via !== "token") {
+          throw new Error("Google did not allow changing labels, so logged conversations stay unlabelled.");
+        }
+        say("Logged conversations will be labelled Threadbook/Logged in Gmail.");
+      });
     },
 
     /** Leave the screen (Back): stop polling and show the panel's current screen again. */

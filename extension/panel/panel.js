@@ -5,7 +5,7 @@
 import { createBackendClient } from "../api/backend-client.js";
 import { localStore, runtime, sessionStore, windows } from "../shared/chrome-api.js";
 import { loadSettings } from "../shared/settings.js";
-import { GOOGLE_ACCESS, SETTINGS } from "../shared/storage-keys.js";
+import { GOOGLE_ACCESS, SESSION, SETTINGS } from "../shared/storage-keys.js";
 import { createAccountController } from "./account-controller.js";
 import { createPanelController } from "./panel-controller.js";
 import { followPanelState } from "./panel-store.js";
@@ -20,6 +20,11 @@ const account = createAccountController({
   getClient: () => client,
   send: (message) => runtime.sendMessage(message),
   copyText: (text) => navigator.clipboard.writeText(text),
+  readGoogle: async () => {
+    const stored = await sessionStore.get([GOOGLE_ACCESS, SESSION]);
+    // A development session has no Google account to widen.
+    return { access: stored[GOOGLE_ACCESS] || null, canGrant: Boolean(stored[SESSION] && !stored[SESSION].dev) };
+  },
 });
 accountView.bind(account);
 // While the Account screen is open, the panel controller's screens wait for Back.

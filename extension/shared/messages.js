@@ -14,7 +14,7 @@
  * | SIGN_OUT            | panel → worker         | —                                             | —             |
  * | CONNECT_MAILBOX     | panel → worker         | `url`, `redirectUri` (from connect/start)     | `redirectUrl` |
  *
- * RENEW_GOOGLE_ACCESS's `scopes` are extra Google scopes (gmail.send, calendar.*;
+ * RENEW_GOOGLE_ACCESS's `scopes` are extra Google scopes (gmail.send, calendar.*, gmail.modify;
  * EXTRA_SCOPES in auth/google-oauth.js): the worker refuses any other.
  *
  * ThreadSnapshot (what the Gmail page shows of the open conversation):

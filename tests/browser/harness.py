@@ -228,7 +228,9 @@ class Stack:
     def issue_access_token(self, address, scope):
         """Hand out a Gmail access token that the fake Gmail API accepts for ``address``."""
         token = "ya29.browser-" + secrets.token_urlsafe(16)
-        self.gmail.grant(token, address)
+        # As Google does: the token carries the Gmail scopes the extension asked for.
+        gmail_scopes = [s for s in scope.split() if "/auth/gmail." in s or s == "https://mail.google.com/"]
+        self.gmail.grant(token, address, scopes=gmail_scopes or ["gmail.readonly"])
         return token
 
     def start(self):

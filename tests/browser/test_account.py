@@ -29,7 +29,7 @@ def text(browser, element_id):
 
 def visible_actions(browser):
     return browser.in_panel().execute_script(
-        """return Array.from(document.querySelectorAll('.account-actions [data-account-action]'))
+        """return Array.from(document.querySelectorAll('[aria-labelledby="mailbox-title"] .account-actions [data-account-action]'))
              .filter((b) => !b.hidden).map((b) => b.dataset.accountAction);"""
     )
 
@@ -83,3 +83,30 @@ def test_the_account_screen(browser, stack, monkeypatch):
     assert browser.screen() == "account"
     browser.click("#account-back")
     browser.wait_thread(stack.thread_ids[0])
+
+
+def test_allowing_labels_labels_the_next_logged_conversation(browser, stack):
+    renewal = stack.thread_ids[0]
+    browser.sign_in()
+    browser.open_thread(None)
+    browser.wait_screen("no-thread")
+
+    # Signed in to read only, with no mailbox connected: logged conversations would not be labelled.
+    browser.click("#open-account")
+    browser.wait_screen("account")
+    browser.wait(lambda: "not labelled in Gmail" in text(browser, "labels-state"), "the labels state")
+    browser.click('[data-account-action="allow-labels"]')
+    browser.wait(lambda: "with your Google access" in text(browser, "labels-state"), "labels allowed by Google")
+    assert "will be labelled" in text(browser, "account-message")
+    assert not browser.in_panel().find_element(By.CSS_SELECTOR, '[data-account-action="allow-labels"]').is_displayed()
+
+    # The next log labels the conversation in Gmail with the widened token.
+    browser.click("#account-back")
+    browser.open_thread(renewal)
+    browser.wait_thread(renewal)
+    browser.click("#log-thread")
+    browser.wait(lambda: browser.status().startswith("Conversation logged"), "the log to answer")
+    assert browser.status() == "Conversation logged."
+    box = stack.gmail.mailbox(REP["email"])
+    label = box.label_by_name("Threadbook/Logged")
+    assert label is not None and label["id"] in box.thread_labels(renewal)

@@ -51,12 +51,13 @@ test("extra scopes are asked for beside the base ones, keeping earlier grants", 
   assert.equal(url.searchParams.get("include_granted_scopes"), "true");
 });
 
-test("only the card actions' extra scopes are allowed, and are read back from a granted scope string", () => {
+test("only the extra scopes of sending, the calendar and labels are allowed, and are read back from a granted scope string", () => {
   assert.deepEqual(EXTRA_SCOPES.send, ["https://www.googleapis.com/auth/gmail.send"]);
-  for (const scope of [...EXTRA_SCOPES.send, ...EXTRA_SCOPES.calendar]) assert.ok(isAllowedExtraScope(scope));
+  assert.deepEqual(EXTRA_SCOPES.labels, ["https://www.googleapis.com/auth/gmail.modify"]);
+  for (const scope of [...EXTRA_SCOPES.send, ...EXTRA_SCOPES.calendar, ...EXTRA_SCOPES.labels]) assert.ok(isAllowedExtraScope(scope));
   for (const scope of [
     "https://mail.google.com/",
-    "https://www.googleapis.com/auth/gmail.modify",
+    "https://www.googleapis.com/auth/gmail.labels",
     "https://www.googleapis.com/auth/calendar",
     "gmail.send",
     "",

@@ -19,6 +19,7 @@ const ACTION_FOR = {
   rotate: (a) => a.rotateDropbox(),
   "confirm-rotate": (a) => a.rotateDropbox(),
   "cancel-confirm": (a) => a.cancelConfirm(),
+  "allow-labels": (a) => a.allowLabels(),
 };
 
 const BUSY_LABELS = {
@@ -29,6 +30,7 @@ const BUSY_LABELS = {
   "confirm-disconnect": "Disconnecting…",
   "confirm-rotate": "Issuing…",
   "save-sharing": "Saving…",
+  "allow-labels": "Asking Google…",
 };
 const BUSY_NAME = { "confirm-disconnect": "disconnect", "confirm-rotate": "rotate" };
 
@@ -88,7 +90,7 @@ export function createAccountView(doc) {
     },
 
     showAccount(state) {
-      const { mailbox, summary, loading, loadError, dropbox, dropboxError, sharing = null, busy, confirming, message } = state;
+      const { mailbox, summary, loading, loadError, dropbox, dropboxError, sharing = null, labels: labelling = null, busy, confirming, message } = state;
       section.setAttribute("aria-busy", String(Boolean(loading || busy)));
       section.dataset.mailboxStatus = mailbox?.status || "";
 
@@ -113,6 +115,7 @@ export function createAccountView(doc) {
         disconnect: known && summary.canDisconnect,
         copy: Boolean(dropbox?.address),
         rotate: Boolean(dropbox?.address),
+        "allow-labels": Boolean(labelling?.canAllow),
       };
       for (const [name, visible] of Object.entries(show)) for (const button of buttons(name)) button.hidden = !visible;
       for (const button of buttons("connect")) labels.set(button, summary.connectLabel);
@@ -129,6 +132,9 @@ export function createAccountView(doc) {
       $("rotate-confirm").hidden = confirming !== "rotate";
 
       showSharing(sharing);
+      $("labels-part").hidden = !labelling;
+      $("labels-state").textContent = labelling?.text || "";
+      $("labels-state").dataset.tone = labelling?.via ? "ok" : "off";
 
       $("dropbox-address").textContent = dropbox?.address || "";
       $("dropbox-box").hidden = !dropbox?.address;
