@@ -9,12 +9,16 @@ Sending itself is covered by the node tests (tests/extension/compose-actions.tes
 """
 
 import datetime
+import email
+import email.policy
 
 import pytest
 from selenium.webdriver.common.by import By
 
 from threadbook.db import database
 from threadbook.models import Meeting, MeetingAttendee
+
+from .harness import REP
 
 pytestmark = pytest.mark.browser
 
@@ -122,3 +126,21 @@ def test_email_without_a_connected_mailbox_says_so_and_keeps_the_text(browser, s
     assert form.find_element(By.NAME, "body").get_attribute("value") == "Hi Ada, the terms follow."
     assert not stack.gmail.calls_to("POST", "/messages/send")
     form.find_element(By.CSS_SELECTOR, '[data-action="cancel"]').click()
+
+
+def test_email_with_cc_and_bcc_after_allowing_sending(browser, stack, on_renewal):
+    form = open_form(browser, "compose-email")
+    form.find_element(By.NAME, "cc").send_keys("grace@globex.example, bob@acme.example")
+    form.find_element(By.NAME, "bcc").send_keys("boss@threadbook.test")
+    form.find_element(By.NAME, "subject").send_keys("Renewal terms, with copies")
+    form.find_element(By.NAME, "body").send_keys("Hi Ada, Grace and Bob see this too.")
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    # Signed in to read only: the form offers to ask Google for sending, then sends what is typed.
+    allow = browser.wait(lambda: (b := form.find_element(By.CSS_SELECTOR, '[data-action="allow-send"]')).is_displayed() and b, "the offer to allow sending")
+    allow.click()
+    browser.wait(lambda: browser.status().startswith("Sent and logged: Renewal terms, with copies."), "the mail to be sent")
+    box = stack.gmail.mailbox(REP["email"])
+    [message] = [email.message_from_bytes(raw, policy=email.policy.default) for raw, _ in box.sent]
+    assert message["Cc"] == "grace@globex.example, bob@acme.example"
+    assert message["Bcc"] == "boss@threadbook.test"  # in the raw Gmail sends; Gmail keeps it in the sender's copy only
+    assert message["Subject"] == "Renewal terms, with copies"

@@ -30,6 +30,26 @@ test("Email opens a form to the contact; Send posts to, subject and body with th
   assert.equal(p.calls("POST /api/v1/lookup").length, lookups + 1);
 });
 
+test("Cc and Bcc: the typed addresses are sent as lists; a word that is not an address is refused before anything is sent", async () => {
+  const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE });
+  let form = write(p);
+  form.querySelector('[name="cc"]').value = "grace@globex.example;  bob@acme.example,";
+  form.querySelector('[name="bcc"]').value = "boss@us.example";
+  p.submit(form);
+  await until(() => !p.card().querySelector("form"));
+  const [request] = p.calls("POST /api/v1/emails/send");
+  assert.deepEqual(request.body.cc, ["grace@globex.example", "bob@acme.example"]);
+  assert.deepEqual(request.body.bcc, ["boss@us.example"]);
+
+  form = write(p);
+  form.querySelector('[name="cc"]').value = "grace@globex.example, Grace";
+  p.submit(form);
+  await until(() => !form.querySelector('[data-field="form-error"]').hidden);
+  assert.match(form.querySelector('[data-field="form-error"]').textContent, /"Grace" in Cc is not an address/);
+  assert.equal(p.calls("POST /api/v1/emails/send").length, 1);
+  assert.equal(form.querySelector('[name="subject"]').value, "Renewal terms", "what was typed stays");
+});
+
 test("without a sending scope no token is sent (the connected mailbox sends); its absence is explained in the form", async () => {
   const p = await openPanel({
     "POST /api/v1/emails/send": () => ({

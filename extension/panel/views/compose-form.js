@@ -1,5 +1,5 @@
 /**
- * The card's "Email" form: To (prefilled with the person's address), Subject, plain-text Body.
+ * The card's "Email" form: To (prefilled with the person's address), Cc, Bcc, Subject, plain-text Body.
  *
  * The backend sends it from the user's own Gmail and logs it. A refusal keeps
  * the form open with everything typed, the backend's message and, when Google
@@ -10,16 +10,25 @@
 
 import { busy, el, labelled, messages } from "./form-kit.js";
 
+/** The addresses typed in a Cc or Bcc field: separated by commas, semicolons or spaces. */
+export const addressList = (text) =>
+  String(text || "")
+    .split(/[,;\s]+/)
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
 /**
  * Open the form in `slot` (replacing any form there) for `person` (`{name, email}`).
  *
- * `actions.sendEmail({to, subject, body})` resolves `{ok}` or `{ok: false, message, hint, grant}`;
+ * `actions.sendEmail({to, cc?, bcc?, subject, body})` resolves `{ok}` or `{ok: false, message, hint, grant}`;
  * `actions.allowGoogle("send")` resolves `{ok}` or `{ok: false, message, hint}` (card-actions.js);
  * `onClose()` runs after Cancel or a send.
  */
 export function openComposeForm(doc, slot, person, { actions, onClose = () => {} }) {
   const form = el(doc, "form", { className: "form compose-form", noValidate: true, dataset: { form: "compose" } });
   const to = el(doc, "input", { name: "to", type: "email", autocomplete: "off", value: person.email || "" });
+  const cc = el(doc, "input", { name: "cc", type: "text", autocomplete: "off", placeholder: "Addresses, separated by commas" });
+  const bcc = el(doc, "input", { name: "bcc", type: "text", autocomplete: "off", placeholder: "Addresses, separated by commas" });
   const subject = el(doc, "input", { name: "subject", autocomplete: "off" });
   const body = el(doc, "textarea", { name: "body", rows: 6 });
   const message = messages(doc);
@@ -31,6 +40,8 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
   form.append(
     el(doc, "h3", { className: "form-title", text: `Email ${person.name}` }),
     labelled(doc, "To", to),
+    labelled(doc, "Cc", cc),
+    labelled(doc, "Bcc", bcc),
     labelled(doc, "Subject", subject),
     labelled(doc, "Message", body),
     el(doc, "p", { className: "muted", text: "Sent from your Gmail and logged in Threadbook." }),
@@ -52,7 +63,16 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
       message.show({ message: "Enter the address to write to." });
       return;
     }
+    const copies = { cc: addressList(cc.value), bcc: addressList(bcc.value) };
+    for (const [field, list] of Object.entries(copies)) {
+      const wrong = list.find((entry) => !entry.includes("@"));
+      if (wrong) {
+        message.show({ message: `"${wrong}" in ${field === "cc" ? "Cc" : "Bcc"} is not an address: separate addresses with commas.` });
+        return;
+      }
+    }
     const draft = { to: [address], subject: subject.value.trim(), body: body.value };
+    for (const [field, list] of Object.entries(copies)) if (list.length) draft[field] = list;
     const result = await busy(form, () => actions.sendEmail(draft));
     if (closed) return;
     if (result?.ok) return close();
