@@ -26,13 +26,21 @@ export function createPanelView(doc) {
     doc.body.dataset.showing = name;
   }
 
-  function renderCards(participants) {
+  /** The newest logged email of the conversation, which a reply from a card answers (null when nothing is logged). */
+  function replyTarget(threadRecord) {
+    const emails = (threadRecord.emails || []).filter((e) => Number.isInteger(e?.id));
+    if (!emails.length) return null;
+    const newest = emails.reduce((a, b) => (String(b.date || "") > String(a.date || "") ? b : a));
+    return { emailId: newest.id, subject: newest.subject || "" };
+  }
+
+  function renderCards(participants, context) {
     const list = $("participants");
     const existing = new Map(Array.from(list.children).map((card) => [card.dataset.email, card]));
     const cards = participants.map((participant) => {
       const key = participant.email.toLowerCase();
       const card = existing.get(key) || createCard(doc, participant.email);
-      return fillCard(doc, card, participant, actions);
+      return fillCard(doc, card, participant, actions, context);
     });
     list.replaceChildren(...cards);
   }
@@ -57,7 +65,7 @@ export function createPanelView(doc) {
     $("google-reauth").hidden = !googleReauth;
     renderSharing(doc, sharing, () => actions);
     $("thread-notes").replaceChildren(...textList(doc, "Notes on this conversation", (threadRecord.notes || []).map(noteLine)));
-    renderCards(participants);
+    renderCards(participants, { replyTo: replyTarget(threadRecord) });
     const list = $("participants");
     list.dataset.threadId = thread.threadId;
     list.dataset.renderedAt = String(Date.now());

@@ -144,3 +144,33 @@ def test_email_with_cc_and_bcc_after_allowing_sending(browser, stack, on_renewal
     assert message["Cc"] == "grace@globex.example, bob@acme.example"
     assert message["Bcc"] == "boss@threadbook.test"  # in the raw Gmail sends; Gmail keeps it in the sender's copy only
     assert message["Subject"] == "Renewal terms, with copies"
+
+
+def test_a_reply_from_a_card_goes_into_the_logged_conversation(browser, stack, on_renewal):
+    renewal = stack.thread_ids[0]
+    box = stack.gmail.mailbox(REP["email"])
+    sent_before = len(getattr(box, "sent", []))
+    browser.click("#log-thread")
+    browser.wait(lambda: browser.in_panel().find_element(By.ID, "log-state").is_displayed(), "the logged state")
+    form = open_form(browser, "compose-email")
+    reply = form.find_element(By.NAME, "reply")
+    assert reply.is_displayed()
+    reply.click()
+    form.find_element(By.NAME, "body").send_keys("Thanks Ada, agreed.")
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+
+    def sent_or_offered():
+        if browser.status().startswith("Sent and logged"):
+            return "sent"
+        allow = browser.in_panel().find_elements(By.CSS_SELECTOR, f'{ADA} [data-action="allow-send"]')
+        return "offered" if allow and allow[0].is_displayed() else None
+
+    # Sending may already be allowed by an earlier test in this browser; if not, the form offers it.
+    if browser.wait(sent_or_offered, "the reply to be sent or sending to be offered") == "offered":
+        browser.click(f'{ADA} [data-action="allow-send"]')
+        browser.wait(lambda: browser.status().startswith("Sent and logged"), "the reply to be sent")
+    [(raw, thread_id)] = box.sent[sent_before:]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert thread_id == renewal, "Gmail threads the reply into the open conversation"
+    assert message["Subject"] == "Re: Renewal terms"
+    assert message["In-Reply-To"]

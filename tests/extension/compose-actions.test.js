@@ -50,6 +50,40 @@ test("Cc and Bcc: the typed addresses are sent as lists; a word that is not an a
   assert.equal(form.querySelector('[name="subject"]').value, "Renewal terms", "what was typed stays");
 });
 
+test("Reply in this conversation: offered once the conversation is logged; it answers the newest logged email", async () => {
+  const lookup = {
+    ...lookupAnswer(),
+    thread: {
+      logged: true,
+      email_ids: [11, 12],
+      emails: [
+        { id: 12, subject: "Re: Renewal", date: "2025-06-02T09:00:00Z" },
+        { id: 11, subject: "Renewal", date: "2025-06-01T09:00:00Z" },
+      ],
+    },
+  };
+  const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE, lookup });
+  const form = write(p, { subject: "" });
+  const reply = form.querySelector('[name="reply"]');
+  assert.equal(reply.closest("label").hidden, false);
+  assert.match(reply.closest("label").textContent, /Reply in this conversation \(Re: Renewal\)/);
+  reply.checked = true;
+  p.submit(form);
+  await until(() => !p.card().querySelector("form"));
+  const [request] = p.calls("POST /api/v1/emails/send");
+  assert.equal(request.body.reply_to_email_id, 12);
+  assert.ok(!("subject" in request.body), "the backend writes Re: <subject>");
+});
+
+test("a conversation not logged yet offers no reply in it", async () => {
+  const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE });
+  const form = write(p);
+  assert.equal(form.querySelector('[name="reply"]').closest("label").hidden, true);
+  p.submit(form);
+  await until(() => !p.card().querySelector("form"));
+  assert.ok(!("reply_to_email_id" in p.calls("POST /api/v1/emails/send")[0].body));
+});
+
 test("without a sending scope no token is sent (the connected mailbox sends); its absence is explained in the form", async () => {
   const p = await openPanel({
     "POST /api/v1/emails/send": () => ({

@@ -1,5 +1,7 @@
 /**
- * The card's "Email" form: To (prefilled with the person's address), Cc, Bcc, Subject, plain-text Body.
+ * The card's "Email" form: To (prefilled with the person's address), Cc, Bcc, Subject, plain-text Body,
+ * and, when the open conversation is logged, "Reply in this conversation" (Gmail threads the reply,
+ * and the subject defaults to "Re: …" of the newest logged email).
  *
  * The backend sends it from the user's own Gmail and logs it. A refusal keeps
  * the form open with everything typed, the backend's message and, when Google
@@ -18,7 +20,7 @@ export const addressList = (text) =>
     .filter(Boolean);
 
 /**
- * Open the form in `slot` (replacing any form there) for `person` (`{name, email}`).
+ * Open the form in `slot` (replacing any form there) for `person` (`{name, email, replyTo?: {emailId, subject}}`).
  *
  * `actions.sendEmail({to, cc?, bcc?, subject, body})` resolves `{ok}` or `{ok: false, message, hint, grant}`;
  * `actions.allowGoogle("send")` resolves `{ok}` or `{ok: false, message, hint}` (card-actions.js);
@@ -31,6 +33,13 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
   const bcc = el(doc, "input", { name: "bcc", type: "text", autocomplete: "off", placeholder: "Addresses, separated by commas" });
   const subject = el(doc, "input", { name: "subject", autocomplete: "off" });
   const body = el(doc, "textarea", { name: "body", rows: 6 });
+  const reply = el(doc, "input", { name: "reply", type: "checkbox" });
+  const replyRow = el(doc, "label", { className: "check" });
+  replyRow.append(reply, doc.createTextNode(` Reply in this conversation${person.replyTo?.subject ? ` (${person.replyTo.subject})` : ""}`));
+  replyRow.hidden = !person.replyTo;
+  reply.addEventListener("change", () => {
+    subject.placeholder = reply.checked ? "Re: the conversation's subject" : "";
+  });
   const message = messages(doc);
   const send = el(doc, "button", { type: "submit", className: "primary", text: "Send" });
   const allow = el(doc, "button", { type: "button", text: "Allow Threadbook to send as you", hidden: true, dataset: { action: "allow-send" } });
@@ -42,6 +51,7 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
     labelled(doc, "To", to),
     labelled(doc, "Cc", cc),
     labelled(doc, "Bcc", bcc),
+    replyRow,
     labelled(doc, "Subject", subject),
     labelled(doc, "Message", body),
     el(doc, "p", { className: "muted", text: "Sent from your Gmail and logged in Threadbook." }),
@@ -73,6 +83,10 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
     }
     const draft = { to: [address], subject: subject.value.trim(), body: body.value };
     for (const [field, list] of Object.entries(copies)) if (list.length) draft[field] = list;
+    if (person.replyTo && reply.checked) {
+      draft.reply_to_email_id = person.replyTo.emailId;
+      if (!draft.subject) delete draft.subject; // the backend answers with "Re: <the original's subject>"
+    }
     const result = await busy(form, () => actions.sendEmail(draft));
     if (closed) return;
     if (result?.ok) return close();

@@ -69,7 +69,7 @@ export function createCard(doc, email) {
  * `actions` has `createLead(fields)`, `addNote(target, body, label)` and, for contacts
  * and leads, `checkConflicts`, `scheduleMeeting`, `sendEmail` and `allowGoogle` (card-actions.js).
  */
-export function fillCard(doc, card, participant, actions) {
+export function fillCard(doc, card, participant, actions, { replyTo = null } = {}) {
   const kind = participant.kind || "unknown";
   const name = displayName(participant);
   card.dataset.kind = kind;
@@ -148,7 +148,7 @@ export function fillCard(doc, card, participant, actions) {
       openComposeForm(
         doc,
         slot,
-        { name, email: participant.email },
+        { name, email: participant.email, replyTo },
         {
           actions,
           onClose: () => {
