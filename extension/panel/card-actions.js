@@ -44,6 +44,8 @@ export function coversSending(access) {
   return scopes.has("https://mail.google.com/") || MAIL_SEND.some((s) => scopes.has(s));
 }
 
+export const DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024;
+
 const REAUTH_HINT = "Reconnect Google (the Account screen, or sign in again) and try again.";
 const MAILBOX_HINT = "Connect your mailbox in Threadbook (the Account screen) so it can send as you.";
 
@@ -74,6 +76,7 @@ const GRANTS = {
  * - `refreshShown()`: look the shown conversation up again (the cards refresh).
  */
 export function createCardActions({ client, googleAccess, freshGoogleAccess, grantGoogleAccess, canGrantGoogle, view, handleError, refreshShown }) {
+  let attachmentLimit = null; // a promise of the backend's limit, asked for once
   /** The token to send when the stored access covers the job, else null (the backend uses the mailbox). */
   async function tokenFor(covers, { force = false } = {}) {
     if (!covers(googleAccess())) return null;
@@ -158,6 +161,17 @@ export function createCardActions({ client, googleAccess, freshGoogleAccess, gra
       const access = await grantGoogleAccess([...grant.scopes]);
       // Google lets the user untick a scope on its consent screen: check what was given.
       return access && grant.covers(access) ? { ok: true } : { ok: false, ...grant.refused };
+    },
+
+    /** The most a message's attachments may add up to, from the backend's public settings (25 MB if it does not say). */
+    async attachmentLimit() {
+      if (!attachmentLimit) {
+        attachmentLimit = client()
+          .config()
+          .then((config) => (Number.isInteger(config?.send_max_attachment_bytes) ? config.send_max_attachment_bytes : DEFAULT_ATTACHMENT_LIMIT))
+          .catch(() => DEFAULT_ATTACHMENT_LIMIT);
+      }
+      return attachmentLimit;
     },
 
     /** Send `message` (`{to, subject, body, contact_id?}`) and log it. */

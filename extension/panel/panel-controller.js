@@ -349,7 +349,7 @@ export function createPanelController({
     },
   };
 
-  // Card actions: checkConflicts, scheduleMeeting, sendEmail, allowGoogle (card-actions.js).
+  // Card actions: checkConflicts, scheduleMeeting, sendEmail, attachmentLimit, allowGoogle (card-actions.js).
   Object.assign(
     actions,
     createCardActions({

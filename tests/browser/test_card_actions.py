@@ -55,6 +55,20 @@ def local_to_utc(browser, day, time):
     return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).replace(tzinfo=None, microsecond=0)
 
 
+def wait_until_sent(browser):
+    """Wait for the form's send; allow sending first when the form offers it (an earlier test in this browser may have)."""
+
+    def sent_or_offered():
+        if browser.status().startswith("Sent and logged"):
+            return "sent"
+        allow = browser.in_panel().find_elements(By.CSS_SELECTOR, f'{ADA} [data-action="allow-send"]')
+        return "offered" if allow and allow[0].is_displayed() else None
+
+    if browser.wait(sent_or_offered, "the mail to be sent or sending to be offered") == "offered":
+        browser.click(f'{ADA} [data-action="allow-send"]')
+        browser.wait(lambda: browser.status().startswith("Sent and logged"), "the mail to be sent")
+
+
 @pytest.fixture
 def on_renewal(browser, stack):
     renewal = stack.thread_ids[0]
@@ -158,19 +172,28 @@ def test_a_reply_from_a_card_goes_into_the_logged_conversation(browser, stack, o
     reply.click()
     form.find_element(By.NAME, "body").send_keys("Thanks Ada, agreed.")
     form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-
-    def sent_or_offered():
-        if browser.status().startswith("Sent and logged"):
-            return "sent"
-        allow = browser.in_panel().find_elements(By.CSS_SELECTOR, f'{ADA} [data-action="allow-send"]')
-        return "offered" if allow and allow[0].is_displayed() else None
-
-    # Sending may already be allowed by an earlier test in this browser; if not, the form offers it.
-    if browser.wait(sent_or_offered, "the reply to be sent or sending to be offered") == "offered":
-        browser.click(f'{ADA} [data-action="allow-send"]')
-        browser.wait(lambda: browser.status().startswith("Sent and logged"), "the reply to be sent")
+    wait_until_sent(browser)
     [(raw, thread_id)] = box.sent[sent_before:]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert thread_id == renewal, "Gmail threads the reply into the open conversation"
     assert message["Subject"] == "Re: Renewal terms"
     assert message["In-Reply-To"]
+
+
+def test_an_attachment_is_sent_with_the_email(browser, stack, on_renewal, tmp_path):
+    quote = tmp_path / "quote.pdf"
+    quote.write_bytes(b"%PDF-1.4 the renewal quote")
+    box = stack.gmail.mailbox(REP["email"])
+    sent_before = len(getattr(box, "sent", []))
+    form = open_form(browser, "compose-email")
+    browser.wait(lambda: "up to 25 MB" in form.text, "the attachment limit")
+    form.find_element(By.NAME, "attachments").send_keys(str(quote))
+    form.find_element(By.NAME, "subject").send_keys("The quote")
+    form.find_element(By.NAME, "body").send_keys("Attached.")
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    wait_until_sent(browser)
+    [(raw, _)] = box.sent[sent_before:]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == "quote.pdf"
+    assert part.get_content() == b"%PDF-1.4 the renewal quote"

@@ -84,6 +84,32 @@ test("a conversation not logged yet offers no reply in it", async () => {
   assert.ok(!("reply_to_email_id" in p.calls("POST /api/v1/emails/send")[0].body));
 });
 
+function attach(form, files) {
+  Object.defineProperty(form.querySelector('[name="attachments"]'), "files", { value: files, configurable: true });
+}
+
+test("attachments: the limit from the backend is shown, files go as base64, and more than the limit is refused before sending", async () => {
+  const p = await openPanel(
+    { "POST /api/v1/emails/send": sentOk, "GET /api/v1/config": () => ({ body: { send_max_attachment_bytes: 1024 * 1024 } }) },
+    { scope: SEND_SCOPE },
+  );
+  const form = write(p);
+  await until(() => /up to 1 MB/.test(form.textContent));
+  attach(form, [new File([new Uint8Array(700 * 1024)], "a.bin"), new File([new Uint8Array(400 * 1024)], "b.bin")]);
+  p.submit(form);
+  await until(() => !form.querySelector('[data-field="form-error"]').hidden);
+  assert.match(form.querySelector('[data-field="form-error"]').textContent, /add up to 1\.1 MB; at most 1 MB/);
+  assert.equal(p.calls("POST /api/v1/emails/send").length, 0);
+
+  attach(form, [new File(["%PDF-1.4 quote"], "quote.pdf", { type: "application/pdf" })]);
+  p.submit(form);
+  await until(() => !p.card().querySelector("form"));
+  const [request] = p.calls("POST /api/v1/emails/send");
+  assert.deepEqual(request.body.attachments, [
+    { filename: "quote.pdf", mime_type: "application/pdf", content_base64: Buffer.from("%PDF-1.4 quote").toString("base64") },
+  ]);
+});
+
 test("without a sending scope no token is sent (the connected mailbox sends); its absence is explained in the form", async () => {
   const p = await openPanel({
     "POST /api/v1/emails/send": () => ({

@@ -23,6 +23,8 @@ def client_config():
         # True only when this caller could use it: enabled, loopback server, loopback caller and Host.
         "dev_signin": dev_signin_refusal(config) is None,
         "session_ttl_seconds": config["SESSION_TTL_SECONDS"],
+        # The compose form shows it, and refuses more, before anything is uploaded.
+        "send_max_attachment_bytes": config["SEND_MAX_ATTACHMENT_BYTES"],
         "api_version": 1,
     }
 
@@ -42,6 +44,7 @@ OPENAPI_PATHS = {
                             "google_client_id": {"type": ["string", "null"], "description": "Null when sign-in is not configured."},
                             "dev_signin": {"type": "boolean", "description": "Development sign-in is available to this caller."},
                             "session_ttl_seconds": {"type": "integer"},
+                            "send_max_attachment_bytes": {"type": "integer", "description": "The most a sent message's attachments may add up to."},
                             "api_version": {"type": "integer"},
                         },
                     },

@@ -12,6 +12,23 @@
 
 import { busy, el, labelled, messages } from "./form-kit.js";
 
+const megabytes = (bytes) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+
+/** Base64 of a file's bytes, in chunks (String.fromCharCode takes a bounded number of arguments). */
+async function base64Of(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let start = 0; start < bytes.length; start += 0x8000) binary += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
+  return btoa(binary);
+}
+
+/** The API's attachments for the chosen files: `[{filename, mime_type, content_base64}]`. */
+export async function attachmentsOf(files) {
+  return Promise.all(
+    files.map(async (file) => ({ filename: file.name, mime_type: file.type || "application/octet-stream", content_base64: await base64Of(file) })),
+  );
+}
+
 /** The addresses typed in a Cc or Bcc field: separated by commas, semicolons or spaces. */
 export const addressList = (text) =>
   String(text || "")
@@ -33,6 +50,14 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
   const bcc = el(doc, "input", { name: "bcc", type: "text", autocomplete: "off", placeholder: "Addresses, separated by commas" });
   const subject = el(doc, "input", { name: "subject", autocomplete: "off" });
   const body = el(doc, "textarea", { name: "body", rows: 6 });
+  const files = el(doc, "input", { name: "attachments", type: "file", multiple: true });
+  const limitNote = el(doc, "p", { className: "muted", text: "Attachments: up to 25 MB in all." });
+  let limit = 25 * 1024 * 1024;
+  Promise.resolve(actions.attachmentLimit?.()).then((bytes) => {
+    if (!Number.isInteger(bytes)) return;
+    limit = bytes;
+    limitNote.textContent = `Attachments: up to ${megabytes(bytes)} in all.`;
+  });
   const reply = el(doc, "input", { name: "reply", type: "checkbox" });
   const replyRow = el(doc, "label", { className: "check" });
   replyRow.append(reply, doc.createTextNode(` Reply in this conversation${person.replyTo?.subject ? ` (${person.replyTo.subject})` : ""}`));
@@ -54,6 +79,8 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
     replyRow,
     labelled(doc, "Subject", subject),
     labelled(doc, "Message", body),
+    labelled(doc, "Attachments", files),
+    limitNote,
     el(doc, "p", { className: "muted", text: "Sent from your Gmail and logged in Threadbook." }),
     ...message.nodes,
     row,
@@ -81,7 +108,14 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
         return;
       }
     }
+    const chosen = Array.from(files.files || []);
+    const total = chosen.reduce((sum, file) => sum + file.size, 0);
+    if (total > limit) {
+      message.show({ message: `The attachments add up to ${megabytes(total)}; at most ${megabytes(limit)} can be sent. Remove some and send again.` });
+      return;
+    }
     const draft = { to: [address], subject: subject.value.trim(), body: body.value };
+    if (chosen.length) draft.attachments = await attachmentsOf(chosen);
     for (const [field, list] of Object.entries(copies)) if (list.length) draft[field] = list;
     if (person.replyTo && reply.checked) {
       draft.reply_to_email_id = person.replyTo.emailId;
