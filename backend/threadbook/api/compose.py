@@ -13,7 +13,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from threadbook.api.compose_input import MAX_ATTACHMENTS, MAX_BODY, MAX_RECIPIENTS, MAX_SUBJECT, read_draft, request_limit, too_large
-from threadbook.api.google_answers import TOKEN_HEADER, google_token
+from threadbook.api.google_answers import google_token, token_header_doc
 from threadbook.api.openapi import errors, json_response, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.params import json_body
@@ -119,13 +119,7 @@ OPENAPI_SCHEMAS = {
         },
     },
 }
-_token_header = {
-    "name": TOKEN_HEADER,
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "A Gmail access token; without it the connected mailbox's credentials are used.",
-}
+_token_header = token_header_doc("A Gmail access token; without it the connected mailbox's credentials are used.")
 OPENAPI_PATHS = {
     "/api/v1/emails/send": {
         "post": {

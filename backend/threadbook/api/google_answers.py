@@ -44,6 +44,12 @@ def google_token(required=False):
     return token
 
 
+def token_header_doc(description, required=False):
+    """The OpenAPI description of the ``X-Google-Access-Token`` header, for the routes that read it."""
+    schema = {"type": "string", "minLength": 1} if required else {"type": "string"}
+    return {"name": TOKEN_HEADER, "in": "header", "required": required, "schema": schema, "description": description}
+
+
 def answer(exc):
     """The ApiError for a GoogleApiError."""
     service = exc.service

@@ -1,17 +1,13 @@
 """The OpenAPI description of meetings, busy times and calendar sync (api/meetings.py serves them)."""
 
-from threadbook.api.google_answers import TOKEN_HEADER
+from threadbook.api.google_answers import token_header_doc
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.calendar.events import MAX_ATTENDEES, MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE
 
-_token_header = {
-    "name": TOKEN_HEADER,
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "A Google access token with calendar access (calendar.events, calendar.freebusy); without it the connected mailbox's credentials are used.",
-}
+_token_header = token_header_doc(
+    "A Google access token with calendar access (calendar.events, calendar.freebusy); without it the connected mailbox's credentials are used."
+)
 _ts = {"type": "string", "format": "date-time"}
 _attendees_input = {
     "type": "array",

@@ -14,7 +14,7 @@ import re
 
 from flask import Blueprint, g, jsonify
 
-from threadbook.api.google_answers import TOKEN_HEADER, google_token
+from threadbook.api.google_answers import google_token, token_header_doc
 from threadbook.api.openapi import errors, json_response, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.params import boolean, choice, json_body
@@ -147,13 +147,7 @@ OPENAPI_PATHS = {
             "tags": ["threads"],
             "parameters": [
                 _thread_param,
-                {
-                    "name": TOKEN_HEADER,
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string", "minLength": 1},
-                    "description": "A Gmail access token with a read scope (gmail.modify also labels the thread).",
-                },
+                token_header_doc("A Gmail access token with a read scope (gmail.modify also labels the thread).", required=True),
             ],
             "requestBody": body_schema(
                 {
