@@ -17,14 +17,6 @@ def iso(moment):
 
 
 @pytest.fixture
-def rep(app, factory, workspace, db):
-    org = factory.org(name="Acme", domain="acme.example")
-    user = factory.user(org, email=REP, name="Rep")
-    workspace.connect(app, user)
-    return user
-
-
-@pytest.fixture
 def ada(rep, db):
     company = crm.create_company(rep.org_id, "Globex", ["globex.example"])
     return crm.create_contact(rep.org_id, "Ada Globex", ["ada@globex.example"], company=company)

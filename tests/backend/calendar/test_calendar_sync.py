@@ -26,14 +26,6 @@ def naive(moment):
 
 
 @pytest.fixture
-def rep(app, factory, workspace, db):
-    org = factory.org(name="Acme", domain="acme.example")
-    user = factory.user(org, email=REP, name="Rep")
-    workspace.connect(app, user)
-    return user
-
-
-@pytest.fixture
 def crm_people(rep, db):
     """A contact at globex.example (with its company) and a lead."""
     company = crm.create_company(rep.org_id, "Globex", ["globex.example"])

@@ -5,9 +5,9 @@ import threading
 import pytest
 import requests
 
-from threadbook.models import Email, EmailParticipant, MailboxMessage, ThreadLabel
+from threadbook.models import Email, EmailParticipant, MailboxMessage, ThreadLabel, TrackedThread
 
-from ...fakes.google_common import backend_error, rate_limited
+from ...fakes.google_common import GoogleError, backend_error, not_found, rate_limited
 from ...fakes.server import ServerThread
 
 REP = "rep@us.example"
@@ -317,3 +317,38 @@ def test_a_header_that_is_no_token_is_400(client, factory, rep, token):
     response = log(client, factory, rep, "18c2a0f5b7e40001", token=token)
     assert response.status_code == 400
     assert response.get_json()["error"] == "google_token_required"
+
+
+# -- Gmail refusing a request (a 4xx that is neither reconnect, scope, not-found nor rate limit) answers 422 google_refused
+
+
+def test_a_thread_gmail_refuses_to_give_is_422_and_stores_nothing(client, factory, gmail, rep, db):
+    thread_id = gmail.state.mailbox(REP).add_thread(1)
+    gmail.state.fail(GoogleError(400, "Precondition check failed.", "failedPrecondition"))
+
+    response = client.post(f"/api/v1/threads/{thread_id}/log", headers=headers(factory, rep))
+
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "google_refused"
+    assert "Precondition check failed." in response.get_json()["message"]
+    assert Email.select().count() == 0
+
+
+def test_a_message_gmail_will_not_send_is_422_and_logs_nothing(client, factory, gmail, rep, db):
+    gmail.state.fail(GoogleError(400, "Invalid To header", "invalidArgument"), path_contains="/messages/send")
+
+    response = client.post("/api/v1/emails/send", json={"to": ["ada@acme.example"], "subject": "Hi", "body": "Hi"}, headers=headers(factory, rep))
+
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "google_refused"
+    assert Email.select().count() == 0 and TrackedThread.select().count() == 0
+
+
+def test_a_not_found_from_sending_into_no_thread_is_a_refusal_not_a_404(client, factory, gmail, rep, db):
+    gmail.state.fail(not_found(), path_contains="/messages/send")
+
+    response = client.post("/api/v1/emails/send", json={"to": ["ada@acme.example"], "subject": "Hi", "body": "Hi"}, headers=headers(factory, rep))
+
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "google_refused"
+    assert Email.select().count() == 0

@@ -16,21 +16,6 @@ from ..support.sync import ago, connect
 REDIRECT = "https://jkepanmacpnmjgfgkefaagampdbnmmal.chromiumapp.org/"
 
 
-@pytest.fixture
-def org(factory):
-    return factory.org(domain="acme.example")
-
-
-@pytest.fixture
-def rep(factory, org):
-    return factory.user(org, email="rep@acme.example")
-
-
-@pytest.fixture
-def admin(factory, org):
-    return factory.user(org, email="boss@acme.example", role="admin")
-
-
 def db_get(app, model, *where):
     with app.app_context():
         database.connect(reuse_if_open=True)

@@ -8,21 +8,6 @@ from threadbook.models import Email, EmailParticipant
 from ..support.sync import ago, connect, run_sync
 
 
-@pytest.fixture
-def org(factory):
-    return factory.org(domain="acme.example")
-
-
-@pytest.fixture
-def rep(factory, org):
-    return factory.user(org, email="rep@acme.example")
-
-
-@pytest.fixture
-def admin(factory, org):
-    return factory.user(org, email="boss@acme.example", role="admin")
-
-
 @pytest.mark.parametrize(
     "pattern, stored, kind",
     [
