@@ -55,18 +55,23 @@ def local_to_utc(browser, day, time):
     return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).replace(tzinfo=None, microsecond=0)
 
 
-def wait_until_sent(browser):
-    """Wait for the form's send; allow sending first when the form offers it (an earlier test in this browser may have)."""
+def wait_until_sent(browser, box, sent_before):
+    """Wait until Gmail received one more message; allow sending first when the form offers it.
+
+    An earlier test in this browser may already have allowed sending, and its
+    "Sent and logged" status may still show, so the fake Gmail is what says a send happened.
+    """
 
     def sent_or_offered():
-        if browser.status().startswith("Sent and logged"):
+        if len(getattr(box, "sent", [])) > sent_before:
             return "sent"
         allow = browser.in_panel().find_elements(By.CSS_SELECTOR, f'{ADA} [data-action="allow-send"]')
         return "offered" if allow and allow[0].is_displayed() else None
 
     if browser.wait(sent_or_offered, "the mail to be sent or sending to be offered") == "offered":
         browser.click(f'{ADA} [data-action="allow-send"]')
-        browser.wait(lambda: browser.status().startswith("Sent and logged"), "the mail to be sent")
+        browser.wait(lambda: len(getattr(box, "sent", [])) > sent_before, "the mail to be sent")
+    browser.wait(lambda: browser.status().startswith("Sent and logged"), "the panel to say it was sent")
 
 
 @pytest.fixture
@@ -143,6 +148,8 @@ def test_email_without_a_connected_mailbox_says_so_and_keeps_the_text(browser, s
 
 
 def test_email_with_cc_and_bcc_after_allowing_sending(browser, stack, on_renewal):
+    box = stack.gmail.mailbox(REP["email"])
+    sent_before = len(getattr(box, "sent", []))
     form = open_form(browser, "compose-email")
     form.find_element(By.NAME, "cc").send_keys("grace@globex.example, bob@acme.example")
     form.find_element(By.NAME, "bcc").send_keys("boss@threadbook.test")
@@ -153,8 +160,7 @@ def test_email_with_cc_and_bcc_after_allowing_sending(browser, stack, on_renewal
     allow = browser.wait(lambda: (b := form.find_element(By.CSS_SELECTOR, '[data-action="allow-send"]')).is_displayed() and b, "the offer to allow sending")
     allow.click()
     browser.wait(lambda: browser.status().startswith("Sent and logged: Renewal terms, with copies."), "the mail to be sent")
-    box = stack.gmail.mailbox(REP["email"])
-    [message] = [email.message_from_bytes(raw, policy=email.policy.default) for raw, _ in box.sent]
+    [message] = [email.message_from_bytes(raw, policy=email.policy.default) for raw, _ in box.sent[sent_before:]]
     assert message["Cc"] == "grace@globex.example, bob@acme.example"
     assert message["Bcc"] == "boss@threadbook.test"  # in the raw Gmail sends; Gmail keeps it in the sender's copy only
     assert message["Subject"] == "Renewal terms, with copies"
@@ -172,7 +178,7 @@ def test_a_reply_from_a_card_goes_into_the_logged_conversation(browser, stack, o
     reply.click()
     form.find_element(By.NAME, "body").send_keys("Thanks Ada, agreed.")
     form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-    wait_until_sent(browser)
+    wait_until_sent(browser, box, sent_before)
     [(raw, thread_id)] = box.sent[sent_before:]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert thread_id == renewal, "Gmail threads the reply into the open conversation"
@@ -191,7 +197,7 @@ def test_an_attachment_is_sent_with_the_email(browser, stack, on_renewal, tmp_pa
     form.find_element(By.NAME, "subject").send_keys("The quote")
     form.find_element(By.NAME, "body").send_keys("Attached.")
     form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-    wait_until_sent(browser)
+    wait_until_sent(browser, box, sent_before)
     [(raw, _)] = box.sent[sent_before:]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     [part] = list(message.iter_attachments())
