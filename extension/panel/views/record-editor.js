@@ -83,8 +83,8 @@ export function openRecordEditor(doc, slot, { kind, name, record }, { actions, o
 
 /**
  * The card's record buttons for a contact or lead: Edit, Deals (contacts), Convert to contact (leads).
- * Each opens its form in `slot`; closing it gives the focus back to the button (or, after the card
- * was redrawn, to `reopenFocus()`).
+ * Each opens its form in `slot`; closing it gives the focus back to the card's button of that action
+ * (or, when there is none any more, as after a conversion, to `reopenFocus()`).
  */
 export function recordButtons(doc, slot, person, actions, reopenFocus) {
   const opener = (label, action, ariaLabel, open) => {
@@ -94,9 +94,11 @@ export function recordButtons(doc, slot, person, actions, reopenFocus) {
       open(doc, slot, person, {
         actions,
         onClose: () => {
-          button.setAttribute("aria-expanded", "false");
-          if (button.isConnected) button.focus();
-          else reopenFocus();
+          // The card may have been drawn again meanwhile: its button of the same action takes the focus.
+          const again = slot.parentNode?.querySelector(`[data-action="${action}"]`);
+          if (!again) return reopenFocus();
+          again.setAttribute("aria-expanded", "false");
+          again.focus();
         },
       });
     });
