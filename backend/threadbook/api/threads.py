@@ -82,7 +82,14 @@ def unlog_thread(thread_id):
     """Unlog the caller's own copies in the thread (or the chosen messages); colleagues' copies and records stay."""
     thread_id = _thread_id(thread_id)
     token = google_token()
-    message_ids = _message_ids(json_body())
+    body = json_body()
+    unknown = sorted(set(body) - {"message_ids"})
+    if unknown:
+        # Unlogging is not undone by logging again for free: a misspelt key must not widen it to the whole thread.
+        raise ApiError(400, f"Unknown field '{unknown[0][:50]}': send only 'message_ids' (or no body for the whole thread).", field=unknown[0][:50])
+    if "message_ids" in body and body["message_ids"] is None:
+        raise ApiError(400, "'message_ids' must be a list of Gmail message ids; leave it out to unlog the whole thread.", field="message_ids")
+    message_ids = _message_ids(body)
     done = unlog.unlog_thread(g.user, g.org, thread_id, message_ids=message_ids, access_token=token)
     return jsonify({"thread_id": thread_id, "unlogged": done.email_ids, "label": done.label, "label_reason": done.label_reason})
 
@@ -217,7 +224,7 @@ OPENAPI_PATHS = {
             "deals and colleagues' copies stay. Mail sync, the dropbox and tracked replies do not log them again for you (unlogging "
             "the whole thread also stops tracking its replies); logging the thread by hand does. Threadbook/Logged is removed in "
             "Gmail where possible (the token with gmail.modify, else your connected mailbox). Message ids that name nothing logged "
-            "are ignored.",
+            "are ignored. Any other field, or a null message_ids, is 400 (so a mistake never widens it to the whole thread).",
             "tags": ["threads"],
             "parameters": [_thread_param, token_header_doc("Optional: a Gmail token with gmail.modify, to remove the label.")],
             "requestBody": body_schema(

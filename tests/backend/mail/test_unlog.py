@@ -203,11 +203,23 @@ def test_message_ids_that_name_nothing_logged_are_ignored(world, db):
         {"message_ids": ["not-hex"]},
         {"message_ids": [12]},
         {"message_ids": ["a"] * 501},
+        {"message_ids": None},
     ],
 )
 def test_bad_message_ids_are_400(world, db, body):
     response = unlog_thread(world, "victim", "18c2a0f5b7e40001", **body)
     assert response.status_code == 400 and response.get_json()["field"] == "message_ids"
+
+
+def test_an_unknown_field_is_400_and_never_widens_the_unlog_to_the_whole_thread(world, db):
+    mailbox = box(world, "victim")
+    thread_id = mailbox.add_thread(2, sender=f"Ada <{ADA}>", date=ago(days=2))
+    logged = log_thread(world, "victim", thread_id)
+
+    response = unlog_thread(world, "victim", thread_id, email_ids=logged["email_ids"][:1])
+
+    assert response.status_code == 400 and response.get_json()["field"] == "email_ids"
+    assert Email.select().count() == 2
 
 
 def test_a_bad_thread_id_or_body_is_4xx(world, db):
