@@ -228,7 +228,7 @@ def _thread_state(user, thread_id, org):
     return {
         "logged": bool(ids),
         "email_ids": ids,
-        "emails": [serializers.email(e, user) for e in emails],
+        "emails": serializers.emails(emails, user),
         "private": private,
         "visibility": access.PRIVATE if private else access.default_level(org, user),
         "notes": notes,

@@ -58,12 +58,13 @@ def _present(user, rows):
         meetings = {m.id: m for m in Meeting.select().where(Meeting.id.in_(ids["meeting"]))}
         for a in MeetingAttendee.select().where(MeetingAttendee.meeting.in_(ids["meeting"])).order_by(MeetingAttendee.id):
             attendees.setdefault(a.meeting_id, []).append(a)
-    users = serializers.load_user_summaries(n.author_id for n in notes.values())
+    people = [n.author_id for n in notes.values()] + [i for e in emails.values() for i in (e.owner_id, e.logged_by_id)]
+    users = serializers.load_user_summaries(people)
     items = []
     for kind, item_id in rows:
         if kind == "email":
             e = emails[item_id]
-            items.append({"kind": "email", "at": serializers.iso(e.date), "email": serializers.email(e, user)})
+            items.append({"kind": "email", "at": serializers.iso(e.date), "email": serializers.email(e, user, users)})
         elif kind == "note":
             n = notes[item_id]
             items.append({"kind": "note", "at": serializers.iso(n.created_at), "note": serializers.note(n, users)})

@@ -20,7 +20,8 @@ copies of one mail once.
 The level of new mail: the owner's thread marked private wins for mail that
 arrives by itself (sync, dropbox, replies), then the choice made at log time,
 then the owner's default, then the organisation's. Only the owner, or an
-administrator (audited), changes a level later.
+administrator (audited), changes a level later, links it to a deal, or
+unlogs it (removes the copy from the CRM; audited).
 
 Records
 -------
@@ -116,6 +117,16 @@ def private_threads(owner_id, thread_ids):
 def can_change_visibility(user, email):
     """The owner changes who sees their mail; an administrator may too (audited by the caller)."""
     return email.owner_id == user.id or (is_admin(user) and email.org_id == user.org_id)
+
+
+def can_unlog(user, email):
+    """Unlog a copy (remove it from the CRM): its owner, or an administrator of its organisation (audited by the caller)."""
+    return email.owner_id == user.id or (is_admin(user) and email.org_id == user.org_id)
+
+
+def can_link_deal(user, email):
+    """Link a copy to a deal, or unlink it: its owner, or an administrator, like its visibility."""
+    return can_change_visibility(user, email)
 
 
 # ---------------------------------------------------------------- records

@@ -9,7 +9,7 @@ the address, never a copy.
 - ``base``: BaseModel, JSONField, utcnow
 - ``identity``: organisations, users, invitations, sign-in nonces, the audit log
 - ``crm``: companies, contacts, leads, deals, notes
-- ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist
+- ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
 - ``calendar``: meetings and attendees
 - ``sync``: connected mailboxes, Gmail thread labels
 """
@@ -27,6 +27,7 @@ from threadbook.models.mail import (
     MailboxMessage,
     PrivateThread,
     TrackedThread,
+    UnloggedMessage,
 )
 from threadbook.models.sync import MAILBOX_STATUSES, Mailbox, ThreadLabel
 
@@ -53,6 +54,7 @@ ALL_MODELS = [
     TrackedThread,
     ThreadLabel,
     UsedSignInNonce,
+    UnloggedMessage,
     AuditLog,
 ]
 
@@ -86,6 +88,7 @@ __all__ = [
     "PrivateThread",
     "ThreadLabel",
     "TrackedThread",
+    "UnloggedMessage",
     "UsedSignInNonce",
     "User",
     "utcnow",
