@@ -19,6 +19,8 @@ use (keep the list here current):
 - ``email.visibility_changed`` (email_id, owner_id, old, new), ``email.deal_changed``
   (email_id, owner_id, old, new), ``email.unlogged`` (email_id, owner_id, thread_id, source),
   ``thread.unlogged`` (thread_id, email_ids, message_ids), ``thread.privacy_changed``
+- ``match.corrected`` (correction_id, address, kind, record_id),
+  ``match.correction_removed`` (the same, and created_by_id)
 """
 
 from flask import has_request_context, request

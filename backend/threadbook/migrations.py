@@ -150,6 +150,10 @@ def _email_deal_and_unlogged():
     create_tables_if_missing(models.UnloggedMessage)
 
 
+def _match_corrections():
+    create_tables_if_missing(models.MatchCorrection)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -159,6 +163,7 @@ STEPS = [
     (5, "addresses normalised without merging look-alike mailboxes", _renormalise_addresses),
     (6, "sign-in nonces are used once", _used_signin_nonces),
     (7, "logged mail names its deal; unlogged messages are remembered", _email_deal_and_unlogged),
+    (8, "match corrections: an address is not a record, for the whole organisation", _match_corrections),
 ]
 LATEST = STEPS[-1][0]
 

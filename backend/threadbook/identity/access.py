@@ -31,8 +31,10 @@ shared fields (name, title, phone, company, stage…). Reassigning a record
 (changing ``owner``) and deleting it belong to its owner or an administrator;
 a member may take an unowned record for themselves. A note is edited or
 deleted by its author or an administrator. A meeting lives in its owner's
-calendar: only the owner changes or cancels it. Every reassignment, deletion,
-cancellation and visibility change is audited.
+calendar: only the owner changes or cancels it. A match correction (anyone's
+to make, for the whole organisation) is removed by the member who made it or
+an administrator. Every reassignment, deletion, cancellation, visibility
+change and correction is audited.
 """
 
 from peewee import SQL, Case, fn
@@ -155,6 +157,11 @@ def can_reassign(user, record, new_owner_id):
 def can_edit_note(user, note):
     """Edit or delete a note: its author or an administrator."""
     return owns(user, note) or is_admin(user)
+
+
+def can_remove_correction(user, correction):
+    """Remove a match correction: the member who made it or an administrator."""
+    return (correction.created_by_id is not None and correction.created_by_id == user.id) or is_admin(user)
 
 
 def can_change_meeting(user, meeting):
