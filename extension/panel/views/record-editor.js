@@ -48,7 +48,10 @@ export function openRecordEditor(doc, slot, { kind, name, record }, { actions, o
   const ownerNote = el(doc, "p", { className: "muted form-hint", text: "Loading the team…", attrs: { "aria-live": "polite" } });
   owner.disabled = true;
   actions.teamMembers().then((members) => {
-    if (!members) return (ownerNote.textContent = "The team could not be loaded, so the owner cannot be changed now.");
+    if (!members) {
+      ownerNote.textContent = "The team could not be loaded, so the owner cannot be changed now.";
+      return;
+    }
     owner.replaceChildren(...select(doc, "", [["", "No owner"], ...members.map((m) => [String(m.id), personLabel(m)])]).children);
     choose(owner, ownerId);
     owner.disabled = false;
