@@ -7,7 +7,7 @@ parse HTML.
 
 import logging
 
-from flask import jsonify
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,27 @@ def error_response(status, code, message, headers=None, **extra):
     return response
 
 
+def _no_such_route_message():
+    """Say what is wrong with a path no route serves: an id that is not a number, or no such route at all."""
+    from flask import current_app
+    from werkzeug.exceptions import HTTPException as RoutingProblem
+
+    adapter = current_app.url_map.bind("localhost")
+    parts = request.path.split("/")
+    for position, part in enumerate(parts):
+        if not part or part.isdigit():
+            continue
+        trial = "/".join([*parts[:position], "1", *parts[position + 1 :]])
+        try:
+            adapter.match(trial, method=request.method)
+        except RoutingProblem:
+            continue
+        except Exception:  # a redirect or anything else routing may raise: not this segment
+            continue
+        return f"'{part}' is not an id here: ids are whole numbers, as in {trial}."
+    return f"There is no {request.method} {request.path}. The routes are listed at /api/v1/openapi.json."
+
+
 def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def handle_api_error(err):
@@ -68,6 +89,8 @@ def register_error_handlers(app):
     def handle_http_exception(err):
         status = err.code or 500
         message = err.description or err.name
+        if status == 404 and request.url_rule is None:
+            message = _no_such_route_message()
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH")
             message = f"The request body is larger than the {limit} bytes this server accepts."

@@ -5,8 +5,9 @@ The parent owns what every call shares:
 - authentication: every ``/api/v1`` request but a ``@public`` view's carries a
   session token (``api/authentication.py``), checked before anything else reads
   the database for the caller; then ids in the query string are bounded
-  (``params.check_query_ids``). The check runs for unknown ``/api/v1`` paths
-  too, so an anonymous caller cannot map the routes;
+  (``params.check_query_ids``). An unknown path or method answers 404 or 405
+  before any session check: the routes are public in ``/api/v1/openapi.json``
+  anyway, and a 401 for a mistyped path sent people after the wrong problem;
 - the answers to refusals that are not a view's own: Google's failures
   (``api/google_answers.py``) and the CRM's (``NotAllowed`` 403, ``RecordConflict`` 409).
 
@@ -71,6 +72,8 @@ def init_app(app):
 
     @app.before_request
     def authenticate_api_calls():
+        if request.url_rule is None:
+            return  # no such route or method: routing's 404/405 answers (errors.py)
         view = current_app.view_functions.get(request.endpoint)
         if request.path.startswith(API_PREFIX + "/") and request.method != "OPTIONS" and not getattr(view, "is_public", False):
             authenticate_request()

@@ -52,7 +52,7 @@ def create_deal():
 def list_deals():
     status = request.args.get("status")
     if status and status not in DEAL_STATUSES:
-        raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(DEAL_STATUSES)}.")
+        raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(DEAL_STATUSES)}.", field="status")
     contact_id = query_int("contact_id", None, 1, 2**63 - 1)
     company_id = query_int("company_id", None, 1, 2**63 - 1)
     return jsonify(paginate(deals_matching(g.org.id, status, contact_id, company_id), present_deals))

@@ -46,7 +46,7 @@ def list_leads():
     term = search_term()
     status = request.args.get("status")
     if status and status not in LEAD_STATUSES:
-        raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(LEAD_STATUSES)}.")
+        raise ApiError(400, f"Query parameter 'status' must be one of: {', '.join(LEAD_STATUSES)}.", field="status")
     return jsonify(paginate(leads_matching(g.org.id, term, status), present_leads))
 
 

@@ -61,13 +61,13 @@ def list_meetings():
         if raw is None or raw == "":
             continue
         if not raw.isdigit():
-            raise ApiError(400, f"Query parameter '{name}' must be an id.")
+            raise ApiError(400, f"Query parameter '{name}' must be an id.", field=name)
         attended_by.append(get_in_org(model, int(raw), g.org.id, what))
     since = parse_time(request.args["from"], "from") if request.args.get("from") else None
     until = parse_time(request.args["to"], "to") if request.args.get("to") else None
     status = request.args.get("status")
     if status and status not in ("confirmed", "cancelled"):
-        raise ApiError(400, "Query parameter 'status' must be confirmed or cancelled.")
+        raise ApiError(400, "Query parameter 'status' must be confirmed or cancelled.", field="status")
     page, per_page = page_args()
     rows, has_more = meetings_page(g.org.id, attended_by, since, until, status, offset=(page - 1) * per_page, limit=per_page)
     return jsonify({"items": present_meetings(rows), "page": page, "per_page": per_page, "has_more": has_more})

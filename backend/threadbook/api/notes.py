@@ -54,7 +54,7 @@ def list_notes():
         query_ = notes_on(g.org.id, thread_id=_thread_id(value))
     else:
         if not (value.isascii() and value.isdigit()) or len(value) > 18:
-            raise ApiError(400, f"Query parameter '{target}' must be an id.")
+            raise ApiError(400, f"Query parameter '{target}' must be an id.", field=target)
         query_ = notes_on(g.org.id, **{target: int(value)})
     return jsonify(paginate(query_, present_notes))
 

@@ -26,8 +26,8 @@ def search_term():
     if not q:
         return None
     if len(q) > MAX_QUERY:
-        raise ApiError(400, f"Query parameter 'q' is longer than {MAX_QUERY} characters.")
-    check_storable(q, "Query parameter 'q'")
+        raise ApiError(400, f"Query parameter 'q' is longer than {MAX_QUERY} characters.", field="q")
+    check_storable(q, "Query parameter 'q'", field="q")
     return q
 
 

@@ -5,6 +5,7 @@ import re
 
 from flask import request
 
+from threadbook.api.body_fields import check_known_fields
 from threadbook.errors import ApiError
 
 # What a database integer column holds (BIGINT); a larger value is an OverflowError in SQLite, an error in PostgreSQL.
@@ -29,6 +30,7 @@ def json_body():
         raise ApiError(400, "The body is not valid JSON.")
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.")
+    check_known_fields(body)
     return body
 
 
@@ -120,10 +122,10 @@ def query_int(name, default, minimum=1, maximum=DB_INT_MAX):
     what = f"Query parameter '{name}'"
     if not _INTEGER_TEXT.fullmatch(raw):
         if raw.lstrip("-").isascii() and raw.lstrip("-").isdigit():
-            raise ApiError(400, f"{what} must be {_range_text(minimum, maximum)}.")  # too many digits to be in range
-        raise ApiError(400, f"{what} must be an integer.")
+            raise ApiError(400, f"{what} must be {_range_text(minimum, maximum)}.", field=name)  # too many digits to be in range
+        raise ApiError(400, f"{what} must be an integer.", field=name)
     value = int(raw)
-    _check_range(value, what, minimum, maximum)
+    _check_range(value, what, minimum, maximum, field=name)
     return value
 
 
@@ -138,4 +140,4 @@ def check_query_ids():
     for name, value in request.args.items(multi=True):
         if (name == "id" or name.endswith("_id")) and value.isdigit():
             if not value.isascii() or len(value) > 19 or int(value) > DB_INT_MAX:  # isdigit() also takes '²' and '١٢'
-                raise ApiError(400, f"Query parameter '{name}' must be an id between 1 and {DB_INT_MAX}.")
+                raise ApiError(400, f"Query parameter '{name}' must be an id between 1 and {DB_INT_MAX}.", field=name)
