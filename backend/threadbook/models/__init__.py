@@ -17,7 +17,7 @@ the address, never a copy.
 from threadbook.models.base import BaseModel, JSONField, utcnow
 from threadbook.models.calendar import Meeting, MeetingAttendee
 from threadbook.models.crm import DEAL_STATUSES, LEAD_STATUSES, Company, CompanyDomain, Contact, ContactAddress, Deal, Lead, Note
-from threadbook.models.identity import ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
 from threadbook.models.mail import (
     EMAIL_SOURCES,
     VISIBILITIES,
@@ -59,6 +59,7 @@ ALL_MODELS = [
 __all__ = [
     "ALL_MODELS",
     "DEAL_STATUSES",
+    "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
     "LEAD_STATUSES",
     "MAILBOX_STATUSES",
