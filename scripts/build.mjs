@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, w
 import { dirname, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PANEL_PATH } from "../extension/background/side-panel.js";
+import { ADMIN_PATH } from "../extension/shared/chrome-api.js";
 import { drawIcon } from "./icons.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -67,7 +68,7 @@ for (const [size, path] of Object.entries(manifest.icons)) {
   writeFileSync(join(dist, path), drawIcon(Number(size)));
 }
 
-copyReachable([manifest.background.service_worker, manifest.options_ui.page, PANEL_PATH]);
+copyReachable([manifest.background.service_worker, manifest.options_ui.page, PANEL_PATH, ADMIN_PATH]);
 
 for (const script of manifest.content_scripts.flatMap((entry) => entry.js)) {
   await build({
