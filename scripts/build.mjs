@@ -85,10 +85,18 @@ for (const script of manifest.content_scripts.flatMap((entry) => entry.js)) {
   });
 }
 
+/** A page without its indentation: each line break and the spaces after it become one line break (same rendering), except inside <pre> and <textarea>. */
+const unindentHtml = (html) =>
+  html
+    .split(/(<(?:pre|textarea)\b[\s\S]*?<\/(?:pre|textarea)>)/)
+    .map((part, index) => (index % 2 ? part : part.replace(/\n\s+/g, "\n")))
+    .join("");
+
 // Minify what was copied as it is: comments and whitespace go, local names shorten, exports keep their names.
 const minify = process.env.THREADBOOK_BUILD_MINIFY !== "0";
 const contentScripts = new Set(manifest.content_scripts.flatMap((entry) => entry.js));
 for (const path of filesUnder(dist).map((file) => relative(dist, file))) {
+  if (minify && path.endsWith(".html")) writeFileSync(join(dist, path), unindentHtml(readFileSync(join(dist, path), "utf8")));
   const loader = { ".js": "js", ".css": "css" }[posix.extname(path)];
   if (!minify || !loader || contentScripts.has(path)) continue;
   const source = readFileSync(join(dist, path), "utf8");
