@@ -2,7 +2,7 @@
  * What every section of the admin page shares: a note line, running an action, filling a list (text only).
  */
 
-import { el } from "../panel/views/form-kit.js";
+import { busy, el } from "../panel/views/form-kit.js";
 
 /** Show `text` in a section's note line (`[data-note]`), as an alert when `error`; nothing hides it. */
 export function note(section, text, error = false) {
@@ -15,26 +15,21 @@ export function note(section, text, error = false) {
 }
 
 /**
- * Run `work()` for `section`, its buttons disabled meanwhile; say `done` (text, or a function of the result)
- * or the error. A refusal naming a `field` focuses that field of `form`. Resolves the result, or null on failure.
+ * Run `work()` for `section`, its buttons disabled meanwhile (form-kit's `busy`); say `done` (text, or a function
+ * of the result) or the error. A refusal naming a `field` focuses that field of `form`. Resolves the result (true
+ * for none), or null on failure.
  */
 export async function run(section, work, done = "", form = null) {
-  const buttons = Array.from(section.querySelectorAll("button"));
-  for (const button of buttons) button.disabled = true;
-  section.setAttribute("aria-busy", "true");
-  try {
-    const result = await work();
+  let failure = null;
+  const result = await busy(section, () => work().catch((error) => (failure = error)));
+  if (!failure) {
     note(section, typeof done === "function" ? done(result) : done);
     return result ?? true;
-  } catch (error) {
-    note(section, error?.message || String(error), true);
-    const field = error?.body?.field;
-    if (form && /^\w+$/.test(field || "")) form.querySelector(`[name="${field}"]`)?.focus();
-    return null;
-  } finally {
-    section.setAttribute("aria-busy", "false");
-    for (const button of buttons) button.disabled = false;
   }
+  note(section, failure.message || String(failure), true);
+  const field = failure.body?.field;
+  if (form && /^\w+$/.test(field || "")) form.querySelector(`[name="${field}"]`)?.focus();
+  return null;
 }
 
 /** Load a section: "Loading…" meanwhile, then `render(result)`, or the error. */
