@@ -15,15 +15,14 @@ export function note(section, text, error = false) {
 }
 
 /**
- * Run `work()` for `section`, its buttons disabled meanwhile (form-kit's `busy`); say `done` (text, or a function
- * of the result) or the error. A refusal naming a `field` focuses that field of `form`. Resolves the result (true
+ * Run `work()` for `section`, its buttons disabled meanwhile (form-kit's `busy`); say `done` or the error. A refusal naming a `field` focuses that field of `form`. Resolves the result (true
  * for none), or null on failure.
  */
 export async function run(section, work, done = "", form = null) {
   let failure = null;
   const result = await busy(section, () => work().catch((error) => (failure = error)));
   if (!failure) {
-    note(section, typeof done === "function" ? done(result) : done);
+    note(section, done);
     return result ?? true;
   }
   note(section, failure.message || String(failure), true);
