@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, w
 import { dirname, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PANEL_PATH } from "../extension/background/side-panel.js";
+import { ADMIN_PATH } from "../extension/shared/chrome-api.js";
 import { drawIcon } from "./icons.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -28,6 +29,13 @@ function referencesOf(path, text) {
   for (const pattern of patterns) for (const match of text.matchAll(pattern)) found.push(match[1]);
   return found.filter((ref) => !/^[a-z][a-z0-9+.-]*:/i.test(ref) && !ref.startsWith("//"));
 }
+
+/** A page without comments' lines and indentation: each line break and the spaces after it become one line break (same rendering), except inside <pre> and <textarea>. */
+const unindentHtml = (html) =>
+  html
+    .split(/(<(?:pre|textarea)\b[\s\S]*?<\/(?:pre|textarea)>)/)
+    .map((part, index) => (index % 2 ? part : part.replace(/\n\s+/g, "\n")))
+    .join("");
 
 /**
  * Bundle scripts (and what they import) into dist/, each at its own path.
@@ -77,8 +85,7 @@ async function copyReachable(entries) {
       const { code } = await transform(text, { loader: "css", minify: true, target: ["chrome116"], charset: "utf8", legalComments: "none" });
       writeFileSync(join(dist, path), code);
     } else if (path.endsWith(".html") && !dev) {
-      // Comments and indentation go; a line break stays wherever there was one, so text reads the same.
-      writeFileSync(join(dist, path), text.replace(/<!--[\s\S]*?-->/g, "").replace(/\n\s+/g, "\n"));
+      writeFileSync(join(dist, path), unindentHtml(text.replace(/<!--[\s\S]*?-->/g, "")));
     } else {
       copyFileSync(source, join(dist, path));
     }
@@ -104,7 +111,7 @@ for (const [size, path] of Object.entries(manifest.icons)) {
   writeFileSync(join(dist, path), drawIcon(Number(size)));
 }
 
-await copyReachable([manifest.background.service_worker, manifest.options_ui.page, PANEL_PATH]);
+await copyReachable([manifest.background.service_worker, manifest.options_ui.page, PANEL_PATH, ADMIN_PATH]);
 await bundle(
   manifest.content_scripts.flatMap((entry) => entry.js),
   "iife",

@@ -154,6 +154,10 @@ def _match_corrections():
     create_tables_if_missing(models.MatchCorrection)
 
 
+def _org_deal_stages():
+    add_column_if_missing(models.Organization, "deal_stages")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -164,6 +168,7 @@ STEPS = [
     (6, "sign-in nonces are used once", _used_signin_nonces),
     (7, "logged mail names its deal; unlogged messages are remembered", _email_deal_and_unlogged),
     (8, "match corrections: an address is not a record, for the whole organisation", _match_corrections),
+    (9, "organisations name their deal stages", _org_deal_stages),
 ]
 LATEST = STEPS[-1][0]
 

@@ -95,7 +95,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       const message = (data && data.message) || `The backend answered ${response.status} ${response.statusText}.`;
       throw new BackendError(kindOf(response.status, code), message, { status: response.status, code, body: data });
     }
-    if (data === null) {
+    if (data === null && response.status !== 204) {
       throw new BackendError("server", `The backend at ${root} did not answer with JSON; is the backend URL right?`, {
         status: response.status,
       });
@@ -182,5 +182,20 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     disconnectMailbox: () => data(call("DELETE", "/api/v1/mailbox")),
     dropbox: () => data(call("GET", "/api/v1/dropbox")),
     rotateDropbox: () => data(call("POST", "/api/v1/dropbox/rotate")),
+    // Admin page (administrators; a member gets 403). DELETEs answer null (204).
+    updateOrg: (fields) => data(call("PATCH", "/api/v1/org", { body: fields })),
+    setRole: (id, role) => data(call("PATCH", `/api/v1/org/members/${id}`, { body: { role } })),
+    invitations: () => data(call("GET", "/api/v1/org/invitations")),
+    invite: (email, role) => data(call("POST", "/api/v1/org/invitations", { body: { email, role } })),
+    withdrawInvitation: (id) => data(call("DELETE", `/api/v1/org/invitations/${id}`)),
+    /** `{service_account, mailboxes: [status with user_id]}`. */
+    orgMailboxes: () => data(call("GET", "/api/v1/org/mailboxes")),
+    setServiceAccount: (key) => data(call("PUT", "/api/v1/org/service-account", { body: { key } })),
+    removeServiceAccount: () => data(call("DELETE", "/api/v1/org/service-account")),
+    blocklist: () => data(call("GET", "/api/v1/blocklist")),
+    block: (pattern, scope) => data(call("POST", "/api/v1/blocklist", { body: { pattern, scope } })),
+    unblock: (id) => data(call("DELETE", `/api/v1/blocklist/${id}`)),
+    /** A page of the audit log; `query` is a query string (see admin/audit-section.js). */
+    audit: (query) => data(call("GET", `/api/v1/org/audit?${query}`)),
   };
 }

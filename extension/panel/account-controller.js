@@ -8,7 +8,8 @@
  * for connecting Gmail), so node tests drive this with fakes.
  *
  * The view gets `view.showAccount(state)` with:
- * `{mailbox, summary, loading, loadError, dropbox, dropboxError, sharing, labels, busy, confirming, message}`
+ * `{mailbox, summary, loading, loadError, dropbox, dropboxError, sharing, labels, busy, confirming, message, admin}`
+ * (`admin`: the user is an administrator, so the screen offers the admin page, opened by `openAdminPage()`)
  * (see `describeMailbox` for `summary`, `describeSharing` for `sharing`, `describeLabels` for `labels`);
  * `view.enter()` shows the screen.
  */
@@ -178,6 +179,7 @@ export function createAccountController({
   send,
   copyText,
   readGoogle = async () => ({ access: null, canGrant: false }),
+  openAdminPage = () => {},
   formatTime = defaultFormatTime,
   pollMs = POLL_MS,
   setTimer = (fn, ms) => setTimeout(fn, ms),
@@ -215,6 +217,7 @@ export function createAccountController({
       busy,
       confirming,
       message,
+      admin: me?.user?.role === "admin",
     });
   }
 
@@ -357,6 +360,9 @@ export function createAccountController({
     },
 
     refresh: () => loadMailbox(),
+
+    /** Open the admin page in a tab (the button shows for administrators only; the backend refuses anyone else). */
+    openAdmin: () => openAdminPage(),
 
     connect() {
       return act("connect", "Opening Google to connect Gmail…", async (visit) => {

@@ -3,7 +3,7 @@
  */
 
 import { createBackendClient } from "../api/backend-client.js";
-import { localStore, runtime, sessionStore, windows } from "../shared/chrome-api.js";
+import { ADMIN_PATH, localStore, runtime, sessionStore, tabs, windows } from "../shared/chrome-api.js";
 import { loadSettings } from "../shared/settings.js";
 import { GOOGLE_ACCESS, SESSION, SETTINGS } from "../shared/storage-keys.js";
 import { createAccountController } from "./account-controller.js";
@@ -20,6 +20,7 @@ const account = createAccountController({
   getClient: () => client,
   send: (message) => runtime.sendMessage(message),
   copyText: (text) => navigator.clipboard.writeText(text),
+  openAdminPage: () => tabs.openPage(ADMIN_PATH),
   readGoogle: async () => {
     const stored = await sessionStore.get([GOOGLE_ACCESS, SESSION]);
     // A development session has no Google account to widen.

@@ -41,7 +41,12 @@ export const runtime = {
   openOptionsPage: () => chrome.runtime.openOptionsPage(),
 };
 
+/** The admin page, opened in a tab from the panel's Account screen (and an entry of the build). */
+export const ADMIN_PATH = "extension/admin/admin.html";
+
 export const tabs = {
+  /** Open one of the extension's own pages in a new tab (no "tabs" permission needed). */
+  openPage: (path) => chrome.tabs.create({ url: chrome.runtime.getURL(path) }),
   onUpdated: (listener) => chrome.tabs.onUpdated.addListener(listener),
   onActivated: (listener) => chrome.tabs.onActivated.addListener(listener),
   onRemoved: (listener) => chrome.tabs.onRemoved.addListener(listener),

@@ -6,6 +6,7 @@ development sign-in, so such a session cannot pass for a Google one.
 """
 
 from threadbook.crm.serializers import iso
+from threadbook.identity.organisations import deal_stages
 from threadbook.identity.signin import PENDING_PREFIX
 
 
@@ -35,6 +36,7 @@ def org_json(org):
         "default_visibility": org.default_visibility,
         "sync_enabled": bool(org.sync_enabled),
         "archive_sorted_threads": bool(org.archive_sorted_threads),
+        "deal_stages": deal_stages(org),
         "created_at": iso(org.created_at),
     }
 
@@ -80,6 +82,11 @@ ORG_SCHEMA = {
         "default_visibility": {"type": "string", "enum": ["private", "team_metadata", "team_full"]},
         "sync_enabled": {"type": "boolean"},
         "archive_sorted_threads": {"type": "boolean"},
+        "deal_stages": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The deal stages the panel offers, in order; qualification, proposal, negotiation until an administrator names others.",
+        },
         "created_at": {"type": "string", "format": "date-time"},
     },
 }

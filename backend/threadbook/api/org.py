@@ -1,9 +1,9 @@
-"""The caller's organisation: settings, members, invitations and the audit log.
+"""The caller's organisation: settings, members and invitations (the audit log: org_audit.py).
 
-Members read the settings and the member list; only administrators change
-anything, see invitations or read the audit log (403 for members). The rules
-and the audited writes are identity/organisations.py; another organisation's
-id is a 404.
+Members read the settings (deal stages included) and the member list; only
+administrators change anything or see invitations (403 for members). The
+rules and the audited writes are identity/organisations.py; another
+organisation's id is a 404.
 """
 
 from flask import Blueprint, g
@@ -12,14 +12,15 @@ from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.authentication import admin_required
 from threadbook.api.identity_json import invitation_json, org_json, user_json
-from threadbook.api.params import boolean, choice, json_body, query_int, string
-from threadbook.crm.serializers import iso
+from threadbook.api.params import boolean, check_storable, choice, json_body, string
 from threadbook.errors import CODES, ApiError, error_response
 from threadbook.identity import organisations
 from threadbook.identity.organisations import BOOLEAN_SETTINGS, SETTINGS, ChangeRefused, NotInOrganisation
 from threadbook.models import ROLES, VISIBILITIES
 
 bp = Blueprint("org", __name__)
+
+MAX_DEAL_STAGES, MAX_STAGE_LENGTH = 20, 50
 
 
 @bp.errorhandler(NotInOrganisation)
@@ -49,12 +50,33 @@ def update_org():
         wanted["name"] = string(body, "name", required=True, max_length=200)
     if "default_visibility" in body:
         wanted["default_visibility"] = choice(body, "default_visibility", VISIBILITIES, required=True)
+    if "deal_stages" in body:
+        wanted["deal_stages"] = _deal_stages(body["deal_stages"])
     for name in BOOLEAN_SETTINGS:
         if name in body:
             if body[name] is None:
                 raise ApiError(400, f"'{name}' must be true or false.", field=name)
             wanted[name] = boolean(body, name)
     return org_json(organisations.update_settings(g.org, g.user, wanted))
+
+
+def _deal_stages(value):
+    """An ordered list of 1 to MAX_DEAL_STAGES distinct names (case aside), each 1 to MAX_STAGE_LENGTH characters once trimmed."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_DEAL_STAGES:
+        raise ApiError(400, f"'deal_stages' must be a list of 1 to {MAX_DEAL_STAGES} stage names, in order.", field="deal_stages")
+    stages, seen = [], set()
+    for position, name in enumerate(value, start=1):
+        if not isinstance(name, str) or not name.strip():
+            raise ApiError(400, f"Deal stage {position} must be a name, not empty.", field="deal_stages")
+        name = name.strip()
+        if len(name) > MAX_STAGE_LENGTH:
+            raise ApiError(400, f"Deal stage {position} is longer than {MAX_STAGE_LENGTH} characters.", field="deal_stages")
+        check_storable(name, f"Deal stage {position}", field="deal_stages")
+        if name.casefold() in seen:
+            raise ApiError(400, f"The deal stage '{name}' is listed twice.", field="deal_stages")
+        seen.add(name.casefold())
+        stages.append(name)
+    return stages
 
 
 @bp.get("/org/members")
@@ -95,27 +117,6 @@ def delete_invitation(id):
     return "", 204
 
 
-@bp.get("/org/audit")
-@admin_required
-def list_audit():
-    """Newest first; page back with ``before_id`` (the ``next_before_id`` of the previous page)."""
-    limit = query_int("limit", 50, minimum=1, maximum=200)
-    before_id = query_int("before_id", None, minimum=1)
-    rows, people, next_before_id = organisations.audit_page(g.org, limit, before_id)
-    return {"entries": [_audit_json(r, people.get(r.user_id)) for r in rows], "next_before_id": next_before_id}
-
-
-def _audit_json(row, user):
-    return {
-        "id": row.id,
-        "action": row.action,
-        "detail": row.detail,
-        "user": {"id": user.id, "email": user.email, "name": user.name} if user else None,
-        "ip": row.ip,
-        "created_at": iso(row.created_at),
-    }
-
-
 _SETTINGS_BODY = {
     "type": "object",
     "additionalProperties": False,
@@ -126,6 +127,13 @@ _SETTINGS_BODY = {
         "default_visibility": {"type": "string", "enum": list(VISIBILITIES)},
         "sync_enabled": {"type": "boolean"},
         "archive_sorted_threads": {"type": "boolean"},
+        "deal_stages": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_DEAL_STAGES,
+            "items": {"type": "string", "minLength": 1, "maxLength": MAX_STAGE_LENGTH},
+            "description": "The deal stages offered, in order; names are trimmed and distinct regardless of case.",
+        },
     },
 }
 _ADMIN = "Administrators only (403 for members)."
@@ -189,42 +197,4 @@ OPENAPI_PATHS = {
             "responses": {"204": {"description": "Withdrawn."}, **doc.errors(403, 404)},
         }
     },
-    "/api/v1/org/audit": {
-        "get": {
-            "summary": "The audit log, newest first",
-            "description": _ADMIN + " Sign-ins, refused sign-ins and administrators' changes.",
-            "tags": ["org"],
-            "parameters": [
-                doc.query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Entries per page (default 50)."),
-                doc.query("before_id", {"type": "integer", "minimum": 1}, "Entries older than this id (next_before_id)."),
-            ],
-            "responses": {
-                "200": doc.json_response(
-                    "A page of entries.",
-                    {
-                        "type": "object",
-                        "properties": {
-                            "entries": {"type": "array", "items": doc.ref("AuditEntry")},
-                            "next_before_id": {"type": ["integer", "null"]},
-                        },
-                    },
-                ),
-                **doc.errors(400, 403),
-            },
-        }
-    },
-}
-
-OPENAPI_SCHEMAS = {
-    "AuditEntry": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "action": {"type": "string", "description": "signin, signin.refused, org.updated, member.role_changed, ..."},
-            "detail": {"type": "object"},
-            "user": {"type": ["object", "null"]},
-            "ip": {"type": ["string", "null"]},
-            "created_at": {"type": "string", "format": "date-time"},
-        },
-    }
 }

@@ -1,4 +1,4 @@
-"""The organisation: its settings, its members' roles, its invitations and its audit log.
+"""The organisation: its settings, its members' roles and its invitations (its audit log: audit_log.py).
 
 Every id is looked up within the given organisation: another organisation's
 id is ``NotInOrganisation``, as if it did not exist. Each change is audited
@@ -10,10 +10,10 @@ from peewee import IntegrityError
 
 from threadbook import audit, matching
 from threadbook.db import write_transaction
-from threadbook.models import AuditLog, Invitation, Organization, User
+from threadbook.models import DEFAULT_DEAL_STAGES, Invitation, Organization, User
 
 BOOLEAN_SETTINGS = ("invite_only", "store_bodies", "sync_enabled", "archive_sorted_threads")
-SETTINGS = ("name", "default_visibility") + BOOLEAN_SETTINGS
+SETTINGS = ("name", "default_visibility", "deal_stages") + BOOLEAN_SETTINGS
 
 
 class NotInOrganisation(LookupError):
@@ -28,11 +28,21 @@ class ChangeRefused(Exception):
     """The change would break a rule of the organisation (its only administrator, a duplicate)."""
 
 
+def deal_stages(org):
+    """The organisation's deal stages in order: its own, else the defaults."""
+    return list(org.deal_stages or DEFAULT_DEAL_STAGES)
+
+
+def setting(org, name):
+    """The value of setting ``name`` as members see it (deal stages with the defaults filled in)."""
+    return deal_stages(org) if name == "deal_stages" else getattr(org, name)
+
+
 def update_settings(org, actor, wanted):
     """Apply ``wanted`` ({setting: value}, checked values of SETTINGS); audit what changed; return the organisation."""
     with write_transaction():
         org = Organization.get_by_id(org.id)
-        changes = {name: [getattr(org, name), value] for name, value in wanted.items() if getattr(org, name) != value}
+        changes = {name: [setting(org, name), value] for name, value in wanted.items() if setting(org, name) != value}
         if changes:
             for name, (_, value) in changes.items():
                 setattr(org, name, value)
@@ -88,18 +98,6 @@ def withdraw_invitation(org, actor, invitation_id):
             raise NotInOrganisation("invitation")
         invitation.delete_instance()
         audit.record("invitation.deleted", org=org.id, user=actor, email=invitation.email_normalized, role=invitation.role)
-
-
-def audit_page(org, limit, before_id=None):
-    """Return (entries newest first, {user id: User} of their authors, the id to page back from or None)."""
-    query = AuditLog.select().where(AuditLog.org == org.id)
-    if before_id is not None:
-        query = query.where(AuditLog.id < before_id)
-    rows = list(query.order_by(AuditLog.id.desc()).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    people = {u.id: u for u in User.select(User.id, User.email, User.name).where(User.id.in_({r.user_id for r in rows if r.user_id}))}
-    return rows, people, rows[-1].id if more else None
 
 
 def _admin_count(org):

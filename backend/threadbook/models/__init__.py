@@ -29,7 +29,7 @@ from threadbook.models.crm import (
     MatchCorrection,
     Note,
 )
-from threadbook.models.identity import ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
 from threadbook.models.mail import (
     EMAIL_SOURCES,
     VISIBILITIES,
@@ -75,6 +75,7 @@ __all__ = [
     "ALL_MODELS",
     "CORRECTION_KINDS",
     "DEAL_STATUSES",
+    "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
     "LEAD_STATUSES",
     "MAILBOX_STATUSES",

@@ -7,6 +7,8 @@ from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKey
 from threadbook.models.base import BaseModel, JSONField, utcnow
 
 ROLES = ("admin", "member")
+# The deal stages of an organisation that has not chosen its own (Organization.deal_stages is null).
+DEFAULT_DEAL_STAGES = ("qualification", "proposal", "negotiation")
 
 
 class Organization(BaseModel):
@@ -20,6 +22,8 @@ class Organization(BaseModel):
     default_visibility = CharField(default="team_metadata")
     sync_enabled = BooleanField(default=True)
     archive_sorted_threads = BooleanField(default=False)
+    # The ordered names of deal stages the panel offers; null: DEFAULT_DEAL_STAGES.
+    deal_stages = JSONField(null=True)
     # Encrypted Workspace service-account key (domain-wide delegation), never returned.
     service_account_key = TextField(null=True)
     created_at = DateTimeField(default=utcnow)

@@ -6,7 +6,7 @@
  * (`[data-screen="account"]`).
  */
 
-import { choose, chosen } from "./form-kit.js";
+import { choose, chosen, el } from "./form-kit.js";
 
 const ACTION_FOR = {
   connect: (a) => a.connect(),
@@ -73,6 +73,10 @@ export function createAccountView(doc) {
     /** Wire the header's Account button, Back and the screen's buttons to the controller (once). */
     bind(actions) {
       $("open-account").addEventListener("click", () => actions.open());
+      // Administrators get a way to the admin page, beside the screen's title.
+      const admin = el(doc, "button", { type: "button", id: "open-admin", className: "link", hidden: true, text: "Admin page" });
+      admin.addEventListener("click", () => actions.openAdmin());
+      section.querySelector(".account-head").append(admin);
       $("account-back").addEventListener("click", () => actions.close());
       for (const [name, run] of Object.entries(ACTION_FOR)) {
         for (const button of buttons(name)) button.addEventListener("click", () => run(actions));
@@ -91,6 +95,7 @@ export function createAccountView(doc) {
 
     showAccount(state) {
       const { mailbox, summary, loading, loadError, dropbox, dropboxError, sharing = null, labels: labelling = null, busy, confirming, message } = state;
+      $("open-admin").hidden = !state.admin;
       section.setAttribute("aria-busy", String(Boolean(loading || busy)));
       section.dataset.mailboxStatus = mailbox?.status || "";
 
