@@ -32,7 +32,7 @@ def create_session():
     except SignInRefused as exc:
         raise _refused(exc) from exc
     except SignInUnavailable as exc:
-        raise ApiError(503, str(exc), headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None) from exc
+        raise ApiError(503, str(exc), code=exc.code, headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None) from exc
 
 
 @bp.post("/session/dev")
@@ -78,7 +78,7 @@ OPENAPI_PATHS = {
             "summary": "Sign in with a Google ID token",
             "description": "401: the token is invalid or the account may not join its organisation; 403: the organisation "
             "admits invited people only; 429: too many attempts (Retry-After); 503: Google's certificates could not be "
-            "fetched, or sign-in is not configured.",
+            "fetched, or Google isn't set up on this backend (`google_not_configured`: no GOOGLE_CLIENT_ID).",
             "tags": ["auth"],
             "requestBody": doc.json_body(_ID_TOKEN_BODY),
             "responses": {"200": _SIGNED_IN, **doc.errors(400, 401, 403, 409, 429, 503)},
