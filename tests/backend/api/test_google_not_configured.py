@@ -83,7 +83,7 @@ class TestWithGoogle:
         response = client.post("/api/v1/emails/send", json={"to": ["ada@acme.example"], "subject": "Hi", "body": "Hi"}, headers=dev_headers)
         assert response.get_json() == {
             "error": "google_token_required",
-            "message": "Threadbook has no access to your Gmail: sign in with Google again, or connect Gmail on the Account screen.",
+            "message": "Threadbook has no access to your Gmail: sign in with Google again, or connect your mailbox on the Account screen.",
         }
 
     def test_connecting_gmail_without_the_client_secret(self, client, dev_headers):
