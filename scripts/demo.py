@@ -169,7 +169,9 @@ def main(argv=None):
                 "threads": stack.thread_ids,
                 "browser_command": command,
             }
-            Path(args.ready_file).write_text(json.dumps(ready))
+            partial = Path(args.ready_file + ".partial")
+            partial.write_text(json.dumps(ready))
+            partial.replace(args.ready_file)  # whole or absent: a reader never sees it half-written
         while not stop.wait(0.5):
             pass
     finally:
