@@ -39,18 +39,19 @@ def demo(tmp_path):
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while not ready_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the demo did not start:\n" + process.communicate()[0])
-        time.sleep(0.1)
-    ready = json.loads(ready_file.read_text())
-    ready["process"] = process
-    yield ready
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    try:
+        deadline = time.monotonic() + 60
+        while not ready_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the demo did not start")
+            time.sleep(0.1)
+        ready = json.loads(ready_file.read_text())
+        ready["process"] = process
+        yield ready
+    finally:
+        if process.poll() is None:  # a test that failed before stopping it
+            os.killpg(process.pid, signal.SIGKILL)
+            print(process.communicate()[0])
 
 
 def google_access_token(demo, email):
