@@ -6,10 +6,15 @@ PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export THREADBOOK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: help install build db run test test-python test-js check format lint bench fuzz bench-load openapi-contract clean
+.PHONY: help install build db run demo test test-python test-js check format lint bench fuzz bench-load openapi-contract clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo
+	@echo "Settings for make run (environment or make arguments), e.g. make run THREADBOOK_BIND=127.0.0.1:8000:"
+	@echo "  THREADBOOK_BIND=host:port   where the backend listens (default 127.0.0.1:5000; another port: set the extension's Options -> Backend URL)"
+	@echo "  THREADBOOK_DEV_SIGNIN=0     no development sign-in (make run turns it on; loopback only)"
+	@echo "  GOOGLE_CLIENT_ID=...        Google sign-in, logging, sending, mail sync: docs/google-setup.md; every setting: README.md"
 
 install: $(PY_STAMP) $(NODE_STAMP) ## Install Python and npm packages (a virtualenv in .venv)
 
@@ -36,13 +41,11 @@ db: $(PY_STAMP) ## Create or upgrade the SQLite database and seed the demo organ
 # `make run` is for trying Threadbook on this machine: the development sign-in is on
 # (loopback only, marked as such everywhere) unless THREADBOOK_DEV_SIGNIN=0 is given.
 run: export THREADBOOK_DEV_SIGNIN ?= 1
-run: install build db ## Install, build, seed and serve on http://127.0.0.1:5000 (with a mail-sync worker)
-	@echo
-	@echo "Threadbook backend: http://127.0.0.1:5000  (health: /healthz)"
-	@echo "Load the extension: chrome://extensions -> Developer mode -> Load unpacked -> $(CURDIR)/dist"
-	@echo "Development sign-in (demo@threadbook.test): $(if $(filter 1 true yes on,$(THREADBOOK_DEV_SIGNIN)),on; THREADBOOK_DEV_SIGNIN=0 turns it off,off)"
-	@echo
-	scripts/run.sh $(BIN)
+run: install build db ## Install, build, seed and serve on THREADBOOK_BIND (default 127.0.0.1:5000) with a mail-sync worker
+	@scripts/run.sh $(BIN)
+
+demo: install build ## Try everything without Google: the backend, the tests' fake Google and a demo Gmail page (DEMO_OPEN=1 opens Chromium)
+	@$(BIN)/python scripts/demo.py $(if $(filter 1 true yes on,$(DEMO_OPEN)),--open)
 
 test: install build test-js test-python ## Install, build and run every test (browser tests included)
 

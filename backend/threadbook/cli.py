@@ -9,6 +9,7 @@ from threadbook import matching
 from threadbook.app import create_app
 from threadbook.crm.importer import ImportFileError, import_contacts, validate
 from threadbook.db import database, write_transaction
+from threadbook.doctor.command import doctor_command, prepared
 from threadbook.dropbox.cli import dropbox_command
 from threadbook.jobs.worker import worker_command
 from threadbook.migrations import upgrade
@@ -89,16 +90,19 @@ def import_contacts_command(csv_file, org_id):
 
 
 cli = FlaskGroup(create_app=create_app, help="Threadbook: the CRM beside Gmail. Configuration comes from THREADBOOK_* environment variables.")
+# Every command loads the app first, which logs (stderr, one line) the instance folder and database it uses; all but
+# these refuse a database without tables (doctor/command.py).
+for command in (init_db_command, seed_demo_command):
+    cli.add_command(prepared(command, needs_tables=False))
 for command in (
-    init_db_command,
-    seed_demo_command,
     import_contacts_command,
     create_org_command,
     add_user_command,
     worker_command,
     dropbox_command,
 ):
-    cli.add_command(command)
+    cli.add_command(prepared(command))
+cli.add_command(doctor_command)
 
 
 def main():

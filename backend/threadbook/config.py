@@ -104,20 +104,23 @@ def require_secret_key(value, source):
     return value
 
 
-def from_environment(instance_path):
-    """Build the settings mapping from environment variables."""
-    env = os.environ.get
+def from_environment(instance_path, environ=None, secret_key=None):
+    """Build the settings mapping from environment variables (``environ``, default ``os.environ``).
+
+    ``secret_key`` given: use it instead of reading (or generating) the session secret; ``threadbook doctor`` checks that itself.
+    """
+    env = (os.environ if environ is None else environ).get
     default_db = "sqlite:///" + str(Path(instance_path) / "threadbook.sqlite3")
     return {
         "DATABASE_URL": env("THREADBOOK_DATABASE_URL") or default_db,
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": _secret_key(instance_path) if secret_key is None else secret_key,
         "GOOGLE_CLIENT_IDS": _list(env("GOOGLE_CLIENT_ID")),
         "GOOGLE_CLIENT_SECRET": env("GOOGLE_CLIENT_SECRET") or "",
         "GOOGLE_CERTS_URL": env("GOOGLE_CERTS_URL") or GOOGLE_CERTS_URL,
         "GOOGLE_API_ROOT": env("GOOGLE_API_ROOT") or GOOGLE_API_ROOT,
         "GOOGLE_TOKEN_URI": env("GOOGLE_TOKEN_URI") or GOOGLE_TOKEN_URI,
         "ALLOWED_ORIGINS": _list(env("THREADBOOK_ALLOWED_ORIGINS")) or [EXTENSION_ORIGIN],
-        "DEV_SIGNIN": dev_signin_enabled(),
+        "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),
         "BIND_ADDRESS": env("THREADBOOK_BIND") or "127.0.0.1:5000",
         "SESSION_TTL_SECONDS": int(env("THREADBOOK_SESSION_TTL") or 3600),
         "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",

@@ -31,9 +31,10 @@ export function createAuthService({ sessionStore, localStore, identity }, { fetc
       clientId = config.google_client_id;
     }
     if (!clientId) {
+      // The backend's GET /api/v1/config says google_configured: false; its answers say the same (google_not_configured).
       throw new AuthorizationError(
-        "no_client_id",
-        "The backend has no Google client id configured (GOOGLE_CLIENT_ID); ask its administrator, or set one in the options.",
+        "google_not_configured",
+        "Google isn't set up on this backend: see docs/google-setup.md (its administrator sets GOOGLE_CLIENT_ID). Development sign-in works without it.",
       );
     }
     const nonce = randomToken();

@@ -180,6 +180,22 @@ test("sign-in: Google's flow, the nonce sent to the backend, session and Gmail t
   assert.deepEqual(sessionStore.data, {});
 });
 
+test("reconnecting Google on a backend where Google isn't set up says so, and opens nothing", async () => {
+  const sessionStore = fakeStore({ [SESSION]: { token: "dev", dev: true, user: { email: "demo@threadbook.test" } } });
+  const localStore = fakeStore({ [SETTINGS]: { backendUrl: "http://127.0.0.1:5000" } });
+  const identity = fakeIdentity({ respond: () => assert.fail("Google's flow must not open") });
+  const fetchImpl = fakeFetch({
+    "GET /api/v1/config": () => ({ body: { google_client_id: null, google_configured: false, dev_signin: true } }),
+  });
+  const auth = createAuthService({ sessionStore, localStore, identity }, { fetchImpl });
+  await assert.rejects(auth.renewGoogleAccess({ interactive: true }), (error) => {
+    assert.equal(error.code, "google_not_configured");
+    assert.match(error.message, /^Google isn't set up on this backend: see docs\/google-setup\.md/);
+    return true;
+  });
+  assert.equal(identity.launched.length, 0);
+});
+
 test("extra scopes: asked for on request, kept by every silent renewal, dropped by a fresh sign-in", async () => {
   const SEND = "https://www.googleapis.com/auth/gmail.send";
   const EVENTS = "https://www.googleapis.com/auth/calendar.events";

@@ -13,7 +13,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from threadbook.api.compose_input import MAX_ATTACHMENTS, MAX_BODY, MAX_RECIPIENTS, MAX_SUBJECT, read_draft, request_limit, too_large
-from threadbook.api.google_answers import google_token, token_header_doc
+from threadbook.api.google_answers import google_configured, google_token, not_configured, token_header_doc
 from threadbook.api.openapi import errors, json_response, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.params import json_body
@@ -38,6 +38,8 @@ def _read_body():
 
 
 def _no_access(exc):
+    if not google_configured():  # no token and no usable mailbox because Google isn't set up here: say that
+        return not_configured()
     return ApiError(400, str(exc), code="google_token_required")
 
 

@@ -1,5 +1,9 @@
 """The API's one answer to Google's failures, and its one reader of ``X-Google-Access-Token``.
 
+Without a Google OAuth client (``GOOGLE_CLIENT_ID``: development sign-in only),
+what needs Google answers 503 ``google_not_configured``, "Google isn't set up
+on this backend: see docs/google-setup.md", rather than asking for a token.
+
 Services let ``GoogleApiError`` propagate; ``register`` installs the handler
 that turns it into a JSON error the person can act on: reconnect (401), allow
 more access (403), the thing is gone (404), Google refused (422), or try again
@@ -9,7 +13,7 @@ Calendar") and, where the service said, what was asked for.
 
 import re
 
-from flask import request
+from flask import current_app, request
 
 from threadbook.errors import ApiError, error_response
 from threadbook.google import errors as google_errors
@@ -30,13 +34,31 @@ _NOT_FOUND = {
 }
 
 
+def google_configured(config=None):
+    """True when this backend has a Google OAuth client id (GOOGLE_CLIENT_ID); without one only development sign-in works."""
+    return bool((current_app.config if config is None else config).get("GOOGLE_CLIENT_IDS"))
+
+
+def not_configured():
+    """The answer for something that needs Google on a backend where Google isn't set up."""
+    return ApiError(503, google_errors.NOT_CONFIGURED, code="google_not_configured")
+
+
 def google_token(required=False):
-    """The caller's Google access token from ``X-Google-Access-Token``, or None; 400 when malformed (or missing and required)."""
+    """The caller's Google access token from ``X-Google-Access-Token``, or None; 400 when malformed (or missing and required).
+
+    Missing and required on a backend without Google: 503 ``google_not_configured``.
+    """
     token = request.headers.get(TOKEN_HEADER, "").strip()
     if not token:
+        if required and not google_configured():
+            raise not_configured()
         if required:
             raise ApiError(
-                400, f"Send a Gmail access token in the '{TOKEN_HEADER}' header: Threadbook reads the thread from Gmail.", code="google_token_required"
+                400,
+                f"Threadbook reads this from Gmail with your Google access, and none came with the request: sign in with Google again "
+                f"(the extension sends it in '{TOKEN_HEADER}').",
+                code="google_token_required",
             )
         return None
     if len(token) > MAX_TOKEN or not _TOKEN.match(token):

@@ -23,6 +23,7 @@ ANSWERS = {
     "invalid": (400, None),
     "not_connected": (404, None),
     "not_configured": (503, None),
+    "google_not_configured": (503, "google_not_configured"),
     "google_invalid_grant": (400, "google_invalid_grant"),
     "google_no_refresh_token": (400, "google_no_refresh_token"),
     "google_scope_missing": (400, "google_scope_missing"),

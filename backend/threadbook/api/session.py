@@ -17,6 +17,7 @@ from threadbook.errors import ApiError
 from threadbook.identity import session_start
 from threadbook.identity.session_start import SignInUnavailable
 from threadbook.identity.signin import SignInRefused
+from threadbook.seed import DEMO_DOMAIN
 
 bp = Blueprint("session", __name__)
 
@@ -32,7 +33,7 @@ def create_session():
     except SignInRefused as exc:
         raise _refused(exc) from exc
     except SignInUnavailable as exc:
-        raise ApiError(503, str(exc), headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None) from exc
+        raise ApiError(503, str(exc), code=exc.code, headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None) from exc
 
 
 @bp.post("/session/dev")
@@ -46,7 +47,11 @@ def create_dev_session():
         body = json_body()
         email = string(body, "email", required=True, max_length=254)
         name = string(body, "name", max_length=200, default="")
-        return _session_json(session_start.for_dev(email, name))
+        session = session_start.for_dev(email, name)
+        answer = _session_json(session)
+        if session.org.domain != DEMO_DOMAIN:
+            answer["notice"] = _outside_the_demo(session)
+        return answer
     except SignInRefused as exc:
         raise _refused(exc) from exc
 
@@ -55,6 +60,14 @@ def _refused(exc):
     # A token that proves nothing asks for another (WWW-Authenticate); a proven identity refused does not.
     headers = {"WWW-Authenticate": 'Bearer realm="threadbook"'} if exc.reason == "invalid_token" else None
     return ApiError(exc.status, exc.message, headers=headers)
+
+
+def _outside_the_demo(session):
+    """Why a development sign-in shows none of the demo's records: only the demo domain joins the demo organisation."""
+    return (
+        f"You are in '{session.org.name}', not the demo organisation: development sign-in puts only @{DEMO_DOMAIN} addresses "
+        f"there (for example demo@{DEMO_DOMAIN}, seeded by `make db`); {session.user.email} gets an organisation of its own."
+    )
 
 
 def _session_json(session):
@@ -78,7 +91,7 @@ OPENAPI_PATHS = {
             "summary": "Sign in with a Google ID token",
             "description": "401: the token is invalid or the account may not join its organisation; 403: the organisation "
             "admits invited people only; 429: too many attempts (Retry-After); 503: Google's certificates could not be "
-            "fetched, or sign-in is not configured.",
+            "fetched, or Google isn't set up on this backend (`google_not_configured`: no GOOGLE_CLIENT_ID).",
             "tags": ["auth"],
             "requestBody": doc.json_body(_ID_TOKEN_BODY),
             "responses": {"200": _SIGNED_IN, **doc.errors(400, 401, 403, 409, 429, 503)},
@@ -87,6 +100,8 @@ OPENAPI_PATHS = {
     "/api/v1/session/dev": {
         "post": {
             "summary": "Development sign-in without Google (off unless THREADBOOK_DEV_SIGNIN; loopback only)",
+            "description": f"Only @{DEMO_DOMAIN} addresses join the demo organisation; any other address gets an organisation of its own "
+            "(by its domain, or a personal one), and the answer's `notice` says so.",
             "tags": ["auth"],
             "requestBody": doc.json_body(_DEV_BODY),
             "responses": {"200": _SIGNED_IN, **doc.errors(400, 403, 409, 429)},
@@ -106,6 +121,7 @@ OPENAPI_SCHEMAS = {
             "expires_at": {"type": "string", "format": "date-time"},
             "user": doc.ref("Member"),
             "org": doc.ref("Organization"),
+            "notice": {"type": "string", "description": "Development sign-in outside the demo domain: why the demo's records are not there."},
         },
     },
 }

@@ -78,7 +78,7 @@ def mail_access(user, org, access_token=None, config=None):
         return MailAccess(Gmail.for_access_token(access_token, root), GmailSender.for_access_token(access_token, root))
     mailbox = connected_mailbox(user)
     if mailbox is None:
-        raise NoGoogleAccess("Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook.")
+        raise NoGoogleAccess("Threadbook has no access to your Gmail: sign in with Google again, or connect your mailbox on the Account screen.")
     try:
         credentials = google_credentials(mailbox, user, org, config)
     except MissingCredentials as exc:

@@ -20,6 +20,9 @@ import json
 import re
 
 DEFAULT_RETRY_AFTER = 30
+# What every answer that needs Google says when this backend has no OAuth client (GOOGLE_CLIENT_ID): error code
+# ``google_not_configured``, status 503 (as sign-in without a client always answered).
+NOT_CONFIGURED = "Google isn't set up on this backend (GOOGLE_CLIENT_ID is not set): see docs/google-setup.md."
 RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"}
 SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
 _RETRY_AFTER_IN_MESSAGE = re.compile(r"Retry after (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)")

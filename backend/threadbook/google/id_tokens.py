@@ -22,6 +22,7 @@ from google.auth import transport
 from google.oauth2 import id_token as google_id_token
 
 from threadbook.google.certs import CachingRequest
+from threadbook.google.errors import NOT_CONFIGURED
 
 ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 CLOCK_SKEW_SECONDS = 10
@@ -57,7 +58,7 @@ def verify_id_token(token, nonce=None):
     config = current_app.config
     client_ids = list(config.get("GOOGLE_CLIENT_IDS") or [])
     if not client_ids:
-        raise SignInNotConfigured("Google sign-in is not configured on this server: set GOOGLE_CLIENT_ID.")
+        raise SignInNotConfigured(NOT_CONFIGURED)
     return verify(token, client_ids, config["GOOGLE_CERTS_URL"], certificates_request(), nonce=nonce)
 
 

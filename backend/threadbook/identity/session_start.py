@@ -24,11 +24,12 @@ CERTS_RETRY_AFTER_SECONDS = 30
 
 
 class SignInUnavailable(Exception):
-    """Sign-in cannot be checked now (Google's certificates) or is not set up; ``retry_after`` seconds, or None."""
+    """Sign-in cannot be checked now (Google's certificates) or is not set up; ``retry_after`` seconds, or None; ``code`` the API's error code."""
 
-    def __init__(self, message, retry_after=None):
+    def __init__(self, message, retry_after=None, code=None):
         super().__init__(message)
         self.retry_after = retry_after
+        self.code = code
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +56,7 @@ def with_google(id_token, nonce):
     except CertificatesUnavailable as exc:
         raise SignInUnavailable(str(exc), retry_after=CERTS_RETRY_AFTER_SECONDS) from exc
     except SignInNotConfigured as exc:
-        raise SignInUnavailable(str(exc)) from exc
+        raise SignInUnavailable(str(exc), code="google_not_configured") from exc
     return _start(Identity.from_google(claims))
 
 

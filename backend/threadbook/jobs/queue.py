@@ -14,8 +14,11 @@ mailbox_id)``): the task bodies live in the domain packages and ``jobs.tasks``
 registers them here, so the domain never imports the module that imports it.
 """
 
+import json
 import os
+import socket
 import threading
+import time
 
 from flask import current_app
 from huey import Huey
@@ -23,6 +26,9 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 QUEUE_NAME = "threadbook"
 QUEUE_FILE = "queue.sqlite3"
+# Each running ``threadbook worker`` writes this key every HEARTBEAT_SECONDS; ``threadbook doctor`` reads it.
+HEARTBEAT_KEY = "threadbook:worker_heartbeat"
+HEARTBEAT_SECONDS = 30
 
 huey = Huey(QUEUE_NAME, results=False, storage_class=MemoryStorage, utc=True)
 
@@ -83,3 +89,20 @@ def storage_kind():
     if isinstance(storage, SqliteStorage):
         return "sqlite"
     return "memory"
+
+
+def beat(storage=None):
+    """Record that a worker is alive now (its host and pid) in the queue's storage."""
+    storage = storage or huey.storage
+    storage.put_data(HEARTBEAT_KEY, json.dumps({"at": time.time(), "host": socket.gethostname(), "pid": os.getpid()}).encode())
+
+
+def last_beat(storage):
+    """The last worker heartbeat in ``storage`` as ``{"at", "host", "pid"}``, or None when no worker ever beat there."""
+    raw = storage.peek_data(HEARTBEAT_KEY)
+    if not isinstance(raw, bytes | str):  # huey's EmptyData: no worker has written one
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None

@@ -7,12 +7,34 @@ too. Ctrl-C (SIGINT) stops after the running tasks; SIGTERM stops at once,
 which is safe: an interrupted page is simply synced again.
 """
 
+import logging
+import threading
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from threadbook.jobs import queue
 from threadbook.jobs.tasks import bind_app
+
+log = logging.getLogger(__name__)
+
+
+def start_heartbeat(stop, every=queue.HEARTBEAT_SECONDS):
+    """Write the worker heartbeat now and every ``every`` seconds until ``stop`` is set (``threadbook doctor`` reads it)."""
+
+    def run():
+        while True:
+            try:
+                queue.beat()
+            except Exception as exc:  # the queue's storage is down: the consumer will say so too
+                log.warning("worker heartbeat not written: %s", exc)
+            if stop.wait(every):
+                return
+
+    thread = threading.Thread(target=run, name="threadbook-heartbeat", daemon=True)
+    thread.start()
+    return thread
 
 
 def make_consumer(app, workers=2, periodic=True):
@@ -32,4 +54,9 @@ def worker_command(workers, no_periodic):
     app = current_app._get_current_object()
     consumer = make_consumer(app, workers=workers, periodic=not no_periodic)
     click.echo(f"Threadbook worker: {workers} thread(s), queue in {queue.storage_kind()} storage, periodic tasks {'off' if no_periodic else 'on'}.")
-    consumer.run()
+    stop = threading.Event()
+    start_heartbeat(stop)
+    try:
+        consumer.run()
+    finally:
+        stop.set()

@@ -23,7 +23,7 @@ from threadbook import crypto, matching
 from threadbook.db import write_transaction
 from threadbook.google import oauth
 from threadbook.google.credentials import client_id
-from threadbook.google.errors import GoogleApiError
+from threadbook.google.errors import NOT_CONFIGURED, GoogleApiError
 from threadbook.google.gmail import Gmail
 from threadbook.sync import connection
 from threadbook.sync.connection import MailboxRefused
@@ -33,9 +33,12 @@ STATE_MAX_AGE_SECONDS = 600
 
 
 def require_client():
-    """Refuse (``not_configured``) unless the server has an OAuth client to connect mailboxes with."""
-    if not client_id(current_app.config) or not current_app.config.get("GOOGLE_CLIENT_SECRET"):
-        raise MailboxRefused("not_configured", "Mailbox connection is not set up on this server: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.")
+    """Refuse unless the server has an OAuth client to connect mailboxes with: ``google_not_configured`` without
+    any (Google isn't set up), ``not_configured`` without its secret."""
+    if not client_id(current_app.config):
+        raise MailboxRefused("google_not_configured", NOT_CONFIGURED)
+    if not current_app.config.get("GOOGLE_CLIENT_SECRET"):
+        raise MailboxRefused("not_configured", "Mailbox connection is not set up on this server: it needs GOOGLE_CLIENT_SECRET (see docs/google-setup.md).")
 
 
 def start(user, org, redirect_uri=None):

@@ -16,7 +16,8 @@ TOKEN = "ya29.rep-token"
 
 @pytest.fixture
 def app_settings(gmail):
-    return {"GOOGLE_API_ROOT": gmail.root}
+    # A client id: Google is set up here (without one, what needs Google answers google_not_configured).
+    return {"GOOGLE_API_ROOT": gmail.root, "GOOGLE_CLIENT_IDS": ["threadbook-test.apps.googleusercontent.com"]}
 
 
 @pytest.fixture
