@@ -95,7 +95,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       const message = (data && data.message) || `The backend answered ${response.status} ${response.statusText}.`;
       throw new BackendError(kindOf(response.status, code), message, { status: response.status, code, body: data });
     }
-    if (data === null) {
+    if (data === null && response.status !== 204) {
       throw new BackendError("server", `The backend at ${root} did not answer with JSON; is the backend URL right?`, {
         status: response.status,
       });
@@ -120,11 +120,13 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
      * Log a thread; answers `{status: 201|200, data}` (200 when nothing was new).
      * `visibility` ("private", "team_metadata", "team_full") is who sees the mail stored now.
      */
-    logThread: (threadId, accessToken, { messageIds, visibility } = {}) =>
+    logThread: (threadId, accessToken, { messageIds, visibility, dealId } = {}) =>
       call("POST", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, {
         body: {
           ...(messageIds && messageIds.length ? { message_ids: messageIds } : {}),
           ...(visibility ? { visibility } : {}),
+          // A deal (an id, or null for none) only when the user chose one.
+          ...(dealId !== undefined ? { deal_id: dealId } : {}),
         },
         headers: { "X-Google-Access-Token": accessToken },
         timeoutMs: LOG_TIMEOUT_MS,
@@ -135,6 +137,17 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       data(call("PATCH", `/api/v1/threads/${encodeURIComponent(threadId)}`, { body: { private: Boolean(isPrivate) } })),
     /** Change who sees one logged email; answers the Email. */
     setEmailVisibility: (emailId, visibility) => data(call("PATCH", `/api/v1/emails/${encodeURIComponent(emailId)}`, { body: { visibility } })),
+    // Timelines, unlogging, match corrections
+    /** One page of a contact's or lead's timeline (`kind` "contact" or "lead"): `{items, page, per_page, has_more}`. */
+    timeline: (kind, id, page, perPage) => data(call("GET", `/api/v1/${kind}s/${encodeURIComponent(id)}/timeline?page=${page}&per_page=${perPage}`)),
+    /** Unlog one email (204). */
+    unlogEmail: (emailId) => call("DELETE", `/api/v1/emails/${encodeURIComponent(emailId)}`),
+    /** Unlog the user's copies in a thread (only `messageIds` when given): `{unlogged: [email ids], label}`. */
+    unlogThread: (threadId, messageIds) =>
+      data(call("DELETE", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, { body: messageIds ? { message_ids: messageIds } : {} })),
+    /** Stop matching `address` to a record for the whole team (`{address, contact_id | lead_id | company_id}`). */
+    correctMatch: (correction) => data(call("POST", "/api/v1/match-corrections", { body: correction })),
+    removeCorrection: (id) => call("DELETE", `/api/v1/match-corrections/${encodeURIComponent(id)}`),
     /** The signed-in user and their organisation: `{user, org}`. */
     me: () => data(call("GET", "/api/v1/me")),
     /** Change the user's own settings (`{default_visibility: level | null}`); answers like `me()`. */
