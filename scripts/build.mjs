@@ -1,10 +1,11 @@
 // Write a loadable extension into dist/: the manifest and only the files it reaches.
 //
-// Extension pages and the service worker are ES modules, copied following
-// their imports from the entry points, then minified one file at a time (so
-// every import still names a file; THREADBOOK_BUILD_MINIFY=0 keeps them
-// readable for debugging). The Gmail content script must be one classic
-// script, so esbuild bundles it. Icons are drawn here.
+// Each page's module script, the service worker and the Gmail content script
+// are bundled by esbuild into one file at their own path (the content script
+// as a classic script, as Chrome requires), minified, with names shortened
+// across modules. HTML and CSS are copied following their references (CSS
+// minified). `npm run build:dev` (THREADBOOK_BUILD_DEV=1) keeps the code
+// readable and writes source maps beside it. Icons are drawn here.
 import { build, transform } from "esbuild";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix, relative } from "node:path";
@@ -13,13 +14,13 @@ import { PANEL_PATH } from "../extension/background/side-panel.js";
 import { drawIcon } from "./icons.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "dist");
+const dist = process.env.THREADBOOK_BUILD_OUT || join(root, "dist");
+const dev = process.env.THREADBOOK_BUILD_DEV === "1";
 
-/** Relative references a file makes to other files: imports, src/href, url(). */
+/** Relative references an HTML or CSS file makes to other files: scripts, src/href, url(). */
 function referencesOf(path, text) {
   const patterns =
     {
-      ".js": [/\bimport\s[^"'`;]*?from\s*["']([^"']+)["']/g, /\bimport\s*["']([^"']+)["']/g, /\bimport\(\s*["']([^"']+)["']\s*\)/g],
       ".html": [/\b(?:src|href)\s*=\s*["']([^"'#?]+)["']/g],
       ".css": [/url\(\s*["']?([^"')#?]+)["']?\s*\)/g],
     }[posix.extname(path)] || [];
@@ -28,14 +29,42 @@ function referencesOf(path, text) {
   return found.filter((ref) => !/^[a-z][a-z0-9+.-]*:/i.test(ref) && !ref.startsWith("//"));
 }
 
-/** Copy `entry` and everything it references (transitively) from the source tree into dist/. */
-function copyReachable(entries) {
+/**
+ * Bundle scripts (and what they import) into dist/, each at its own path.
+ * Modules shared by several entry points go once into a chunk under `extension/chunks/`.
+ */
+async function bundle(paths, format) {
+  await build({
+    entryPoints: paths.map((path) => join(root, path)),
+    outdir: join(dist, "extension"),
+    outbase: join(root, "extension"),
+    chunkNames: "chunks/[name]-[hash]",
+    splitting: format === "esm",
+    bundle: true,
+    format,
+    platform: "browser",
+    target: ["chrome116"],
+    charset: "utf8",
+    legalComments: "none",
+    minify: !dev,
+    sourcemap: dev ? "linked" : false,
+    logLevel: "warning",
+  });
+}
+
+/** Copy pages and styles from `entries` following their references; bundle the scripts they load. */
+async function copyReachable(entries) {
   const pending = [...entries];
   const seen = new Set();
+  const scripts = [];
   while (pending.length) {
     const path = pending.pop();
     if (seen.has(path)) continue;
     seen.add(path);
+    if (path.endsWith(".js")) {
+      scripts.push(path);
+      continue;
+    }
     const source = join(root, path);
     let text;
     try {
@@ -44,10 +73,18 @@ function copyReachable(entries) {
       throw new Error(`${path} is referenced but does not exist`);
     }
     mkdirSync(dirname(join(dist, path)), { recursive: true });
-    copyFileSync(source, join(dist, path));
+    if (path.endsWith(".css") && !dev) {
+      const { code } = await transform(text, { loader: "css", minify: true, target: ["chrome116"], charset: "utf8", legalComments: "none" });
+      writeFileSync(join(dist, path), code);
+    } else if (path.endsWith(".html") && !dev) {
+      // Comments and indentation go; a line break stays wherever there was one, so text reads the same.
+      writeFileSync(join(dist, path), text.replace(/<!--[\s\S]*?-->/g, "").replace(/\n\s+/g, "\n"));
+    } else {
+      copyFileSync(source, join(dist, path));
+    }
     for (const ref of referencesOf(path, text)) pending.push(posix.normalize(posix.join(posix.dirname(path), ref)));
   }
-  return seen;
+  await bundle(scripts, "esm");
 }
 
 function filesUnder(dir) {
@@ -67,33 +104,11 @@ for (const [size, path] of Object.entries(manifest.icons)) {
   writeFileSync(join(dist, path), drawIcon(Number(size)));
 }
 
-copyReachable([manifest.background.service_worker, manifest.options_ui.page, PANEL_PATH]);
-
-for (const script of manifest.content_scripts.flatMap((entry) => entry.js)) {
-  await build({
-    entryPoints: [join(root, script)],
-    outfile: join(dist, script),
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: ["chrome116"],
-    charset: "utf8",
-    legalComments: "none",
-    minify: process.env.THREADBOOK_BUILD_MINIFY !== "0",
-    logLevel: "warning",
-  });
-}
-
-// Minify what was copied as it is: comments and whitespace go, local names shorten, exports keep their names.
-const minify = process.env.THREADBOOK_BUILD_MINIFY !== "0";
-const contentScripts = new Set(manifest.content_scripts.flatMap((entry) => entry.js));
-for (const path of filesUnder(dist).map((file) => relative(dist, file))) {
-  const loader = { ".js": "js", ".css": "css" }[posix.extname(path)];
-  if (!minify || !loader || contentScripts.has(path)) continue;
-  const source = readFileSync(join(dist, path), "utf8");
-  const { code } = await transform(source, { loader, minify: true, target: ["chrome116"], charset: "utf8", legalComments: "none", sourcefile: path });
-  writeFileSync(join(dist, path), code);
-}
+await copyReachable([manifest.background.service_worker, manifest.options_ui.page, PANEL_PATH]);
+await bundle(
+  manifest.content_scripts.flatMap((entry) => entry.js),
+  "iife",
+);
 
 // Chrome refuses "Load unpacked" on a folder holding names that start with "_".
 const files = filesUnder(dist).map((path) => relative(dist, path));

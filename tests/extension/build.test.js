@@ -5,6 +5,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Script } from "node:vm";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 const manifest = JSON.parse(readFileSync("dist/manifest.json", "utf8"));
 const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
@@ -78,7 +81,7 @@ test("no remote code: pages load only the extension's own scripts", () => {
   }
 });
 
-test("the scripts and styles are minified: no comments, one file per module so every import still resolves", () => {
+test("the scripts and styles are bundled and minified: no comments, every import resolves inside dist/", () => {
   for (const path of built.filter((p) => /\.(js|css)$/.test(p))) {
     const text = readFileSync(`dist/${path}`, "utf8");
     assert.ok(!/^\s*(\/\/|\/\*\*)/m.test(text), `${path} still holds comment lines`);
@@ -86,5 +89,27 @@ test("the scripts and styles are minified: no comments, one file per module so e
     for (const [, ref] of text.matchAll(/\bfrom\s*"(\.{1,2}\/[^"]+)"/g)) {
       assert.ok(existsSync(join("dist", path, "..", ref)), `${path} imports ${ref}, which is not in dist/`);
     }
+  }
+  // Bundled: the panel's own modules are inside panel.js, not copied beside it.
+  assert.ok(!built.includes("extension/panel/panel-view.js"));
+  assert.ok(!built.includes("extension/panel/views/participant-card.js"));
+});
+
+test("dist/ stays under 100 KiB without source maps", () => {
+  const bytes = built.reduce((sum, path) => sum + statSync(join("dist", path)).size, 0);
+  assert.ok(bytes < 100 * 1024, `dist/ is ${bytes} bytes`);
+});
+
+test("the development build keeps code readable and writes a source map for each script", () => {
+  const out = mkdtempSync(join(tmpdir(), "threadbook-dev-build-"));
+  try {
+    execFileSync(process.execPath, ["scripts/build.mjs"], { env: { ...process.env, THREADBOOK_BUILD_DEV: "1", THREADBOOK_BUILD_OUT: out }, stdio: "pipe" });
+    const panel = readFileSync(join(out, "extension/panel/panel.js"), "utf8");
+    assert.ok(panel.split("\n").length > 100, "not minified");
+    assert.match(panel, /\/\/# sourceMappingURL=panel\.js\.map/);
+    const map = JSON.parse(readFileSync(join(out, "extension/panel/panel.js.map"), "utf8"));
+    assert.ok(map.sources.some((source) => source.endsWith("extension/panel/panel-view.js")));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });
