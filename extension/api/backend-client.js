@@ -104,6 +104,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
   }
 
   const data = async (promise) => (await promise).data;
+  const googleHeader = (token) => (token ? { "X-Google-Access-Token": token } : {});
 
   return {
     baseUrl: root,
@@ -137,17 +138,23 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       data(call("PATCH", `/api/v1/threads/${encodeURIComponent(threadId)}`, { body: { private: Boolean(isPrivate) } })),
     /** Change who sees one logged email; answers the Email. */
     setEmailVisibility: (emailId, visibility) => data(call("PATCH", `/api/v1/emails/${encodeURIComponent(emailId)}`, { body: { visibility } })),
-    // Timelines, unlogging, match corrections
-    /** One page of a contact's or lead's timeline (`kind` "contact" or "lead"): `{items, page, per_page, has_more}`. */
-    timeline: (kind, id, page, perPage) => data(call("GET", `/api/v1/${kind}s/${encodeURIComponent(id)}/timeline?page=${page}&per_page=${perPage}`)),
+    // Timelines, unlogging (a token that may change labels takes the Gmail label off), match corrections
+    /** One page (10 items) of a contact's or lead's timeline (`kind` "contact" or "lead"): `{items, page, per_page, has_more}`. */
+    timeline: (kind, id, page) => data(call("GET", `/api/v1/${kind}s/${encodeURIComponent(id)}/timeline?page=${page}&per_page=10`)),
     /** Unlog one email (204). */
-    unlogEmail: (emailId) => call("DELETE", `/api/v1/emails/${encodeURIComponent(emailId)}`),
-    /** Unlog the user's copies in a thread (only `messageIds` when given): `{unlogged: [email ids], label}`. */
-    unlogThread: (threadId, messageIds) =>
-      data(call("DELETE", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, { body: messageIds ? { message_ids: messageIds } : {} })),
+    unlogEmail: (emailId, accessToken) =>
+      call("DELETE", `/api/v1/emails/${encodeURIComponent(emailId)}`, { headers: googleHeader(accessToken), timeoutMs: LOG_TIMEOUT_MS }),
+    /** Unlog the user's copies of `messageIds` in a thread: `{unlogged: [email ids], label, label_reason}`. */
+    unlogThread: (threadId, messageIds, accessToken) =>
+      data(
+        call("DELETE", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, {
+          body: { message_ids: messageIds },
+          headers: googleHeader(accessToken),
+          timeoutMs: LOG_TIMEOUT_MS,
+        }),
+      ),
     /** Stop matching `address` to a record for the whole team (`{address, contact_id | lead_id | company_id}`). */
     correctMatch: (correction) => data(call("POST", "/api/v1/match-corrections", { body: correction })),
-    removeCorrection: (id) => call("DELETE", `/api/v1/match-corrections/${encodeURIComponent(id)}`),
     /** The signed-in user and their organisation: `{user, org}`. */
     me: () => data(call("GET", "/api/v1/me")),
     /** Change the user's own settings (`{default_visibility: level | null}`); answers like `me()`. */

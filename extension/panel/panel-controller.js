@@ -395,6 +395,7 @@ export function createPanelController({
   logs = createLogActions({
     client: () => client,
     shown: () => shown,
+    labelToken: () => (/gmail\.modify|mail\.google\.com\/(\s|$)/.test(googleAccess?.scope) ? googleAccess.token : null),
     rerender: showThread,
     refreshShown: async () => {
       if (shown) await lookup(shown.thread);

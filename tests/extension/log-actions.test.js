@@ -67,7 +67,7 @@ async function open(backend, thread = { ...THREAD, messageIds: MESSAGES }) {
   p.controller.setState({ session: SESSION, googleAccess: ACCESS, tab: { thread } });
   await until(() => list.dataset.renderedAt !== before);
   const $ = (selector) => p.document.querySelector(selector);
-  const change = (element) => element.dispatchEvent(new p.Event("change"));
+  const change = (element) => element.dispatchEvent(new p.Event("change", { bubbles: true }));
   const pick = (select, value) => {
     for (const option of select.querySelectorAll("option")) option.selected = option.value === value;
     change(select);
@@ -133,7 +133,7 @@ test("Choose messages: a checkbox per message of the page; only the chosen ones 
     p.change(box);
   }
   p.click(p.$("#log-thread"));
-  assert.match(p.status(), /Choose at least one message/);
+  assert.equal(p.status(), "Choose at least one message to log.");
   assert.equal(p.calls(LOG).length, 1);
   assert.equal(p.$("#log-thread").disabled, false);
 });
@@ -154,29 +154,22 @@ test("Undo after logging: the thread's unlog with the message ids just logged; t
   await until(() => p.calls(UNLOG_THREAD).length === 1 && /Undone/.test(p.status()));
   assert.deepEqual(p.calls(UNLOG_THREAD)[0].body, { message_ids: [MESSAGES[0], MESSAGES[1]] });
   assert.equal(p.status(), "Undone: 2 emails unlogged.");
+  assert.equal(p.calls(UNLOG_THREAD)[0].headers["X-Google-Access-Token"], undefined, "a read-only token cannot take the label off");
   await until(() => p.$("#logged-emails").children.length === 0);
 });
 
-test("Undo without message ids in the answer unlogs each new email; a later message takes the offer away", async () => {
-  const created = [email(21, { gmail_message_id: undefined })];
-  const p = await open(logBackend({ created }));
-  p.click(p.$("#log-thread"));
-  await until(() => !p.undo().hidden);
-  p.click(p.undo());
-  await until(() => p.calls("DELETE /api/v1/emails/21").length === 1 && /Undone: 1 email unlogged/.test(p.status()));
+test("no Undo when nothing new was logged; a later message takes the offer away", async () => {
+  const again = await open(logBackend({ created: [] }));
+  again.click(again.$("#log-thread"));
+  await until(() => /Already logged/.test(again.status()));
+  assert.equal(again.undo().hidden, true);
 
-  // Another message on the status line takes an offer away.
+  const p = await open(logBackend());
   p.click(p.$("#log-thread"));
   await until(() => !p.undo().hidden);
   await p.controller.addNote({ contact_id: 7 }, "Call back", "Ada");
   assert.equal(p.status(), "Note added to Ada.");
   assert.equal(p.undo().hidden, true);
-
-  // Nothing new logged: nothing to undo.
-  const again = await open(logBackend({ created: [] }));
-  again.click(again.$("#log-thread"));
-  await until(() => /Already logged/.test(again.status()));
-  assert.equal(again.undo().hidden, true);
 });
 
 test("the Undo offer expires and belongs to the message it came with", async () => {
@@ -199,32 +192,34 @@ test("the Undo offer expires and belongs to the message it came with", async () 
   assert.equal(offers.at(-1), null);
 });
 
-test("Unlog one email of the conversation after a confirm step; a refusal stays in the row", async () => {
+test("Unlog one email of the conversation after a confirm step, the label token sent; a refusal says why", async () => {
   const backend = logBackend();
   backend.state.emails.push(email(11, { subject: EVIL }), email(12, { can_unlog: false }));
-  backend.routes["DELETE /api/v1/emails/12"] = () => ({ status: 403, body: { error: "forbidden", message: "Only its owner can unlog this email." } });
   const p = await open(backend);
   const row = (id) => p.$(`#logged-emails li[data-email-id="${id}"]`);
-  assert.equal(row(12).querySelector(".confirm"), null, "not the user's to unlog");
-  const open_ = row(11).querySelector(".confirm button");
-  assert.equal(open_.textContent, "Unlog");
-  assert.equal(open_.getAttribute("aria-label"), `Unlog “${EVIL}”`);
-  p.click(open_);
-  const ask = row(11).querySelector(".confirm-ask");
-  assert.equal(ask.hidden, false);
-  assert.match(ask.textContent, /Remove this email from Threadbook\?/);
-  const [yes, cancel] = ask.querySelectorAll("button");
-  p.click(cancel);
-  assert.equal(ask.hidden, true);
+  const unlog = () => Array.from(row(11).querySelectorAll("button")).find((b) => /^Unlog/.test(b.textContent));
+  assert.equal(Array.from(row(12).querySelectorAll("button")).length, 0, "not the user's to unlog");
+  assert.equal(unlog().getAttribute("aria-label"), `Unlog “${EVIL}”`);
+  p.click(unlog());
+  assert.equal(unlog().textContent, "Unlog: sure?");
+  assert.equal(unlog().getAttribute("aria-label"), `Unlog: sure?: Unlog “${EVIL}”`);
+  unlog().dispatchEvent(new p.Event("blur"));
+  assert.equal(unlog().textContent, "Unlog", "leaving the button takes the question back");
   assert.equal(p.calls("DELETE /api/v1/emails/11").length, 0);
-  p.click(open_);
-  p.click(yes);
+  p.click(unlog());
+  p.click(unlog());
   await until(() => !row(11));
   assert.equal(p.calls("DELETE /api/v1/emails/11").length, 1);
   assert.equal(p.status(), `Unlogged “${EVIL}”.`);
   assert.equal(p.document.body.dataset.pwned, undefined);
+});
 
-  // A refusal (a colleague's copy shown as unloggable by mistake): the row says why.
-  const refused = await p.controller.unlogEmail(12, "Renewal terms");
-  assert.deepEqual(refused, { ok: false, message: "Only its owner can unlog this email." });
+test("unlog refused, and the label token sent when it may change labels", async () => {
+  const backend = logBackend();
+  backend.routes["DELETE /api/v1/emails/12"] = () => ({ status: 403, body: { error: "forbidden", message: "Only its owner can unlog this email." } });
+  const p = await openPanel(backend.routes, { lookup: backend.lookup(), scope: "https://www.googleapis.com/auth/gmail.modify" });
+  assert.equal(await p.controller.unlogEmail(12, "Renewal terms"), false);
+  assert.equal(p.status(), "Only its owner can unlog this email.");
+  assert.equal(await p.controller.unlogEmail(11, "Renewal terms"), true);
+  assert.equal(p.calls("DELETE /api/v1/emails/11")[0].headers["X-Google-Access-Token"], "ya29.first");
 });

@@ -59,11 +59,12 @@ function createEmailItem(doc, email, getActions) {
   choice.setAttribute("aria-describedby", subject.id);
   choice.addEventListener("change", () => getActions().setEmailVisibility(email.id, chosen(choice)));
   if (email.canUnlog) {
-    const unlog = unlogButton(doc, email.subject, async () => {
-      const result = await getActions().unlogEmail(email.id, email.subject);
-      if (result.ok) doc.getElementById("log-thread").focus(); // its row is gone
-      return result;
-    });
+    // Once unlogged its row goes: the focus goes back to Log thread.
+    const unlog = unlogButton(
+      doc,
+      email.subject,
+      async () => (await getActions().unlogEmail(email.id, email.subject)) && doc.getElementById("log-thread").focus(),
+    );
     item.querySelector('[data-field="error"]').before(unlog);
   }
   return item;
