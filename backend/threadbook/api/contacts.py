@@ -187,7 +187,8 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "Mail, notes and meetings with a contact, newest first",
             "description": "Mail links through any of the contact's addresses, including mail logged before the "
-            "contact existed. Each email shows as much as its visibility allows you.",
+            "contact existed, except addresses corrected away from the contact (match corrections). Each email shows as "
+            "much as its visibility allows you.",
             "tags": ["contacts"],
             "parameters": [path_id(), *PAGE_PARAMS],
             "responses": {"200": json_response("A page of the timeline.", page_of(ref("TimelineItem"))), **errors(400, 401, 404)},

@@ -1,14 +1,14 @@
-"""Leads: create (409 when the address is taken), search, read, update, delete, convert into a contact."""
+"""Leads: create (409 when the address is taken), search, read, update, delete, convert into a contact, and the timeline."""
 
 from flask import Blueprint, g, jsonify, request
 
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
-from threadbook.api.pages import paginate, search_term
+from threadbook.api.pages import page_args, paginate, search_term
 from threadbook.api.params import choice, json_body, string
 from threadbook.api.refs import address, name_field
-from threadbook.crm import leads
+from threadbook.crm import leads, timeline
 from threadbook.crm.leads import EDITABLE_STATUSES
 from threadbook.crm.records import get_in_org, leads_matching, present_contact, present_lead, present_leads
 from threadbook.errors import ApiError
@@ -65,6 +65,15 @@ def update_lead(id):
 def delete_lead(id):
     leads.delete(g.user, id)
     return "", 204
+
+
+@bp.get("/leads/<int:id>/timeline")
+def lead_timeline(id):
+    """Mail with the lead's address, its notes and meetings, newest first."""
+    lead = get_in_org(Lead, id, g.org.id, "lead")
+    page, per_page = page_args()
+    items, has_more = timeline.lead_timeline(g.user, lead, page, per_page)
+    return jsonify({"items": items, "page": page, "per_page": per_page, "has_more": has_more})
 
 
 @bp.post("/leads/<int:id>/convert")
@@ -146,6 +155,16 @@ OPENAPI_PATHS = {
             "parameters": [path_id()],
             "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
         },
+    },
+    "/api/v1/leads/{id}/timeline": {
+        "get": {
+            "summary": "Mail, notes and meetings with a lead, newest first",
+            "description": "Mail links through the lead's address, including mail logged before the lead existed, unless the "
+            "address was corrected away from the lead (match corrections). Each email shows as much as its visibility allows you.",
+            "tags": ["leads"],
+            "parameters": [path_id(), *PAGE_PARAMS],
+            "responses": {"200": json_response("A page of the timeline.", page_of(ref("TimelineItem"))), **errors(400, 401, 404)},
+        }
     },
     "/api/v1/leads/{id}/convert": {
         "post": {

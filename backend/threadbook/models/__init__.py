@@ -8,15 +8,27 @@ the address, never a copy.
 
 - ``base``: BaseModel, JSONField, utcnow
 - ``identity``: organisations, users, invitations, sign-in nonces, the audit log
-- ``crm``: companies, contacts, leads, deals, notes
-- ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist
+- ``crm``: companies, contacts, leads, deals, notes, match corrections
+- ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
 - ``calendar``: meetings and attendees
 - ``sync``: connected mailboxes, Gmail thread labels
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
 from threadbook.models.calendar import Meeting, MeetingAttendee
-from threadbook.models.crm import DEAL_STATUSES, LEAD_STATUSES, Company, CompanyDomain, Contact, ContactAddress, Deal, Lead, Note
+from threadbook.models.crm import (
+    CORRECTION_KINDS,
+    DEAL_STATUSES,
+    LEAD_STATUSES,
+    Company,
+    CompanyDomain,
+    Contact,
+    ContactAddress,
+    Deal,
+    Lead,
+    MatchCorrection,
+    Note,
+)
 from threadbook.models.identity import ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
 from threadbook.models.mail import (
     EMAIL_SOURCES,
@@ -27,6 +39,7 @@ from threadbook.models.mail import (
     MailboxMessage,
     PrivateThread,
     TrackedThread,
+    UnloggedMessage,
 )
 from threadbook.models.sync import MAILBOX_STATUSES, Mailbox, ThreadLabel
 
@@ -53,11 +66,14 @@ ALL_MODELS = [
     TrackedThread,
     ThreadLabel,
     UsedSignInNonce,
+    UnloggedMessage,
     AuditLog,
+    MatchCorrection,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "CORRECTION_KINDS",
     "DEAL_STATUSES",
     "EMAIL_SOURCES",
     "LEAD_STATUSES",
@@ -79,6 +95,7 @@ __all__ = [
     "Lead",
     "Mailbox",
     "MailboxMessage",
+    "MatchCorrection",
     "Meeting",
     "MeetingAttendee",
     "Note",
@@ -86,6 +103,7 @@ __all__ = [
     "PrivateThread",
     "ThreadLabel",
     "TrackedThread",
+    "UnloggedMessage",
     "UsedSignInNonce",
     "User",
     "utcnow",

@@ -40,6 +40,7 @@ from threadbook.models import (
     Lead,
     Mailbox,
     MailboxMessage,
+    MatchCorrection,
     Meeting,
     MeetingAttendee,
     Note,
@@ -66,6 +67,7 @@ ID_KINDS = {
     "mailboxes": Mailbox,
     "blocklist": BlockedAddress,
     "threads": THREAD,
+    "match-corrections": MatchCorrection,
 }
 REFERENCE_FIELDS = {
     "contact_id": Contact,
@@ -134,6 +136,7 @@ def populate(org, tag, secret=""):
     TrackedThread.create(org=org, user=admin, gmail_thread_id=thread)
     ThreadLabel.create(org=org, user=admin, gmail_thread_id=thread, label="Threadbook/Logged")
     AuditLog.create(org=org, user=admin, action="test.secret", detail={"note": word})
+    correction = MatchCorrection.create(org=org, address=ceo, address_lower=ceo, address_normalized=ceo, kind="contact", contact=contact, created_by=admin)
     return {
         User: [admin.id, member.id],
         Company: [company.id],
@@ -146,6 +149,7 @@ def populate(org, tag, secret=""):
         Mailbox: [mailbox.id],
         BlockedAddress: [blocked.id],
         Invitation: [invitation.id],
+        MatchCorrection: [correction.id],
         THREAD: [thread],
     }
 
