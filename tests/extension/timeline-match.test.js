@@ -144,6 +144,8 @@ test("why this match: a short line opening on the explanation", async () => {
   assert.equal(p.document.body.dataset.pwned, undefined);
   const none = await open({});
   assert.equal(none.card().querySelector('[data-field="match"]'), null);
+  const colleague = await open({}, matched({ rule: "address", matched: "ada@acme.example", explanation: "A colleague." }, { kind: "colleague" }));
+  assert.equal(colleague.card().querySelector('[data-field="match"]'), null, "the team's own people need no explaining");
 });
 
 test("Not this person: a team-wide correction after a confirm step, and the card refreshed", async () => {

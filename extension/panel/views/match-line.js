@@ -20,17 +20,17 @@ const HOW = {
 export const matchText = (match) => `Matched by ${HOW[match.rule] || "address"} ${match.matched || ""}`.trim();
 
 /**
- * Show `participant.match` on `card` under its address (nothing when null);
+ * Show `participant.match` on `card` under its address (nothing when null, or for the team's own people);
  * `actions.correctMatch(participant)` (log-actions.js).
  */
 export function renderMatch(doc, card, participant, actions) {
-  const { match, email } = participant;
+  const { match, email, kind } = participant;
   const target = correctionTarget(participant);
   const key = JSON.stringify([match, email, target]);
   let box = card.querySelector('[data-field="match"]');
   if (box?.dataset.key === key) return; // unchanged: a confirm step under way stays
   box?.remove();
-  if (!match) return;
+  if (!match || kind === "self" || kind === "colleague") return; // people of the team, not CRM records
   const why = el(doc, "details");
   why.append(el(doc, "summary", { text: matchText(match) }), el(doc, "p", { className: "detail", text: match.explanation || "" }));
   box = el(doc, "div", { className: "match", dataset: { field: "match", key } });
