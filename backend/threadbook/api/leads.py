@@ -2,6 +2,7 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from threadbook.api.deals import DEAL_INPUT, deal_fields
 from threadbook.api.openapi import PAGE_PARAMS, errors, json_response, page_of, path_id, query, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.ownership import OWNER_ID_SCHEMA, owner_id
@@ -10,7 +11,7 @@ from threadbook.api.params import choice, json_body, string
 from threadbook.api.refs import address, name_field
 from threadbook.crm import leads, timeline
 from threadbook.crm.leads import EDITABLE_STATUSES
-from threadbook.crm.records import get_in_org, leads_matching, present_contact, present_lead, present_leads
+from threadbook.crm.records import get_in_org, leads_matching, present_contact, present_deal, present_lead, present_leads
 from threadbook.errors import ApiError
 from threadbook.models import LEAD_STATUSES, Lead
 
@@ -78,10 +79,27 @@ def lead_timeline(id):
 
 @bp.post("/leads/<int:id>/convert")
 def convert_lead(id):
-    """Turn a lead into a contact; its notes move to the contact, its mail links by address anyway."""
-    json_body()
-    contact, lead = leads.convert(g.user, id)
-    return jsonify({"contact": present_contact(contact), "lead": present_lead(lead)}), 201
+    """Turn a lead into a contact, with the company named and a first deal when asked; its notes move to the contact."""
+    body = json_body()
+    company_name = (string(body, "company_name", max_length=200) or "") if "company_name" in body else None
+    contact, lead, deal = leads.convert(g.user, id, company_name, _first_deal(body.get("deal")))
+    return jsonify({"contact": present_contact(contact), "lead": present_lead(lead), "deal": deal and present_deal(deal)}), 201
+
+
+FIRST_DEAL_FIELDS = ("name", "amount", "currency", "stage", "close_date")
+
+
+def _first_deal(deal):
+    """The checked columns of the first deal of a conversion, or None; errors name their field as deal.<name>."""
+    if deal is None:
+        return None
+    if not isinstance(deal, dict) or set(deal) - set(FIRST_DEAL_FIELDS):
+        raise ApiError(400, f"'deal' must be an object with a name and only {', '.join(FIRST_DEAL_FIELDS)}.", field="deal")
+    try:
+        return deal_fields(deal, partial=False)
+    except ApiError as err:
+        err.extra["field"] = f"deal.{err.extra.get('field', 'name')}"
+        raise
 
 
 _lead_input = {
@@ -98,6 +116,29 @@ _lead_input = {
 OPENAPI_SCHEMAS = {
     "LeadCreate": {**_lead_input, "required": ["email"]},
     "LeadUpdate": _lead_input,
+    "LeadConvert": {
+        "type": "object",
+        "properties": {
+            "company_name": {
+                "type": ["string", "null"],
+                "maxLength": 200,
+                "description": "The contact's company: found by name (any case) or created; empty or null for none. "
+                "Absent: the lead's company, as for a new contact (the address's domain first).",
+            },
+            "deal": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["name"],
+                        "additionalProperties": False,
+                        "properties": {k: v for k, v in DEAL_INPUT["properties"].items() if k in FIRST_DEAL_FIELDS},
+                    },
+                    {"type": "null"},
+                ],
+                "description": "A first deal with the new contact.",
+            },
+        },
+    },
     "Conflict": {
         "type": "object",
         "required": ["error", "message", "existing"],
@@ -170,20 +211,22 @@ OPENAPI_PATHS = {
         "post": {
             "summary": "Convert a lead into a contact",
             "description": "Its notes move to the contact; logged mail links to the contact by address. The contact "
-            "keeps the lead's owner (the converter's if the lead had none).",
+            "keeps the lead's owner (the converter's if the lead had none). Optionally names the company and "
+            "creates a first deal with the contact (yours, in its company), all in one transaction.",
             "tags": ["leads"],
             "parameters": [path_id()],
+            "requestBody": body_schema(ref("LeadConvert"), required=False),
             "responses": {
                 "201": json_response(
-                    "The new contact and the converted lead.",
+                    "The new contact, the converted lead and the first deal (null when none was asked for).",
                     {
                         "type": "object",
-                        "required": ["contact", "lead"],
-                        "properties": {"contact": ref("Contact"), "lead": ref("Lead")},
+                        "required": ["contact", "lead", "deal"],
+                        "properties": {"contact": ref("Contact"), "lead": ref("Lead"), "deal": {"oneOf": [ref("Deal"), {"type": "null"}]}},
                     },
                 ),
                 **_conflict,
-                **errors(401, 404, 415),
+                **errors(400, 401, 404, 415),
             },
         }
     },

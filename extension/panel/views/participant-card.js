@@ -10,6 +10,7 @@ import { openComposeForm } from "./compose-form.js";
 import { openLeadForm, openNoteForm } from "./forms.js";
 import { renderMatch } from "./match-line.js";
 import { openMeetingForm } from "./meeting-form.js";
+import { recordButtons } from "./record-editor.js";
 import { renderTimeline } from "./timeline-section.js";
 
 const MAX_NOTES = 3;
@@ -69,7 +70,8 @@ export function createCard(doc, email) {
  * Write `participant` into `card` (an element from createCard), keeping an open form.
  *
  * `actions` has `createLead(fields)`, `addNote(target, body, label)` and, for contacts
- * and leads, `checkConflicts`, `scheduleMeeting`, `sendEmail` and `allowGoogle` (card-actions.js).
+ * and leads, `checkConflicts`, `scheduleMeeting`, `sendEmail` and `allowGoogle` (card-actions.js)
+ * and the record actions (record-actions.js).
  */
 export function fillCard(doc, card, participant, actions, { replyTo = null } = {}) {
   const kind = participant.kind || "unknown";
@@ -163,6 +165,8 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
     write.setAttribute("aria-label", `Email ${name}`);
     write.setAttribute("aria-expanded", "false");
     controls.push(write);
+    // The record itself: edit its fields, a contact's deals, convert a lead (record-editor.js).
+    controls.push(...recordButtons(doc, slot, { kind, name, record: participant.record }, actions, reopenFocus));
   }
   field(card, "actions").replaceChildren(...controls);
   // A form stays open across refreshes unless its action no longer applies.
