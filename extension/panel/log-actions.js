@@ -64,14 +64,13 @@ export function createLogActions({ client, shown, labelToken, rerender, refreshS
         for (const deal of participant.deals || []) if (Number.isInteger(deal?.id) && (deal.status || "open") === "open") deals.set(deal.id, deal);
       }
       const emails = data.thread?.emails || [];
-      const subjects = new Map(emails.map((e) => [e.gmail_message_id, e.subject || "(no subject)"]));
       const ids = thread.messageIds || [];
       return {
         deals: [...deals.values()],
         // Unless chosen here, the deal the conversation's mail is linked to already.
-        dealId: "dealId" in mine ? mine.dealId : (emails.map((e) => e.deal_id).findLast((id) => deals.has(id)) ?? null),
+        dealId: "dealId" in mine ? mine.dealId : emails.map((e) => e.deal_id).findLast((id) => deals.has(id)),
         choosing: mine.choosing && ids.length > 1,
-        messages: ids.map((id) => ({ id, logged: subjects.get(id) || "", chosen: !mine.skipped.has(id) })),
+        messages: ids.map((id) => ({ id, logged: emails.find((e) => e.gmail_message_id === id)?.subject || "", chosen: !mine.skipped.has(id) })),
       };
     },
 
@@ -140,10 +139,10 @@ export function createLogActions({ client, shown, labelToken, rerender, refreshS
       async loadTimeline({ kind, id }, page) {
         try {
           const answer = await client().timeline(kind, id, page);
-          return { ok: true, items: answer.items || [], hasMore: Boolean(answer.has_more) };
+          return { ok: true, items: answer.items || [], hasMore: answer.has_more };
         } catch (error) {
           if (error?.kind !== "client") await handleError(error, { lookupFailed: false });
-          return { ok: false, message: error?.message || String(error) };
+          return { ok: false, message: error?.message };
         }
       },
 

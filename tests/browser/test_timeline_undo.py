@@ -105,13 +105,13 @@ def test_choosing_messages_logs_only_those_and_one_is_unlogged_from_the_timeline
     assert not browser.in_panel().find_element(By.ID, "log-messages").is_displayed(), "the choice is done once logged"
 
     # Ada's timeline shows it (she is in Cc), newest first; Unlog asks, then removes it.
-    browser.click(f"{ADA} [data-field='timeline'] summary")
-    row = browser.wait(lambda: browser.in_panel().find_element(By.CSS_SELECTOR, f"{ADA} .tl-item .cut"), "the timeline's mail")
+    browser.click(f"{ADA} .timeline summary")
+    row = browser.wait(lambda: browser.in_panel().find_element(By.CSS_SELECTOR, f"{ADA} .timeline li .truncate"), "the timeline's mail")
     assert row.text == "Renewal terms"
     assert row.get_attribute("title") == "Renewal terms"
-    unlog = browser.in_panel().find_element(By.XPATH, "//li[@data-email='ada@acme.example']//li[contains(@class,'tl-item')]//button[.='Unlog']")
+    unlog = browser.in_panel().find_element(By.XPATH, "//li[@data-email='ada@acme.example']//details[contains(@class,'timeline')]//li//button[.='Unlog']")
     unlog.click()
-    assert unlog.text == "Unlog: sure?"
+    assert unlog.text == "Press again to unlog"
     assert len(mine_in_thread(stack, on_renewal)) == 1, "nothing gone before the second press"
     unlog.click()
     browser.wait(lambda: browser.status() == "Unlogged “Renewal terms”.", "the unlog to finish")
@@ -140,10 +140,10 @@ def test_the_panel_fits_320_pixels_with_the_options_and_a_timeline_open(browser,
     try:
         choose_messages_toggle(browser).click()
         browser.wait(lambda: driver.find_element(By.ID, "log-messages").is_displayed())
-        if not js(browser, "return document.querySelector(arguments[0]).open", f"{ADA} [data-field='timeline']"):
-            browser.click(f"{ADA} [data-field='timeline'] summary")
-        browser.wait(lambda: driver.find_element(By.CSS_SELECTOR, f"{ADA} .tl-item").is_displayed(), "Ada's timeline (her note)")
-        assert js(browser, "return document.documentElement.clientWidth") == 320
+        if not js(browser, "return document.querySelector(arguments[0]).open", f"{ADA} .timeline"):
+            browser.click(f"{ADA} .timeline summary")
+        browser.wait(lambda: driver.find_element(By.CSS_SELECTOR, f"{ADA} .timeline li").is_displayed(), "Ada's timeline (her note)")
+        assert js(browser, "return window.innerWidth") == 320
         assert js(browser, "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "no sideways scrolling"
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
@@ -155,17 +155,17 @@ def test_the_match_explained_and_corrections_shared_with_colleagues(browser, sta
     browser.open_thread(pilot)
     browser.wait_thread(pilot)
     grace = '#participants li[data-email="grace@globex.example"]'
-    summary = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} [data-field='match'] summary")
+    summary = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} .match summary")
     assert summary.text == "Matched by address grace@globex.example"
     summary.click()
-    explanation = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} [data-field='match'] details p")
+    explanation = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} .match details p")
     assert explanation.text == "grace@globex.example is the address of contact Grace Hopper."
     assert as_colleague(stack, "post", "/api/v1/lookup", json={"participants": [{"email": "grace@globex.example"}]})["participants"][0]["kind"] == "contact"
 
     # The rep: Not this person, confirmed. The card falls through to Globex by its domain, for the colleague too.
-    button = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} [data-field='match'] > button")
+    button = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} .match > button")
     assert button.text == "Not this person"
-    assert button.accessible_name == "Not this person: grace@globex.example is not Grace Hopper"
+    assert button.accessible_name == "Not this person — grace@globex.example as Grace Hopper"
     button.click()
     assert button.text == "Stop matching for the team?"
     button.click()

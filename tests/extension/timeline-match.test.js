@@ -37,12 +37,12 @@ const unknownAda = (overrides = {}) => ({
 
 async function open(routes, lookup = lookupAnswer()) {
   const p = await openPanel({ "POST /api/v1/lookup": () => ({ body: lookup }), ...routes }, { lookup });
-  const box = () => p.card().querySelector('[data-field="timeline"]');
-  const rows = () => Array.from(box().querySelectorAll("li.tl-item"));
+  const box = () => p.card().querySelector(".timeline");
+  const rows = () => Array.from(box().querySelectorAll("li"));
   const more = () => box().querySelector(":scope > button");
   const note_ = () => box().querySelector(":scope > p");
   const toggle = () => {
-    box().toggleAttribute("open");
+    box().open = !box().open; // linkedom has no <details> open property: the view reads this one
     box().dispatchEvent(new p.Event("toggle"));
   };
   return { ...p, box, rows, more, note: note_, toggle };
@@ -58,18 +58,16 @@ test("the timeline opens on the first page, newest first, text only, long subjec
   await until(() => p.rows().length === 3);
   assert.match(p.calls(TIMELINE)[0].url, /\?page=1&per_page=10$/);
   const [email, noteRow, meetingRow] = p.rows();
-  const subject = email.querySelector(".cut");
+  const subject = email.querySelector(".truncate");
   assert.equal(subject.textContent, LONG);
   assert.equal(subject.title, LONG);
-  assert.match(email.textContent, /Ada Lovelace <ada@acme\.example>/);
-  assert.match(email.textContent, /Logged by Rita Rep <rep@threadbook\.test> · Who sees it: Team: who, when, subject/);
-  assert.match(noteRow.textContent, /^Note · Colin/);
-  assert.equal(noteRow.querySelector(".tl-body").textContent, EVIL);
-  assert.match(meetingRow.textContent, /^Meeting: Kick-off.*Room 2$/);
+  assert.match(email.querySelector(".detail").textContent, /^Ada Lovelace · .+ · logged by Rita Rep · Team: who, when, subject$/);
+  assert.match(noteRow.textContent, /— Colin: <img/);
+  assert.equal(noteRow.firstChild.title, noteRow.textContent);
+  assert.match(meetingRow.textContent, /^Meeting: Kick-off · /);
   assert.equal(p.document.body.dataset.pwned, undefined);
   assert.equal(p.document.querySelector("img"), null);
   assert.equal(p.more().hidden, true, "no more pages");
-  assert.equal(p.box().hasAttribute("aria-busy"), false);
 
   p.toggle(); // closed: nothing fetched
   assert.equal(p.calls(TIMELINE).length, 1);
@@ -138,7 +136,7 @@ test("why this match: a short line opening on the explanation", async () => {
   assert.equal(matchText({ rule: "plus_tag", matched: "ada@acme.example" }), "Matched by address without its +tag ada@acme.example");
   assert.equal(matchText({ rule: "domain", matched: "acme.example" }), "Matched by company domain acme.example");
   const p = await open({}, matched({ rule: "alias", matched: "ada.l@acme.example", explanation: `Ada's other address. ${EVIL}` }));
-  const line = p.card().querySelector('[data-field="match"]');
+  const line = p.card().querySelector(".match");
   assert.equal(line.querySelector("summary").textContent, "Matched by alias ada.l@acme.example");
   assert.equal(line.querySelector("details p").textContent, `Ada's other address. ${EVIL}`);
   assert.equal(p.document.body.dataset.pwned, undefined);
@@ -161,9 +159,9 @@ test("Not this person: a team-wide correction after a confirm step, and the card
     },
     lookup(),
   );
-  const button = p.card().querySelector('[data-field="match"] > button');
+  const button = p.card().querySelector(".match > button");
   assert.equal(button.textContent, "Not this person");
-  assert.equal(button.getAttribute("aria-label"), "Not this person: ada@acme.example is not Ada Lovelace");
+  assert.equal(button.getAttribute("aria-label"), "Not this person — ada@acme.example as Ada Lovelace");
   p.click(button);
   assert.equal(button.textContent, "Stop matching for the team?");
   assert.equal(p.calls("POST /api/v1/match-corrections").length, 0);
@@ -171,14 +169,14 @@ test("Not this person: a team-wide correction after a confirm step, and the card
   await until(() => p.card().dataset.kind === "unknown");
   assert.deepEqual(p.calls("POST /api/v1/match-corrections")[0].body, { address: "ada@acme.example", contact_id: 7 });
   assert.equal(p.status(), "ada@acme.example is no longer matched to Ada Lovelace for your team.");
-  assert.equal(p.card().querySelector('[data-field="match"]'), null);
+  assert.equal(p.card().querySelector(".match"), null);
   assert.equal(p.box(), null, "no record, no timeline");
 });
 
 test("a match by domain offers Not this company; a refused correction says why", async () => {
   const lookup = unknownAda({ company: { id: 3, name: "Acme" }, match: { rule: "domain", matched: "acme.example", explanation: "Same domain." } });
   const p = await open({ "POST /api/v1/match-corrections": () => ({ status: 403, body: { error: "forbidden", message: "Not allowed." } }) }, lookup);
-  const button = p.card().querySelector('[data-field="match"] > button');
+  const button = p.card().querySelector(".match > button");
   assert.equal(button.textContent, "Not this company");
   p.click(button);
   p.click(button);

@@ -8,43 +8,30 @@ import { correctionTarget } from "../log-actions.js";
 import { el } from "./form-kit.js";
 import { twoStep } from "./timeline-section.js";
 
-const HOW = {
-  alias: "alias",
-  plus_tag: "address without its +tag",
-  gmail_dots: "address without Gmail's dots",
-  case: "address in other capitals",
-  domain: "company domain",
-};
+const HOW = { alias: "alias", plus_tag: "address without its +tag", gmail_dots: "address without Gmail's dots", case: "address", domain: "company domain" };
 
 /** "Matched by alias j.smith@acme.com". */
-export const matchText = (match) => `Matched by ${HOW[match.rule] || "address"} ${match.matched || ""}`.trim();
+export const matchText = ({ rule, matched }) => `Matched by ${HOW[rule] || "address"} ${matched}`;
 
 /**
- * Show `participant.match` on `card` under its address (nothing when null, or for the team's own people);
- * `actions.correctMatch(participant)` (log-actions.js).
+ * Show the match of a contact, a lead or a person matched to a company under
+ * its address (nothing for the team's own people); `actions.correctMatch(participant)` (log-actions.js).
  */
 export function renderMatch(doc, card, participant, actions) {
   const { match, email, kind } = participant;
   const target = correctionTarget(participant);
   const key = JSON.stringify([match, email, target]);
-  let box = card.querySelector('[data-field="match"]');
+  let box = card.querySelector(".match");
   if (box?.dataset.key === key) return; // unchanged: a confirm step under way stays
   box?.remove();
-  if (!match || kind === "self" || kind === "colleague") return; // people of the team, not CRM records
+  if (!match || kind === "self" || kind === "colleague") return;
   const why = el(doc, "details");
-  why.append(el(doc, "summary", { text: matchText(match) }), el(doc, "p", { className: "detail", text: match.explanation || "" }));
-  box = el(doc, "div", { className: "match", dataset: { field: "match", key } });
+  why.append(el(doc, "summary", { text: matchText(match) }), el(doc, "p", { text: match.explanation }));
+  box = el(doc, "div", { className: "match detail", dataset: { key } });
   box.append(why);
   if (target) {
     const label = target.company_id ? "Not this company" : "Not this person";
-    box.append(
-      twoStep(doc, {
-        label,
-        name: `${label}: ${email} is not ${target.name}`,
-        confirm: "Stop matching for the team?",
-        run: () => actions.correctMatch(participant),
-      }),
-    );
+    box.append(twoStep(doc, label, `— ${email} as ${target.name}`, "Stop matching for the team?", () => actions.correctMatch(participant)));
   }
   card.querySelector('[data-field="email"]').after(box);
 }
