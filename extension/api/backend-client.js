@@ -104,6 +104,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
   }
 
   const data = async (promise) => (await promise).data;
+  const googleHeader = (token) => (token ? { "X-Google-Access-Token": token } : {});
 
   return {
     baseUrl: root,
@@ -120,11 +121,13 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
      * Log a thread; answers `{status: 201|200, data}` (200 when nothing was new).
      * `visibility` ("private", "team_metadata", "team_full") is who sees the mail stored now.
      */
-    logThread: (threadId, accessToken, { messageIds, visibility } = {}) =>
+    logThread: (threadId, accessToken, { messageIds, visibility, dealId } = {}) =>
       call("POST", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, {
         body: {
           ...(messageIds && messageIds.length ? { message_ids: messageIds } : {}),
           ...(visibility ? { visibility } : {}),
+          // A deal (an id, or null for none) only when the user chose one.
+          ...(dealId !== undefined ? { deal_id: dealId } : {}),
         },
         headers: { "X-Google-Access-Token": accessToken },
         timeoutMs: LOG_TIMEOUT_MS,
@@ -135,6 +138,23 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       data(call("PATCH", `/api/v1/threads/${encodeURIComponent(threadId)}`, { body: { private: Boolean(isPrivate) } })),
     /** Change who sees one logged email; answers the Email. */
     setEmailVisibility: (emailId, visibility) => data(call("PATCH", `/api/v1/emails/${encodeURIComponent(emailId)}`, { body: { visibility } })),
+    // Timelines, unlogging (a token that may change labels takes the Gmail label off), match corrections
+    /** One page (10 items) of a contact's or lead's timeline (`kind` "contact" or "lead"): `{items, page, per_page, has_more}`. */
+    timeline: (kind, id, page) => data(call("GET", `/api/v1/${kind}s/${encodeURIComponent(id)}/timeline?page=${page}&per_page=10`)),
+    /** Unlog one email (204). */
+    unlogEmail: (emailId, accessToken) =>
+      call("DELETE", `/api/v1/emails/${encodeURIComponent(emailId)}`, { headers: googleHeader(accessToken), timeoutMs: LOG_TIMEOUT_MS }),
+    /** Unlog the user's copies of `messageIds` in a thread: `{unlogged: [email ids], label, label_reason}`. */
+    unlogThread: (threadId, messageIds, accessToken) =>
+      data(
+        call("DELETE", `/api/v1/threads/${encodeURIComponent(threadId)}/log`, {
+          body: { message_ids: messageIds },
+          headers: googleHeader(accessToken),
+          timeoutMs: LOG_TIMEOUT_MS,
+        }),
+      ),
+    /** Stop matching `address` to a record for the whole team (`{address, contact_id | lead_id | company_id}`). */
+    correctMatch: (correction) => data(call("POST", "/api/v1/match-corrections", { body: correction })),
     /** The signed-in user and their organisation: `{user, org}`. */
     me: () => data(call("GET", "/api/v1/me")),
     /** Change the user's own settings (`{default_visibility: level | null}`); answers like `me()`. */

@@ -14,12 +14,13 @@
  * - `{name: "error", message}`
  * - `{name: "thread", thread, participants, threadRecord, logging, googleReauth, sharing}`
  *   (`sharing`: who sees the conversation's mail, see sharing-actions.js; null
- *   when the backend says nothing about it)
+ *   when the backend says nothing about it; `logOptions`: deal and messages to log, see log-actions.js)
  */
 
 import { expiresSoon, toEpochMs } from "../auth/google-oauth.js";
 import { MESSAGE } from "../shared/messages.js";
 import { createCardActions } from "./card-actions.js";
+import { createLogActions } from "./log-actions.js";
 import { createRecordActions } from "./record-actions.js";
 import { createSharingActions } from "./sharing-actions.js";
 import { logStatus } from "./log-outcome.js";
@@ -56,6 +57,7 @@ export function createPanelController({
   let signInError = "";
   let started = false;
   let sharing = null; // the sharing actions (below), made once the other actions exist
+  let logs = null; // the log options, undo, unlog, timeline and corrections (below)
 
   const signedIn = () => Boolean(session && client && session.token && (!session.backend || session.backend === client.baseUrl));
 
@@ -73,6 +75,7 @@ export function createPanelController({
       logging,
       googleReauth,
       sharing: sharing.describe(shown),
+      logOptions: logs.describe(shown),
     });
   }
 
@@ -157,6 +160,7 @@ export function createPanelController({
       shown = null;
       googleReauth = false;
       sharing.forget(); // each conversation starts from its own default
+      logs.forget();
       show({ name: "loading", thread });
     }
     if (!session.dev && expiresSoon(session.expires_at, now(), SESSION_MARGIN_MS)) await renewSession();
@@ -267,8 +271,10 @@ export function createPanelController({
     async logThread() {
       const thread = shown?.thread;
       if (!thread || logging) return;
-      // Who sees the mail stored now: what the panel shows when the button is pressed.
+      // Who sees the mail stored now, its deal and messages: what the panel shows when the button is pressed.
       const visibility = sharing.levelToLog(shown);
+      const { error: notChosen, ...extra } = logs.toSend(shown);
+      if (notChosen) return view.status(notChosen, { error: true });
       logging = true;
       googleReauth = false;
       showThread();
@@ -282,14 +288,15 @@ export function createPanelController({
         }
         let result;
         try {
-          result = await client.logThread(thread.threadId, access.token, { visibility });
+          result = await client.logThread(thread.threadId, access.token, { visibility, ...extra });
         } catch (error) {
           if (error.kind !== "google_reauth") throw error;
           access = await freshGoogleAccess({ force: true });
           if (!access) throw error;
-          result = await client.logThread(thread.threadId, access.token, { visibility });
+          result = await client.logThread(thread.threadId, access.token, { visibility, ...extra });
         }
         view.status(logStatus(result.status, result.data));
+        logs.logged(thread.threadId, result);
         // Show the logged state, unless another conversation was opened meanwhile.
         if (tab?.thread?.threadId === thread.threadId) await lookup(tab.thread);
       } catch (error) {
@@ -397,6 +404,22 @@ export function createPanelController({
     handleError,
   });
   Object.assign(actions, sharing.actions);
+
+  // Log options, undo and unlog, timelines, match corrections (log-actions.js).
+  logs = createLogActions({
+    client: () => client,
+    shown: () => shown,
+    labelToken: () => (/gmail\.modify|mail\.google\.com\/(\s|$)/.test(googleAccess?.scope) ? googleAccess.token : null),
+    rerender: showThread,
+    refreshShown: async () => {
+      if (shown) await lookup(shown.thread);
+    },
+    view,
+    handleError,
+    setTimer,
+    clearTimer,
+  });
+  Object.assign(actions, logs.actions);
 
   return actions;
 }

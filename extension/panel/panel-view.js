@@ -5,6 +5,7 @@
 import { openNoteForm } from "./views/forms.js";
 import { noteLine } from "./views/format.js";
 import { createCard, fillCard, textList } from "./views/participant-card.js";
+import { renderLogOptions } from "./views/log-options.js";
 import { bindSharing, renderSharing } from "./views/thread-sharing.js";
 
 export function createPanelView(doc) {
@@ -12,6 +13,7 @@ export function createPanelView(doc) {
   const screens = Array.from(doc.querySelectorAll("[data-screen]"));
   let actions = null;
   let current = null;
+  let offered = null; // the action beside the status line (`offer`)
 
   function header(session) {
     $("account").textContent = session?.user?.email || "";
@@ -64,6 +66,7 @@ export function createPanelView(doc) {
     section.dataset.logged = String(Boolean(threadRecord.logged));
     $("google-reauth").hidden = !googleReauth;
     renderSharing(doc, sharing, () => actions);
+    renderLogOptions(doc, screen.logOptions || null, () => actions);
     $("thread-notes").replaceChildren(...textList(doc, "Notes on this conversation", (threadRecord.notes || []).map(noteLine)));
     renderCards(participants, { replyTo: replyTarget(threadRecord) });
     const list = $("participants");
@@ -81,6 +84,11 @@ export function createPanelView(doc) {
       $("log-thread").addEventListener("click", () => actions.logThread());
       $("reconnect-google").addEventListener("click", () => actions.reconnectGoogle());
       bindSharing(doc, () => actions);
+      $("status-action").addEventListener("click", () => {
+        const run = offered?.run;
+        view.offer(null);
+        run?.();
+      });
       for (const retry of doc.querySelectorAll('[data-action="retry"]')) retry.addEventListener("click", () => actions.retry());
       for (const link of doc.querySelectorAll('[data-action="options"]')) link.addEventListener("click", openOptions);
       const threadNote = $("thread-note");
@@ -125,6 +133,16 @@ export function createPanelView(doc) {
       const status = $("status");
       status.textContent = text;
       status.classList.toggle("error", error);
+      view.offer(null); // an offer belongs to the message it came with
+    },
+
+    /** Offer `{label, run}` beside the status line (e.g. *Undo*), or take the offer away (null). */
+    offer(action) {
+      offered = action;
+      const button = $("status-action");
+      if (!action && button.contains(doc.activeElement)) $("status").focus?.();
+      button.textContent = action?.label || "";
+      button.hidden = !action;
     },
   };
   return view;

@@ -47,7 +47,7 @@ export function createSharingActions({ client, shown, updateThread, rerender, re
   const sharing = {
     /**
      * What the thread screen shows of sharing, or null when the backend says nothing about it:
-     * `{level, private, privateBusy, privateError, emails: [{id, subject, from, date, level, canChange, busy, error}]}`.
+     * `{level, private, privateBusy, privateError, emails: [{id, subject, from, date, level, canChange, canUnlog, busy, error}]}`.
      */
     describe(current) {
       const record = current?.data?.thread;
@@ -66,6 +66,7 @@ export function createSharingActions({ client, shown, updateThread, rerender, re
           date: email.date || "",
           level: saving ? saving.level : email.visibility,
           canChange: Boolean(email.can_change_visibility),
+          canUnlog: Boolean(email.can_unlog),
           busy: Boolean(saving),
           error: emailErrors.get(email.id) || "",
         };

@@ -57,7 +57,8 @@ export function fakeFetch(routes) {
     if (!route) return new Response(JSON.stringify({ error: "not_found", message: `no route ${key}` }), { status: 404 });
     const answer = await route(request);
     if (answer instanceof Error) throw answer;
-    return new Response(answer.body === undefined ? "" : JSON.stringify(answer.body), { status: answer.status || 200 });
+    const empty = answer.status === 204 || answer.body === undefined; // 204 may carry no body at all
+    return new Response(empty ? null : JSON.stringify(answer.body), { status: answer.status || 200 });
   }
   fetchImpl.calls = calls;
   return fetchImpl;

@@ -153,6 +153,8 @@ def email(e, viewer, users=None):
         "deal_id": e.deal_id,
         "source": e.source,
         "gmail_thread_id": e.gmail_thread_id,
+        # Meaningful in its owner's mailbox only: the panel unlogs the messages it just logged by it.
+        "gmail_message_id": e.gmail_message_id if e.owner_id == viewer.id else None,
         "created_at": iso(e.created_at),
     }
 
@@ -306,6 +308,10 @@ SCHEMAS = {
             "deal_id": {"type": ["integer", "null"], "description": "The deal it was logged to, if any."},
             "source": {"enum": ["manual", "sync", "dropbox", "sent"]},
             "gmail_thread_id": _nstr,
+            "gmail_message_id": {
+                "type": ["string", "null"],
+                "description": "Its Gmail message id in your mailbox (what message_ids name when logging or unlogging a thread); null for others' copies.",
+            },
             "created_at": _ts,
         }
     ),

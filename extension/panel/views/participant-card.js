@@ -8,8 +8,10 @@ import { leadPrefill } from "../lead-prefill.js";
 import { dealLine, displayName, formatDate, kindLabel, noteLine } from "./format.js";
 import { openComposeForm } from "./compose-form.js";
 import { openLeadForm, openNoteForm } from "./forms.js";
+import { renderMatch } from "./match-line.js";
 import { openMeetingForm } from "./meeting-form.js";
 import { recordButtons } from "./record-editor.js";
+import { renderTimeline } from "./timeline-section.js";
 
 const MAX_NOTES = 3;
 
@@ -169,5 +171,8 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
   field(card, "actions").replaceChildren(...controls);
   // A form stays open across refreshes unless its action no longer applies.
   if (!controls.length) slot.replaceChildren();
+  // Why this match (*Not this person*) and the record's timeline: log-actions.js.
+  renderMatch(doc, card, participant, actions);
+  renderTimeline(doc, card, participant, actions, name);
   return card;
 }

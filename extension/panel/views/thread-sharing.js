@@ -10,6 +10,7 @@
 
 import { choose, chosen } from "./form-kit.js";
 import { formatDateTime, VISIBILITY_OPTIONS, visibilityLabel } from "./format.js";
+import { unlogButton } from "./timeline-section.js";
 
 function fillLevels(doc, selectElement) {
   selectElement.replaceChildren(
@@ -57,6 +58,15 @@ function createEmailItem(doc, email, getActions) {
   // Named by its visible label ("Who sees it"), described by the mail's subject.
   choice.setAttribute("aria-describedby", subject.id);
   choice.addEventListener("change", () => getActions().setEmailVisibility(email.id, chosen(choice)));
+  if (email.canUnlog) {
+    // Once unlogged its row goes: the focus goes back to Log thread.
+    const unlog = unlogButton(
+      doc,
+      email.subject,
+      async () => (await getActions().unlogEmail(email.id, email.subject)) && doc.getElementById("log-thread").focus(),
+    );
+    item.querySelector('[data-field="error"]').before(unlog);
+  }
   return item;
 }
 

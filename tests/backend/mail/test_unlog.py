@@ -170,6 +170,23 @@ def test_the_caller_unlogs_chosen_messages_then_the_whole_thread_and_the_label_f
     assert lookup["logged"] is False and lookup["emails"] == []
 
 
+def test_undo_of_a_log_by_the_gmail_ids_it_answered_leaves_what_was_logged_before(world, db):
+    """The panel's Undo: the log answer names each new email's Gmail id (its owner's only), which unlogs just those."""
+    mailbox = box(world, "victim")
+    thread_id = mailbox.add_thread(3, sender=f"Ada <{ADA}>", date=ago(days=2))
+    gids = mailbox.threads[thread_id]
+    before = log_thread(world, "victim", thread_id, message_ids=[gids[0]])["email_ids"]
+    created = log_thread(world, "victim", thread_id, visibility="team_full")["created"]
+    assert sorted(e["gmail_message_id"] for e in created) == sorted(gids[1:])
+    seen = world.call("attacker", "get", f"/api/v1/emails/{created[0]['id']}").get_json()
+    assert seen["gmail_message_id"] is None  # a colleague's view of the copy: not their mailbox's id
+
+    undone = unlog_thread(world, "victim", thread_id, message_ids=[e["gmail_message_id"] for e in created]).get_json()
+
+    assert undone["unlogged"] == sorted(e["id"] for e in created)
+    assert [e.id for e in Email.select().where(Email.owner == world.users["victim"].id)] == before
+
+
 def test_unlogging_a_thread_touches_only_the_callers_own_copies(world, db):
     mailbox = box(world, "victim")
     thread_id = mailbox.add_thread(2, sender=f"Ada <{ADA}>", date=ago(days=2))
