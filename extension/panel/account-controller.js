@@ -40,9 +40,16 @@ export function isSyncing(mailbox) {
  * Put a mailbox status in a sales rep's words (pure).
  *
  * Returns `{headline, detail, tone, reconnect, canConnect, connectLabel, canSync, canPause, canResume, canDisconnect}`;
- * `tone` is "ok", "busy", "warn", "error" or "off".
+ * `tone` is "ok", "busy", "warn", "error" or "off". On a backend without Google (`googleConfigured: false`,
+ * from `GET /api/v1/config`) nothing offers to connect Gmail: the detail says what to set up instead.
  */
-export function describeMailbox(mailbox, { formatTime = defaultFormatTime } = {}) {
+export function describeMailbox(mailbox, { formatTime = defaultFormatTime, googleConfigured = true } = {}) {
+  const said = sayMailbox(mailbox, formatTime);
+  if (googleConfigured || !said.canConnect) return said;
+  return { ...said, canConnect: false, detail: "Google isn't set up on this backend, so Gmail cannot be connected: see docs/google-setup.md." };
+}
+
+function sayMailbox(mailbox, formatTime) {
   const m = mailbox || { status: "not_connected", connected: false };
   const messages = plural(m.messages_synced, "message");
   const days = m.backfill_days ? ` (first ${m.backfill_days} days)` : "";
@@ -52,7 +59,8 @@ export function describeMailbox(mailbox, { formatTime = defaultFormatTime } = {}
     canConnect: false,
     connectLabel: "Connect Gmail",
     canSync: false,
-    canPause: Boolean(!m.sync_paused),
+    // Pausing means something once a mailbox is connected; a pause made before stays undoable.
+    canPause: Boolean(m.connected && !m.sync_paused),
     canResume: Boolean(m.sync_paused),
     canDisconnect: Boolean(m.connected),
   };
@@ -194,6 +202,7 @@ export function createAccountController({
   let dropboxError = "";
   let google = { access: null, canGrant: false }; // the stored Google access, and whether Google may be asked for more
   let me = null; // GET /api/v1/me: {user, org}
+  let googleConfigured = true; // GET /api/v1/config's google_configured
   let meError = "";
   let sharingDraft; // the default sharing picked but not saved ("" is the organisation's)
   let busy = "";
@@ -207,13 +216,13 @@ export function createAccountController({
     if (!open) return;
     view.showAccount({
       mailbox,
-      summary: describeMailbox(mailbox, { formatTime }),
+      summary: describeMailbox(mailbox, { formatTime, googleConfigured }),
       loading,
       loadError,
       dropbox,
       dropboxError,
       sharing: describeSharing(me, { draft: sharingDraft, error: meError }),
-      labels: describeLabels(mailbox, google.access, { canGrant: google.canGrant }),
+      labels: googleConfigured ? describeLabels(mailbox, google.access, { canGrant: google.canGrant }) : null,
       busy,
       confirming,
       message,
@@ -295,6 +304,11 @@ export function createAccountController({
 
   async function loadGoogle() {
     google = (await readGoogle().catch(() => null)) || { access: null, canGrant: false };
+    try {
+      googleConfigured = (await getClient().config()).google_configured !== false;
+    } catch {
+      googleConfigured = true; // unknown: offer what Google could do
+    }
     render();
   }
 
@@ -330,6 +344,7 @@ export function createAccountController({
       busy = "";
       message = null;
       sharingDraft = undefined;
+      mainView?.status(""); // the conversation's status line does not follow here
       view.enter();
       await Promise.all([loadMailbox(), loadDropbox(), loadMe(), loadGoogle()]);
     },

@@ -13,6 +13,7 @@
  * - `{name: "unreachable", backendUrl}`
  * - `{name: "error", message}`
  * - `{name: "thread", thread, participants, threadRecord, logging, googleReauth, sharing}`
+ *   (`googleReauth`: "" or why logging cannot reach Google, "expired" or "unconfigured": the backend has no Google client)
  *   (`sharing`: who sees the conversation's mail, see sharing-actions.js; null
  *   when the backend says nothing about it; `logOptions`: deal and messages to log, see log-actions.js)
  */
@@ -29,6 +30,11 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 8000;
 const SESSION_MARGIN_MS = 5 * 60_000;
 const GOOGLE_MARGIN_MS = 60_000;
+// What the status line says when logging cannot reach Google (`googleReauth`).
+const NO_GOOGLE = {
+  expired: "Google access has expired: reconnect Google to log this conversation.",
+  unconfigured: "Google isn't set up on this backend: see docs/google-setup.md.",
+};
 
 export function createPanelController({
   view,
@@ -53,7 +59,7 @@ export function createPanelController({
   let renewTimer = 0;
   let renewing = null;
   let logging = false;
-  let googleReauth = false;
+  let googleReauth = "";
   let signInError = "";
   let started = false;
   let sharing = null; // the sharing actions (below), made once the other actions exist
@@ -158,7 +164,7 @@ export function createPanelController({
     inFlight = controller;
     if (shown?.thread.threadId !== thread.threadId) {
       shown = null;
-      googleReauth = false;
+      googleReauth = "";
       sharing.forget(); // each conversation starts from its own default
       logs.forget();
       show({ name: "loading", thread });
@@ -189,6 +195,19 @@ export function createPanelController({
       return;
     }
     return lookup(tab.thread);
+  }
+
+  /** The backend's public settings (`GET /api/v1/config`), read once; {} when it cannot be read. */
+  async function backendConfig() {
+    config ||= await client.config().catch(() => null);
+    return config || {};
+  }
+
+  /** Say that logging cannot reach Google: `why` is "expired", or "unconfigured" when the backend has no Google client. */
+  async function noGoogle(why = "expired") {
+    if ((await backendConfig()).google_configured === false) why = "unconfigured";
+    googleReauth = why;
+    view.status(NO_GOOGLE[why], { error: true });
   }
 
   /** Return a Gmail access token that is not about to expire, renewing silently; null if none. */
@@ -276,16 +295,12 @@ export function createPanelController({
       const { error: notChosen, ...extra } = logs.toSend(shown);
       if (notChosen) return view.status(notChosen, { error: true });
       logging = true;
-      googleReauth = false;
+      googleReauth = "";
       showThread();
       view.status("Logging the conversation…");
       try {
         let access = await freshGoogleAccess();
-        if (!access) {
-          googleReauth = true;
-          view.status("Google access has expired: reconnect Google to log this conversation.", { error: true });
-          return;
-        }
+        if (!access) return await noGoogle();
         let result;
         try {
           result = await client.logThread(thread.threadId, access.token, { visibility, ...extra });
@@ -300,9 +315,8 @@ export function createPanelController({
         // Show the logged state, unless another conversation was opened meanwhile.
         if (tab?.thread?.threadId === thread.threadId) await lookup(tab.thread);
       } catch (error) {
-        if (error.kind === "google_reauth") {
-          googleReauth = true;
-          view.status("Google access has expired: reconnect Google to log this conversation.", { error: true });
+        if (error.kind === "google_reauth" || error.code === "google_not_configured") {
+          await noGoogle(error.code === "google_not_configured" ? "unconfigured" : "expired");
         } else {
           await handleError(error, { lookupFailed: false });
         }
@@ -319,26 +333,23 @@ export function createPanelController({
         return;
       }
       googleAccess = await readGoogleAccess();
-      googleReauth = false;
+      googleReauth = "";
       await actions.logThread();
     },
 
     /**
-     * Create a lead; resolves `{ok}` or `{ok: false, message}` for the form.
-     * A 409 (already a contact or lead) closes the form and shows the record.
+     * Create a lead; resolves `{ok}` or `{ok: false, message}` for the form. A 409 (already a
+     * contact or lead) stays in the form, and the conversation is looked up again to show the record.
      */
     async createLead(fields) {
       try {
         await client.createLead(fields);
-        view.status(`Lead created: ${fields.name || fields.email}.`);
       } catch (error) {
-        if (error.kind !== "conflict") {
-          if (error.kind === "client") return { ok: false, message: error.message };
-          await handleError(error, { lookupFailed: false });
-          return { ok: false, message: error.message };
-        }
-        view.status(error.message || `${fields.email} is already in Threadbook.`);
+        if (error.kind === "conflict" && shown) await lookup(shown.thread);
+        else if (error.kind !== "client") await handleError(error, { lookupFailed: false });
+        return { ok: false, message: error.message || `${fields.email} is already in Threadbook.` };
       }
+      view.status(`Lead created: ${fields.name || fields.email}.`);
       if (shown) await lookup(shown.thread);
       return { ok: true };
     },

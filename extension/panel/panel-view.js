@@ -8,19 +8,56 @@ import { createCard, fillCard, textList } from "./views/participant-card.js";
 import { renderLogOptions } from "./views/log-options.js";
 import { bindSharing, renderSharing } from "./views/thread-sharing.js";
 
+/** Why "Log thread" cannot reach Google (`googleReauth`), in the thread screen's notice. */
+export const GOOGLE_NOTICES = {
+  expired: "Google access has expired. Reconnect Google so Threadbook can read this conversation.",
+  unconfigured: "Google isn't set up on this backend: see docs/google-setup.md. Logging reads the conversation from Gmail, so it needs Google.",
+};
+
+/** Where a screen is: a conversation (loading or shown) or the screen's name. A status belongs to one place. */
+const placeOf = (screen) => (screen.name === "thread" || screen.name === "loading" ? `thread:${screen.thread.threadId}` : screen.name);
+
 export function createPanelView(doc) {
   const $ = (id) => doc.getElementById(id);
   const screens = Array.from(doc.querySelectorAll("[data-screen]"));
   let actions = null;
   let current = null;
   let offered = null; // the action beside the status line (`offer`)
+  let place = ""; // where the panel is (placeOf)
+  let statusPlace = ""; // where the status line was written
 
   function header(session) {
-    $("account").textContent = session?.user?.email || "";
+    $("account").textContent = $("account").title = session?.user?.email || "";
     $("account").hidden = !session;
     $("sign-out").hidden = !session;
     $("open-account").hidden = !session;
     $("dev-badge").hidden = !session?.dev;
+    // A development sign-in outside the demo says why the CRM is empty.
+    $("session-notice").textContent = session?.notice || "";
+    $("session-notice").hidden = !session?.notice;
+  }
+
+  /**
+   * Moving to another place clears the status line ("Lead created…" stays with its conversation), except
+   * that a sign-in's or sign-out's words are said on the first screen after it (never the unreachable one).
+   */
+  function moveTo(next) {
+    const carried = ["signed-out", "starting", ""].includes(statusPlace) || next === "signed-out";
+    if (statusPlace !== next && !(carried && next !== "unreachable")) view.status("");
+    if (statusPlace !== next && carried) statusPlace = next;
+    const moved = place !== next;
+    place = next;
+    return moved;
+  }
+
+  /** After a move, the focus goes to the screen's heading unless it is on something still shown. */
+  function settleFocus(screenName) {
+    const active = doc.activeElement;
+    const onScreen = active && active !== doc.body && active.isConnected && !active.closest("[hidden]");
+    if (onScreen && !(screenName === "thread" && active.closest("[data-screen]"))) return;
+    const heading = doc.querySelector(`[data-screen="${screenName}"] h2`);
+    heading.tabIndex = -1;
+    heading.focus();
   }
 
   function switchTo(name) {
@@ -45,16 +82,19 @@ export function createPanelView(doc) {
       return fillCard(doc, card, participant, actions, context);
     });
     list.replaceChildren(...cards);
+    for (const card of cards) card.querySelector('[data-field="skip"]').hidden = card === cards.at(-1);
   }
 
   function renderThread(screen) {
     const { thread, participants, threadRecord, logging, googleReauth, sharing = null } = screen;
     const section = doc.querySelector('[data-screen="thread"]');
     if (section.dataset.threadId !== thread.threadId) {
-      $("thread-note-slot").replaceChildren(); // a note begun on another conversation
+      // Forms begun on another conversation (and their errors) stay there: fresh cards.
+      $("thread-note-slot").replaceChildren();
+      $("participants").replaceChildren();
     }
     section.dataset.threadId = thread.threadId;
-    $("thread-subject").textContent = thread.subject || "(no subject)";
+    $("thread-subject").textContent = $("thread-subject").title = thread.subject || "(no subject)";
     const log = $("log-thread");
     log.disabled = logging;
     log.setAttribute("aria-busy", String(Boolean(logging)));
@@ -65,6 +105,8 @@ export function createPanelView(doc) {
     logState.hidden = !threadRecord.logged;
     section.dataset.logged = String(Boolean(threadRecord.logged));
     $("google-reauth").hidden = !googleReauth;
+    $("google-reauth-text").textContent = GOOGLE_NOTICES[googleReauth] || GOOGLE_NOTICES.expired;
+    $("reconnect-google").hidden = googleReauth === "unconfigured";
     renderSharing(doc, sharing, () => actions);
     renderLogOptions(doc, screen.logOptions || null, () => actions);
     $("thread-notes").replaceChildren(...textList(doc, "Notes on this conversation", (threadRecord.notes || []).map(noteLine)));
@@ -79,7 +121,11 @@ export function createPanelView(doc) {
     bind(controllerActions, { openOptions }) {
       actions = controllerActions;
       $("sign-in").addEventListener("click", () => actions.signIn());
-      $("dev-sign-in").addEventListener("click", () => actions.devSignIn($("dev-email").value.trim()));
+      $("dev-sign-in-box").addEventListener("submit", (event) => {
+        event.preventDefault();
+        actions.devSignIn($("dev-email").value.trim());
+      });
+      $("skip-people").addEventListener("click", () => $("participants").querySelector("h3")?.focus());
       $("sign-out").addEventListener("click", () => actions.signOut());
       $("log-thread").addEventListener("click", () => actions.logThread());
       $("reconnect-google").addEventListener("click", () => actions.reconnectGoogle());
@@ -109,6 +155,8 @@ export function createPanelView(doc) {
     show(screen) {
       current = screen;
       header(screen.session);
+      // Focus follows a move to another place or screen (loading → thread included).
+      const moved = moveTo(placeOf(screen)) || doc.body.dataset.showing !== screen.name;
       switchTo(screen.name);
       if (screen.name === "signed-out") {
         $("dev-sign-in-box").hidden = !screen.devSignIn;
@@ -126,6 +174,7 @@ export function createPanelView(doc) {
       } else if (screen.name === "thread") {
         renderThread(screen);
       }
+      if (moved) settleFocus(screen.name);
     },
 
     /** Say something in the live region (read out by screen readers). */
@@ -133,6 +182,7 @@ export function createPanelView(doc) {
       const status = $("status");
       status.textContent = text;
       status.classList.toggle("error", error);
+      statusPlace = place;
       view.offer(null); // an offer belongs to the message it came with
     },
 

@@ -51,20 +51,22 @@ def test_the_account_screen(browser, stack, monkeypatch):
     address = text(browser, "dropbox-address")
     assert address.endswith("@" + DOMAIN)
     assert "BCC this address to log a mail you send" in panel.find_element(By.CSS_SELECTOR, '[data-screen="account"]').text
-    assert visible_actions(browser) == ["connect", "pause"]
+    # Nothing to pause while not connected (issue 16).
+    assert visible_actions(browser) == ["connect"]
 
     # Copy: a status message either way (headless Chromium may refuse the clipboard).
     browser.click('[data-account-action="copy"]')
     browser.wait(lambda: "cop" in text(browser, "account-message").lower(), "the copy message")
 
-    # Pause then resume: the backend keeps the user's choice even without a mailbox.
-    browser.click('[data-account-action="pause"]')
+    # A pause made before connecting (the backend keeps the user's choice) can be undone from here.
+    in_db(stack, lambda: User.update(sync_paused=True).where(User.email == REP["email"]).execute())
+    browser.click("#account-back")
+    browser.click("#open-account")
     browser.wait(lambda: visible_actions(browser) == ["connect", "resume"], "the Resume button")
-    assert in_db(stack, lambda: User.get(User.email == REP["email"]).sync_paused) is True
-    assert ("POST", "/api/v1/mailbox/pause") in stack.requests
     browser.click('[data-account-action="resume"]')
-    browser.wait(lambda: visible_actions(browser) == ["connect", "pause"], "the Pause button")
+    browser.wait(lambda: visible_actions(browser) == ["connect"], "the paused state gone")
     assert in_db(stack, lambda: User.get(User.email == REP["email"]).sync_paused) is False
+    assert ("POST", "/api/v1/mailbox/resume") in stack.requests
 
     # Connect: this server now has no OAuth client secret, so its message is shown.
     browser.click('[data-account-action="connect"]')

@@ -94,7 +94,8 @@ def test_schedule_a_meeting_then_a_conflict_at_the_same_time(browser, stack, on_
     browser.wait(lambda: "No conflicts" in form.find_element(By.CSS_SELECTOR, '[data-field="conflicts"]').text, "the conflict check")
     form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
     browser.wait(lambda: browser.status().startswith("Meeting booked: Meeting with Ada Lovelace"), "the booking")
-    assert not browser.in_panel().find_elements(By.CSS_SELECTOR, f"{ADA} form")
+    # The status comes first; the form closes once the cards are looked up again.
+    browser.wait(lambda: not browser.in_panel().find_elements(By.CSS_SELECTOR, f"{ADA} form"), "the form to close")
     assert "10:00–10:45" in browser.status()
 
     start = local_to_utc(browser, DAY, TIME)

@@ -139,9 +139,34 @@ test("each mailbox status reads in a sales rep's words", () => {
   assert.equal(gone.headline, "Disconnected");
   assert.equal(gone.canConnect, true);
   assert.equal(gone.canDisconnect, false);
+  assert.equal(gone.canPause, false, "nothing to pause while disconnected");
+  assert.equal(said(NOT_CONNECTED).canPause, false, "nor before connecting");
+  assert.equal(said({ ...NOT_CONNECTED, sync_paused: true }).canResume, true, "a pause made before connecting can be undone");
+  assert.equal(said(status()).canPause, true);
   assert.equal(isSyncing(status()), false);
   assert.equal(isSyncing(status({ backfill_done: false })), true);
   assert.equal(isSyncing(status({ status: "paused", backfill_done: false })), false);
+});
+
+test("a backend without Google offers no Connect Gmail: it says what to set up, and nothing about labels (issue 16)", async () => {
+  const { account, last } = setup({ client: { config: async () => ({ google_configured: false, dev_signin: true }) } });
+  await account.open();
+  const { summary, labels } = last();
+  assert.equal(summary.headline, "Not connected");
+  assert.equal(summary.canConnect, false);
+  assert.equal(summary.detail, "Google isn't set up on this backend, so Gmail cannot be connected: see docs/google-setup.md.");
+  assert.equal(labels, null);
+  const revoked = describeMailbox(status({ status: "needs_reconnect", needs_reconnect: true }), { googleConfigured: false });
+  assert.equal(revoked.canConnect, false, "nor Reconnect Gmail");
+  assert.equal(describeMailbox(status(), { googleConfigured: false }).canSync, true, "a connected mailbox keeps its other buttons");
+});
+
+test("opening the Account screen clears the conversation's status line", async () => {
+  const { account } = setup();
+  const said = [];
+  account.gate({ show() {}, status: (text) => said.push(text) });
+  await account.open();
+  assert.deepEqual(said, [""]);
 });
 
 test("opening shows the screen, the mailbox state with its last error, and the dropbox", async () => {

@@ -89,7 +89,7 @@ test("buttons follow the mailbox state; needs_reconnect is prominent", () => {
   const { document, view, $ } = page();
   view.showAccount(state({ connected: false, status: "not_connected", sync_paused: false, messages_synced: 0 }));
   assert.equal($("#mailbox-state").textContent, "Not connected");
-  assert.deepEqual(visible(document, ".account-actions [data-account-action]"), ["connect", "pause"]);
+  assert.deepEqual(visible(document, ".account-actions [data-account-action]"), ["connect"], "no Pause sync while not connected (issue 16)");
 
   view.showAccount(state({ connected: true, status: "needs_reconnect", needs_reconnect: true, messages_synced: 9 }));
   assert.equal($("#mailbox-reconnect").hidden, false);

@@ -201,7 +201,7 @@ test("Google access refused while logging: renewed silently and retried; if that
   await settle();
   await h.controller.logThread();
   assert.equal(logCalls, 2, "one retry with a renewed token");
-  assert.equal(h.last().googleReauth, true);
+  assert.equal(h.last().googleReauth, "expired");
   assert.match(h.statuses.at(-1).text, /reconnect Google/);
   assert.equal(h.statuses.at(-1).error, true);
 });
@@ -211,11 +211,23 @@ test("no Gmail token and silent renewal refused: the reconnect state without cal
   h.controller.setState({ session: SESSION, googleAccess: null, tab: { thread: THREAD } });
   await settle();
   await h.controller.logThread();
-  assert.equal(h.last().googleReauth, true);
+  assert.equal(h.last().googleReauth, "expired");
   assert.ok(!h.fetchImpl.calls.some((call) => call.pathname.endsWith("/log")));
 });
 
-test("creating a lead refreshes the cards; a duplicate closes the form with the backend's word", async () => {
+test("a backend without Google: logging says Google isn't set up there, not that access expired (issue 16)", async () => {
+  const routes = { ...lookupRoute(), "GET /api/v1/config": () => ({ body: { google_client_id: null, google_configured: false, dev_signin: true } }) };
+  const refused = { ok: false, error: { code: "google_not_configured", message: "Google isn't set up on this backend." } };
+  const h = harness(routes, { answers: { [MESSAGE.RENEW_GOOGLE_ACCESS]: refused }, googleAccess: null });
+  h.controller.setState({ session: { ...SESSION, dev: true }, googleAccess: null, tab: { thread: THREAD } });
+  await settle();
+  await h.controller.logThread();
+  assert.equal(h.last().googleReauth, "unconfigured");
+  assert.deepEqual(h.statuses.at(-1), { text: "Google isn't set up on this backend: see docs/google-setup.md.", error: true });
+  assert.ok(!h.fetchImpl.calls.some((call) => call.pathname.endsWith("/log")));
+});
+
+test("creating a lead refreshes the cards; a duplicate stays in the form with the backend's word, the cards looked up again", async () => {
   let created = false;
   const h = harness({
     "POST /api/v1/lookup": () => ({
@@ -235,8 +247,14 @@ test("creating a lead refreshes the cards; a duplicate closes the form with the 
   await settle();
   assert.deepEqual(await h.controller.createLead({ email: "new@newco.example", name: "New", company_name: "Newco" }), { ok: true });
   assert.equal(h.last().participants[1].kind, "lead");
-  assert.deepEqual(await h.controller.createLead({ email: "new@newco.example", name: "New", company_name: "Newco" }), { ok: true });
-  assert.equal(h.statuses.at(-1).text, "new@newco.example is already a lead.");
+  const lookups = h.fetchImpl.calls.filter((call) => call.pathname === "/api/v1/lookup").length;
+  const statuses = h.statuses.length;
+  assert.deepEqual(await h.controller.createLead({ email: "new@newco.example", name: "New", company_name: "Newco" }), {
+    ok: false,
+    message: "new@newco.example is already a lead.",
+  });
+  assert.equal(h.statuses.length, statuses, "said in the form, which stays open");
+  assert.equal(h.fetchImpl.calls.filter((call) => call.pathname === "/api/v1/lookup").length, lookups + 1);
 });
 
 test("a note the backend refuses keeps the form open with the reason", async () => {

@@ -30,7 +30,7 @@ test("Convert to contact, as it is: nothing else sent; the card becomes the cont
   const p = await openConvert(() => made());
   assert.equal(p.button.getAttribute("aria-label"), "Convert Ada Lovelace to a contact");
   assert.equal(p.convertForm.dataset.form, "convert");
-  assert.equal(p.convertForm.querySelector("h3").textContent, "Convert Ada Lovelace to a contact");
+  assert.equal(p.convertForm.querySelector("h4").textContent, "Convert Ada Lovelace to a contact");
   assert.equal(p.convertForm.querySelector('[name="company_name"]').value, "Acme");
   assert.ok(p.convertForm.querySelector("fieldset").hidden, "the first deal only when asked for");
   p.submit(p.convertForm);

@@ -22,8 +22,8 @@ test("Edit opens the contact's fields prefilled, named for the person, with the 
   assert.equal(p.edit.getAttribute("aria-label"), "Edit Ada Lovelace");
   assert.equal(p.edit.getAttribute("aria-expanded"), "true");
   assert.equal(p.editor.dataset.form, "record");
-  assert.equal(p.editor.querySelector("h3").textContent, "Edit Ada Lovelace");
-  assert.equal(p.editor.querySelector("h3").title, "Edit Ada Lovelace", "the full text when the heading is cut short");
+  assert.equal(p.editor.querySelector("h4").textContent, "Edit Ada Lovelace");
+  assert.equal(p.editor.querySelector("h4").title, "Edit Ada Lovelace", "the full text when the heading is cut short");
   assert.deepEqual(
     ["name", "title", "phone", "company_name"].map((name) => value(p.editor, name)),
     ["Ada Lovelace", "CTO", "", "Acme Widgets"],
@@ -116,6 +116,6 @@ test("a lead's editor has its status; Escape closes it", async () => {
 test("markup in a name stays text in the form", async () => {
   const p = await openEditor({}, contactRecord({ name: EVIL, title: EVIL }));
   assert.equal(value(p.editor, "name"), EVIL);
-  assert.equal(p.editor.querySelector("h3").textContent, `Edit ${EVIL}`);
+  assert.equal(p.editor.querySelector("h4").textContent, `Edit ${EVIL}`);
   assert.equal(p.document.querySelectorAll("#participants img").length, 0);
 });

@@ -86,11 +86,13 @@ export function createAccountView(doc) {
       for (const button of buttons("save-sharing")) button.addEventListener("click", () => actions.saveDefaultSharing(chosen(sharing)));
     },
 
-    /** Show the Account screen alone. */
+    /** Show the Account screen alone, the focus on its heading. */
     enter() {
       for (const screen of doc.querySelectorAll("[data-screen]")) screen.hidden = screen !== section;
       doc.body.dataset.showing = "account";
       $("open-account").setAttribute("aria-pressed", "true");
+      $("account-title").tabIndex = -1;
+      $("account-title").focus();
     },
 
     showAccount(state) {
@@ -147,9 +149,10 @@ export function createAccountView(doc) {
       text("dropbox-error", dropboxError);
     },
 
-    /** The Account screen was left. */
+    /** The Account screen was left: the focus goes back to the header's Account button. */
     leave() {
       $("open-account").setAttribute("aria-pressed", "false");
+      $("open-account").focus();
     },
   };
 }

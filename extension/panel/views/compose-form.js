@@ -10,7 +10,7 @@
  * allowed, sends again what is typed.
  */
 
-import { busy, el, labelled, messages } from "./form-kit.js";
+import { busy, el, formKeys, heading, labelled, messages } from "./form-kit.js";
 
 const megabytes = (bytes) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 
@@ -72,7 +72,7 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
   const row = el(doc, "div", { className: "form-actions" });
   row.append(send, allow, cancel);
   form.append(
-    el(doc, "h3", { className: "form-title", text: `Email ${person.name}` }),
+    heading(doc, `Email ${person.name}`),
     labelled(doc, "To", to),
     labelled(doc, "Cc", cc),
     labelled(doc, "Bcc", bcc),
@@ -141,13 +141,8 @@ export function openComposeForm(doc, slot, person, { actions, onClose = () => {}
     await sendDraft(); // what is typed now, with the new access
   });
   cancel.addEventListener("click", close);
-  form.addEventListener("keydown", (event) => {
-    // Escape closes the form only while nothing is written in it: a draft is not thrown away by a stray key.
-    if (event.key === "Escape" && !body.value.trim() && !subject.value.trim()) {
-      event.preventDefault();
-      close();
-    }
-  });
+  // Escape closes the form only while nothing is written in it: a draft is not thrown away by a stray key.
+  formKeys(form, close, () => !body.value.trim() && !subject.value.trim());
   slot.replaceChildren(form);
   (to.value ? subject : to).focus();
   return form;

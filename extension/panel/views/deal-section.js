@@ -112,7 +112,7 @@ export function openDeals(doc, slot, { name, record }, { actions, onClose }) {
   });
   form.setAttribute("aria-label", `Deals with ${name}`);
   retry.addEventListener("click", () => load());
-  const title = form.querySelector("h3");
+  const title = form.querySelector("h4");
   title.tabIndex = -1; // the focus starts here, so the list is read first
   title.focus();
   load();

@@ -90,8 +90,22 @@ export async function busy(form, run) {
   }
 }
 
+/**
+ * The keys of every panel form: Escape runs `close()` (when `canClose()`), Ctrl+Enter or ⌘+Enter submits,
+ * from a textarea too (not while the form is busy).
+ */
+export function formKeys(form, close, canClose = () => true) {
+  form.addEventListener("keydown", (event) => {
+    const submit = event.key === "Enter" && (event.ctrlKey || event.metaKey);
+    if (!(submit || (event.key === "Escape" && canClose()))) return;
+    event.preventDefault();
+    if (!submit) close();
+    else if (!form.hasAttribute("aria-busy")) form.requestSubmit();
+  });
+}
+
 /** A heading that stays on one line, its full text in `title`. */
-export const heading = (doc, text) => el(doc, "h3", { className: "form-title truncate", text, title: text });
+export const heading = (doc, text) => el(doc, "h4", { className: "form-title truncate", text, title: text });
 
 /**
  * A card form in `slot` (replacing any form there): `title`, `nodes`, the error lines, then
@@ -120,12 +134,7 @@ export function cardForm(doc, slot, { form: kind, title, submitText, cancelText 
     else if (!result?.stay) close();
   });
   cancel.addEventListener("click", close);
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      close();
-    }
-  });
+  formKeys(form, close);
   slot.replaceChildren(form);
   return form;
 }

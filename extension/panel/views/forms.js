@@ -2,6 +2,8 @@
  * The panel's small forms: a new lead and a note. Built from <template>s; values set as properties.
  */
 
+import { formKeys } from "./form-kit.js";
+
 /** The form's control called `name`. */
 const control = (form, name) => form.querySelector(`[name="${name}"]`);
 
@@ -42,12 +44,7 @@ function openForm(doc, slot, templateId, { fill, submit, close }) {
     }
   });
   form.querySelector('[data-action="cancel"]').addEventListener("click", finish);
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      finish();
-    }
-  });
+  formKeys(form, finish);
   slot.replaceChildren(form);
   form.querySelector("input, textarea").focus();
   return form;

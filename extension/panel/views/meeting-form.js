@@ -9,7 +9,7 @@
  * check and add to Google Calendar" asks Google for it and checks again.
  */
 
-import { busy, chosen, el, labelled, messages, select } from "./form-kit.js";
+import { busy, chosen, el, formKeys, heading, labelled, messages, select } from "./form-kit.js";
 import { conflictLine, inputValues, meetingSpan, nextSlot } from "./meeting-time.js";
 
 export const DURATIONS = [
@@ -54,7 +54,7 @@ export function openMeetingForm(doc, slot, person, { actions, onClose = () => {}
   const actionsRow = el(doc, "div", { className: "form-actions" });
   actionsRow.append(book, anyway, allowCalendar, cancel);
   form.append(
-    el(doc, "h3", { className: "form-title", text: `Schedule a meeting with ${person.name}` }),
+    heading(doc, `Schedule a meeting with ${person.name}`),
     labelled(doc, "Title", title),
     labelled(doc, "Date", day),
     labelled(doc, "Start", time),
@@ -154,12 +154,7 @@ export function openMeetingForm(doc, slot, person, { actions, onClose = () => {}
     await check(); // again, now with Google Calendar
   });
   cancel.addEventListener("click", close);
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      close();
-    }
-  });
+  formKeys(form, close);
   slot.replaceChildren(form);
   title.focus();
   checkTimer = setTimeout(check, checkDelayMs);

@@ -43,11 +43,17 @@ export function inputValues(date) {
   return { day: `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`, time: `${pad(date.getHours())}:${pad(date.getMinutes())}` };
 }
 
-/** The next whole hour from `now`, at least 15 minutes away: a sensible default start. */
+/**
+ * A sensible default start: the next whole hour from `now`, at least 15 minutes away, within working
+ * hours (a start from 09:00 to 16:00, Monday to Friday, local time): at 01:00 it is 09:00, on Friday evening Monday 09:00.
+ */
 export function nextSlot(now = new Date()) {
   const slot = new Date(now.getTime() + 15 * 60_000);
   slot.setMinutes(0, 0, 0);
   slot.setHours(slot.getHours() + 1);
+  if (slot.getHours() > 16) slot.setDate(slot.getDate() + 1);
+  if (slot.getHours() > 16 || slot.getHours() < 9 || slot.getDay() % 6 === 0) slot.setHours(9);
+  while (slot.getDay() % 6 === 0) slot.setDate(slot.getDate() + 1); // Sunday 0, Saturday 6
   return slot;
 }
 

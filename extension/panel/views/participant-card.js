@@ -24,11 +24,11 @@ function setText(element, text) {
   element.hidden = !text;
 }
 
-/** A heading and a list of text lines, or nothing when there are none. */
-export function textList(doc, heading, lines) {
+/** A heading (`level` h3 or, in a card, h4) and a list of text lines, or nothing when there are none. */
+export function textList(doc, heading, lines, level = "h3") {
   const items = lines.filter(Boolean);
   if (!items.length) return [];
-  const title = doc.createElement("h3");
+  const title = doc.createElement(level);
   title.textContent = heading;
   const ul = doc.createElement("ul");
   for (const line of items) {
@@ -63,6 +63,8 @@ export function noteTarget(participant) {
 export function createCard(doc, email) {
   const card = doc.getElementById("card-template").content.firstElementChild.cloneNode(true);
   card.dataset.email = email.toLowerCase();
+  // The way past this card's controls: to the next card's heading (panel-view.js hides it on the last card).
+  field(card, "skip").addEventListener("click", () => card.nextElementSibling?.querySelector("h3").focus());
   return card;
 }
 
@@ -77,11 +79,12 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
   const kind = participant.kind || "unknown";
   const name = displayName(participant);
   card.dataset.kind = kind;
-  field(card, "name").textContent = name;
+  field(card, "name").textContent = field(card, "name").title = name;
   const badge = field(card, "kind");
   badge.textContent = kindLabel(kind);
   badge.className = `badge badge-${kind}`;
-  setText(field(card, "email"), participant.email);
+  // The address once: not again under a name that is the address itself.
+  setText(field(card, "email"), name.toLowerCase() === participant.email.toLowerCase() ? "" : participant.email);
   setText(field(card, "title"), participant.error?.message || participant.record?.title || "");
   const company = participant.company?.name || participant.record?.company_name || "";
   setText(field(card, "company"), company ? `Company: ${company}` : "");
@@ -90,9 +93,9 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
   setText(field(card, "last-logged"), participant.last_logged_at ? `Last logged ${formatDate(participant.last_logged_at)}` : "");
 
   const deals = (participant.deals || []).filter((deal) => !deal.status || deal.status === "open");
-  field(card, "deals").replaceChildren(...textList(doc, "Open deals", deals.map(dealLine)));
+  field(card, "deals").replaceChildren(...textList(doc, "Open deals", deals.map(dealLine), "h4"));
   const notes = (participant.notes || []).slice(0, MAX_NOTES);
-  field(card, "notes").replaceChildren(...textList(doc, "Latest notes", notes.map(noteLine)));
+  field(card, "notes").replaceChildren(...textList(doc, "Latest notes", notes.map(noteLine), "h4"));
 
   const slot = field(card, "form");
   const controls = [];
@@ -168,7 +171,10 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
     // The record itself: edit its fields, a contact's deals, convert a lead (record-editor.js).
     controls.push(...recordButtons(doc, slot, { kind, name, record: participant.record }, actions, reopenFocus));
   }
+  // Drawn again, the card's buttons keep the focus one of them had.
+  const focused = field(card, "actions").contains(doc.activeElement) && doc.activeElement.dataset.action;
   field(card, "actions").replaceChildren(...controls);
+  if (focused) field(card, "actions").querySelector(`[data-action="${focused}"]`)?.focus();
   // A form stays open across refreshes unless its action no longer applies.
   if (!controls.length) slot.replaceChildren();
   // Why this match (*Not this person*) and the record's timeline: log-actions.js.
