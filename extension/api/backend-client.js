@@ -155,6 +155,8 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       ),
     /** Stop matching `address` to a record for the whole team (`{address, contact_id | lead_id | company_id}`). */
     correctMatch: (correction) => data(call("POST", "/api/v1/match-corrections", { body: correction })),
+    /** Take a correction back (204): the address matches its record again. */
+    removeCorrection: (id) => data(call("DELETE", `/api/v1/match-corrections/${encodeURIComponent(id)}`)),
     /** The signed-in user and their organisation: `{user, org}`. */
     me: () => data(call("GET", "/api/v1/me")),
     /** Change the user's own settings (`{default_visibility: level | null}`); answers like `me()`. */

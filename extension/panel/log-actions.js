@@ -146,12 +146,22 @@ export function createLogActions({ client, shown, labelToken, rerender, refreshS
         }
       },
 
-      /** *Not this person*: stop matching the participant's address to its record, for the whole team. */
-      correctMatch(participant) {
+      /** *Not this person*: stop matching the participant's address to its record, for the whole team; resolves the correction (`{id}`) or false. */
+      async correctMatch(participant) {
         const { name, ...record } = correctionTarget(participant) || {};
-        return change(
-          () => client().correctMatch({ address: participant.email, ...record }),
+        let made = null;
+        const done = await change(
+          async () => (made = await client().correctMatch({ address: participant.email, ...record })),
           () => `${participant.email} is no longer matched to ${name} for your team.`,
+        );
+        return done && made;
+      },
+
+      /** Take back the correction `id` just made (`address` matched to `name` again); resolves true once done. */
+      undoCorrection(id, address, name) {
+        return change(
+          () => client().removeCorrection(id),
+          () => `${address} is matched to ${name} again.`,
         );
       },
     },

@@ -4,7 +4,7 @@ The rep logs "Renewal terms" (two messages: Mina's, then the rep's with Ada
 in Cc) and undoes it; logs only the chosen message and unlogs it from Ada's
 timeline; logs it to Ada's open deal; and corrects matches: the rep's *Not
 this person* shows in a colleague's lookup, and a colleague's correction on
-the rep's panel. The panel also fits 320 pixels with its options open. Each step is checked in the database.
+the rep's panel, and the rep's correction undone from the card. The panel also fits 320 pixels with its options open. Each step is checked in the database.
 """
 
 import pytest
@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select
 
 from threadbook.db import database
 from threadbook.identity.sessions import issue_session
-from threadbook.models import Contact, Deal, Email, User
+from threadbook.models import Contact, Deal, Email, MatchCorrection, User
 
 from .harness import REP
 
@@ -174,6 +174,15 @@ def test_the_match_explained_and_corrections_shared_with_colleagues(browser, sta
     assert "Not this company" in browser.cards()["grace@globex.example"]["text"]
     theirs = as_colleague(stack, "post", "/api/v1/lookup", json={"participants": [{"email": "grace@globex.example"}]})["participants"][0]
     assert theirs["kind"] == "unknown" and theirs["match"]["rule"] == "domain" and theirs["company"]["name"] == "Globex"
+
+    # Undo, from the card, right after: the correction is gone for everyone.
+    undo = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} .match span + button")
+    assert undo.accessible_name == "Undo: match grace@globex.example to Grace Hopper again"
+    undo.click()
+    browser.wait(lambda: browser.cards()["grace@globex.example"]["kind"] == "contact", "Grace matched again")
+    assert browser.status() == "grace@globex.example is matched to Grace Hopper again."
+    assert in_db(stack, lambda: MatchCorrection.select().where(MatchCorrection.address == "grace@globex.example").count()) == 0
+    assert as_colleague(stack, "post", "/api/v1/lookup", json={"participants": [{"email": "grace@globex.example"}]})["participants"][0]["kind"] == "contact"
 
     # A colleague's correction shows on the rep's panel once the conversation is looked up again.
     ada_id = in_db(stack, lambda: Contact.get(Contact.name == "Ada Lovelace").id)

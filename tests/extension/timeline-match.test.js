@@ -146,7 +146,7 @@ test("why this match: a short line opening on the explanation", async () => {
   assert.equal(colleague.card().querySelector('[data-field="match"]'), null, "the team's own people need no explaining");
 });
 
-test("Not this person: a team-wide correction after a confirm step, and the card refreshed", async () => {
+test("Not this person: a team-wide correction after a confirm step, the card refreshed, and Undo on the card", async () => {
   let corrected = false;
   const lookup = () => (corrected ? unknownAda({ match: null }) : matched({ rule: "address", matched: "ada@acme.example", explanation: "Her address." }));
   const p = await open(
@@ -155,6 +155,10 @@ test("Not this person: a team-wide correction after a confirm step, and the card
       "POST /api/v1/match-corrections": () => {
         corrected = true;
         return { status: 201, body: { id: 9, address: "ada@acme.example", kind: "contact", record: { id: 7, name: "Ada Lovelace" } } };
+      },
+      "DELETE /api/v1/match-corrections/9": () => {
+        corrected = false;
+        return { status: 204 };
       },
     },
     lookup(),
@@ -169,8 +173,40 @@ test("Not this person: a team-wide correction after a confirm step, and the card
   await until(() => p.card().dataset.kind === "unknown");
   assert.deepEqual(p.calls("POST /api/v1/match-corrections")[0].body, { address: "ada@acme.example", contact_id: 7 });
   assert.equal(p.status(), "ada@acme.example is no longer matched to Ada Lovelace for your team.");
-  assert.equal(p.card().querySelector(".match"), null);
+  await until(() => p.card().querySelector(".match button"));
+  const line = p.card().querySelector(".match");
+  assert.equal(line.querySelector("details"), null, "no match to explain any more");
+  assert.equal(line.querySelector("span").textContent, "No longer matched to Ada Lovelace. ");
   assert.equal(p.box(), null, "no record, no timeline");
+
+  // Undo, right there: the correction is deleted and Ada is matched again.
+  const undo = line.querySelector("button");
+  assert.equal(undo.getAttribute("aria-label"), "Undo: match ada@acme.example to Ada Lovelace again");
+  p.click(undo);
+  await until(() => p.card().dataset.kind === "contact" && !p.card().querySelector(".match span"));
+  assert.equal(p.calls("DELETE /api/v1/match-corrections/9").length, 1);
+  assert.equal(p.status(), "ada@acme.example is matched to Ada Lovelace again.");
+  assert.equal(p.card().querySelector(".match summary").textContent, "Matched by address ada@acme.example");
+});
+
+test("Undo of a correction the backend refuses says why and stays offered", async () => {
+  let corrected = false;
+  const lookup = () => (corrected ? unknownAda({ match: null }) : matched({ rule: "address", matched: "ada@acme.example", explanation: "Her address." }));
+  const p = await open(
+    {
+      "POST /api/v1/lookup": () => ({ body: lookup() }),
+      "POST /api/v1/match-corrections": () => ((corrected = true), { status: 201, body: { id: 9 } }),
+      "DELETE /api/v1/match-corrections/9": () => ({ status: 404, body: { error: "not_found", message: "No such correction." } }),
+    },
+    lookup(),
+  );
+  const button = p.card().querySelector(".match > button");
+  p.click(button);
+  p.click(button);
+  await until(() => p.card().querySelector(".match span"));
+  p.click(p.card().querySelector(".match button"));
+  await until(() => p.status() === "No such correction.");
+  assert.equal(p.card().querySelector(".match span").textContent, "No longer matched to Ada Lovelace. ");
 });
 
 test("a match by domain offers Not this company; a refused correction says why", async () => {
