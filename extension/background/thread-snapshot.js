@@ -30,15 +30,19 @@ function person(value) {
 
 /**
  * Return `{thread}` (a clean copy, or null for "no conversation open") or `{error}` saying what is wrong.
+ * `senders` (one text per message id, each cut to MAX_NAME; none at all is an empty list) is optional.
  */
 export function checkThreadSnapshot(thread) {
   if (thread === null || thread === undefined) return { thread: null };
   if (!isPlainObject(thread)) return { error: "The thread must be an object." };
-  const { threadId, subject = "", messageIds = [], unresolvedMessages = 0, participants = [] } = thread;
+  const { threadId, subject = "", messageIds = [], senders = [], unresolvedMessages = 0, participants = [] } = thread;
   if (typeof threadId !== "string" || !HEX_ID.test(threadId)) return { error: "The thread id must be Gmail's hexadecimal id." };
   if (typeof subject !== "string") return { error: "The subject must be text." };
   if (!Array.isArray(messageIds) || messageIds.length > MAX_MESSAGES || !messageIds.every((id) => typeof id === "string" && HEX_ID.test(id))) {
     return { error: `The message ids must be at most ${MAX_MESSAGES} hexadecimal ids.` };
+  }
+  if (!Array.isArray(senders) || (senders.length && senders.length !== messageIds.length) || !senders.every((s) => typeof s === "string")) {
+    return { error: "The senders must be one text per message id." };
   }
   if (!Number.isInteger(unresolvedMessages) || unresolvedMessages < 0 || unresolvedMessages > MAX_MESSAGES) {
     return { error: "The count of unresolved messages is out of range." };
@@ -49,6 +53,13 @@ export function checkThreadSnapshot(thread) {
   const people = participants.map(person);
   if (people.includes(null)) return { error: "Each participant must be {email, name, role: from|to}." };
   return {
-    thread: { threadId, subject: subject.slice(0, MAX_SUBJECT), messageIds: [...messageIds], unresolvedMessages, participants: people },
+    thread: {
+      threadId,
+      subject: subject.slice(0, MAX_SUBJECT),
+      messageIds: [...messageIds],
+      senders: senders.map((sender) => sender.slice(0, MAX_NAME)),
+      unresolvedMessages,
+      participants: people,
+    },
   };
 }

@@ -71,8 +71,9 @@ function person(span, role) {
 /**
  * Read the visible conversation under `root` (a Document or element).
  *
- * Returns `{threadId, subject, messageIds, unresolvedMessages, participants}`,
- * or null when no conversation is open. Throws GmailPageError when a
+ * Returns `{threadId, subject, messageIds, senders, unresolvedMessages, participants}`
+ * (`senders[i]`: the name, else the address, of who sent message `messageIds[i]`; "" when
+ * the page shows none), or null when no conversation is open. Throws GmailPageError when a
  * conversation is open but its id cannot be read (Gmail changed its markup).
  * `isVisible` is the visibility test (tests may pass their own).
  */
@@ -86,6 +87,7 @@ export function readOpenThread(root, { isVisible = isShown } = {}) {
 
   const conversation = conversationOf(heading, root);
   const messageIds = [];
+  const senders = [];
   let unresolvedMessages = 0;
   const byAddress = new Map();
   const add = (found) => {
@@ -101,10 +103,14 @@ export function readOpenThread(root, { isVisible = isShown } = {}) {
   const outermost = messages.filter((element) => !element.parentElement?.closest(S.MESSAGE));
   for (const message of outermost) {
     const id = messageIdOf(message);
-    if (!id) unresolvedMessages += 1;
-    else if (!messageIds.includes(id)) messageIds.push(id);
     const sender = message.querySelector(S.SENDER);
-    if (sender) add(person(sender, "from"));
+    const from = sender ? person(sender, "from") : null;
+    if (!id) unresolvedMessages += 1;
+    else if (!messageIds.includes(id)) {
+      messageIds.push(id);
+      senders.push(from ? from.name || from.email : "");
+    }
+    if (from) add(from);
     for (const recipient of message.querySelectorAll(S.RECIPIENT)) add(person(recipient, "to"));
   }
 
@@ -112,6 +118,7 @@ export function readOpenThread(root, { isVisible = isShown } = {}) {
     threadId,
     subject: (heading.textContent || "").replace(/\s+/g, " ").trim(),
     messageIds,
+    senders,
     unresolvedMessages,
     participants: Array.from(byAddress.values()),
   };

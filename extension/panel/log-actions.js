@@ -54,7 +54,7 @@ export function createLogActions({ client, shown, labelToken, rerender, refreshS
   }
 
   const logs = {
-    /** The options beside *Log thread*, or null: `{deals, dealId, choosing, messages: [{id, logged, chosen}]}`. */
+    /** The options beside *Log thread*, or null: `{deals, dealId, choosing, messages: [{id, from, logged, chosen}]}` (`from`: who sent it, as the page shows). */
     describe(state) {
       if (!state) return null;
       const { thread, data } = state;
@@ -70,7 +70,12 @@ export function createLogActions({ client, shown, labelToken, rerender, refreshS
         // Unless chosen here, the deal the conversation's mail is linked to already.
         dealId: "dealId" in mine ? mine.dealId : emails.map((e) => e.deal_id).findLast((id) => deals.has(id)),
         choosing: mine.choosing && ids.length > 1,
-        messages: ids.map((id) => ({ id, logged: emails.find((e) => e.gmail_message_id === id)?.subject || "", chosen: !mine.skipped.has(id) })),
+        messages: ids.map((id, i) => ({
+          id,
+          from: thread.senders?.[i] || "",
+          logged: emails.find((e) => e.gmail_message_id === id)?.subject || "",
+          chosen: !mine.skipped.has(id),
+        })),
       };
     },
 

@@ -18,7 +18,7 @@
  * EXTRA_SCOPES in auth/google-oauth.js): the worker refuses any other.
  *
  * ThreadSnapshot (what the Gmail page shows of the open conversation):
- * `{threadId, subject, messageIds: [hex], unresolvedMessages: n,
+ * `{threadId, subject, messageIds: [hex], senders: [text, one per message id], unresolvedMessages: n,
  *   participants: [{email, name, role: "from"|"to"}]}`.
  *
  * The worker keeps what these messages bring in chrome.storage.session (see

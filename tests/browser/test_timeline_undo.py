@@ -95,7 +95,7 @@ def test_choosing_messages_logs_only_those_and_one_is_unlogged_from_the_timeline
     toggle.click()
     boxes = browser.wait(lambda: [b for b in browser.in_panel().find_elements(By.CSS_SELECTOR, "#log-messages input[type=checkbox]") if b.is_displayed()])
     assert [b.get_attribute("value") for b in boxes] == [first, second]
-    assert [b.find_element(By.XPATH, "..").text for b in boxes] == ["Message 1 of 2", "Message 2 of 2"]
+    assert [b.find_element(By.XPATH, "..").text for b in boxes] == ["Message 1 of 2 · Mina Park", "Message 2 of 2 · Rita Rep"]
     assert all(b.is_selected() for b in boxes)
 
     boxes[0].click()  # leave Mina's message out

@@ -59,7 +59,7 @@ function logBackend({ created = [email(21), email(22)], deal = null } = {}) {
   return { state, routes, lookup };
 }
 
-async function open(backend, thread = { ...THREAD, messageIds: MESSAGES }) {
+async function open(backend, thread = { ...THREAD, messageIds: MESSAGES, senders: ["Ada Lovelace", EVIL, ""] }) {
   const p = await openPanel(backend.routes, { lookup: backend.lookup() });
   const list = p.document.getElementById("participants");
   const before = list.dataset.renderedAt;
@@ -98,7 +98,7 @@ test("the deal choice: open deals of the participants, sent only when chosen; th
   assert.equal(p.calls(LOG)[2].body.deal_id, null);
 });
 
-test("Choose messages: a checkbox per message of the page; only the chosen ones are logged, none is refused", async () => {
+test("Choose messages: a checkbox per message of the page with its sender; only the chosen ones are logged, none is refused", async () => {
   const backend = logBackend();
   backend.state.emails.push(email(11, { gmail_message_id: MESSAGES[0], subject: EVIL }));
   const p = await open(backend);
@@ -112,12 +112,13 @@ test("Choose messages: a checkbox per message of the page; only the chosen ones 
   assert.deepEqual(
     boxes().map((b) => [b.value, b.checked, b.closest("label").textContent.trim()]),
     [
-      [MESSAGES[0], true, `Message 1 of 3 · logged: ${EVIL}`],
-      [MESSAGES[1], true, "Message 2 of 3"],
+      [MESSAGES[0], true, `Message 1 of 3 · Ada Lovelace · logged: ${EVIL}`],
+      [MESSAGES[1], true, `Message 2 of 3 · ${EVIL}`],
       [MESSAGES[2], true, "Message 3 of 3"],
     ],
   );
   assert.equal(p.document.body.dataset.pwned, undefined);
+  assert.equal(p.document.querySelector("#log-messages img"), null, "a sender's markup stays text");
 
   boxes()[1].checked = false;
   p.change(boxes()[1]);

@@ -13,6 +13,7 @@ const THREAD = {
   threadId: "18c2a0f5b7e40001",
   subject: "Proposal",
   messageIds: ["18c2a0f5b7e40001", "18c2a0f5b7e40002"],
+  senders: ["Ada", "rep@threadbook.test"],
   unresolvedMessages: 0,
   participants: [{ email: "ada@acme.example", name: "Ada", role: "from" }],
 };
@@ -37,6 +38,9 @@ test("what the thread reader produces from real fixture pages passes the check u
     assert.deepEqual(checkThreadSnapshot(thread), { thread }, name);
   }
   assert.deepEqual(checkThreadSnapshot(null), { thread: null });
+  const { senders, ...older } = THREAD;
+  assert.deepEqual(checkThreadSnapshot(older).thread.senders, [], "a snapshot without senders (an older content script) passes");
+  assert.equal(senders.length, 2);
 });
 
 const BAD_SNAPSHOTS = {
@@ -53,6 +57,9 @@ const BAD_SNAPSHOTS = {
   "too many participants": { ...THREAD, participants: Array(501).fill(THREAD.participants[0]) },
   "a participant without an address": { ...THREAD, participants: [{ name: "Ada", role: "from" }] },
   "a participant with an odd role": { ...THREAD, participants: [{ email: "a@b.example", name: "", role: "admin" }] },
+  "senders that are not a list": { ...THREAD, senders: "Ada" },
+  "fewer senders than messages": { ...THREAD, senders: ["Ada"] },
+  "a sender that is not text": { ...THREAD, senders: ["Ada", { name: "<b>x</b>" }] },
   "a huge address": { ...THREAD, participants: [{ email: `${"a".repeat(400)}@b.example`, name: "", role: "to" }] },
 };
 
@@ -68,11 +75,16 @@ for (const [what, thread] of Object.entries(BAD_SNAPSHOTS)) {
 
 test("only the documented fields are kept, and an overlong subject or problem is cut", async () => {
   const { router, calls } = routerWithCalls();
-  const thread = { ...THREAD, subject: "S".repeat(5000), extra: { html: "<img src=x onerror=alert(1)>" } };
+  const thread = { ...THREAD, subject: "S".repeat(5000), senders: ["A".repeat(900), ""], extra: { html: "<img src=x onerror=alert(1)>" } };
   thread.participants = [{ ...THREAD.participants[0], admin: true }];
   assert.deepEqual(await router({ type: MESSAGE.THREAD_CHANGED, thread, problem: "p".repeat(9000) }, gmailTab), { ok: true });
   const [, , stored, problem] = calls[0];
-  assert.deepEqual(Object.keys(stored).sort(), ["messageIds", "participants", "subject", "threadId", "unresolvedMessages"]);
+  assert.deepEqual(Object.keys(stored).sort(), ["messageIds", "participants", "senders", "subject", "threadId", "unresolvedMessages"]);
+  assert.deepEqual(
+    stored.senders.map((s) => s.length),
+    [300, 0],
+    "a long sender is cut",
+  );
   assert.deepEqual(stored.participants, [{ email: "ada@acme.example", name: "Ada", role: "from" }]);
   assert.equal(stored.subject.length, 1000);
   assert.equal(problem.length, 500);

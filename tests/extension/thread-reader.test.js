@@ -16,6 +16,8 @@ test("reads every message, collapsed and expanded, and every participant once", 
   assert.equal(thread.subject, "Renewal terms");
   // The collapsed message without a legacy id is read from its decimal id.
   assert.deepEqual(thread.messageIds, ["18db7a2c3e4f5a6b", "18dbbe59608b1abf", "18db7a2c3e4f9c41", "18db7a2c3e4f9c42"]);
+  // Who sent each message, in the same order: the name, else the address (Gmail's "me" is no name).
+  assert.deepEqual(thread.senders, ["Ada Lovelace", "rep@threadbook.test", "Charles Babbage", "Ada Lovelace"]);
   assert.equal(thread.unresolvedMessages, 0);
   assert.deepEqual(emails(thread), ["ada@acme.example", "rep@threadbook.test", "charles@acme.example", "new.person@newco.example"]);
   const byEmail = Object.fromEntries(thread.participants.map((p) => [p.email, p]));
@@ -43,6 +45,7 @@ test("a reply just sent has no API id yet: counted, not guessed", () => {
   const thread = readOpenThread(fixture("just-sent.html"));
   assert.deepEqual(thread.messageIds, ["18dd0000000000dd"]);
   assert.equal(thread.unresolvedMessages, 1);
+  assert.deepEqual(thread.senders, ["Katherine Johnson"], "a sender only for the messages with an id");
   assert.deepEqual(emails(thread), ["katherine@nasa.example", "rep@threadbook.test", "dorothy.vaughan@gmail.com"]);
   assert.equal(thread.participants[1].name, "Rep Example", "a real name replaces an earlier 'me'");
 });

@@ -39,13 +39,17 @@ export function renderLogOptions(doc, options, getActions) {
   c.toggle.hidden = messages.length < 2;
   c.toggle.setAttribute("aria-expanded", options.choosing);
   c.list.hidden = !options.choosing;
-  const listKey = messages.map((m) => m.id + m.logged).join();
+  const listKey = messages.map((m) => m.id + m.from + m.logged).join();
   if (c.listKey !== listKey) {
     c.listKey = listKey;
     c.list.replaceChildren(
       el(doc, "legend", { text: "Log only these messages" }),
       ...messages.map((m, i) =>
-        labelled(doc, `Message ${i + 1} of ${messages.length}${m.logged && ` · logged: ${m.logged}`}`, el(doc, "input", { type: "checkbox", value: m.id })),
+        labelled(
+          doc,
+          `Message ${i + 1} of ${messages.length}${m.from && ` · ${m.from}`}${m.logged && ` · logged: ${m.logged}`}`,
+          el(doc, "input", { type: "checkbox", value: m.id }),
+        ),
       ),
     );
   }
