@@ -210,3 +210,18 @@ test("which Google scopes let the extension's token book in the calendar", () =>
   assert.equal(coversCalendar({ scope: "https://www.googleapis.com/auth/calendar.events" }), false);
   assert.equal(coversCalendar(null), false);
 });
+
+test("the conflict check says it is checking, and says so when it could not check", async () => {
+  let answer;
+  const asked = new Promise((resolve) => (answer = resolve));
+  const p = await openPanel({
+    "POST /api/v1/meetings/conflicts": () => asked,
+  });
+  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
+  const note = () => p.form().querySelector('[data-field="conflicts"]');
+  await until(() => note().textContent === "Checking for conflicts…");
+  assert.equal(note().hidden, false);
+  answer({ status: 500, body: { error: "server_error", message: "The calendar is down." } });
+  await until(() => note().textContent.startsWith("Conflicts could not be checked"));
+  assert.equal(note().textContent, "Conflicts could not be checked: The calendar is down.");
+});

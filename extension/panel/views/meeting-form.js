@@ -84,9 +84,10 @@ export function openMeetingForm(doc, slot, person, { actions, onClose = () => {}
     const asked = span();
     const mine = ++checks;
     if (!asked) return;
+    showConflicts([], "Checking for conflicts…");
     const answer = await actions.checkConflicts(asked);
     if (closed || mine !== checks) return; // the time changed meanwhile
-    if (!answer?.ok) return; // booking will say what is wrong
+    if (!answer?.ok) return showConflicts([], `Conflicts could not be checked: ${answer?.message || "try again."}`);
     allowCalendar.hidden = answer.grant !== "calendar";
     const unchecked = answer.googleChecked ? "" : " (Google Calendar not checked)";
     showConflicts(answer.conflicts, answer.conflicts.length ? "" : `No conflicts with your meetings${unchecked}.`);
