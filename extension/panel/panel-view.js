@@ -166,7 +166,8 @@ export function createPanelView(doc) {
         $("page-problem").textContent = screen.problem ? `Threadbook cannot read this Gmail page: ${screen.problem}` : "";
         $("page-problem").hidden = !screen.problem;
       } else if (screen.name === "loading") {
-        doc.querySelector('[data-screen="loading"] [data-field="subject"]').textContent = screen.thread.subject || "";
+        const subject = doc.querySelector('[data-screen="loading"] [data-field="subject"]');
+        subject.textContent = subject.title = screen.thread.subject || "";
       } else if (screen.name === "unreachable") {
         doc.querySelector('[data-field="backend-url"]').textContent = screen.backendUrl;
       } else if (screen.name === "error") {
