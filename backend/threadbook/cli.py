@@ -1,13 +1,19 @@
-"""The console entry point: ``threadbook <command>``. It imports the app; the app never imports it."""
+"""The console entry point: ``threadbook <command>``. It imports the app; the app never imports it.
 
-import sys
+Every command runs in an app context (``with_appcontext``: the FlaskGroup
+builds the app from the environment, which binds the database) and first
+prints the instance folder and database it uses (cli_support.py); commands
+that need the schema refuse a database without tables (exit code 4).
+"""
 
 import click
-from flask.cli import FlaskGroup
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
 
 from threadbook import matching
 from threadbook.app import create_app
-from threadbook.crm.importer import ImportFileError, import_contacts, validate
+from threadbook.cli_support import announce, make_database_folder, require_tables
+from threadbook.crm.import_cli import import_contacts_command
 from threadbook.db import database, write_transaction
 from threadbook.dropbox.cli import dropbox_command
 from threadbook.jobs.worker import worker_command
@@ -17,16 +23,22 @@ from threadbook.seed import seed_demo
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database, or upgrade it to the latest schema."""
+    announce(current_app)
+    make_database_folder()
     with database.connection_context():
         applied = upgrade()
     click.echo(f"Database ready (schema steps applied: {applied or 'none'}).")
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Create the demo organisation (idempotent)."""
+    announce(current_app)
+    make_database_folder()
     with database.connection_context():
         upgrade()
         org = seed_demo()
@@ -37,8 +49,11 @@ def seed_demo_command():
 @click.argument("name")
 @click.option("--domain", help="Google Workspace domain whose users join this organisation.")
 @click.option("--invite-only", is_flag=True, help="Only invited users may sign in.")
+@with_appcontext
 def create_org_command(name, domain, invite_only):
     """Create an organisation."""
+    announce(current_app)
+    require_tables(current_app)
     with database.connection_context(), write_transaction():
         org = Organization.create(name=name, domain=domain.lower() if domain else None, is_personal=not domain, invite_only=invite_only)
     click.echo(f"Created organisation {org.id} '{org.name}'.")
@@ -50,8 +65,11 @@ def create_org_command(name, domain, invite_only):
 @click.option("--name", default="")
 @click.option("--role", type=click.Choice(["admin", "member"]), default="member")
 @click.option("--google-sub", help="Google account id; defaults to a placeholder replaced at first sign-in.")
+@with_appcontext
 def add_user_command(email, org_id, name, role, google_sub):
     """Add a user to an organisation."""
+    announce(current_app)
+    require_tables(current_app)
     try:
         normalized = matching.normalize_address(email)
     except matching.InvalidAddress as exc:
@@ -61,31 +79,6 @@ def add_user_command(email, org_id, name, role, google_sub):
             raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
         user = User.create(org=org_id, google_sub=google_sub or f"pending:{normalized}", email=email, email_normalized=normalized, name=name, role=role)
     click.echo(f"Added user {user.id} <{email}> as {role}.")
-
-
-@click.command("import-contacts")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--org", "org_id", type=int, required=True, help="Organisation id.")
-def import_contacts_command(csv_file, org_id):
-    """Import contacts from a CSV file (columns: email, name, title, company, phone)."""
-    with database.connection_context():
-        if Organization.get_or_none(Organization.id == org_id) is None:
-            raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
-        try:
-            with open(csv_file, newline="", encoding="utf-8-sig") as f:
-                total = len(validate(f)[0])
-            with open(csv_file, newline="", encoding="utf-8-sig") as f, click.progressbar(length=total, label="Importing contacts", file=sys.stderr) as bar:
-                report = import_contacts(org_id, f, progress=bar.update)
-        except ImportFileError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except UnicodeDecodeError:
-            raise click.ClickException("The file is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
-    click.echo(f"Imported {report.imported} contact(s); {report.skipped_existing} already present.")
-    for line, reason in report.errors:
-        click.echo(f"  line {line}: {reason}", err=True)
-    if report.errors:
-        click.echo(f"{len(report.errors)} row(s) not imported.", err=True)
-        sys.exit(1)
 
 
 cli = FlaskGroup(create_app=create_app, help="Threadbook: the CRM beside Gmail. Configuration comes from THREADBOOK_* environment variables.")
