@@ -78,6 +78,7 @@ class RowChecker:
         for row in candidates:
             holder = held.get(row.normalized)
             if holder is None:
+                row.company_domain = matching.company_domain(row.email)
                 good.append(row)
             else:
                 rejects.append(Reject(row.line, holder[0], holder_reason(holder, row.email), cells_of[row.line]))
@@ -110,9 +111,7 @@ class RowChecker:
         if earlier is not None:
             return Reject(line, "same_as_earlier_line", same_as(earlier[1], written, f"line {earlier[0]}"), cells)
         self.seen[normalized] = (line, written)
-        row = Row(line, written, normalized, fields["name"], fields["title"] or None, fields["phone"] or None, fields["company"] or None, owner_id)
-        row.company_domain = matching.company_domain(written)
-        return row
+        return Row(line, written, normalized, fields["name"], fields["title"] or None, fields["phone"] or None, fields["company"] or None, owner_id)
 
 
 _LEADS = "SELECT email_normalized, email, name FROM \"lead\" WHERE org_id = {org} AND status <> 'converted' AND email_normalized IN ({values})"

@@ -142,8 +142,19 @@ def read_source(data, delimiter=None, mapping=None):
     if "email" not in columns.values():
         raise ImportFileError(_no_email_column(header, delimiter, header_line))
     source = Source(text, encoding, delimiter, how, header, columns, ignored, skip)
-    source.rows_total = sum(1 for _ in rows(source))
+    source.rows_total = _count_rows(source)
     return source
+
+
+def _count_rows(source):
+    """The number of rows ``rows`` will yield, without building them."""
+    reader = csv.reader(io.StringIO(source.text, newline=""), delimiter=source.delimiter)
+    count, previous_end = 0, 0
+    for cells in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if start > source.skip_lines and "".join(cells).strip():
+            count += 1
+    return max(count - 1, 0)  # the header
 
 
 def _sniff_delimiter(header_line, mapping):
@@ -195,7 +206,7 @@ def rows(source):
     seen_header, previous_end = False, 0
     for cells in reader:
         start, previous_end = previous_end + 1, reader.line_num
-        if start <= source.skip_lines or not any(c.strip() for c in cells):
+        if start <= source.skip_lines or not "".join(cells).strip():
             continue
         if not seen_header:
             seen_header = True

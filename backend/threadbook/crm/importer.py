@@ -3,8 +3,9 @@
 The file is read (import_source.py: encoding, delimiter, columns), then
 checked and written ``batch`` rows at a time: the checks only read
 (import_rows.py), and each batch's writes take one short write transaction
-(import_write.py, a few milliseconds for 500 rows). Between two batches the
-importer pauses about as long as its transaction took, so on SQLite, where one
+(import_write.py, 10 to 30 milliseconds for 500 rows). Between two write
+transactions the importer leaves the database alone for about as long as the
+last one took (checking the next batch meanwhile), so on SQLite, where one
 writer holds the database at a time, the API's writes get their turn within
 milliseconds instead of waiting behind the import. A re-run of the same file
 finds every address taken in the checks and writes nothing.
@@ -38,8 +39,11 @@ class ImportOptions:
     delimiter: str | None = None  # sniffed when None
     mapping: dict = field(default_factory=dict)  # header -> field or "ignore"
     batch: int = 500
-    # Pause after each write transaction for this many times its length: the share of time other writers get.
+    # After each write transaction the database is left to others for this many times its length, and at least
+    # min_pause: a writer waiting on SQLite's busy handler retries at most 25 ms apart in its first 128 ms, so a
+    # gap of 30 ms always lets it in.
     pause_ratio: float = 1.0
+    min_pause: float = 0.03
 
 
 @dataclass
@@ -111,19 +115,21 @@ def import_source(org_id, source, options=None, progress=None):
     started = time.perf_counter()
     checker = RowChecker(org_id, options.owner_id)
     iterator = rows(source)
+    next_write = 0.0  # when the next write transaction may begin: the pause after the last one, spent checking the next batch
     while batch := list(itertools.islice(iterator, options.batch)):
         good, rejects = checker.check(batch)
         report.rejects.extend(rejects)
         if good and options.dry_run:
             report.imported += len(good)
         elif good:
+            time.sleep(max(0.0, next_write - time.perf_counter()))
             began = time.perf_counter()
             written, raced = write_batch(org_id, good)
-            took = time.perf_counter() - began
+            ended = time.perf_counter()
+            next_write = ended + min(max((ended - began) * options.pause_ratio, options.min_pause), 0.5)
             report.imported += len(written)
             cells = {line: c for line, _, c in batch}
             report.rejects.extend(Reject(r.line, holder[0], f"already a {holder[0]} (added during the import)", cells[r.line]) for r, holder in raced)
-            time.sleep(min(took * options.pause_ratio, 0.5))
         report.rows += len(batch)
         if progress:
             progress(len(batch))
