@@ -144,6 +144,10 @@ def _used_signin_nonces():
     create_tables_if_missing(models.UsedSignInNonce)
 
 
+def _contact_imports():
+    create_tables_if_missing(models.ContactImport)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -152,6 +156,7 @@ STEPS = [
     (4, "one Email row per holder of a mail; owner defaults and private threads", _email_per_owner),
     (5, "addresses normalised without merging look-alike mailboxes", _renormalise_addresses),
     (6, "sign-in nonces are used once", _used_signin_nonces),
+    (10, "contact imports started from the API", _contact_imports),
 ]
 LATEST = STEPS[-1][0]
 

@@ -65,6 +65,8 @@ class RowChecker:
         self.seen = {}  # normalised address -> (line, as written) of the first row with it
         members = User.select(User.id, User.email, User.email_normalized, User.name).where(User.org == org_id)
         self.members = {m.email_normalized: m for m in members}
+        if default_owner_id not in {m.id for m in self.members.values()}:
+            self.default_owner_id = None  # left the organisation since the import was asked for
 
     def check(self, batch):
         """Return ([Row], [Reject]) for [(line, values, cells)]; reads, never writes."""

@@ -12,12 +12,14 @@ the address, never a copy.
 - ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist
 - ``calendar``: meetings and attendees
 - ``sync``: connected mailboxes, Gmail thread labels
+- ``imports``: contact imports started from the API
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
 from threadbook.models.calendar import Meeting, MeetingAttendee
 from threadbook.models.crm import DEAL_STATUSES, LEAD_STATUSES, Company, CompanyDomain, Contact, ContactAddress, Deal, Lead, Note
 from threadbook.models.identity import ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
     EMAIL_SOURCES,
     VISIBILITIES,
@@ -54,12 +56,14 @@ ALL_MODELS = [
     ThreadLabel,
     UsedSignInNonce,
     AuditLog,
+    ContactImport,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "DEAL_STATUSES",
     "EMAIL_SOURCES",
+    "IMPORT_STATUSES",
     "LEAD_STATUSES",
     "MAILBOX_STATUSES",
     "ROLES",
@@ -71,6 +75,7 @@ __all__ = [
     "CompanyDomain",
     "Contact",
     "ContactAddress",
+    "ContactImport",
     "Deal",
     "Email",
     "EmailParticipant",

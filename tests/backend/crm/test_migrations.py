@@ -7,6 +7,11 @@ from threadbook.db import database
 from threadbook.models import Contact, Organization
 
 
+def steps_from(version):
+    """The steps an upgrade from just before ``version`` applies: every later one, in order."""
+    return [number for number, _, _ in migrations.STEPS if number >= version]
+
+
 def _columns(table):
     return {c.name for c in database.get_columns(table)}
 
@@ -31,7 +36,7 @@ def test_version_1_database_upgrades_with_nothing_lost(db):
         )
     )
 
-    assert migrations.upgrade() == list(range(2, migrations.LATEST + 1))
+    assert migrations.upgrade() == steps_from(2)
 
     assert "phone" in _columns("contact")
     assert migrations.current_version() == migrations.LATEST
@@ -75,7 +80,7 @@ def test_version_3_shared_mail_rows_become_one_copy_per_holder(db, factory):
     migrations.SchemaVersion.delete().execute()
     migrations.SchemaVersion.create(version=3, description="mailboxes remember their backfill window")
 
-    assert migrations.upgrade() == [4, 5, 6]
+    assert migrations.upgrade() == steps_from(4)
 
     rows = {e.owner_id: e for e in Email.select()}
     assert set(rows) == {rep.id, colleague.id}
@@ -108,7 +113,7 @@ def test_version_4_look_alike_addresses_are_normalised_apart(db, factory):
     migrations.SchemaVersion.delete().execute()
     migrations.SchemaVersion.create(version=4, description="one Email row per holder of a mail")
 
-    assert migrations.upgrade() == [5, 6]
+    assert migrations.upgrade() == steps_from(5)
 
     stored = ContactAddress.get(ContactAddress.contact == contact.id)
     assert stored.email_normalized != "kevin@globex.example"
