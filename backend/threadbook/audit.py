@@ -16,6 +16,7 @@ use (keep the list here current):
 - ``contact.reassigned``, ``lead.reassigned``, ``company.reassigned``,
   ``deal.reassigned`` (<kind>_id, from_owner_id, to_owner_id; None: nobody)
 - ``meeting.cancelled`` (meeting_id, title)
+- ``contacts.imported`` (file, via: cli|api, rows, imported, duplicates, invalid; not for a dry run)
 """
 
 from flask import has_request_context, request
