@@ -91,10 +91,13 @@ class RowChecker:
         written = values.get("email", "")
         if not written:
             return Reject(line, "no_address", "no email address", cells)
-        normalized = matching.try_normalize(written)
+        normalized, display_name = matching.try_normalize(written), ""
+        if normalized is None and "<" in written:  # "Ada Lovelace <ada@acme.example>", as mail clients export
+            display_name, written = matching.parse_mailbox(written)
+            normalized = matching.try_normalize(written)
         if normalized is None:
-            return Reject(line, "bad_address", f"not a valid email address: '{written[:100]}'", cells)
-        name = values.get("name") or " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
+            return Reject(line, "bad_address", f"not a valid email address: '{values['email'][:100]}'", cells)
+        name = values.get("name") or " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v) or display_name
         fields = {"name": name, "title": values.get("title"), "company": values.get("company"), "phone": values.get("phone")}
         for field_name, limit in MAX_LENGTHS.items():
             if len(fields[field_name] or "") > limit:

@@ -4,10 +4,11 @@ The file is read (import_source.py: encoding, delimiter, columns), then
 checked and written ``batch`` rows at a time: the checks only read
 (import_rows.py), and each batch's writes take one short write transaction
 (import_write.py, 10 to 30 milliseconds for 500 rows). Between two write
-transactions the importer leaves the database alone for about as long as the
-last one took (checking the next batch meanwhile), so on SQLite, where one
+transactions the importer leaves the database alone for as long as the last
+one took, and at least 30 ms (checking the next batch meanwhile), so on SQLite, where one
 writer holds the database at a time, the API's writes get their turn within
-milliseconds instead of waiting behind the import. A re-run of the same file
+milliseconds instead of waiting behind the import (PostgreSQL, whose writers
+do not wait for each other, gets no pause). A re-run of the same file
 finds every address taken in the checks and writes nothing.
 
 A dry run checks everything and writes nothing; its report says what a real
@@ -27,7 +28,7 @@ from threadbook import audit
 from threadbook.crm.import_rows import REASONS, Reject, RowChecker
 from threadbook.crm.import_source import ImportFileError, Source, read_source, rows
 from threadbook.crm.import_write import write_batch
-from threadbook.db import write_transaction
+from threadbook.db import is_sqlite, write_transaction
 
 __all__ = ["ImportFileError", "ImportOptions", "ImportReport", "import_contacts", "import_source", "read_source", "record_import", "write_rejects"]
 
@@ -116,6 +117,7 @@ def import_source(org_id, source, options=None, progress=None):
     checker = RowChecker(org_id, options.owner_id)
     iterator = rows(source)
     next_write = 0.0  # when the next write transaction may begin: the pause after the last one, spent checking the next batch
+    pausing = is_sqlite()  # PostgreSQL's writers do not wait for each other's transactions
     while batch := list(itertools.islice(iterator, options.batch)):
         good, rejects = checker.check(batch)
         report.rejects.extend(rejects)
@@ -126,7 +128,8 @@ def import_source(org_id, source, options=None, progress=None):
             began = time.perf_counter()
             written, raced = write_batch(org_id, good)
             ended = time.perf_counter()
-            next_write = ended + min(max((ended - began) * options.pause_ratio, options.min_pause), 0.5)
+            if pausing:
+                next_write = ended + min(max((ended - began) * options.pause_ratio, options.min_pause), 0.5)
             report.imported += len(written)
             cells = {line: c for line, _, c in batch}
             report.rejects.extend(Reject(r.line, holder[0], f"already a {holder[0]} (added during the import)", cells[r.line]) for r, holder in raced)

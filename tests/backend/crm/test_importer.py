@@ -116,6 +116,15 @@ def test_duplicates_say_why_addresses_are_one(db, factory):
     assert reasons(dots) == [(2, "already a contact: same mailbox as john.smith@gmail.com (Gmail ignores dots)")]
 
 
+def test_an_address_with_a_display_name(db, factory):
+    org = factory.org()
+    report = import_contacts(org.id, 'email,name\n"Ada Lovelace <ada@acme.example>",\n"Bob <bob@acme.example>",Robert\n"Eve <nope>",\n')
+    assert report.imported == 2
+    assert contact_by_address(org, "ada@acme.example").name == "Ada Lovelace"
+    assert contact_by_address(org, "bob@acme.example").name == "Robert"  # the name column wins
+    assert reasons(report) == [(4, "not a valid email address: 'Eve <nope>'")]
+
+
 def test_internationalised_addresses_import_as_written(db, factory):
     org = factory.org()
     report = import_contacts(org.id, "email,name\nada@bücher.example,Ada\nмария@пример.example,Мария\n")
