@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from threadbook.cli_support import announce
 from threadbook.dropbox.server import DropboxServer
 
 
@@ -21,6 +22,7 @@ from threadbook.dropbox.server import DropboxServer
 def dropbox_command(host, port, tls_cert, tls_key, workers):
     """Run the BCC dropbox: an SMTP server for <token>@THREADBOOK_DROPBOX_DOMAIN."""
     app = current_app._get_current_object()
+    announce(app)
     domain = app.config["DROPBOX_DOMAIN"]
     if not domain:
         raise click.ClickException("Set THREADBOOK_DROPBOX_DOMAIN (the domain whose MX points here) first.")

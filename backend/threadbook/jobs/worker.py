@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from threadbook.cli_support import announce
 from threadbook.jobs import queue
 from threadbook.jobs.tasks import bind_app
 
@@ -30,6 +31,7 @@ def make_consumer(app, workers=2, periodic=True):
 def worker_command(workers, no_periodic):
     """Run mail sync: queued tasks, plus syncs every 5 minutes and label sorting every 10."""
     app = current_app._get_current_object()
+    announce(app)
     consumer = make_consumer(app, workers=workers, periodic=not no_periodic)
     click.echo(f"Threadbook worker: {workers} thread(s), queue in {queue.storage_kind()} storage, periodic tasks {'off' if no_periodic else 'on'}.")
     consumer.run()
