@@ -16,6 +16,11 @@ use (keep the list here current):
 - ``contact.reassigned``, ``lead.reassigned``, ``company.reassigned``,
   ``deal.reassigned`` (<kind>_id, from_owner_id, to_owner_id; None: nobody)
 - ``meeting.cancelled`` (meeting_id, title)
+- ``email.visibility_changed`` (email_id, owner_id, old, new), ``email.deal_changed``
+  (email_id, owner_id, old, new), ``email.unlogged`` (email_id, owner_id, thread_id, source),
+  ``thread.unlogged`` (thread_id, email_ids, message_ids), ``thread.privacy_changed``
+- ``match.corrected`` (correction_id, address, kind, record_id),
+  ``match.correction_removed`` (the same, and created_by_id)
 - ``contacts.imported`` (file, via: cli|api, rows, imported, duplicates, invalid; not for a dry run)
 """
 

@@ -144,6 +144,16 @@ def _used_signin_nonces():
     create_tables_if_missing(models.UsedSignInNonce)
 
 
+def _email_deal_and_unlogged():
+    """Logged mail may name a deal; mail its owner unlogged is remembered so automatic paths leave it alone."""
+    add_column_if_missing(models.Email, "deal")
+    create_tables_if_missing(models.UnloggedMessage)
+
+
+def _match_corrections():
+    create_tables_if_missing(models.MatchCorrection)
+
+
 def _contact_imports():
     create_tables_if_missing(models.ContactImport)
 
@@ -156,6 +166,8 @@ STEPS = [
     (4, "one Email row per holder of a mail; owner defaults and private threads", _email_per_owner),
     (5, "addresses normalised without merging look-alike mailboxes", _renormalise_addresses),
     (6, "sign-in nonces are used once", _used_signin_nonces),
+    (7, "logged mail names its deal; unlogged messages are remembered", _email_deal_and_unlogged),
+    (8, "match corrections: an address is not a record, for the whole organisation", _match_corrections),
     (10, "contact imports started from the API", _contact_imports),
 ]
 LATEST = STEPS[-1][0]

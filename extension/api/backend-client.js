@@ -156,6 +156,19 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     createLead: (lead) => data(call("POST", "/api/v1/leads", { body: lead })),
     /** Attach a note: `target` is `{contact_id}`, `{lead_id}` or `{thread_id}`. */
     addNote: (body, target) => data(call("POST", "/api/v1/notes", { body: { body, ...target } })),
+    // Records: a contact's or lead's fields, deals, conversion
+    /** Change a contact's or lead's fields (`kind` "contact" or "lead"); answers the record. */
+    updateRecord: (kind, id, fields) => data(call("PATCH", `/api/v1/${kind}s/${encodeURIComponent(id)}`, { body: fields })),
+    /** The organisation's members: `{members: [{id, name, email, ...}]}`. */
+    members: () => data(call("GET", "/api/v1/org/members")),
+    /** The organisation's settings (`deal_stages` among them, when the backend has them). */
+    org: () => data(call("GET", "/api/v1/org")),
+    /** A contact's deals, newest first: `{items, ...}`. */
+    contactDeals: (contactId) => data(call("GET", `/api/v1/deals?contact_id=${encodeURIComponent(contactId)}&per_page=100`)),
+    createDeal: (deal) => data(call("POST", "/api/v1/deals", { body: deal })),
+    updateDeal: (id, fields) => data(call("PATCH", `/api/v1/deals/${encodeURIComponent(id)}`, { body: fields })),
+    /** Convert a lead into a contact (`{company_name?, deal?}`); answers `{contact, lead, deal}`. */
+    convertLead: (id, options) => data(call("POST", `/api/v1/leads/${encodeURIComponent(id)}/convert`, { body: options })),
     // Account: mail sync and dropbox
     mailbox: () => data(call("GET", "/api/v1/mailbox")),
     /** Start connecting Gmail: `{authorization_url, state, redirect_uri}`. */

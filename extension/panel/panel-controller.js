@@ -20,6 +20,7 @@
 import { expiresSoon, toEpochMs } from "../auth/google-oauth.js";
 import { MESSAGE } from "../shared/messages.js";
 import { createCardActions } from "./card-actions.js";
+import { createRecordActions } from "./record-actions.js";
 import { createSharingActions } from "./sharing-actions.js";
 import { logStatus } from "./log-outcome.js";
 
@@ -359,6 +360,19 @@ export function createPanelController({
       grantGoogleAccess,
       // A development session has no Google account to widen.
       canGrantGoogle: () => Boolean(session && !session.dev),
+      view,
+      handleError,
+      refreshShown: async () => {
+        if (shown) await lookup(shown.thread);
+      },
+    }),
+  );
+
+  // Records: saveRecord, teamMembers, dealStages, listDeals, createDeal, changeDeal, convertLead (record-actions.js).
+  Object.assign(
+    actions,
+    createRecordActions({
+      client: () => client,
       view,
       handleError,
       refreshShown: async () => {

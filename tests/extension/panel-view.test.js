@@ -108,7 +108,7 @@ test("cards say who each participant is and offer what fits them", () => {
   );
   assert.deepEqual(
     Array.from(contact.querySelectorAll("[data-action]")).map((b) => b.textContent),
-    ["Add note", "Schedule meeting", "Email"],
+    ["Add note", "Schedule meeting", "Email", "Edit", "Deals"],
   );
   assert.equal(self.querySelector('[data-field="kind"]').textContent, "You");
   assert.equal(self.querySelectorAll("[data-action]").length, 0);

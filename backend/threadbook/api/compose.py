@@ -49,7 +49,7 @@ def send_email():
     except NoMailAccess as exc:
         raise _no_access(exc) from exc
     body = {
-        "email": serializers.email(result.email, g.user),
+        "email": serializers.emails([result.email], g.user)[0],
         "gmail_message_id": result.gmail_message_id,
         "gmail_thread_id": result.gmail_thread_id,
         "tracked": True,

@@ -10,6 +10,7 @@ from threadbook.api.params import json_body, string
 from threadbook.api.refs import address, address_list, name_field, record_id, record_ref
 from threadbook.crm import contacts, timeline
 from threadbook.crm.records import contacts_matching, get_in_org, present_contact, present_contacts
+from threadbook.errors import ApiError
 from threadbook.models import Company, Contact
 
 bp = Blueprint("contacts", __name__)
@@ -71,9 +72,13 @@ def update_contact(id):
     fields = _fields(body, partial=True)
     if "owner_id" in body:
         fields["owner"] = owner_id(body)
+    if "company_id" in body and "company_name" in body:
+        raise ApiError(400, "Send company_id or company_name, not both.", field="company_name")
     if "company_id" in body:
         company = record_ref(body, "company_id", Company, "company")
         fields["company"] = company.id if company else None
+    if "company_name" in body:
+        fields["company_name"] = string(body, "company_name", max_length=200) or ""
     addresses = address_list(body, "emails") if "emails" in body else None
     return jsonify(present_contact(contacts.update(g.user, id, fields, addresses)))
 
@@ -124,7 +129,17 @@ OPENAPI_SCHEMAS = {
         },
         "anyOf": [{"required": ["emails"]}, {"required": ["email"]}],
     },
-    "ContactUpdate": {**_contact_input, "properties": {k: v for k, v in _contact_input["properties"].items() if k != "email"}},
+    "ContactUpdate": {
+        **_contact_input,
+        "properties": {
+            **{k: v for k, v in _contact_input["properties"].items() if k != "email"},
+            "company_name": {
+                "type": ["string", "null"],
+                "maxLength": 200,
+                "description": "Instead of company_id: the company of that name (any case), created when there is none; empty or null for none.",
+            },
+        },
+    },
     "TimelineItem": {
         "type": "object",
         "required": ["kind", "at"],
@@ -187,7 +202,8 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "Mail, notes and meetings with a contact, newest first",
             "description": "Mail links through any of the contact's addresses, including mail logged before the "
-            "contact existed. Each email shows as much as its visibility allows you.",
+            "contact existed, except addresses corrected away from the contact (match corrections). Each email shows as "
+            "much as its visibility allows you.",
             "tags": ["contacts"],
             "parameters": [path_id(), *PAGE_PARAMS],
             "responses": {"200": json_response("A page of the timeline.", page_of(ref("TimelineItem"))), **errors(400, 401, 404)},

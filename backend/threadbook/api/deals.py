@@ -16,7 +16,8 @@ from threadbook.models import DEAL_STATUSES, Company, Contact, Deal
 bp = Blueprint("deals", __name__)
 
 
-def _fields(body, partial):
+def deal_fields(body, partial):
+    """The Deal columns given in ``body``, checked; creating (not ``partial``) requires the name."""
     fields = {}
     if "name" in body or not partial:
         fields["name"] = string(body, "name", required=True, max_length=200)
@@ -43,7 +44,7 @@ def _fields(body, partial):
 
 @bp.post("/deals")
 def create_deal():
-    deal = deals.create(g.user, _fields(json_body(), partial=False))
+    deal = deals.create(g.user, deal_fields(json_body(), partial=False))
     return jsonify(present_deal(deal)), 201
 
 
@@ -64,7 +65,7 @@ def get_deal(id):
 
 @bp.patch("/deals/<int:id>")
 def update_deal(id):
-    deal = deals.update(g.user, id, _fields(json_body(), partial=True))
+    deal = deals.update(g.user, id, deal_fields(json_body(), partial=True))
     return jsonify(present_deal(deal))
 
 
@@ -74,7 +75,7 @@ def delete_deal(id):
     return "", 204
 
 
-_deal_input = {
+DEAL_INPUT = {
     "type": "object",
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -91,7 +92,7 @@ _deal_input = {
         "owner_id": OWNER_ID_SCHEMA,
     },
 }
-OPENAPI_SCHEMAS = {"DealCreate": {**_deal_input, "required": ["name"]}, "DealUpdate": _deal_input}
+OPENAPI_SCHEMAS = {"DealCreate": {**DEAL_INPUT, "required": ["name"]}, "DealUpdate": DEAL_INPUT}
 
 OPENAPI_PATHS = {
     "/api/v1/deals": {

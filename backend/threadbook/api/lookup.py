@@ -6,6 +6,7 @@ from threadbook.api.openapi import errors, json_response, ref
 from threadbook.api.openapi import json_body as body_schema
 from threadbook.api.params import json_body, string
 from threadbook.api.threads import THREAD_ID
+from threadbook.crm.match_reasons import RULES
 from threadbook.crm.participants import MAX_PARTICIPANTS, lookup
 from threadbook.errors import ApiError
 
@@ -42,6 +43,20 @@ def lookup_participants():
 
 _nullable_ts = {"type": ["string", "null"], "format": "date-time"}
 OPENAPI_SCHEMAS = {
+    "MatchReason": {
+        "type": "object",
+        "required": ["rule", "matched", "explanation"],
+        "properties": {
+            "rule": {
+                "enum": list(RULES),
+                "description": "address: the record's primary address; alias: another address of the contact; plus_tag / "
+                "gmail_dots: the same Gmail mailbox once a +tag / dots are ignored; case: the same address written in another "
+                "form (Unicode, the domain's encoding); domain: no person has it, the company owns its domain.",
+            },
+            "matched": {"type": "string", "description": "The record's address as written, or the domain."},
+            "explanation": {"type": "string", "description": "One sentence a rep understands."},
+        },
+    },
     "LookupRequest": {
         "type": "object",
         "required": ["participants"],
@@ -63,7 +78,7 @@ OPENAPI_SCHEMAS = {
     },
     "LookupParticipant": {
         "type": "object",
-        "required": ["email", "name", "kind", "record", "company", "deals", "notes", "last_logged_at"],
+        "required": ["email", "name", "kind", "record", "company", "deals", "notes", "last_logged_at", "match"],
         "properties": {
             "email": {"type": "string", "description": "The address as written (for display)."},
             "name": {"type": "string"},
@@ -76,6 +91,10 @@ OPENAPI_SCHEMAS = {
             "deals": {"type": "array", "items": ref("Deal"), "description": "Open deals of the record or its company."},
             "notes": {"type": "array", "items": ref("Note"), "description": "The latest notes, newest first."},
             "last_logged_at": _nullable_ts,
+            "match": {
+                "description": "Why this participant is this record (or the company by domain); null when unknown or in error.",
+                "oneOf": [ref("MatchReason"), {"type": "null"}],
+            },
             "prefill": {
                 "type": "object",
                 "description": "For an unknown participant: a suggested lead.",

@@ -1,4 +1,5 @@
-"""Threads: ``POST /api/v1/threads/<thread_id>/log`` logs a Gmail thread, idempotently;
+"""Threads: ``POST /api/v1/threads/<thread_id>/log`` logs a Gmail thread, idempotently, optionally to a deal;
+``DELETE`` on the same path unlogs the caller's copies in it (mail/unlog.py);
 ``PATCH /api/v1/threads/<thread_id>`` keeps it private (or stops).
 
 The extension sends the thread id it read from the page and a Gmail access
@@ -14,6 +15,7 @@ import re
 
 from flask import Blueprint, g, jsonify
 
+from threadbook.api.emails import deal_choice
 from threadbook.api.google_answers import google_token, token_header_doc
 from threadbook.api.openapi import errors, json_response, ref
 from threadbook.api.openapi import json_body as body_schema
@@ -21,6 +23,7 @@ from threadbook.api.params import boolean, choice, json_body
 from threadbook.crm import serializers
 from threadbook.errors import ApiError
 from threadbook.mail import threads as mail_threads
+from threadbook.mail import unlog
 from threadbook.mail.private_threads import keep_thread_private
 from threadbook.models import VISIBILITIES
 
@@ -55,21 +58,40 @@ def log_thread(thread_id):
     body = json_body()
     message_ids = _message_ids(body)
     visibility = choice(body, "visibility", VISIBILITIES)
+    deal = deal_choice(body)
     try:
-        logged = mail_threads.log_thread(g.user, g.org, thread_id, token, message_ids=message_ids, visibility=visibility)
+        logged = mail_threads.log_thread(g.user, g.org, thread_id, token, message_ids=message_ids, visibility=visibility, deal=deal)
     except mail_threads.MessagesNotInThread as exc:
         raise ApiError(404, str(exc), missing=exc.missing) from exc
     answer = {
         "thread_id": thread_id,
-        "created": [serializers.email(e, g.user) for e in logged.stored.created],
+        "created": serializers.emails(logged.stored.created, g.user),
         "linked_email_ids": [e.id for e in logged.stored.linked],
         "email_ids": [e.id for e in logged.stored.emails],
         "label": logged.label,
         "label_reason": logged.label_reason,
         "label_via": logged.label_via,
         "warnings": logged.warnings,
+        "deal": serializers.deal_summary(logged.deal),
     }
     return jsonify(answer), 201 if logged.stored_anything else 200
+
+
+@bp.delete("/threads/<thread_id>/log")
+def unlog_thread(thread_id):
+    """Unlog the caller's own copies in the thread (or the chosen messages); colleagues' copies and records stay."""
+    thread_id = _thread_id(thread_id)
+    token = google_token()
+    body = json_body()
+    unknown = sorted(set(body) - {"message_ids"})
+    if unknown:
+        # Unlogging is not undone by logging again for free: a misspelt key must not widen it to the whole thread.
+        raise ApiError(400, f"Unknown field '{unknown[0][:50]}': send only 'message_ids' (or no body for the whole thread).", field=unknown[0][:50])
+    if "message_ids" in body and body["message_ids"] is None:
+        raise ApiError(400, "'message_ids' must be a list of Gmail message ids; leave it out to unlog the whole thread.", field="message_ids")
+    message_ids = _message_ids(body)
+    done = unlog.unlog_thread(g.user, g.org, thread_id, message_ids=message_ids, access_token=token)
+    return jsonify({"thread_id": thread_id, "unlogged": done.email_ids, "label": done.label, "label_reason": done.label_reason})
 
 
 @bp.patch("/threads/<thread_id>")
@@ -104,6 +126,21 @@ _log_response = {
             "when the token may only read. Null when skipped.",
         },
         "warnings": {"type": "array", "items": {"type": "string"}},
+        "deal": {
+            "oneOf": [ref("DealSummary"), {"type": "null"}],
+            "description": "The deal every message logged by the call is linked to; null when none (or not all the same).",
+        },
+    },
+}
+
+_unlog_response = {
+    "type": "object",
+    "required": ["thread_id", "unlogged", "label", "label_reason"],
+    "properties": {
+        "thread_id": {"type": "string"},
+        "unlogged": {"type": "array", "items": {"type": "integer"}, "description": "The ids of your emails unlogged by this call."},
+        "label": {"enum": ["removed", "skipped"], "description": "Whether Threadbook/Logged came off in Gmail."},
+        "label_reason": {"type": ["string", "null"], "description": "Why the label was left."},
     },
 }
 
@@ -165,6 +202,12 @@ OPENAPI_PATHS = {
                             "description": "Who sees the newly logged mail; by default the thread's level "
                             "(private for a thread you keep private), else yours, else the organisation's.",
                         },
+                        "deal_id": {
+                            "type": ["integer", "null"],
+                            "description": "Link your copies in the thread (the chosen messages only, when some are chosen), new "
+                            "and already logged, to this deal of your organisation; null unlinks them; absent leaves them as they are. "
+                            "Unknown: 404 (field deal_id).",
+                        },
                     },
                 },
                 required=False,
@@ -174,6 +217,32 @@ OPENAPI_PATHS = {
                 "200": json_response("Already logged: nothing new was stored.", _log_response),
                 **errors(400, 401, 403, 404, 415, 422, 503),
             },
-        }
+        },
+        "delete": {
+            "summary": "Unlog your copies in a Gmail thread (audited)",
+            "description": "Removes your logged copies in the thread, or those of the chosen messages, from the CRM. Contacts, notes, "
+            "deals and colleagues' copies stay. Mail sync, the dropbox and tracked replies do not log them again for you (unlogging "
+            "the whole thread also stops tracking its replies); logging the thread by hand does. Threadbook/Logged is removed in "
+            "Gmail where possible (the token with gmail.modify, else your connected mailbox). Message ids that name nothing logged "
+            "are ignored. Any other field, or a null message_ids, is 400 (so a mistake never widens it to the whole thread).",
+            "tags": ["threads"],
+            "parameters": [_thread_param, token_header_doc("Optional: a Gmail token with gmail.modify, to remove the label.")],
+            "requestBody": body_schema(
+                {
+                    "type": "object",
+                    "properties": {
+                        "message_ids": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": MAX_MESSAGE_IDS,
+                            "items": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"},
+                            "description": "Unlog only these Gmail messages of the thread.",
+                        }
+                    },
+                },
+                required=False,
+            ),
+            "responses": {"200": json_response("What was unlogged.", _unlog_response), **errors(400, 401, 415)},
+        },
     },
 }

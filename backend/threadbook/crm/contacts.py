@@ -50,14 +50,20 @@ def create(user, addresses, fields, company_id=None, company_name=None, without_
 
 
 def update(user, contact_id, fields, addresses=None):
-    """Change the given fields (name, title, phone, owner, company: ids) and, when given, replace the addresses; return the contact."""
+    """Change the given fields (name, title, phone, owner, company: ids) and, when given, replace the addresses; return the contact.
+
+    ``fields["company_name"]`` names the company instead of an id: found by name or created ("" for none).
+    """
     fields = dict(fields)
+    company_name = fields.pop("company_name", None)
     if "name" in fields:
         fields["name_lower"] = fields["name"].lower()
     try:
         with write_transaction():
             contact = get_in_org(Contact, contact_id, user.org_id, "contact", lock=True)
             change_owner(user, contact, fields)
+            if company_name is not None:
+                fields["company"] = store.company_named(user.org_id, company_name).id if company_name else None
             if addresses is not None:
                 refuse_taken(user.org_id, addresses, own_contact_id=contact.id)
                 ContactAddress.delete().where(ContactAddress.contact == contact.id).execute()

@@ -13,7 +13,7 @@ from threadbook.crm.errors import RecordConflict
 from threadbook.crm.ownership import change_owner, delete_in_org
 from threadbook.crm.records import address_owner, get_in_org, present_contact
 from threadbook.db import write_transaction
-from threadbook.models import LEAD_STATUSES, Contact, Lead, Note, utcnow
+from threadbook.models import LEAD_STATUSES, Contact, Deal, Lead, Note, utcnow
 
 # A lead becomes "converted" only by being converted.
 EDITABLE_STATUSES = tuple(s for s in LEAD_STATUSES if s != "converted")
@@ -65,8 +65,12 @@ def update(user, lead_id, fields, address=None):
     return Lead.get_by_id(lead_id)
 
 
-def convert(user, lead_id):
-    """Turn a lead into a contact; return (contact, lead). Its notes move to the contact, its mail links by address anyway."""
+def convert(user, lead_id, company_name=None, deal=None):
+    """Turn a lead into a contact; return (contact, lead, deal). Its notes move to the contact, its mail links by address anyway.
+
+    ``company_name`` names the contact's company (found by name or created; "" for none; None: the lead's
+    company, as for a new contact); ``deal`` (Deal columns), when given, is a first deal with the contact, yours.
+    """
     try:
         with write_transaction():
             lead = get_in_org(Lead, lead_id, user.org_id, "lead", lock=True)
@@ -74,7 +78,10 @@ def convert(user, lead_id):
                 raise _converted(lead, "This lead was already converted into a contact.")
             # Mark it converted first: an unconverted lead holds the address, which create_contact refuses.
             Lead.update(status="converted", converted_at=utcnow(), updated_at=utcnow()).where(Lead.id == lead.id).execute()
-            company = store.find_or_create_company(user.org_id, lead.email, lead.company_name)
+            if company_name is None:
+                company = store.find_or_create_company(user.org_id, lead.email, lead.company_name)
+            else:
+                company = store.company_named(user.org_id, company_name, lead.email) if company_name else None
             contact = store.create_contact(
                 user.org_id,
                 lead.name,
@@ -88,11 +95,12 @@ def convert(user, lead_id):
             Lead.update(converted_contact=contact.id).where(Lead.id == lead.id).execute()
             # The notes follow the person; they stay linked to the lead as well, for its history.
             Note.update(contact=contact.id).where((Note.org == user.org_id) & (Note.lead == lead.id)).execute()
+            first_deal = Deal.create(org=user.org_id, owner=user.id, **deal, contact=contact.id, company=company) if deal else None
     except store.AddressTaken as taken:
         raise address_conflict(user.org_id, matching.normalize_address(lead.email)) from taken
     except IntegrityError as err:
         raise RecordConflict("The lead was converted meanwhile; reload it.") from err
-    return contact, Lead.get_by_id(lead_id)
+    return contact, Lead.get_by_id(lead_id), first_deal and Deal.get_by_id(first_deal.id)
 
 
 def delete(user, lead_id):

@@ -126,9 +126,13 @@ def note(n, users=None):
     }
 
 
-def email(e, viewer):
-    """A logged email as ``viewer`` may see it: in full, or only who, when and the subject."""
+def email(e, viewer, users=None):
+    """A logged email as ``viewer`` may see it: in full, or only who, when and the subject.
+
+    ``users`` is {id: user summary} for its owner and who logged it (``load_user_summaries``; ``emails`` loads it).
+    """
     content_visible = access.readable_in_full(viewer, e)
+    users = users or {}
     return {
         "id": e.id,
         "subject": e.subject,
@@ -141,12 +145,30 @@ def email(e, viewer):
         "redacted": not content_visible,
         "visibility": e.visibility,
         "can_change_visibility": access.can_change_visibility(viewer, e),
+        "can_unlog": access.can_unlog(viewer, e),
         "owner_id": e.owner_id,
+        "owner": users.get(e.owner_id),
         "logged_by_id": e.logged_by_id,
+        "logged_by": users.get(e.logged_by_id),
+        "deal_id": e.deal_id,
         "source": e.source,
         "gmail_thread_id": e.gmail_thread_id,
         "created_at": iso(e.created_at),
     }
+
+
+def emails(rows, viewer):
+    """Serialise several emails, loading their owners and loggers in one query."""
+    rows = list(rows)
+    users = load_user_summaries([e.owner_id for e in rows] + [e.logged_by_id for e in rows])
+    return [email(e, viewer, users) for e in rows]
+
+
+def deal_summary(d):
+    """A deal as mail names it: id, name, stage, status (or None)."""
+    if d is None:
+        return None
+    return {"id": d.id, "name": d.name, "stage": d.stage, "status": d.status}
 
 
 def meeting(m, attendees):
@@ -248,6 +270,7 @@ SCHEMAS = {
             "updated_at": _ts,
         }
     ),
+    "DealSummary": _obj({"id": {"type": "integer"}, "name": _str, "stage": _str, "status": {"enum": ["open", "won", "lost"]}}),
     "Note": _obj(
         {
             "id": {"type": "integer"},
@@ -275,8 +298,12 @@ SCHEMAS = {
                 "description": "Who sees this copy: its owner only, the team as who/when/subject, or the team in full.",
             },
             "can_change_visibility": {"type": "boolean", "description": "Whether you may change its visibility (its owner, or an admin)."},
+            "can_unlog": {"type": "boolean", "description": "Whether you may unlog it (its owner, or an admin)."},
             "owner_id": {"type": ["integer", "null"], "description": "Whose copy this is: the mailbox, dropbox or sent mail it came from."},
+            "owner": {"$ref": "#/components/schemas/UserSummary"},
             "logged_by_id": _nint,
+            "logged_by": {"$ref": "#/components/schemas/UserSummary", "description": "Who logged it; null when it came by itself (mail sync)."},
+            "deal_id": {"type": ["integer", "null"], "description": "The deal it was logged to, if any."},
             "source": {"enum": ["manual", "sync", "dropbox", "sent"]},
             "gmail_thread_id": _nstr,
             "created_at": _ts,

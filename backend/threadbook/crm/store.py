@@ -44,6 +44,15 @@ def create_company(org_id, name, domains=(), owner=None, industry=None):
     return company
 
 
+def company_named(org_id, name, address=None):
+    """Return the company called ``name`` (any case), else a new one; it takes the address's domain when no company holds it."""
+    existing = Company.get_or_none((Company.org == org_id) & (Company.name_lower == name.lower()))
+    if existing:
+        return existing
+    domain = matching.company_domain(address) if address else None
+    return create_company(org_id, name, [domain] if domain and not company_for_domain(org_id, domain) else [])
+
+
 def find_or_create_company(org_id, address, name=None):
     """Return the company for an address's domain, creating it when named or guessable."""
     domain = matching.company_domain(address)

@@ -1,33 +1,45 @@
-"""A contact's timeline: mail with any of its addresses, its notes and its meetings, newest first, one page at a time.
+"""A contact's or a lead's timeline: mail with its addresses, its notes and its meetings, newest first, one page at a time.
 
-Mail links through the addresses, so mail logged before the contact existed
+Mail links through the addresses, so mail logged before the record existed
 shows too; of each mail the reader sees their best copy only, as much of it as
-its visibility allows them (identity/access.py).
+its visibility allows them (identity/access.py). An address the organisation
+corrected away from the record (corrections.py) no longer brings mail or
+meetings to it: what reached the record only through that address leaves its
+timeline.
 """
 
 from peewee import SQL, Value
 
-from threadbook.crm import serializers
+from threadbook.crm import corrections, serializers
 from threadbook.identity.access import best_copies
 from threadbook.models import ContactAddress, Email, EmailParticipant, Meeting, MeetingAttendee, Note
 
 
 def contact_timeline(user, contact, page, per_page):
     """Return (items, has_more) for one page of the contact's timeline, as ``user`` sees it."""
-    rows = _timeline_page(user, contact, page, per_page)
+    ruled_out = corrections.ruled_out_addresses(user.org_id, "contact", contact.id)
+    rows = ContactAddress.select(ContactAddress.email, ContactAddress.email_normalized).where(ContactAddress.contact == contact.id).tuples()
+    addresses = [normalized for written, normalized in rows if not corrections.is_ruled_out(written, normalized, ruled_out)]
+    return _page(user, addresses, Note.contact == contact.id, page, per_page)
+
+
+def lead_timeline(user, lead, page, per_page):
+    """Return (items, has_more) for one page of the lead's timeline (mail with its address, its notes, its meetings)."""
+    ruled_out = corrections.ruled_out_addresses(user.org_id, "lead", lead.id)
+    addresses = [] if corrections.is_ruled_out(lead.email, lead.email_normalized, ruled_out) else [lead.email_normalized]
+    return _page(user, addresses, Note.lead == lead.id, page, per_page)
+
+
+def _page(user, addresses, own_notes, page, per_page):
+    rows = _timeline_page(user, addresses, own_notes, page, per_page)
     has_more = len(rows) > per_page
     return _present(user, rows[:per_page]), has_more
 
 
-def _timeline_page(user, contact, page, per_page):
-    """Return [(kind, id)] for one page of the contact's timeline and one row beyond, newest first."""
-    addresses = [a.email_normalized for a in ContactAddress.select().where(ContactAddress.contact == contact.id)]
+def _timeline_page(user, addresses, own_notes, page, per_page):
+    """Return [(kind, id)] for one page of a record's timeline and one row beyond, newest first."""
     org_id = user.org_id
-    parts = [
-        Note.select(Value("note").alias("kind"), Note.id.alias("item_id"), Note.created_at.alias("at")).where(
-            (Note.org == org_id) & (Note.contact == contact.id)
-        )
-    ]
+    parts = [Note.select(Value("note").alias("kind"), Note.id.alias("item_id"), Note.created_at.alias("at")).where((Note.org == org_id) & own_notes)]
     if addresses:
         mail = EmailParticipant.select(EmailParticipant.email).where((EmailParticipant.org == org_id) & EmailParticipant.address_normalized.in_(addresses))
         parts.append(
@@ -58,12 +70,13 @@ def _present(user, rows):
         meetings = {m.id: m for m in Meeting.select().where(Meeting.id.in_(ids["meeting"]))}
         for a in MeetingAttendee.select().where(MeetingAttendee.meeting.in_(ids["meeting"])).order_by(MeetingAttendee.id):
             attendees.setdefault(a.meeting_id, []).append(a)
-    users = serializers.load_user_summaries(n.author_id for n in notes.values())
+    people = [n.author_id for n in notes.values()] + [i for e in emails.values() for i in (e.owner_id, e.logged_by_id)]
+    users = serializers.load_user_summaries(people)
     items = []
     for kind, item_id in rows:
         if kind == "email":
             e = emails[item_id]
-            items.append({"kind": "email", "at": serializers.iso(e.date), "email": serializers.email(e, user)})
+            items.append({"kind": "email", "at": serializers.iso(e.date), "email": serializers.email(e, user, users)})
         elif kind == "note":
             n = notes[item_id]
             items.append({"kind": "note", "at": serializers.iso(n.created_at), "note": serializers.note(n, users)})

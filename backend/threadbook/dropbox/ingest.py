@@ -29,7 +29,8 @@ checked again inside it); and the message itself through
 ``mail_store.store_gmail_messages`` with ``source="dropbox"``, owned by the
 user. A message without a Message-ID gets one derived from its
 bytes, so a retransmission is still the same mail. The same mail delivered
-twice is accepted and stored once.
+twice is accepted and stored once. Mail the user unlogged is accepted and
+left out (mail/unlogged.py): no contact is created for it either.
 """
 
 import base64
@@ -46,6 +47,7 @@ from threadbook import matching
 from threadbook.crm import store as crm
 from threadbook.db import write_transaction
 from threadbook.dropbox.addresses import is_dropbox_address, user_for_address
+from threadbook.mail import unlogged
 from threadbook.mail.filters import MessageFilter
 from threadbook.mail.store import html_to_text, parse_gmail_message, store_gmail_messages
 from threadbook.models import Email, Organization
@@ -80,11 +82,14 @@ class Refused(Exception):
 
 @dataclasses.dataclass
 class Ingested:
-    email_id: int
+    email_id: int | None
     duplicate: bool
     contacts_created: list  # normalised addresses
+    unlogged: bool = False  # the user unlogged this mail: left out
 
     def reply(self):
+        if self.unlogged:
+            return "250 2.0.0 Not logged: you unlogged this message in Threadbook"
         if self.duplicate:
             return f"250 2.0.0 Already logged as email {self.email_id}"
         return f"250 2.0.0 Logged as email {self.email_id}"
@@ -379,10 +384,14 @@ def ingest(raw, user, domain, max_recipients=MAX_RECIPIENTS):
     existing = Email.get_or_none((Email.org == org.id) & (Email.owner == user.id) & (Email.message_key == message_id[:500]))
     if existing is not None:
         return Ingested(existing.id, True, [])
+    if unlogged.among(user.id, [parse_gmail_message(resource).message_key(user.id)]):
+        return Ingested(None, False, [], unlogged=True)
     # Reads first, outside the write lock, so the transaction only writes (and re-checks) what is new.
     unknown = _unknown_people(org, people, message_filter)
     with write_transaction():
         created_contacts = _create_contacts(org, user, unknown)
         result = store_gmail_messages(org, user, user, [resource], source="dropbox", store_body=bool(org.store_bodies))
+        if not (result.created or result.existing):  # unlogged meanwhile
+            return Ingested(None, False, [], unlogged=True)
         email = (result.created or result.existing)[0]
     return Ingested(email.id, not result.created, created_contacts)

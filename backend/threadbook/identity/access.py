@@ -20,7 +20,8 @@ copies of one mail once.
 The level of new mail: the owner's thread marked private wins for mail that
 arrives by itself (sync, dropbox, replies), then the choice made at log time,
 then the owner's default, then the organisation's. Only the owner, or an
-administrator (audited), changes a level later.
+administrator (audited), changes a level later, links it to a deal, or
+unlogs it (removes the copy from the CRM; audited).
 
 Records
 -------
@@ -30,8 +31,10 @@ shared fields (name, title, phone, company, stage…). Reassigning a record
 (changing ``owner``) and deleting it belong to its owner or an administrator;
 a member may take an unowned record for themselves. A note is edited or
 deleted by its author or an administrator. A meeting lives in its owner's
-calendar: only the owner changes or cancels it. Every reassignment, deletion,
-cancellation and visibility change is audited.
+calendar: only the owner changes or cancels it. A match correction (anyone's
+to make, for the whole organisation) is removed by the member who made it or
+an administrator. Every reassignment, deletion, cancellation, visibility
+change and correction is audited.
 """
 
 from peewee import SQL, Case, fn
@@ -118,6 +121,16 @@ def can_change_visibility(user, email):
     return email.owner_id == user.id or (is_admin(user) and email.org_id == user.org_id)
 
 
+def can_unlog(user, email):
+    """Unlog a copy (remove it from the CRM): its owner, or an administrator of its organisation (audited by the caller)."""
+    return email.owner_id == user.id or (is_admin(user) and email.org_id == user.org_id)
+
+
+def can_link_deal(user, email):
+    """Link a copy to a deal, or unlink it: its owner, or an administrator, like its visibility."""
+    return can_change_visibility(user, email)
+
+
 # ---------------------------------------------------------------- records
 
 
@@ -144,6 +157,11 @@ def can_reassign(user, record, new_owner_id):
 def can_edit_note(user, note):
     """Edit or delete a note: its author or an administrator."""
     return owns(user, note) or is_admin(user)
+
+
+def can_remove_correction(user, correction):
+    """Remove a match correction: the member who made it or an administrator."""
+    return (correction.created_by_id is not None and correction.created_by_id == user.id) or is_admin(user)
 
 
 def can_change_meeting(user, meeting):

@@ -28,7 +28,9 @@ existing_emails)``: Email rows in input order, the ones this call inserted and
 the ones already there. ``result.linked`` lists the owner's existing emails
 this call newly placed in their mailbox (mail they logged through the dropbox
 or sent from the CRM, now seen in Gmail). Mail sync, the dropbox and sending
-call the same function with their own ``source``.
+call the same function with their own ``source``. Mail the owner unlogged is
+left out (``result.unlogged`` lists its keys) unless ``relog`` says the owner
+asked for it again (mail/unlogged.py).
 """
 
 import base64
@@ -45,6 +47,7 @@ from dataclasses import dataclass, field
 from threadbook import matching
 from threadbook.db import database, write_transaction
 from threadbook.identity import access
+from threadbook.mail import unlogged
 from threadbook.models import Email, EmailParticipant, MailboxMessage
 
 CHUNK = 400  # rows per statement: well under SQLite's bound-parameter limit
@@ -88,6 +91,7 @@ class StoreResult:
     created: list
     existing: list
     linked: list
+    unlogged: list = field(default_factory=list)  # keys of mail the owner unlogged, left out
 
     def __iter__(self):
         return iter((self.created, self.existing))
@@ -260,7 +264,7 @@ def _insert_ignoring_conflicts(model, rows, conflict_fields, returning=None):
     return [row[0] for row in cursor.fetchall()] if returning else []
 
 
-def store_gmail_messages(org, owner, logged_by, messages, source="manual", visibility=None, store_body=False, load_rows=True):
+def store_gmail_messages(org, owner, logged_by, messages, source="manual", visibility=None, store_body=False, load_rows=True, relog=False):
     """Store Gmail message resources as ``owner``'s copies; return StoreResult (created, existing).
 
     ``owner`` is the user whose evidence the messages are (their mailbox, their
@@ -271,7 +275,8 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
     concurrently. Opens its own write transaction (a savepoint when the caller
     already has one). ``load_rows=False`` puts Email ids in the result instead
     of Email rows, for bulk callers that only count (mail sync), sparing a
-    full-row read per message.
+    full-row read per message. ``relog`` stores mail the owner unlogged, and
+    forgets that they did: only for logging by hand.
     """
     owner_id = getattr(owner, "id", owner)
     if owner_id is None:
@@ -281,8 +286,11 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
     for message in messages:
         item = parse_gmail_message(message, with_body=store_body)
         parsed.setdefault(item.message_key(owner_id), item)
+    was_unlogged = unlogged.among(owner_id, parsed)
+    if was_unlogged and not relog:
+        parsed = {key: item for key, item in parsed.items() if key not in was_unlogged}
     if not parsed:
-        return StoreResult([], [], [])
+        return StoreResult([], [], [], sorted(was_unlogged))
     level = access.level_for_new_mail(org, owner, visibility)
     kept_private = set() if visibility else access.private_threads(owner_id, (p.gmail_thread_id for p in parsed.values()))
     # Sorted keys make concurrent transactions lock rows in the same order (no deadlocks on PostgreSQL).
@@ -315,6 +323,8 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
         for p in (parsed[key],)
     ]
     with write_transaction():
+        if was_unlogged and relog:
+            unlogged.forget(owner_id, was_unlogged)
         created_keys = set()
         for chunk in _chunks(rows):
             created_keys.update(_insert_ignoring_conflicts(Email, chunk, ("org", "owner", "message_key"), returning="message_key"))
@@ -370,4 +380,4 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
     created = [e for key, e in zip(parsed, ordered, strict=True) if key in created_keys]
     existing = [e for key, e in zip(parsed, ordered, strict=True) if key not in created_keys]
     linked = [e for key, e in zip(parsed, ordered, strict=True) if key not in created_keys and id_by_key[key] in linked_ids]
-    return StoreResult(created, existing, linked)
+    return StoreResult(created, existing, linked, [] if relog else sorted(was_unlogged))

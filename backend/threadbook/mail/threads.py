@@ -7,7 +7,11 @@ stores every message, or the chosen ones, as the caller's own copies through
 the label in ``ThreadLabel``: with the token when it may change labels
 (gmail.modify), else through the user's connected mailbox (same account,
 granted gmail.modify when it was connected). ``label_via`` says which.
-Logging again, or twenty times at once, stores nothing more.
+Logging again, or twenty times at once, stores nothing more. Logging by hand
+stores mail the caller had unlogged, and forgets that they did (mail/unlogged.py).
+With a ``deal`` (mail/deals.py), the caller's copies in the thread (the chosen
+messages only, when some are chosen), new and already logged, are linked to
+it; ``None`` unlinks them.
 
 Gmail's failures while reading propagate as ``GoogleApiError`` (a missing
 thread names it: ``.about(subject="thread <id>")``); a failure while labelling
@@ -16,11 +20,13 @@ never fails the log, it only says why the label was skipped.
 
 import dataclasses
 
+from threadbook.crm.participants import own_copies_in_thread
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
+from threadbook.mail import deals
 from threadbook.mail.gmail_access import mailbox_gmail_for, open_mail
 from threadbook.mail.store import StoreResult, store_gmail_messages
-from threadbook.models import ThreadLabel
+from threadbook.models import Email, ThreadLabel
 
 LOGGED_LABEL = "Threadbook/Logged"
 METADATA_ONLY = "The access token allows metadata only, so message bodies were not stored."
@@ -45,6 +51,7 @@ class ThreadLog:
     label_reason: str | None
     warnings: list
     label_via: str | None = None  # "token" or "mailbox" when applied
+    deal: object = None  # the Deal every logged message of the call is linked to, or None
 
     @property
     def stored_anything(self):
@@ -120,11 +127,12 @@ def _chosen(messages, thread_id, message_ids):
     return [m for m in messages if m["id"] in wanted]
 
 
-def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=None):
+def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=None, deal=deals.KEEP):
     """Log the user's Gmail thread (or the chosen messages of it) as their own copies; return ThreadLog.
 
-    Raises NoMailAccess, MessagesNotInThread, or GoogleApiError when Gmail
-    cannot be read.
+    ``deal`` is a Deal of the organisation to link the copies to, None to
+    unlink them, or ``deals.KEEP``. Raises NoMailAccess, MessagesNotInThread,
+    or GoogleApiError when Gmail cannot be read.
     """
     gmail = open_mail(user, org, access_token).gmail
     warnings = []
@@ -137,6 +145,15 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
         source="manual",
         visibility=visibility,
         store_body=org.store_bodies and not warnings,
+        relog=True,
     )
+    ids = [e.id for e in stored.emails]
+    if deal is not deals.KEEP:
+        with write_transaction():
+            deals.link(user, ids if message_ids is not None else set(ids) | set(own_copies_in_thread(user, thread_id)), deal)
+        if stored.created:
+            # Reread: the rows were loaded before they were linked.
+            fresh = {e.id: e for e in Email.select().where(Email.id.in_([e.id for e in stored.created]))}
+            stored.created = [fresh[e.id] for e in stored.created]
     label, reason, via = label_logged_thread(gmail, user, org, thread_id)
-    return ThreadLog(thread_id, stored, label, reason, warnings, label_via=via)
+    return ThreadLog(thread_id, stored, label, reason, warnings, label_via=via, deal=deals.common_deal(ids))

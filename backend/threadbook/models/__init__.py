@@ -8,8 +8,8 @@ the address, never a copy.
 
 - ``base``: BaseModel, JSONField, utcnow
 - ``identity``: organisations, users, invitations, sign-in nonces, the audit log
-- ``crm``: companies, contacts, leads, deals, notes
-- ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist
+- ``crm``: companies, contacts, leads, deals, notes, match corrections
+- ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
 - ``calendar``: meetings and attendees
 - ``sync``: connected mailboxes, Gmail thread labels
 - ``imports``: contact imports started from the API
@@ -17,7 +17,19 @@ the address, never a copy.
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
 from threadbook.models.calendar import Meeting, MeetingAttendee
-from threadbook.models.crm import DEAL_STATUSES, LEAD_STATUSES, Company, CompanyDomain, Contact, ContactAddress, Deal, Lead, Note
+from threadbook.models.crm import (
+    CORRECTION_KINDS,
+    DEAL_STATUSES,
+    LEAD_STATUSES,
+    Company,
+    CompanyDomain,
+    Contact,
+    ContactAddress,
+    Deal,
+    Lead,
+    MatchCorrection,
+    Note,
+)
 from threadbook.models.identity import ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
@@ -29,6 +41,7 @@ from threadbook.models.mail import (
     MailboxMessage,
     PrivateThread,
     TrackedThread,
+    UnloggedMessage,
 )
 from threadbook.models.sync import MAILBOX_STATUSES, Mailbox, ThreadLabel
 
@@ -55,12 +68,15 @@ ALL_MODELS = [
     TrackedThread,
     ThreadLabel,
     UsedSignInNonce,
+    UnloggedMessage,
     AuditLog,
+    MatchCorrection,
     ContactImport,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "CORRECTION_KINDS",
     "DEAL_STATUSES",
     "EMAIL_SOURCES",
     "IMPORT_STATUSES",
@@ -84,6 +100,7 @@ __all__ = [
     "Lead",
     "Mailbox",
     "MailboxMessage",
+    "MatchCorrection",
     "Meeting",
     "MeetingAttendee",
     "Note",
@@ -91,6 +108,7 @@ __all__ = [
     "PrivateThread",
     "ThreadLabel",
     "TrackedThread",
+    "UnloggedMessage",
     "UsedSignInNonce",
     "User",
     "utcnow",

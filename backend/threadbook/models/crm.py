@@ -112,3 +112,29 @@ class Note(BaseModel):
 
     class Meta:
         indexes = ((("org", "gmail_thread_id"), False),)
+
+
+CORRECTION_KINDS = ("contact", "lead", "company")
+
+
+class MatchCorrection(BaseModel):
+    """ "This address is not that record", said once for the whole organisation (crm/corrections.py).
+
+    Exactly one of contact, lead and company is set, the one ``kind`` names;
+    the correction goes with its record.
+    """
+
+    id = AutoField()
+    org = ForeignKeyField(Organization, on_delete="CASCADE")
+    address = CharField()  # as written, for display
+    address_lower = CharField()
+    address_normalized = CharField()
+    kind = CharField()
+    contact = ForeignKeyField(Contact, null=True, on_delete="CASCADE")
+    lead = ForeignKeyField(Lead, null=True, on_delete="CASCADE")
+    company = ForeignKeyField(Company, null=True, on_delete="CASCADE")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("org", "address_normalized"), False), (("org", "address_lower"), False))

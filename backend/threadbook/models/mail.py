@@ -1,4 +1,4 @@
-"""Logged mail: one person's copy of an email, where it sits in their mailbox, its participants, and the per-user thread marks and blocklist.
+"""Logged mail: one person's copy of an email, where it sits in their mailbox, its participants, the per-user thread marks, blocklist and unlogged messages.
 
 Participants are stored by *normalised* address (see matching.py), so mail
 links to a contact or lead by address, whenever either was created.
@@ -7,6 +7,7 @@ links to a contact or lead by address, whenever either was created.
 from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
+from threadbook.models.crm import Deal
 from threadbook.models.identity import Organization, User
 
 VISIBILITIES = ("private", "team_metadata", "team_full")
@@ -21,7 +22,8 @@ class Email(BaseModel):
     set. ``message_key`` is the RFC Message-ID when the mail has one, shared
     by colleagues' copies of the same mail so a timeline can show it once
     (never a reason to show one person's copy to another), else a key derived
-    from the mailbox's Gmail id. See identity/access.py.
+    from the mailbox's Gmail id. See identity/access.py. ``deal`` is the deal
+    the copy was logged to, if any.
     """
 
     id = AutoField()
@@ -44,6 +46,7 @@ class Email(BaseModel):
     references = TextField(null=True)
     visibility = CharField(default="private")
     source = CharField(default="manual")
+    deal = ForeignKeyField(Deal, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -124,3 +127,19 @@ class TrackedThread(BaseModel):
 
     class Meta:
         indexes = ((("user", "gmail_thread_id"), True),)
+
+
+class UnloggedMessage(BaseModel):
+    """A mail its owner unlogged: automatic paths (mail sync, dropbox, tracked replies) do not log it again for them.
+
+    Keyed like ``Email.message_key``. Logging the thread again by hand removes it (mail/unlog.py).
+    """
+
+    id = AutoField()
+    org = ForeignKeyField(Organization, on_delete="CASCADE")
+    owner = ForeignKeyField(User, on_delete="CASCADE")
+    message_key = CharField()
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("owner", "message_key"), True),)

@@ -4,7 +4,8 @@
 it in a prefetch thread; ``commit`` stores a prepared page, takes out removed
 messages and saves the position to resume from, in one transaction and only
 while the run still holds the mailbox's lease (``lease.renew``). Storing goes
-through ``mail.store.store_gmail_messages`` with ``source="sync"``.
+through ``mail.store.store_gmail_messages`` with ``source="sync"``. Mail the
+owner unlogged is left out before labelling (mail/unlogged.py).
 """
 
 import collections
@@ -13,8 +14,8 @@ import logging
 
 from threadbook.db import database, write_transaction
 from threadbook.google.errors import GoogleApiError, ReauthRequired
-from threadbook.mail import filters
-from threadbook.mail.store import store_gmail_messages
+from threadbook.mail import filters, unlogged
+from threadbook.mail.store import parse_gmail_message, store_gmail_messages
 from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User
 from threadbook.sync import lease
 from threadbook.sync.due import StopSync, inactive_reason
@@ -84,6 +85,7 @@ class PageStore:
         new_ids = [i for i in dict.fromkeys(ids) if i not in stored]
         messages = self.gmail.fetch_messages(new_ids, full=self.org.store_bodies) if new_ids else []
         page.fetched = len(messages)
+        messages = self._not_unlogged(messages, page)
         keep_addresses = []
         for message in messages:
             verdict, addresses = self.filter.classify(message)
@@ -120,6 +122,15 @@ class PageStore:
         report.labels_failed += page.labels_failed
         if self.on_page:
             self.on_page(report)
+
+    def _not_unlogged(self, messages, page):
+        """Leave out mail the owner unlogged: it is neither labelled nor stored again (counted as skipped)."""
+        if not messages or not unlogged.has_any(self.user.id):
+            return messages
+        keys = [parse_gmail_message(m).message_key(self.user.id) for m in messages]
+        gone = unlogged.among(self.user.id, keys)
+        page.skipped[filters.SKIPPED] += sum(key in gone for key in keys)
+        return [m for m, key in zip(messages, keys, strict=True) if key not in gone]
 
     def _check_still_active(self):
         mailbox = Mailbox.get_by_id(self.mailbox.id)

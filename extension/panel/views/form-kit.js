@@ -89,3 +89,43 @@ export async function busy(form, run) {
     for (const button of buttons) button.disabled = false;
   }
 }
+
+/** A heading that stays on one line, its full text in `title`. */
+export const heading = (doc, text) => el(doc, "h3", { className: "form-title truncate", text, title: text });
+
+/**
+ * A card form in `slot` (replacing any form there): `title`, `nodes`, the error lines, then
+ * [`submitText`] [`cancelText`]; Cancel and Escape close it. `submit(form)` resolves `{ok: false, message, hint}`
+ * (shown; the form stays as typed), `{stay: true}` (it stays open) or anything else (it closes).
+ */
+export function cardForm(doc, slot, { form: kind, title, submitText, cancelText = "Cancel", nodes, submit, onClose }) {
+  const form = el(doc, "form", { className: "form", noValidate: true, dataset: { form: kind } });
+  const message = messages(doc);
+  const cancel = el(doc, "button", { type: "button", text: cancelText, dataset: { action: "cancel" } });
+  const row = el(doc, "div", { className: "form-actions" });
+  row.append(el(doc, "button", { type: "submit", className: "primary", text: submitText }), cancel);
+  form.append(heading(doc, title), ...nodes, ...message.nodes, row);
+  let closed = false;
+  const close = () => {
+    closed = true;
+    form.remove();
+    onClose();
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.clear();
+    const result = await busy(form, () => submit(form));
+    if (closed) return;
+    if (result?.ok === false) message.show(result);
+    else if (!result?.stay) close();
+  });
+  cancel.addEventListener("click", close);
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    }
+  });
+  slot.replaceChildren(form);
+  return form;
+}

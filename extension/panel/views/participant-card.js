@@ -9,6 +9,7 @@ import { dealLine, displayName, formatDate, kindLabel, noteLine } from "./format
 import { openComposeForm } from "./compose-form.js";
 import { openLeadForm, openNoteForm } from "./forms.js";
 import { openMeetingForm } from "./meeting-form.js";
+import { recordButtons } from "./record-editor.js";
 
 const MAX_NOTES = 3;
 
@@ -67,7 +68,8 @@ export function createCard(doc, email) {
  * Write `participant` into `card` (an element from createCard), keeping an open form.
  *
  * `actions` has `createLead(fields)`, `addNote(target, body, label)` and, for contacts
- * and leads, `checkConflicts`, `scheduleMeeting`, `sendEmail` and `allowGoogle` (card-actions.js).
+ * and leads, `checkConflicts`, `scheduleMeeting`, `sendEmail` and `allowGoogle` (card-actions.js)
+ * and the record actions (record-actions.js).
  */
 export function fillCard(doc, card, participant, actions, { replyTo = null } = {}) {
   const kind = participant.kind || "unknown";
@@ -161,6 +163,8 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
     write.setAttribute("aria-label", `Email ${name}`);
     write.setAttribute("aria-expanded", "false");
     controls.push(write);
+    // The record itself: edit its fields, a contact's deals, convert a lead (record-editor.js).
+    controls.push(...recordButtons(doc, slot, { kind, name, record: participant.record }, actions, reopenFocus));
   }
   field(card, "actions").replaceChildren(...controls);
   // A form stays open across refreshes unless its action no longer applies.

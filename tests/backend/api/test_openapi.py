@@ -168,6 +168,14 @@ def test_answers_match_the_documented_schemas(client, factory, checker, gmail, d
     result = call("POST", "/api/v1/lookup", {"thread_id": thread_id, "participants": participants}, 200)
     assert result["thread"]["logged"] is True
     call("GET", f"/api/v1/contacts/{contact['id']}/timeline", expect=200)
+    call("GET", f"/api/v1/leads/{lead['id']}/timeline", expect=200)
+    correction = call("POST", "/api/v1/match-corrections", {"address": "ada@acme.example", "contact_id": contact["id"]}, 201)
+    call("POST", "/api/v1/match-corrections", {"address": "ada@acme.example", "contact_id": contact["id"]}, 200)
+    call("POST", "/api/v1/match-corrections", {"address": "ada@acme.example"}, 400)
+    call("POST", "/api/v1/match-corrections", {"address": "ada@acme.example", "lead_id": 999999}, 404)
+    call("GET", "/api/v1/match-corrections", expect=200)
+    call("DELETE", f"/api/v1/match-corrections/{correction['id']}", expect=403, as_user=colleague)
+    call("DELETE", f"/api/v1/match-corrections/{correction['id']}", expect=204)
     email_id = logged["email_ids"][0]
     call("GET", f"/api/v1/emails/{email_id}", expect=200)
     call("PATCH", f"/api/v1/emails/{email_id}", {"visibility": "private"}, 200)

@@ -105,6 +105,33 @@ def test_update_a_contact_and_replace_its_addresses(api):
     assert api("patch", f"/api/v1/contacts/{grace['id']}", json={"emails": ["ada@newco.example"]}).status_code == 409
 
 
+def test_a_contact_s_company_by_name_found_in_any_case_created_or_none(api):
+    acme = api("post", "/api/v1/companies", json={"name": "Acme Widgets", "domains": ["acme.example"]}).get_json()
+    ada = api("post", "/api/v1/contacts", json={"name": "Ada", "email": "ada@gmail.com"}).get_json()
+    rename = lambda name: api("patch", f"/api/v1/contacts/{ada['id']}", json={"company_name": name})
+    assert rename("  acme WIDGETS ").get_json()["company"]["id"] == acme["id"]
+    newco = rename("NewCo").get_json()["company"]
+    assert newco["name"] == "NewCo" and newco["id"] != acme["id"]
+    assert api("get", "/api/v1/companies?q=newco").get_json()["items"][0]["domains"] == []
+    assert rename("").get_json()["company"] is None
+    assert rename(None).get_json()["company"] is None
+    both = api("patch", f"/api/v1/contacts/{ada['id']}", json={"company_name": "NewCo", "company_id": acme["id"]})
+    assert both.status_code == 400 and both.get_json()["field"] == "company_name"
+    assert api("patch", f"/api/v1/contacts/{ada['id']}", json={"company_name": 7}).status_code == 400
+
+
+def test_a_refused_reassignment_creates_no_company_and_changes_nothing(client, factory, api, team):
+    ada = api("post", "/api/v1/contacts", json={"name": "Ada", "email": "ada@gmail.com"}).get_json()
+    colleague = as_user(client, factory, team["colleague"])
+    companies = len(api("get", "/api/v1/companies").get_json()["items"])
+
+    response = colleague("patch", f"/api/v1/contacts/{ada['id']}", json={"owner_id": team["colleague"].id, "company_name": "Brand New", "title": "CEO"})
+
+    assert response.status_code == 403
+    assert len(api("get", "/api/v1/companies").get_json()["items"]) == companies
+    assert api("get", f"/api/v1/contacts/{ada['id']}").get_json() == ada
+
+
 def test_another_organisations_contact_is_404(api, client, factory):
     ada = api("post", "/api/v1/contacts", json={"email": "ada@acme.example"}).get_json()
     other = as_user(client, factory, factory.user(factory.org(domain="other.example")))

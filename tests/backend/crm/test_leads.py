@@ -3,7 +3,7 @@
 import pytest
 
 from threadbook.mail.store import store_gmail_messages
-from threadbook.models import Contact, ContactAddress, Lead, Note
+from threadbook.models import Contact, ContactAddress, Deal, Lead, Note
 
 from ...fakes.gmail_store import FakeMailbox
 
@@ -143,6 +143,47 @@ def test_convert_keeps_the_history(api, rep, db):
     assert again.status_code == 409 and again.get_json()["existing"]["record"]["id"] == contact["id"]
     assert Contact.select().count() == 1
     assert api("patch", f"/api/v1/leads/{lead['id']}", json={"name": "x"}).status_code == 409
+
+
+def test_convert_with_a_named_company_and_a_first_deal(api, rep, db):
+    lead = api("post", "/api/v1/leads", json={"email": "mina@newco.example", "name": "Mina", "company_name": "Newco"}).get_json()
+
+    response = api(
+        "post",
+        f"/api/v1/leads/{lead['id']}/convert",
+        json={"company_name": "NewCo Ltd", "deal": {"name": "NewCo pilot", "amount": "1200.50", "stage": "proposal"}},
+    )
+
+    assert response.status_code == 201
+    contact, deal = response.get_json()["contact"], response.get_json()["deal"]
+    assert contact["company"]["name"] == "NewCo Ltd"
+    assert (deal["name"], deal["amount"], deal["stage"], deal["status"]) == ("NewCo pilot", "1200.50", "proposal", "open")
+    assert (deal["contact_id"], deal["company_id"], deal["owner"]["id"]) == (contact["id"], contact["company"]["id"], rep.id)
+    # The new company took the address's domain, so the next person there joins it.
+    assert api("post", "/api/v1/contacts", json={"email": "joe@newco.example"}).get_json()["company"]["name"] == "NewCo Ltd"
+
+
+def test_convert_without_a_company_and_without_a_deal(api, db):
+    lead = api("post", "/api/v1/leads", json={"email": "peter@initech.example"}).get_json()
+    answer = api("post", f"/api/v1/leads/{lead['id']}/convert", json={"company_name": "", "deal": None}).get_json()
+    assert answer["contact"]["company"] is None and answer["deal"] is None
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"deal": {"amount": "5"}}, "deal.name"),
+        ({"deal": {"name": "Pilot", "amount": "-5"}}, "deal.amount"),
+        ({"deal": {"name": "Pilot", "contact_id": 1}}, "deal"),
+        ({"deal": "Pilot"}, "deal"),
+        ({"company_name": 7}, "company_name"),
+    ],
+)
+def test_a_bad_conversion_is_400_and_converts_nothing(api, db, body, field):
+    lead = api("post", "/api/v1/leads", json={"email": "peter@initech.example"}).get_json()
+    response = api("post", f"/api/v1/leads/{lead['id']}/convert", json=body)
+    assert response.status_code == 400 and response.get_json()["field"] == field
+    assert Lead.get_by_id(lead["id"]).status == "new" and Contact.select().count() == 0 and Deal.select().count() == 0
 
 
 def test_converting_when_a_contact_holds_the_address_is_409_and_changes_nothing(api, db):

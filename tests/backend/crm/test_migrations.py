@@ -3,13 +3,8 @@
 import datetime
 
 from threadbook import migrations
-from threadbook.db import database
+from threadbook.db import database, is_sqlite
 from threadbook.models import Contact, Organization
-
-
-def steps_from(version):
-    """The steps an upgrade from just before ``version`` applies: every later one, in order."""
-    return [number for number, _, _ in migrations.STEPS if number >= version]
 
 
 def _columns(table):
@@ -36,7 +31,7 @@ def test_version_1_database_upgrades_with_nothing_lost(db):
         )
     )
 
-    assert migrations.upgrade() == steps_from(2)
+    assert migrations.upgrade() == [number for number, _, _ in migrations.STEPS if number > 1]
 
     assert "phone" in _columns("contact")
     assert migrations.current_version() == migrations.LATEST
@@ -80,7 +75,7 @@ def test_version_3_shared_mail_rows_become_one_copy_per_holder(db, factory):
     migrations.SchemaVersion.delete().execute()
     migrations.SchemaVersion.create(version=3, description="mailboxes remember their backfill window")
 
-    assert migrations.upgrade() == steps_from(4)
+    assert migrations.upgrade() == [number for number, _, _ in migrations.STEPS if number > 3]
 
     rows = {e.owner_id: e for e in Email.select()}
     assert set(rows) == {rep.id, colleague.id}
@@ -113,9 +108,74 @@ def test_version_4_look_alike_addresses_are_normalised_apart(db, factory):
     migrations.SchemaVersion.delete().execute()
     migrations.SchemaVersion.create(version=4, description="one Email row per holder of a mail")
 
-    assert migrations.upgrade() == steps_from(5)
+    assert migrations.upgrade() == [number for number, _, _ in migrations.STEPS if number > 4]
 
     stored = ContactAddress.get(ContactAddress.contact == contact.id)
     assert stored.email_normalized != "kevin@globex.example"
     assert crm.find_record_by_address(org.id, "kevin@globex.example") is None
+    assert migrations.upgrade() == []
+
+
+def _drop_email_deal_column():
+    """Give the email table its version 6 shape (SQLite cannot drop a column that a foreign key names)."""
+    from playhouse.migrate import migrate
+
+    if not is_sqlite():
+        migrate(migrations._migrator().drop_column("email", "deal_id"))
+        return
+    create = database.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'email'").fetchone()[0]
+    older = create.replace('"deal_id" INTEGER, ', "").replace(', FOREIGN KEY ("deal_id") REFERENCES "deal" ("id") ON DELETE SET NULL', "")
+    assert "deal" not in older
+    indexes = [
+        row[0]
+        for row in database.execute_sql("SELECT sql FROM sqlite_master WHERE tbl_name = 'email' AND type = 'index' AND sql IS NOT NULL")
+        if "deal" not in row[0]
+    ]
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        database.execute_sql("DROP TABLE email")
+        database.execute_sql(older)
+        for index in indexes:
+            database.execute_sql(index)
+    finally:
+        database.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def test_version_6_mail_gains_its_deal_and_unlogged_messages(db, factory):
+    """Version 7: Email.deal (set to null when the deal goes) and the UnloggedMessage table."""
+    from threadbook.models import Deal, Email, UnloggedMessage
+
+    _drop_email_deal_column()
+    database.drop_tables([UnloggedMessage])
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=6, description="sign-in nonces are used once")
+    org = factory.org(domain="acme.example")
+    rep = factory.user(org, email="rep@acme.example")
+    database.execute_sql(
+        'INSERT INTO email (org_id, owner_id, message_key, subject, from_email, from_name, "to", cc, date, snippet, visibility, source, created_at) '
+        f"VALUES ({org.id}, {rep.id}, '<old@x>', 'Old', 'a@b.example', '', '[]', '[]', '2026-01-02 00:00:00', '', 'private', 'sync', '2026-01-02 00:00:00')"
+    )
+
+    assert migrations.upgrade() == [number for number, _, _ in migrations.STEPS if number > 6]
+
+    old = Email.get(Email.message_key == "<old@x>")
+    assert old.deal_id is None and old.subject == "Old"
+    deal = Deal.create(org=org, name="Renewal")
+    Email.update(deal=deal.id).where(Email.id == old.id).execute()
+    UnloggedMessage.create(org=org, owner=rep, message_key="<gone@x>")
+    deal.delete_instance()
+    assert Email.get_by_id(old.id).deal_id is None  # the deal went, the mail stays
+
+
+def test_version_7_database_gets_match_corrections(db):
+    from threadbook.models import MatchCorrection
+
+    database.drop_tables([MatchCorrection])
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=6, description="sign-in nonces are used once")
+
+    assert 8 in migrations.upgrade()
+
+    assert database.table_exists("match_correction")
+    assert {"address", "address_lower", "address_normalized", "kind", "contact_id", "lead_id", "company_id", "created_by_id"} <= _columns("match_correction")
     assert migrations.upgrade() == []

@@ -42,6 +42,7 @@ from threadbook.models import (
     Lead,
     Mailbox,
     MailboxMessage,
+    MatchCorrection,
     Meeting,
     MeetingAttendee,
     Note,
@@ -68,6 +69,7 @@ ID_KINDS = {
     "mailboxes": Mailbox,
     "blocklist": BlockedAddress,
     "threads": THREAD,
+    "match-corrections": MatchCorrection,
     "imports": ContactImport,
 }
 REFERENCE_FIELDS = {
@@ -140,6 +142,7 @@ def populate(org, tag, secret=""):
     )
     ThreadLabel.create(org=org, user=admin, gmail_thread_id=thread, label="Threadbook/Logged")
     AuditLog.create(org=org, user=admin, action="test.secret", detail={"note": word})
+    correction = MatchCorrection.create(org=org, address=ceo, address_lower=ceo, address_normalized=ceo, kind="contact", contact=contact, created_by=admin)
     return {
         User: [admin.id, member.id],
         Company: [company.id],
@@ -152,6 +155,7 @@ def populate(org, tag, secret=""):
         Mailbox: [mailbox.id],
         BlockedAddress: [blocked.id],
         Invitation: [invitation.id],
+        MatchCorrection: [correction.id],
         ContactImport: [contact_import.id],
         THREAD: [thread],
     }
