@@ -21,6 +21,7 @@ use (keep the list here current):
   ``thread.unlogged`` (thread_id, email_ids, message_ids), ``thread.privacy_changed``
 - ``match.corrected`` (correction_id, address, kind, record_id),
   ``match.correction_removed`` (the same, and created_by_id)
+- ``contacts.imported`` (file, via: cli|api, rows, imported, duplicates, invalid; not for a dry run)
 """
 
 from flask import has_request_context, request

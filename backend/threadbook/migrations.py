@@ -158,6 +158,10 @@ def _org_deal_stages():
     add_column_if_missing(models.Organization, "deal_stages")
 
 
+def _contact_imports():
+    create_tables_if_missing(models.ContactImport)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -169,6 +173,7 @@ STEPS = [
     (7, "logged mail names its deal; unlogged messages are remembered", _email_deal_and_unlogged),
     (8, "match corrections: an address is not a record, for the whole organisation", _match_corrections),
     (9, "organisations name their deal stages", _org_deal_stages),
+    (10, "contact imports started from the API", _contact_imports),
 ]
 LATEST = STEPS[-1][0]
 

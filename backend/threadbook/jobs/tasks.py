@@ -17,6 +17,7 @@ from flask import current_app, has_app_context
 from huey import crontab
 
 from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
+from threadbook.crm import import_jobs
 from threadbook.db import database
 from threadbook.jobs import queue
 from threadbook.jobs.queue import huey
@@ -142,8 +143,18 @@ def schedule_tracked_thread_checks():
     return len(ids)
 
 
+# -- contact imports started from the API (crm/import_jobs.py) ----------------------------
+
+
+@huey.task()
+def import_contacts_task(import_id):
+    with task_context():
+        return import_jobs.run(import_id)
+
+
 # The names domain code queues work by (jobs.queue.enqueue).
 queue.register("sync_mailbox", sync_mailbox_task)
 queue.register("sort_labels", sort_labels_task)
 queue.register("sync_calendar", sync_calendar_task)
 queue.register("check_tracked_threads", check_tracked_threads_task)
+queue.register("import_contacts", import_contacts_task)

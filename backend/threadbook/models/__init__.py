@@ -12,6 +12,7 @@ the address, never a copy.
 - ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
 - ``calendar``: meetings and attendees
 - ``sync``: connected mailboxes, Gmail thread labels
+- ``imports``: contact imports started from the API
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -30,6 +31,7 @@ from threadbook.models.crm import (
     Note,
 )
 from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
     EMAIL_SOURCES,
     VISIBILITIES,
@@ -69,6 +71,7 @@ ALL_MODELS = [
     UnloggedMessage,
     AuditLog,
     MatchCorrection,
+    ContactImport,
 ]
 
 __all__ = [
@@ -77,6 +80,7 @@ __all__ = [
     "DEAL_STATUSES",
     "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
+    "IMPORT_STATUSES",
     "LEAD_STATUSES",
     "MAILBOX_STATUSES",
     "ROLES",
@@ -88,6 +92,7 @@ __all__ = [
     "CompanyDomain",
     "Contact",
     "ContactAddress",
+    "ContactImport",
     "Deal",
     "Email",
     "EmailParticipant",

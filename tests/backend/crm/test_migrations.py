@@ -161,7 +161,7 @@ def test_version_6_mail_gains_its_deal_and_unlogged_messages(db, factory):
         f"VALUES ({org.id}, {rep.id}, '<old@x>', 'Old', 'a@b.example', '', '[]', '[]', '2026-01-02 00:00:00', '', 'private', 'sync', '2026-01-02 00:00:00')"
     )
 
-    assert migrations.upgrade() == list(range(7, migrations.LATEST + 1))
+    assert migrations.upgrade() == [number for number, _, _ in migrations.STEPS if number > 6]
 
     old = Email.get(Email.message_key == "<old@x>")
     assert old.deal_id is None and old.subject == "Old"

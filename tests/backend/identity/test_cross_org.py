@@ -19,6 +19,7 @@ segment when a route names a new kind of record.
 """
 
 import datetime
+import gzip
 import itertools
 import re
 
@@ -33,6 +34,7 @@ from threadbook.models import (
     CompanyDomain,
     Contact,
     ContactAddress,
+    ContactImport,
     Deal,
     Email,
     EmailParticipant,
@@ -68,6 +70,7 @@ ID_KINDS = {
     "blocklist": BlockedAddress,
     "threads": THREAD,
     "match-corrections": MatchCorrection,
+    "imports": ContactImport,
 }
 REFERENCE_FIELDS = {
     "contact_id": Contact,
@@ -134,6 +137,9 @@ def populate(org, tag, secret=""):
     blocked = BlockedAddress.create(org=org, user=admin, pattern=f"blocked@{client}")
     invitation = Invitation.create(org=org, email_normalized=f"invitee@{staff}", invited_by=admin)
     TrackedThread.create(org=org, user=admin, gmail_thread_id=thread)
+    contact_import = ContactImport.create(
+        org=org, created_by=admin, file_name=f"{word}.csv", status="done", summary={"file": word}, rejects=gzip.compress(word.encode())
+    )
     ThreadLabel.create(org=org, user=admin, gmail_thread_id=thread, label="Threadbook/Logged")
     AuditLog.create(org=org, user=admin, action="test.secret", detail={"note": word})
     correction = MatchCorrection.create(org=org, address=ceo, address_lower=ceo, address_normalized=ceo, kind="contact", contact=contact, created_by=admin)
@@ -150,6 +156,7 @@ def populate(org, tag, secret=""):
         BlockedAddress: [blocked.id],
         Invitation: [invitation.id],
         MatchCorrection: [correction.id],
+        ContactImport: [contact_import.id],
         THREAD: [thread],
     }
 
