@@ -319,7 +319,7 @@ def create_app(state):
                     state.calls.append((request.method, request.path, request.query_string.decode()))
                 grant = authorised_grant(state)
                 if not grant.scopes & needs:
-                    raise insufficient_scope()
+                    raise insufficient_scope("calendar-json.googleapis.com", f"calendar.v3.{view.__name__}")
                 calendar_id = kwargs.pop("calendar_id", None)
                 if calendar_id is not None and calendar_id.lower() not in ("primary", grant.mailbox):
                     raise not_found()

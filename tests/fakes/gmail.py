@@ -56,6 +56,7 @@ SEND = SCOPE_PREFIX + "gmail.send"
 COMPOSE = SCOPE_PREFIX + "gmail.compose"
 SEND_SCOPES = {FULL, MODIFY, COMPOSE, SEND}
 READ_SCOPES = {FULL, READONLY, METADATA, MODIFY}
+LABEL_WRITE_SCOPES = {FULL, MODIFY, LABELS}  # labels.create, patch, delete (gmail.labels cannot label mail)
 
 _MESSAGE_GET = re.compile(r"^/gmail/v1/users/([^/]+)/messages/([0-9a-fA-F]+)$")
 
@@ -107,7 +108,8 @@ def create_app(state):
                 if user_id not in ("me", grant.mailbox):
                     raise GoogleError(403, f"Delegation denied for {grant.mailbox}", "forbidden")
                 if not grant.scopes & needs:
-                    raise insufficient_scope()
+                    # Per call, as Google checks: a token that reads may still not change labels.
+                    raise insufficient_scope(method=f"gmail.users.{view.__name__}")
                 with state.lock:
                     return view(state.mailboxes[grant.mailbox], grant, **kwargs)
 
@@ -155,15 +157,46 @@ def create_app(state):
     def labels_list(box, grant):
         return jsonify(labels=list(box.labels.values()))
 
-    @route("/labels", methods=("POST",), needs={FULL, MODIFY, LABELS})
-    def labels_create(box, grant):
-        body = request.get_json(silent=True) or {}
+    def _label_name(body, box, renaming=None):
+        """The label name a create or patch asks for; Gmail compares names without regard to case."""
         name = (body.get("name") or "").strip()
         if not name:
             raise GoogleError(400, "Invalid label name", "invalidArgument")
-        if box.label_by_name(name) is not None:
+        existing = box.label_by_name(name)
+        if existing is not None and existing["id"] != renaming:
             raise GoogleError(409, "Label name exists or conflicts", "duplicate")
-        return jsonify(box.create_label(name))
+        return name
+
+    def _user_label(box, label_id):
+        label = box.labels.get(label_id)
+        if label is None:
+            raise not_found()
+        return label
+
+    @route("/labels", methods=("POST",), needs=LABEL_WRITE_SCOPES)
+    def labels_create(box, grant):
+        return jsonify(box.create_label(_label_name(request.get_json(silent=True) or {}, box)))
+
+    @route("/labels/<label_id>", needs=READ_SCOPES | {LABELS})
+    def labels_get(box, grant, label_id):
+        return jsonify(_user_label(box, label_id))
+
+    @route("/labels/<label_id>", methods=("PATCH", "PUT"), needs=LABEL_WRITE_SCOPES)
+    def labels_patch(box, grant, label_id):
+        label = _user_label(box, label_id)
+        if label["type"] == "system":
+            raise GoogleError(400, "Invalid update request", "invalidArgument")
+        body = request.get_json(silent=True) or {}
+        if "name" in body:
+            label["name"] = _label_name(body, box, renaming=label_id)
+        return jsonify(label)
+
+    @route("/labels/<label_id>", methods=("DELETE",), needs=LABEL_WRITE_SCOPES)
+    def labels_delete(box, grant, label_id):
+        if _user_label(box, label_id)["type"] == "system":
+            raise GoogleError(400, "Invalid delete request", "invalidArgument")
+        box.delete_label(label_id)
+        return "", 204
 
     @route("/threads/<thread_id>/modify", methods=("POST",), needs={FULL, MODIFY})
     def threads_modify(box, grant, thread_id):
@@ -261,8 +294,12 @@ def create_app(state):
         add, remove = body.get("addLabelIds") or [], body.get("removeLabelIds") or []
         _check_labels(box, add + remove)
         for gid in ids:
-            if gid in box.messages:
-                box.modify_message(gid, add, remove)
+            check_id(gid)
+        # Strict: one unknown id refuses the whole call, and nothing is changed.
+        if any(gid not in box.messages for gid in ids):
+            raise GoogleError(400, "Invalid id value", "invalidArgument")
+        for gid in ids:
+            box.modify_message(gid, add, remove)
         return "", 204
 
     def batch_message_get(path, headers, user_id, message_id):
@@ -280,7 +317,7 @@ def create_app(state):
             if user_id not in ("me", grant.mailbox):
                 raise GoogleError(403, f"Delegation denied for {grant.mailbox}", "forbidden")
             if not grant.scopes & READ_SCOPES:
-                raise insufficient_scope()
+                raise insufficient_scope(method="gmail.users.messages_get")
             args = _part_query(urlsplit(path).query)
             fmt = (args.get("format") or ["full"])[0].lower()
             if fmt not in FORMATS:

@@ -193,7 +193,21 @@ class FakeMailbox:
         return message
 
     def label_by_name(self, name):
-        return next((label for label in self.labels.values() if label["name"] == name), None)
+        """The label called ``name``, compared as Gmail does: without regard to case."""
+        wanted = name.casefold()
+        return next((label for label in self.labels.values() if label["name"].casefold() == wanted), None)
+
+    def rename_label(self, label_id, name):
+        """Rename a label as the user does in Gmail's settings (its id stays)."""
+        self.labels[label_id]["name"] = name
+
+    def delete_label(self, label_id):
+        """Delete a user label: Gmail takes it off every message."""
+        del self.labels[label_id]
+        for message in self.messages.values():
+            if label_id in message["labelIds"]:
+                message["labelIds"].remove(label_id)
+        self._record(labelDeleted=label_id)
 
     def create_label(self, name):
         label = {

@@ -71,7 +71,8 @@ def invalid_credentials():
     )
 
 
-def insufficient_scope():
+def insufficient_scope(service="gmail.googleapis.com", method="caribou.api.proto.MailboxService.GetThread"):
+    """Google's 403 for a token without the scope the call needs (``method`` names the call, as Google's details do)."""
     return GoogleError(
         403,
         "Request had insufficient authentication scopes.",
@@ -82,7 +83,7 @@ def insufficient_scope():
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                 "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
                 "domain": "googleapis.com",
-                "metadata": {"service": "gmail.googleapis.com", "method": "caribou.api.proto.MailboxService.GetThread"},
+                "metadata": {"service": service, "method": method},
             }
         ],
     )

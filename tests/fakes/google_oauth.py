@@ -258,8 +258,14 @@ class FakeGoogleOAuth:
             grant = self.refresh_tokens.get(form.get("refresh_token", ""))
             if grant is None or grant["revoked"] or grant["client_id"] != form.get("client_id"):
                 return _error(400, "invalid_grant", "Token has been expired or revoked.")
-            access = self._access_token(grant["email"], grant["scope"], form["refresh_token"])
-        return jsonify(access_token=access, expires_in=3599, scope=grant["scope"], token_type="Bearer")
+            # A refresh may narrow the scopes (google-auth sends those it wants), never widen them.
+            granted = grant["scope"].split()
+            wanted = form.get("scope", "").split() or granted
+            if not set(wanted) <= set(granted):
+                return _error(400, "invalid_scope", "Some requested scopes were not granted.")
+            scope = " ".join(s for s in granted if s in wanted)
+            access = self._access_token(grant["email"], scope, form["refresh_token"])
+        return jsonify(access_token=access, expires_in=3599, scope=scope, token_type="Bearer")
 
     def _jwt_bearer(self, form):
         assertion = form.get("assertion", "")
