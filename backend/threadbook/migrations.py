@@ -144,6 +144,14 @@ def _used_signin_nonces():
     create_tables_if_missing(models.UsedSignInNonce)
 
 
+def _sync_labels_and_filters():
+    """Labels by Gmail id, labels users took off, threads sync filtered, and two organisation settings for sync."""
+    create_tables_if_missing(models.GmailLabel, models.LabelOptOut, models.FilteredThread)
+    add_column_if_missing(models.ThreadLabel, "history_id")
+    add_column_if_missing(models.Organization, "remove_labels_on_disconnect")
+    add_column_if_missing(models.Organization, "blocklist_applies_to_manual_logs")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -152,6 +160,7 @@ STEPS = [
     (4, "one Email row per holder of a mail; owner defaults and private threads", _email_per_owner),
     (5, "addresses normalised without merging look-alike mailboxes", _renormalise_addresses),
     (6, "sign-in nonces are used once", _used_signin_nonces),
+    (10, "Gmail labels by id, label opt-outs, filtered threads; sync settings of the organisation", _sync_labels_and_filters),
 ]
 LATEST = STEPS[-1][0]
 

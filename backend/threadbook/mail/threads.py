@@ -18,11 +18,12 @@ import dataclasses
 
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
+from threadbook.mail import gmail_labels
 from threadbook.mail.gmail_access import mailbox_gmail_for, open_mail
 from threadbook.mail.store import StoreResult, store_gmail_messages
 from threadbook.models import ThreadLabel
 
-LOGGED_LABEL = "Threadbook/Logged"
+LOGGED_LABEL = gmail_labels.LOGGED
 METADATA_ONLY = "The access token allows metadata only, so message bodies were not stored."
 
 
@@ -73,7 +74,7 @@ class LabelNotAllowed(Exception):
 def apply_logged_label(gmail, user, thread_id):
     """Label the thread in Gmail; return ("applied", None) or ("skipped", reason). Raises LabelNotAllowed; never GoogleApiError."""
     try:
-        label_id = gmail.ensure_label(LOGGED_LABEL)
+        label_id = gmail_labels.label_ids(gmail, user, [LOGGED_LABEL])[LOGGED_LABEL]
         gmail.modify_thread(thread_id, add_label_ids=[label_id])
     except google_errors.InsufficientScope as exc:
         raise LabelNotAllowed(str(exc)) from exc
@@ -83,6 +84,7 @@ def apply_logged_label(gmail, user, thread_id):
         ThreadLabel.insert(org=user.org_id, user=user.id, gmail_thread_id=thread_id, label=LOGGED_LABEL).on_conflict(
             conflict_target=[ThreadLabel.user, ThreadLabel.gmail_thread_id, ThreadLabel.label], action="NOTHING"
         ).execute()
+    gmail_labels.lift_opt_outs(user.id, thread_id)  # logged by hand: labels it again (sync/label_rules.py)
     return "applied", None
 
 

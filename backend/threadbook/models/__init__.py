@@ -11,7 +11,7 @@ the address, never a copy.
 - ``crm``: companies, contacts, leads, deals, notes
 - ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist
 - ``calendar``: meetings and attendees
-- ``sync``: connected mailboxes, Gmail thread labels
+- ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -28,7 +28,7 @@ from threadbook.models.mail import (
     PrivateThread,
     TrackedThread,
 )
-from threadbook.models.sync import MAILBOX_STATUSES, Mailbox, ThreadLabel
+from threadbook.models.sync import LABEL_OPT_OUT_KINDS, MAILBOX_STATUSES, FilteredThread, GmailLabel, LabelOptOut, Mailbox, ThreadLabel
 
 # Every table, in the order they were first declared (migrations create them from this list).
 ALL_MODELS = [
@@ -54,12 +54,16 @@ ALL_MODELS = [
     ThreadLabel,
     UsedSignInNonce,
     AuditLog,
+    GmailLabel,
+    LabelOptOut,
+    FilteredThread,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "DEAL_STATUSES",
     "EMAIL_SOURCES",
+    "LABEL_OPT_OUT_KINDS",
     "LEAD_STATUSES",
     "MAILBOX_STATUSES",
     "ROLES",
@@ -74,8 +78,11 @@ __all__ = [
     "Deal",
     "Email",
     "EmailParticipant",
+    "FilteredThread",
+    "GmailLabel",
     "Invitation",
     "JSONField",
+    "LabelOptOut",
     "Lead",
     "Mailbox",
     "MailboxMessage",

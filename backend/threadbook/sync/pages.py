@@ -1,10 +1,12 @@
 """One page of a mailbox sync: fetch, classify and label its messages, then store them with the resume position.
 
 ``prepare`` talks to Gmail and only reads the database, so the backfill runs
-it in a prefetch thread; ``commit`` stores a prepared page, takes out removed
-messages and saves the position to resume from, in one transaction and only
-while the run still holds the mailbox's lease (``lease.renew``). Storing goes
-through ``mail.store.store_gmail_messages`` with ``source="sync"``.
+it in a prefetch thread; it labels the new messages (sync/label_rules.py), and
+the ids of labels it had to find or create are stored with the page.
+``commit`` stores a prepared page, takes out removed messages and saves the
+position to resume from, in one transaction and only while the run still holds
+the mailbox's lease (``lease.renew``). Storing goes through
+``mail.store.store_gmail_messages`` with ``source="sync"``.
 """
 
 import collections
@@ -13,12 +15,11 @@ import logging
 
 from threadbook.db import database, write_transaction
 from threadbook.google.errors import GoogleApiError, ReauthRequired
-from threadbook.mail import filters
+from threadbook.mail import filters, gmail_labels
 from threadbook.mail.store import store_gmail_messages
 from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User
-from threadbook.sync import lease
+from threadbook.sync import label_rules, lease
 from threadbook.sync.due import StopSync, inactive_reason
-from threadbook.sync.labels import LOGGED
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class PageStore:
         new_ids = [i for i in dict.fromkeys(ids) if i not in stored]
         messages = self.gmail.fetch_messages(new_ids, full=self.org.store_bodies) if new_ids else []
         page.fetched = len(messages)
-        keep_addresses = []
+        keep_addresses, internal = [], []
         for message in messages:
             verdict, addresses = self.filter.classify(message)
             if verdict == filters.STORE:
@@ -92,9 +93,11 @@ class PageStore:
                 keep_addresses.append(addresses)
             else:
                 page.skipped[verdict] += 1
-        if page.keep and self.settings.label_messages:
+                if verdict == filters.INTERNAL:
+                    internal.append(message)
+        if (page.keep or internal) and self.settings.label_messages:
             # Before the commit: labelling is idempotent, so a crash in between only relabels.
-            page.labels_failed = self._label([m["id"] for m in page.keep])
+            page.labels_failed = self._label(label_rules.labels_for_page(self.user.id, page.keep, internal))
         page.matched = self._count_matched(keep_addresses)
         return page
 
@@ -107,6 +110,9 @@ class PageStore:
                 result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False)
                 placed = len(result.created) + len(result.linked)
             removed = self._remove(removed_ids) if removed_ids else 0
+            label_changes = self.gmail.take_label_changes()
+            if label_changes:
+                gmail_labels.remember(self.user, label_changes)
             lease.renew(self.mailbox.id, self.owner, self.settings.lease_seconds, messages_synced=Mailbox.messages_synced + placed, **progress)
         report = self.report
         report.pages += 1
@@ -156,18 +162,22 @@ class PageStore:
             Email.delete().where(Email.id.in_(email_ids) & (Email.source == "sync") & Email.id.not_in(still_held)).execute()
         return removed
 
-    def _label(self, message_ids):
-        """Add Threadbook/Logged to the messages; return how many could not be labelled."""
+    def _label(self, groups):
+        """Put Threadbook's labels on the page's messages ({label names: message ids}); return how many could not be labelled."""
+        if not groups:
+            return 0
         try:
-            label_id = self.gmail.label_id(LOGGED)
-            self.gmail.add_label_to_messages(message_ids, label_id)
+            ids = self.gmail.label_ids(self.user, sorted({name for names in groups for name in names}))
+            for names, message_ids in groups.items():
+                self.gmail.add_labels_to_messages(message_ids, [ids[name] for name in names])
             return 0
         except ReauthRequired:
             raise
         except GoogleApiError as exc:
             # A missing label is cosmetic; the mail itself must still be stored.
-            log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, len(message_ids), exc)
-            return len(message_ids)
+            count = sum(len(message_ids) for message_ids in groups.values())
+            log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, count, exc)
+            return count
 
     def _count_matched(self, address_lists):
         """Count messages with a participant who is one of the organisation's contacts or leads."""
