@@ -16,6 +16,9 @@ use (keep the list here current):
 - ``contact.reassigned``, ``lead.reassigned``, ``company.reassigned``,
   ``deal.reassigned`` (<kind>_id, from_owner_id, to_owner_id; None: nobody)
 - ``meeting.cancelled`` (meeting_id, title)
+- ``mailbox.labels_removed`` (mailbox_user_id, labels: names deleted from Gmail), ``mailbox.labels_kept``
+  (mailbox_user_id, reason: why Gmail could not delete them), when a mailbox disconnects and the
+  organisation chose ``remove_labels_on_disconnect``
 """
 
 from flask import has_request_context, request

@@ -35,6 +35,8 @@ def org_json(org):
         "default_visibility": org.default_visibility,
         "sync_enabled": bool(org.sync_enabled),
         "archive_sorted_threads": bool(org.archive_sorted_threads),
+        "remove_labels_on_disconnect": bool(org.remove_labels_on_disconnect),
+        "blocklist_applies_to_manual_logs": bool(org.blocklist_applies_to_manual_logs),
         "created_at": iso(org.created_at),
     }
 
@@ -68,6 +70,11 @@ MEMBER_SCHEMA = {
         "last_login_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
+SYNC_SETTING_DOCS = {
+    "remove_labels_on_disconnect": "When a mailbox disconnects, delete the Gmail labels Threadbook created in it (default false).",
+    "blocklist_applies_to_manual_logs": "The blocklist also keeps mail out of 'Log thread': messages with a blocked participant "
+    "are left out, with a warning (default true).",
+}
 ORG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -80,6 +87,8 @@ ORG_SCHEMA = {
         "default_visibility": {"type": "string", "enum": ["private", "team_metadata", "team_full"]},
         "sync_enabled": {"type": "boolean"},
         "archive_sorted_threads": {"type": "boolean"},
+        "remove_labels_on_disconnect": {"type": "boolean", "description": SYNC_SETTING_DOCS["remove_labels_on_disconnect"]},
+        "blocklist_applies_to_manual_logs": {"type": "boolean", "description": SYNC_SETTING_DOCS["blocklist_applies_to_manual_logs"]},
         "created_at": {"type": "string", "format": "date-time"},
     },
 }

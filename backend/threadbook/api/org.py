@@ -11,7 +11,7 @@ from flask import Blueprint, g
 from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.authentication import admin_required
-from threadbook.api.identity_json import invitation_json, org_json, user_json
+from threadbook.api.identity_json import SYNC_SETTING_DOCS, invitation_json, org_json, user_json
 from threadbook.api.params import boolean, choice, json_body, query_int, string
 from threadbook.crm.serializers import iso
 from threadbook.errors import CODES, ApiError, error_response
@@ -126,6 +126,7 @@ _SETTINGS_BODY = {
         "default_visibility": {"type": "string", "enum": list(VISIBILITIES)},
         "sync_enabled": {"type": "boolean"},
         "archive_sorted_threads": {"type": "boolean"},
+        **{name: {"type": "boolean", "description": text} for name, text in SYNC_SETTING_DOCS.items()},
     },
 }
 _ADMIN = "Administrators only (403 for members)."
