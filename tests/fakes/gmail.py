@@ -45,7 +45,16 @@ from flask import Flask, g, jsonify, request
 from .gmail_messages import FORMATS, _b64, _render
 from .gmail_multipart import _multipart_parts, _part_query, _related_parts, _split_http
 from .gmail_store import _HISTORY_TYPES, GmailState
-from .google_common import SCOPE_PREFIX, GoogleError, answer_errors_as_google, authorised_grant, insufficient_scope, invalid_credentials, not_found
+from .google_common import (
+    SCOPE_PREFIX,
+    GoogleError,
+    answer_errors_as_google,
+    authorised_grant,
+    insufficient_scope,
+    invalid_credentials,
+    not_found,
+    token_account,
+)
 
 FULL = "https://mail.google.com/"
 READONLY = SCOPE_PREFIX + "gmail.readonly"
@@ -102,6 +111,7 @@ def create_app(state):
             def wrapper(user_id, **kwargs):
                 with state.lock:
                     state.calls.append((request.method, request.path))
+                    state.account_calls.append((token_account(state), request.method, request.path))
                 if state.delay_seconds:
                     time.sleep(state.delay_seconds)
                 grant = authorised_grant(state)
@@ -306,6 +316,7 @@ def create_app(state):
         """Answer one messages.get part as the route would: token, failures, user, scope, format."""
         with state.lock:
             state.calls.append(("GET", urlsplit(path).path))
+            state.account_calls.append((token_account(state, headers), "GET", urlsplit(path).path))
         try:
             scheme, _, token = headers.get("Authorization", headers.get("authorization", "")).partition(" ")
             grant = state.grants.get(token.strip()) if scheme.lower() == "bearer" else None
@@ -336,6 +347,8 @@ def create_app(state):
     @app.post("/batch/gmail/v1")
     def batch():
         """Answer a multipart/mixed batch, each part one request to this API (at most 100)."""
+        with state.lock:
+            state.account_calls.append((token_account(state), "POST", request.path))
         content_type = request.headers.get("Content-Type", "")
         if not content_type.startswith("multipart/mixed"):
             raise GoogleError(400, "Batch requests must be multipart/mixed", "invalidArgument")

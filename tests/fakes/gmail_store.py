@@ -348,6 +348,7 @@ class GmailState:
         self.grants = {}
         self.failures = []
         self.calls = []  # (method, path)
+        self.account_calls = []  # (account of the token or None, method, path), batches included
         self.handler_seconds = 0.0  # time spent inside this fake's handlers
         self.delay_seconds = 0.0  # added to every call, to widen race windows
 
@@ -379,8 +380,13 @@ class GmailState:
     def calls_to(self, method, fragment=""):
         return [path for m, path in self.calls if m == method and fragment in path]
 
+    def calls_for(self, account):
+        """Every call made with a token of ``account``'s (a batch and each of its parts count)."""
+        return [(m, path) for who, m, path in self.account_calls if who == account.lower()]
+
     def reset_counters(self):
         self.calls.clear()
+        self.account_calls.clear()
         self.handler_seconds = 0.0
 
     def _injected(self, method, path):

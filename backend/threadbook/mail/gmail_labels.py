@@ -11,14 +11,17 @@ labels); ``label_ids`` answers Gmail's id, with one ``labels.list``:
    listing again).
 
 The id is stored per user (their Gmail account), for mail sync, the deal round
-and logging by hand alike. ``created`` remembers whether Threadbook made the
+and logging by hand alike. ``labels_for_new_messages`` says which labels new
+messages get (``Threadbook/Logged``; a sorted thread's deal label on its
+replies), minding the threads whose labels the user took off (``LabelOptOut``,
+sync/label_rules.py). ``created`` remembers whether Threadbook made the
 label, so disconnecting can delete only labels that were ours
 (``delete_created_labels``).
 """
 
 from threadbook.db import write_transaction
-from threadbook.google.errors import Conflict, NotFound
-from threadbook.models import GmailLabel, LabelOptOut, utcnow
+from threadbook.google.errors import Conflict, GoogleApiError, NotFound
+from threadbook.models import GmailLabel, LabelOptOut, ThreadLabel, utcnow
 
 LOGGED = "Threadbook/Logged"
 CLOSING = "Threadbook/Deals closing this month"
@@ -90,6 +93,70 @@ def remember(user, changed):
             conflict_target=[GmailLabel.user, GmailLabel.name],
             update={GmailLabel.gmail_label_id: gmail_id, GmailLabel.created: created, GmailLabel.updated_at: utcnow()},
         ).execute()
+
+
+def opted_out(user_id, thread_ids, kind):
+    """The threads among ``thread_ids`` whose labels of ``kind`` the user took off."""
+    thread_ids = list(set(thread_ids))
+    if not thread_ids:
+        return set()
+    query = LabelOptOut.select(LabelOptOut.gmail_thread_id).where(
+        (LabelOptOut.user == user_id) & (LabelOptOut.kind == kind) & LabelOptOut.gmail_thread_id.in_(thread_ids)
+    )
+    return {thread_id for (thread_id,) in query.tuples()}
+
+
+def sorted_threads(user_id, thread_ids):
+    """{thread id: deal label} of the threads among ``thread_ids`` the deal round sorted."""
+    thread_ids = list(set(thread_ids))
+    if not thread_ids:
+        return {}
+    query = ThreadLabel.select(ThreadLabel.gmail_thread_id, ThreadLabel.label).where(
+        (ThreadLabel.user == user_id) & ThreadLabel.label.in_(DEAL_LABELS) & ThreadLabel.gmail_thread_id.in_(thread_ids)
+    )
+    return dict(query.tuples())
+
+
+def labels_for_new_messages(user_id, stored, others):
+    """Return {tuple of Threadbook label names: [message ids]} for new messages of the user's Gmail.
+
+    ``stored`` are messages just logged: they get ``Threadbook/Logged`` (unless
+    the user took it off their thread). ``others`` are messages left out that
+    still belong to the user's threads (purely internal replies). Both get the
+    deal label of a thread the round sorted, so a reply arriving later is in
+    the same label as the rest. Nothing here archives: new mail must reach the inbox.
+    """
+    threads = {m["threadId"] for m in stored} | {m["threadId"] for m in others}
+    deal_of = sorted_threads(user_id, threads)
+    no_logged = opted_out(user_id, {m["threadId"] for m in stored}, "logged")
+    groups = {}
+    for message, may_log in [(m, True) for m in stored] + [(m, False) for m in others]:
+        names = []
+        if may_log and message["threadId"] not in no_logged:
+            names.append(LOGGED)
+        if message["threadId"] in deal_of:
+            names.append(deal_of[message["threadId"]])
+        if names:
+            groups.setdefault(tuple(names), []).append(message["id"])
+    return groups
+
+
+def label_new_messages(gmail, user, stored):
+    """Best effort, outside mail sync: give just-logged messages their labels; return whether Gmail took them.
+
+    ``gmail`` is a ``google.gmail.Gmail``; a token that may not change labels,
+    or any Gmail failure, leaves the mail logged and unlabelled.
+    """
+    groups = labels_for_new_messages(user.id, stored, ())
+    if not groups:
+        return True
+    try:
+        ids = label_ids(gmail, user, sorted({name for names in groups for name in names}))
+        for names, message_ids in groups.items():
+            gmail.batch_modify_messages(message_ids, add_label_ids=[ids[name] for name in names])
+    except GoogleApiError:
+        return False
+    return True
 
 
 def delete_created_labels(gmail, user):

@@ -1,13 +1,10 @@
-"""Which Threadbook labels mail sync puts on new messages, and what a label the user takes off means.
+"""What a Threadbook label the user takes off in Gmail means, read from Gmail's history.
 
-New messages (``labels_for_page``): every stored message gets
-``Threadbook/Logged``; every message of a thread the deal round sorted
-(``ThreadLabel``) gets that thread's deal label too, so a reply arriving later
-in a sorted thread is in the same label as the rest. A reply is never archived
-here, even with ``archive_sorted_threads``: new mail must reach the inbox.
+(Which labels new messages get is ``mail.gmail_labels.labels_for_new_messages``:
+``Threadbook/Logged``, and a sorted thread's deal label on its later replies.)
 
-A label the user takes off (``record_removals``, from Gmail's history) means
-"stop" for that thread, and is recorded (``LabelOptOut``):
+A label the user takes off (``record_removals``) means "stop" for that thread,
+and is recorded (``LabelOptOut``):
 
 - a deal label taken off a thread: the deal round leaves the thread alone from
   then on (no deal label is put back, none moved in);
@@ -26,50 +23,6 @@ application (``ThreadLabel.history_id``) is ignored.
 from threadbook.db import write_transaction
 from threadbook.mail.gmail_labels import DEAL_LABELS, LOGGED, stored_ids
 from threadbook.models import LabelOptOut, MailboxMessage, ThreadLabel
-
-
-def opted_out(user_id, thread_ids, kind):
-    """The threads among ``thread_ids`` whose labels of ``kind`` the user took off."""
-    thread_ids = list(set(thread_ids))
-    if not thread_ids:
-        return set()
-    query = LabelOptOut.select(LabelOptOut.gmail_thread_id).where(
-        (LabelOptOut.user == user_id) & (LabelOptOut.kind == kind) & LabelOptOut.gmail_thread_id.in_(thread_ids)
-    )
-    return {thread_id for (thread_id,) in query.tuples()}
-
-
-def sorted_threads(user_id, thread_ids):
-    """{thread id: deal label} of the threads among ``thread_ids`` the deal round sorted."""
-    thread_ids = list(set(thread_ids))
-    if not thread_ids:
-        return {}
-    query = ThreadLabel.select(ThreadLabel.gmail_thread_id, ThreadLabel.label).where(
-        (ThreadLabel.user == user_id) & ThreadLabel.label.in_(DEAL_LABELS) & ThreadLabel.gmail_thread_id.in_(thread_ids)
-    )
-    return dict(query.tuples())
-
-
-def labels_for_page(user_id, stored, others):
-    """Return {tuple of Threadbook label names: [message ids]} for a page's new messages.
-
-    ``stored`` are the messages sync stores; ``others`` messages it leaves out
-    that still belong to the user's threads (purely internal replies): they get
-    a sorted thread's deal label, never ``Threadbook/Logged``.
-    """
-    threads = {m["threadId"] for m in stored} | {m["threadId"] for m in others}
-    deal_of = sorted_threads(user_id, threads)
-    no_logged = opted_out(user_id, {m["threadId"] for m in stored}, "logged")
-    groups = {}
-    for message, may_log in [(m, True) for m in stored] + [(m, False) for m in others]:
-        names = []
-        if may_log and message["threadId"] not in no_logged:
-            names.append(LOGGED)
-        if message["threadId"] in deal_of:
-            names.append(deal_of[message["threadId"]])
-        if names:
-            groups.setdefault(tuple(names), []).append(message["id"])
-    return groups
 
 
 def _as_int(history_id):

@@ -1,7 +1,7 @@
 """One page of a mailbox sync: fetch, classify and label its messages, then store them with the resume position.
 
 ``prepare`` talks to Gmail and only reads the database, so the backfill runs
-it in a prefetch thread; it labels the new messages (sync/label_rules.py), and
+it in a prefetch thread; it labels the new messages (mail/gmail_labels.py), and
 the ids of labels it had to find or create are stored with the page.
 ``commit`` stores a prepared page, takes out removed messages and saves the
 position to resume from, in one transaction and only while the run still holds
@@ -18,7 +18,7 @@ from threadbook.google.errors import GoogleApiError, ReauthRequired
 from threadbook.mail import filters, gmail_labels
 from threadbook.mail.store import store_gmail_messages
 from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User
-from threadbook.sync import label_rules, lease
+from threadbook.sync import lease
 from threadbook.sync.due import StopSync, inactive_reason
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class PageStore:
                     internal.append(message)
         if (page.keep or internal) and self.settings.label_messages:
             # Before the commit: labelling is idempotent, so a crash in between only relabels.
-            page.labels_failed = self._label(label_rules.labels_for_page(self.user.id, page.keep, internal))
+            page.labels_failed = self._label(gmail_labels.labels_for_new_messages(self.user.id, page.keep, internal))
         page.matched = self._count_matched(keep_addresses)
         return page
 
