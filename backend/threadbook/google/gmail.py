@@ -28,8 +28,14 @@ from googleapiclient.errors import HttpError
 from threadbook.google.client import DEFAULT_TIMEOUT, GoogleClient
 from threadbook.google.errors import Conflict, Unavailable, translate_http_error
 
-# Headers the CRM stores for every message (users.threads.get, format=metadata).
-METADATA_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
+# Headers the CRM reads for every message (users.threads.get, format=metadata): the ones it stores,
+# then the ones that tell mail no person wrote (mail/automated.py).
+METADATA_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References") + (
+    "List-Unsubscribe",
+    "List-Id",
+    "Precedence",
+    "Auto-Submitted",
+)
 _RESOURCES = {}
 _RESOURCES_LOCK = threading.Lock()
 

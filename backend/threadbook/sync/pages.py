@@ -17,7 +17,7 @@ from threadbook.db import database, write_transaction
 from threadbook.google.errors import GoogleApiError, ReauthRequired
 from threadbook.mail import filters, gmail_labels
 from threadbook.mail.store import store_gmail_messages
-from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User
+from threadbook.models import ContactAddress, Email, FilteredThread, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
 from threadbook.sync import lease
 from threadbook.sync.due import StopSync, inactive_reason
 
@@ -35,6 +35,7 @@ class PreparedPage:
     fetched: int = 0
     matched: int = 0
     labels_failed: int = 0
+    filtered: list = dataclasses.field(default_factory=list)  # (thread id, reason, detail) of mail no person wrote
     next_token: str = None
 
 
@@ -95,6 +96,8 @@ class PageStore:
                 page.skipped[verdict] += 1
                 if verdict == filters.INTERNAL:
                     internal.append(message)
+                elif verdict == filters.AUTOMATED:
+                    page.filtered.append((message["threadId"], *filters.automated_reason(message)))
         if (page.keep or internal) and self.settings.label_messages:
             # Before the commit: labelling is idempotent, so a crash in between only relabels.
             page.labels_failed = self._label(gmail_labels.labels_for_new_messages(self.user.id, page.keep, internal))
@@ -110,6 +113,8 @@ class PageStore:
                 result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False)
                 placed = len(result.created) + len(result.linked)
             removed = self._remove(removed_ids) if removed_ids else 0
+            if page.filtered:
+                self._record_filtered(page.filtered)
             label_changes = self.gmail.take_label_changes()
             if label_changes:
                 gmail_labels.remember(self.user, label_changes)
@@ -123,6 +128,7 @@ class PageStore:
         report.skipped_internal += page.skipped[filters.INTERNAL]
         report.skipped_blocked += page.skipped[filters.BLOCKED]
         report.skipped_other += page.skipped[filters.SKIPPED]
+        report.skipped_automated += page.skipped[filters.AUTOMATED]
         report.labels_failed += page.labels_failed
         if self.on_page:
             self.on_page(report)
@@ -136,6 +142,17 @@ class PageStore:
             raise StopSync(reason)
         if mailbox.lease_owner != self.owner:
             raise lease.LeaseLost(f"mailbox {self.mailbox.id} is leased by another worker")
+
+    def _record_filtered(self, filtered):
+        """Remember why each thread's latest automated message was left out, for the panel ("Log anyway")."""
+        now = utcnow()
+        for thread_id, reason, detail in filtered:
+            FilteredThread.insert(
+                org=self.org.id, user=self.user.id, gmail_thread_id=thread_id, reason=reason, detail=detail[:255], filtered_at=now
+            ).on_conflict(
+                conflict_target=[FilteredThread.user, FilteredThread.gmail_thread_id],
+                update={FilteredThread.reason: reason, FilteredThread.detail: detail[:255], FilteredThread.filtered_at: now},
+            ).execute()
 
     def _already_stored(self, ids):
         return set(_column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
