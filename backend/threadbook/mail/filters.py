@@ -113,3 +113,25 @@ class MessageFilter:
         if _automated(headers) is not None:
             return AUTOMATED, addresses
         return STORE, addresses
+
+
+def without_blocked_for_manual_log(org, user, messages):
+    """Return (messages to log, how many were left out) for "Log thread": the blocklist applies when the organisation says so.
+
+    ``Organization.blocklist_applies_to_manual_logs`` (default true): the
+    blocklist keeps mail out of the CRM whoever asks, since a person logging a
+    thread by hand rarely checks who else is on it. Off, logging by hand is
+    the user's own explicit choice and stores every message.
+    """
+    if not org.blocklist_applies_to_manual_logs or not messages:
+        return messages, 0
+    message_filter = MessageFilter(org, user)
+    kept = [m for m in messages if not any(message_filter.is_blocked(a) for a in participant_addresses(m))]
+    return kept, len(messages) - len(kept)
+
+
+def blocked_warning(count):
+    return (
+        f"{count} message{'s' if count != 1 else ''} of this thread {'were' if count != 1 else 'was'} not logged: "
+        "a participant is on your or your organisation's blocklist."
+    )

@@ -9,6 +9,10 @@ the label in ``ThreadLabel``: with the token when it may change labels
 granted gmail.modify when it was connected). ``label_via`` says which.
 Logging again, or twenty times at once, stores nothing more.
 
+With the organisation's ``blocklist_applies_to_manual_logs`` (default on),
+messages with a blocked participant are left out, with a warning
+(``filters.without_blocked_for_manual_log``).
+
 Gmail's failures while reading propagate as ``GoogleApiError`` (a missing
 thread names it: ``.about(subject="thread <id>")``); a failure while labelling
 never fails the log, it only says why the label was skipped.
@@ -18,7 +22,7 @@ import dataclasses
 
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
-from threadbook.mail import gmail_labels
+from threadbook.mail import filters, gmail_labels
 from threadbook.mail.gmail_access import mailbox_gmail_for, open_mail
 from threadbook.mail.store import StoreResult, store_gmail_messages
 from threadbook.models import ThreadLabel
@@ -131,6 +135,7 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
     gmail = open_mail(user, org, access_token).gmail
     warnings = []
     messages = _chosen(fetch_thread_messages(gmail, thread_id, org.store_bodies, warnings), thread_id, message_ids)
+    messages, blocked = filters.without_blocked_for_manual_log(org, user, messages)
     stored = store_gmail_messages(
         org,
         owner=user,
@@ -140,5 +145,9 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
         visibility=visibility,
         store_body=org.store_bodies and not warnings,
     )
+    if blocked:
+        warnings.append(filters.blocked_warning(blocked))
+        if not messages:
+            return ThreadLog(thread_id, stored, "skipped", "Nothing in this thread was logged, so it was not labelled.", warnings)
     label, reason, via = label_logged_thread(gmail, user, org, thread_id)
     return ThreadLog(thread_id, stored, label, reason, warnings, label_via=via)
