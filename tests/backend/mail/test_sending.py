@@ -121,12 +121,15 @@ def test_replies_are_logged_by_the_periodic_task_as_sent_mail_and_labelled(app, 
     box = workspace.gmail.mailbox(REP)
     box.add_message(sender="ada@globex.example", to=[REP], subject="Re: Pilot", body="Yes!", thread_id=body["gmail_thread_id"])
     box.add_message(sender="col@acme.example", to=[REP], subject="Re: Pilot", body="internal aside", thread_id=body["gmail_thread_id"])
+    out_of_office = [("Auto-Submitted", "auto-replied")]
+    box.add_message(sender="ada@globex.example", to=[REP], subject="Out of office", thread_id=body["gmail_thread_id"], extra_headers=out_of_office)
     with app.app_context():
         tasks.bind_app(app)
         checked = tasks.schedule_tracked_thread_checks.call_local()
 
     assert checked == 1
-    assert [(e.subject, e.source) for e in Email.select().order_by(Email.id)] == [("Pilot", "sent"), ("Re: Pilot", "sent")]  # the internal aside is not logged
+    # Neither the internal aside nor the automatic reply is logged.
+    assert [(e.subject, e.source) for e in Email.select().order_by(Email.id)] == [("Pilot", "sent"), ("Re: Pilot", "sent")]
     reply = Email.get(Email.from_email == "ada@globex.example")
     label = box.label_by_name("Threadbook/Logged")
     assert label["id"] in box.messages[reply.gmail_message_id]["labelIds"]
