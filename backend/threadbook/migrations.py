@@ -162,6 +162,14 @@ def _contact_imports():
     create_tables_if_missing(models.ContactImport)
 
 
+def _sync_labels_and_filters():
+    """Labels by Gmail id, labels users took off, threads sync filtered, and two organisation settings for sync."""
+    create_tables_if_missing(models.GmailLabel, models.LabelOptOut, models.FilteredThread)
+    add_column_if_missing(models.ThreadLabel, "history_id")
+    add_column_if_missing(models.Organization, "remove_labels_on_disconnect")
+    add_column_if_missing(models.Organization, "blocklist_applies_to_manual_logs")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -174,6 +182,7 @@ STEPS = [
     (8, "match corrections: an address is not a record, for the whole organisation", _match_corrections),
     (9, "organisations name their deal stages", _org_deal_stages),
     (10, "contact imports started from the API", _contact_imports),
+    (11, "Gmail labels by id, label opt-outs, filtered threads; sync settings of the organisation", _sync_labels_and_filters),
 ]
 LATEST = STEPS[-1][0]
 

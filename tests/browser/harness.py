@@ -230,7 +230,7 @@ class Stack:
         token = "ya29.browser-" + secrets.token_urlsafe(16)
         # As Google does: the token carries the Gmail scopes the extension asked for.
         gmail_scopes = [s for s in scope.split() if "/auth/gmail." in s or s == "https://mail.google.com/"]
-        self.gmail.grant(token, address, scopes=gmail_scopes or ["gmail.readonly"])
+        self.gmail.grant(token, address, scopes=gmail_scopes)  # none asked, none granted: Gmail answers 403
         return token
 
     def start(self):
@@ -251,7 +251,7 @@ class Stack:
         # The token endpoint's access tokens open the fake Gmail mailbox of their account.
         self.oauth = FakeGoogleOAuth(default_email=REP["email"])
         self.oauth.on_access_token = lambda token, address, scopes: self.gmail.grant(
-            token, address, scopes=[s for s in scopes if "gmail" in s] or ["gmail.modify"]
+            token, address, scopes=[s for s in scopes if "gmail" in s or s == "https://mail.google.com/"]
         )
         self.oauth.on_revoke = lambda token: self.gmail.expire(token) if token in self.gmail.grants else None
         token_endpoint = self._serve(self.oauth.app)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from .google_common import Failure, GoogleError, Grant, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope
+from .google_common import Failure, GoogleError, Grant, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope, token_account
 
 CALENDAR = "https://www.googleapis.com/auth/calendar"
 EVENTS = CALENDAR + ".events"
@@ -242,6 +242,7 @@ class CalendarState:
         self.grants = {}
         self.failures = []
         self.calls = []  # (method, path, query string)
+        self.account_calls = []  # (account of the token or None, method, path)
         self.send_updates = []  # (method, event id, sendUpdates) for writes
         self._changes = itertools.count(1)
 
@@ -276,6 +277,10 @@ class CalendarState:
 
     def calls_to(self, method, fragment=""):
         return [path for m, path, _ in self.calls if m == method and fragment in path]
+
+    def calls_for(self, account):
+        """Every call made with a token of ``account``'s."""
+        return [(m, path) for who, m, path in self.account_calls if who == account.lower()]
 
     def _injected(self, method, path):
         with self.lock:
@@ -317,9 +322,10 @@ def create_app(state):
             def wrapper(**kwargs):
                 with state.lock:
                     state.calls.append((request.method, request.path, request.query_string.decode()))
+                    state.account_calls.append((token_account(state), request.method, request.path))
                 grant = authorised_grant(state)
                 if not grant.scopes & needs:
-                    raise insufficient_scope()
+                    raise insufficient_scope("calendar-json.googleapis.com", f"calendar.v3.{view.__name__}")
                 calendar_id = kwargs.pop("calendar_id", None)
                 if calendar_id is not None and calendar_id.lower() not in ("primary", grant.mailbox):
                     raise not_found()

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass
 class CalendarSyncReport:
-    """What one run did; ``outcome`` is synced, unavailable or error; ``mode`` full, incremental or resync (after a 410)."""
+    """What one run did; ``outcome`` is synced, unavailable, error, or paused/disabled (not run); ``mode`` full, incremental or resync (after a 410)."""
 
     user_id: int
     outcome: str = "synced"
@@ -229,6 +229,9 @@ def sync_calendar_mailbox(mailbox_id):
     if mailbox is None:
         return None
     user, org = User.get_by_id(mailbox.user_id), Organization.get_by_id(mailbox.org_id)
+    if user.sync_paused or not org.sync_enabled:
+        # Queued before the user paused or the organisation turned sync off: no Google call now.
+        return CalendarSyncReport(user.id, outcome="paused" if user.sync_paused else "disabled")
     try:
         calendar = calendar_for(user, org)
     except NoGoogleAccess as exc:

@@ -11,7 +11,7 @@ the address, never a copy.
 - ``crm``: companies, contacts, leads, deals, notes, match corrections
 - ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
 - ``calendar``: meetings and attendees
-- ``sync``: connected mailboxes, Gmail thread labels
+- ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
 """
 
@@ -43,7 +43,7 @@ from threadbook.models.mail import (
     TrackedThread,
     UnloggedMessage,
 )
-from threadbook.models.sync import MAILBOX_STATUSES, Mailbox, ThreadLabel
+from threadbook.models.sync import LABEL_OPT_OUT_KINDS, MAILBOX_STATUSES, FilteredThread, GmailLabel, LabelOptOut, Mailbox, ThreadLabel
 
 # Every table, in the order they were first declared (migrations create them from this list).
 ALL_MODELS = [
@@ -72,6 +72,9 @@ ALL_MODELS = [
     AuditLog,
     MatchCorrection,
     ContactImport,
+    GmailLabel,
+    LabelOptOut,
+    FilteredThread,
 ]
 
 __all__ = [
@@ -81,6 +84,7 @@ __all__ = [
     "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
     "IMPORT_STATUSES",
+    "LABEL_OPT_OUT_KINDS",
     "LEAD_STATUSES",
     "MAILBOX_STATUSES",
     "ROLES",
@@ -96,8 +100,11 @@ __all__ = [
     "Deal",
     "Email",
     "EmailParticipant",
+    "FilteredThread",
+    "GmailLabel",
     "Invitation",
     "JSONField",
+    "LabelOptOut",
     "Lead",
     "Mailbox",
     "MailboxMessage",

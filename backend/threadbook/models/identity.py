@@ -27,6 +27,10 @@ class Organization(BaseModel):
     # Encrypted Workspace service-account key (domain-wide delegation), never returned.
     service_account_key = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # Mail sync's choices (docs/sync.md): delete Threadbook's Gmail labels when a mailbox disconnects;
+    # whether the blocklist also keeps mail out of "Log thread".
+    remove_labels_on_disconnect = BooleanField(default=False)
+    blocklist_applies_to_manual_logs = BooleanField(default=True)
 
 
 class User(BaseModel):

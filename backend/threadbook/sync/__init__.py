@@ -16,6 +16,8 @@ Syncing one mailbox:
 - ``history``: reading history records; ``due``: which mailboxes may sync now;
 - ``settings``: SyncSettings and SyncReport;
 - ``gmail_reader``: the Gmail calls sync makes, with backoff and the per-mailbox quota;
-- ``labels``: the Threadbook/ labels in Gmail and the deal sorting;
+- ``labels``: the deal sorting of threads into Threadbook/ labels (labels by id: mail/gmail_labels.py);
+- ``label_rules``: labels the user takes off in Gmail, read from history: "stop" for that thread;
+- ``label_cleanup``: Threadbook's labels out of Gmail when a mailbox disconnects, if the organisation chose it;
 - ``lease``, ``backoff``, ``quota``: the parts those share.
 """

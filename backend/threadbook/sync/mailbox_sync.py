@@ -34,7 +34,7 @@ from threadbook.google.credentials import MissingCredentials
 from threadbook.google.errors import GoogleApiError, NotFound, ReauthRequired
 from threadbook.google.oauth import is_revoked_grant
 from threadbook.models import Mailbox, Organization, User, utcnow
-from threadbook.sync import lease
+from threadbook.sync import label_rules, lease
 from threadbook.sync.backoff import Backoff
 from threadbook.sync.due import StopSync, inactive_reason
 from threadbook.sync.gmail_reader import SyncGmail
@@ -202,6 +202,8 @@ class MailboxSync:
             page = self.gmail.list_history(start, page_token=token)
             records = page.get("history") or []
             added, removed = changes_in(records)
+            # Labels the user took off are recorded before new messages are labelled (sync/label_rules.py).
+            label_rules.record_removals(self.pages.user, records)
             token = page.get("nextPageToken")
             # Resume point: after this page's last record, or the mailbox's current id on the last page.
             position = str(page["historyId"]) if token is None or not records else str(records[-1]["id"])

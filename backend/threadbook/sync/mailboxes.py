@@ -7,7 +7,7 @@ are ``MailboxRefused`` with a reason the API answers.
 
 from threadbook.db import write_transaction
 from threadbook.models import Mailbox, User
-from threadbook.sync import connection, service_account
+from threadbook.sync import connection, label_cleanup, service_account
 from threadbook.sync.connection import MailboxRefused
 from threadbook.sync.queueing import queue_sync
 
@@ -51,7 +51,13 @@ def resume(user, org):
 
 
 def disconnect(user, org):
-    """Forget the user's credentials (revoked at Google after the commit) and sync position; logged mail stays."""
+    """Forget the user's credentials (revoked at Google after the commit) and sync position; logged mail stays.
+
+    First, if the organisation chose it, Threadbook's labels leave the user's Gmail (``label_cleanup``).
+    """
+    mailbox = own_mailbox(user, org)
+    if mailbox is not None:
+        label_cleanup.remove_labels([mailbox], org, user)
     revoke_later = []
     with write_transaction():
         mailbox = own_mailbox(user, org)
@@ -73,6 +79,7 @@ def org_statuses(org):
 
 def disconnect_org(org, actor):
     """Disconnect every mailbox of the organisation and remove its service account; return how many mailboxes."""
+    label_cleanup.remove_labels(Mailbox.select().where(Mailbox.org == org.id), org, actor)
     revoke_later = []
     with write_transaction():
         count = connection.disconnect_org(org, actor, revoke_later)

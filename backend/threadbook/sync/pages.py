@@ -1,10 +1,12 @@
 """One page of a mailbox sync: fetch, classify and label its messages, then store them with the resume position.
 
 ``prepare`` talks to Gmail and only reads the database, so the backfill runs
-it in a prefetch thread; ``commit`` stores a prepared page, takes out removed
-messages and saves the position to resume from, in one transaction and only
-while the run still holds the mailbox's lease (``lease.renew``). Storing goes
-through ``mail.store.store_gmail_messages`` with ``source="sync"``. Mail the
+it in a prefetch thread; it labels the new messages (mail/gmail_labels.py), and
+the ids of labels it had to find or create are stored with the page.
+``commit`` stores a prepared page, takes out removed messages and saves the
+position to resume from, in one transaction and only while the run still holds
+the mailbox's lease (``lease.renew``). Storing goes through
+``mail.store.store_gmail_messages`` with ``source="sync"``. Mail the
 owner unlogged is left out before labelling (mail/unlogged.py).
 """
 
@@ -14,12 +16,11 @@ import logging
 
 from threadbook.db import database, write_transaction
 from threadbook.google.errors import GoogleApiError, ReauthRequired
-from threadbook.mail import filters, unlogged
+from threadbook.mail import filters, gmail_labels, unlogged
 from threadbook.mail.store import parse_gmail_message, store_gmail_messages
-from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User
+from threadbook.models import ContactAddress, Email, FilteredThread, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
 from threadbook.sync import lease
 from threadbook.sync.due import StopSync, inactive_reason
-from threadbook.sync.labels import LOGGED
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class PreparedPage:
     fetched: int = 0
     matched: int = 0
     labels_failed: int = 0
+    filtered: list = dataclasses.field(default_factory=list)  # (thread id, reason, detail) of mail no person wrote
     next_token: str = None
 
 
@@ -86,7 +88,7 @@ class PageStore:
         messages = self.gmail.fetch_messages(new_ids, full=self.org.store_bodies) if new_ids else []
         page.fetched = len(messages)
         messages = self._not_unlogged(messages, page)
-        keep_addresses = []
+        keep_addresses, internal = [], []
         for message in messages:
             verdict, addresses = self.filter.classify(message)
             if verdict == filters.STORE:
@@ -94,9 +96,13 @@ class PageStore:
                 keep_addresses.append(addresses)
             else:
                 page.skipped[verdict] += 1
-        if page.keep and self.settings.label_messages:
+                if verdict == filters.INTERNAL:
+                    internal.append(message)
+                elif verdict == filters.AUTOMATED:
+                    page.filtered.append((message["threadId"], *filters.automated_reason(message)))
+        if (page.keep or internal) and self.settings.label_messages:
             # Before the commit: labelling is idempotent, so a crash in between only relabels.
-            page.labels_failed = self._label([m["id"] for m in page.keep])
+            page.labels_failed = self._label(gmail_labels.labels_for_new_messages(self.user.id, page.keep, internal))
         page.matched = self._count_matched(keep_addresses)
         return page
 
@@ -109,6 +115,11 @@ class PageStore:
                 result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False)
                 placed = len(result.created) + len(result.linked)
             removed = self._remove(removed_ids) if removed_ids else 0
+            if page.filtered:
+                self._record_filtered(page.filtered)
+            label_changes = self.gmail.take_label_changes()
+            if label_changes:
+                gmail_labels.remember(self.user, label_changes)
             lease.renew(self.mailbox.id, self.owner, self.settings.lease_seconds, messages_synced=Mailbox.messages_synced + placed, **progress)
         report = self.report
         report.pages += 1
@@ -119,6 +130,7 @@ class PageStore:
         report.skipped_internal += page.skipped[filters.INTERNAL]
         report.skipped_blocked += page.skipped[filters.BLOCKED]
         report.skipped_other += page.skipped[filters.SKIPPED]
+        report.skipped_automated += page.skipped[filters.AUTOMATED]
         report.labels_failed += page.labels_failed
         if self.on_page:
             self.on_page(report)
@@ -141,6 +153,17 @@ class PageStore:
             raise StopSync(reason)
         if mailbox.lease_owner != self.owner:
             raise lease.LeaseLost(f"mailbox {self.mailbox.id} is leased by another worker")
+
+    def _record_filtered(self, filtered):
+        """Remember why each thread's latest automated message was left out, for the panel ("Log anyway")."""
+        now = utcnow()
+        for thread_id, reason, detail in filtered:
+            FilteredThread.insert(
+                org=self.org.id, user=self.user.id, gmail_thread_id=thread_id, reason=reason, detail=detail[:255], filtered_at=now
+            ).on_conflict(
+                conflict_target=[FilteredThread.user, FilteredThread.gmail_thread_id],
+                update={FilteredThread.reason: reason, FilteredThread.detail: detail[:255], FilteredThread.filtered_at: now},
+            ).execute()
 
     def _already_stored(self, ids):
         return set(_column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
@@ -167,18 +190,22 @@ class PageStore:
             Email.delete().where(Email.id.in_(email_ids) & (Email.source == "sync") & Email.id.not_in(still_held)).execute()
         return removed
 
-    def _label(self, message_ids):
-        """Add Threadbook/Logged to the messages; return how many could not be labelled."""
+    def _label(self, groups):
+        """Put Threadbook's labels on the page's messages ({label names: message ids}); return how many could not be labelled."""
+        if not groups:
+            return 0
         try:
-            label_id = self.gmail.label_id(LOGGED)
-            self.gmail.add_label_to_messages(message_ids, label_id)
+            ids = self.gmail.label_ids(self.user, sorted({name for names in groups for name in names}))
+            for names, message_ids in groups.items():
+                self.gmail.add_labels_to_messages(message_ids, [ids[name] for name in names])
             return 0
         except ReauthRequired:
             raise
         except GoogleApiError as exc:
             # A missing label is cosmetic; the mail itself must still be stored.
-            log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, len(message_ids), exc)
-            return len(message_ids)
+            count = sum(len(message_ids) for message_ids in groups.values())
+            log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, count, exc)
+            return count
 
     def _count_matched(self, address_lists):
         """Count messages with a participant who is one of the organisation's contacts or leads."""

@@ -7,6 +7,11 @@ from threadbook.db import database, is_sqlite
 from threadbook.models import Contact, Organization
 
 
+def steps_after(version):
+    """The steps a database at ``version`` runs (numbers are fixed per change, so there may be gaps)."""
+    return [number for number, _, _ in migrations.STEPS if number > version]
+
+
 def _columns(table):
     return {c.name for c in database.get_columns(table)}
 
@@ -183,4 +188,27 @@ def test_version_7_database_gets_match_corrections(db):
 
     assert database.table_exists("match_correction")
     assert {"address", "address_lower", "address_normalized", "kind", "contact_id", "lead_id", "company_id", "created_by_id"} <= _columns("match_correction")
+
+
+def test_version_10_database_gains_label_ids_opt_outs_filtered_threads_and_sync_settings(db, factory):
+    from playhouse.migrate import migrate
+
+    from threadbook.models import FilteredThread, GmailLabel, LabelOptOut
+
+    org = factory.org(domain="acme.example")
+    database.drop_tables([GmailLabel, LabelOptOut, FilteredThread])
+    migrate(
+        migrations._migrator().drop_column("thread_label", "history_id"),
+        migrations._migrator().drop_column("organization", "remove_labels_on_disconnect"),
+        migrations._migrator().drop_column("organization", "blocklist_applies_to_manual_logs"),
+    )
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=10, description="contact imports started from the API")
+
+    assert migrations.upgrade() == [11]
+
+    assert "history_id" in _columns("thread_label")
+    old = Organization.get_by_id(org.id)
+    assert (old.remove_labels_on_disconnect, old.blocklist_applies_to_manual_logs) == (False, True)
+    assert GmailLabel.select().count() == LabelOptOut.select().count() == FilteredThread.select().count() == 0
     assert migrations.upgrade() == []
