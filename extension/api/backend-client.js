@@ -189,6 +189,13 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     updateDeal: (id, fields) => data(call("PATCH", `/api/v1/deals/${encodeURIComponent(id)}`, { body: fields })),
     /** Convert a lead into a contact (`{company_name?, deal?}`); answers `{contact, lead, deal}`. */
     convertLead: (id, options) => data(call("POST", `/api/v1/leads/${encodeURIComponent(id)}/convert`, { body: options })),
+    // Alerts and new-mail notifications (the toolbar badge, the panel's feed)
+    /** `{sync: {state, broken, needs_reconnect, message, action}, notifications_enabled, unread_notifications}`. */
+    alerts: () => data(call("GET", "/api/v1/me/alerts")),
+    /** A page of notifications, newest first: `{items, next_cursor, unread}`. */
+    notifications: (cursor, limit = 20) => data(call("GET", `/api/v1/notifications?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)),
+    /** Mark notifications read: `{ids: [...]}` or `{all: true}`; answers `{marked, unread}`. */
+    markNotificationsRead: (body) => data(call("POST", "/api/v1/notifications/read", { body })),
     // Account: mail sync and dropbox
     mailbox: () => data(call("GET", "/api/v1/mailbox")),
     /** Start connecting Gmail: `{authorization_url, state, redirect_uri}`. */

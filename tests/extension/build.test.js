@@ -24,8 +24,8 @@ test("the manifest keeps its key, so the extension keeps the id the backend allo
   assert.equal(extensionId(manifest.key), "jkepanmacpnmjgfgkefaagampdbnmmal");
 });
 
-test("least privilege: three permissions, Gmail and the default backend, the default content security policy", () => {
-  assert.deepEqual(manifest.permissions, ["sidePanel", "storage", "identity"]);
+test("least privilege: five permissions, Gmail and the default backend, the default content security policy", () => {
+  assert.deepEqual(manifest.permissions, ["sidePanel", "storage", "identity", "alarms", "notifications"]);
   assert.deepEqual(manifest.host_permissions, ["https://mail.google.com/*", "http://127.0.0.1:5000/*"]);
   assert.ok(!("content_security_policy" in manifest));
   assert.ok(!("web_accessible_resources" in manifest), "nothing of the extension is exposed to web pages");

@@ -23,6 +23,30 @@ OPENAPI_SCHEMAS = {
             "last_synced_at": {"type": ["string", "null"], "format": "date-time"},
             "last_error": {"type": ["string", "null"]},
             "connected_at": {"type": ["string", "null"], "format": "date-time"},
+            "health": doc.ref("MailboxHealth"),
+        },
+    },
+    "MailboxHealth": {
+        "type": "object",
+        "description": "The mailbox's health in words a person can act on (sync/health.py).",
+        "properties": {
+            "state": {"type": "string"},
+            "broken": {"type": "boolean", "description": "Needs reconnecting, or sync keeps failing."},
+            "needs_reconnect": {"type": "boolean"},
+            "message": {"type": ["string", "null"], "description": "e.g. 'Google revoked access on 3 March 2026: reconnect Gmail.'"},
+            "action": {"type": ["string", "null"], "enum": ["reconnect", "connect", "ask_admin", "resume", "wait", None]},
+            "last_success_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_error": {
+                "type": ["object", "null"],
+                "properties": {"message": {"type": "string"}, "detail": {"type": "string"}, "at": {"type": ["string", "null"], "format": "date-time"}},
+            },
+            "next_run_at": {"type": ["string", "null"], "format": "date-time", "description": "The next scheduled sync, when the mailbox may sync."},
+            "today": {
+                "type": "object",
+                "description": "Messages this UTC day: stored, filtered out (automated or blocked), failed (could not be labelled).",
+                "properties": {"stored": {"type": "integer"}, "filtered": {"type": "integer"}, "failed": {"type": "integer"}},
+            },
+            "calendars": {"type": "array", "items": {"type": "object"}, "description": "Each calendar's health (empty until calendars report theirs)."},
         },
     },
     "ServiceAccount": {

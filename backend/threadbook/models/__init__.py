@@ -13,6 +13,7 @@ the address, never a copy.
 - ``calendar``: meetings and attendees
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
+- ``notify``: new-mail notifications, each mailbox's sync counts per day
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -43,6 +44,7 @@ from threadbook.models.mail import (
     TrackedThread,
     UnloggedMessage,
 )
+from threadbook.models.notify import Notification, SyncDay
 from threadbook.models.sync import LABEL_OPT_OUT_KINDS, MAILBOX_STATUSES, FilteredThread, GmailLabel, LabelOptOut, Mailbox, ThreadLabel
 
 # Every table, in the order they were first declared (migrations create them from this list).
@@ -75,6 +77,8 @@ ALL_MODELS = [
     GmailLabel,
     LabelOptOut,
     FilteredThread,
+    Notification,
+    SyncDay,
 ]
 
 __all__ = [
@@ -112,9 +116,11 @@ __all__ = [
     "Meeting",
     "MeetingAttendee",
     "Note",
+    "Notification",
     "Organization",
     "PrivateThread",
     "ThreadLabel",
+    "SyncDay",
     "TrackedThread",
     "UnloggedMessage",
     "UsedSignInNonce",
