@@ -190,7 +190,7 @@ STEPS = [
     (9, "organisations name their deal stages", _org_deal_stages),
     (10, "contact imports started from the API", _contact_imports),
     (11, "Gmail labels by id, label opt-outs, filtered threads; sync settings of the organisation", _sync_labels_and_filters),
-    (13, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
+    (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
 ]
 LATEST = STEPS[-1][0]
 

@@ -6,20 +6,14 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from threadbook import crypto
-from threadbook.db import database
 from threadbook.models import Contact, ContactAddress, Mailbox, User
 from threadbook.sync.mailbox_sync import SyncSettings, sync_mailbox
 
-from .harness import REP, run_async
+from .harness import REP, in_db, run_async
 
 pytestmark = pytest.mark.browser
 
 BUYER = "nora.notify@customer.example"
-
-
-def in_db(stack, work):
-    with stack.app.app_context(), database.connection_context():
-        return work()
 
 
 def synced(stack, mailbox_id):
