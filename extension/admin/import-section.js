@@ -54,7 +54,10 @@ export function summaryLines({ summary: s }) {
       counted("Invalid", s.invalid),
       `Read as ${s.encoding}, ${s.delimiter}-separated.`,
     ].filter(Boolean),
-    [`Columns read: ${columns.join(", ")}`, s.ignored_columns.length ? `Unknown columns, ignored: ${s.ignored_columns.join(", ")}` : ""].filter(Boolean),
+    [
+      `Columns read: ${columns.join(", ")}`,
+      s.ignored_columns.length ? `Ignored columns (unknown or mapped to ignore): ${s.ignored_columns.join(", ")}` : "",
+    ].filter(Boolean),
   ];
 }
 

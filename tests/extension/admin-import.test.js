@@ -66,7 +66,7 @@ test("sizes and names for a person", () => {
       "Invalid: 1 (not a valid email address: 1)",
       "Read as UTF-8, semicolon-separated.",
     ],
-    ["Columns read: E-mail → email, Full name → name", "Unknown columns, ignored: linkedin"],
+    ["Columns read: E-mail → email, Full name → name", "Ignored columns (unknown or mapped to ignore): linkedin"],
   ]);
 });
 
@@ -130,7 +130,7 @@ test("a dry run: the upload with its options, the progress polled until done, th
   assert.match(summary.textContent, /Would import 2 of 4 row\(s\)/);
   assert.match(summary.textContent, /Duplicates: 1 \(same address as an earlier line: 1\)/);
   assert.match(summary.textContent, /Read as UTF-8, semicolon-separated/);
-  assert.equal(summary.querySelector(".line:last-of-type").title, "Unknown columns, ignored: linkedin");
+  assert.equal(summary.querySelector(".line:last-of-type").title, "Ignored columns (unknown or mapped to ignore): linkedin");
   assert.equal(summary.querySelector("button").textContent, "Download rejected rows");
   assert.equal(note().textContent, "Dry run done: nothing was imported. Import now imports the file for real.");
   assert.equal(form.querySelector('[name="dry_run"]').checked, false);
