@@ -283,3 +283,19 @@ test("a member's page asks for no import and shows no import section", async () 
     ["me"],
   );
 });
+
+test("the backend failing while an import is followed: the error is an alert, the buttons come back", async () => {
+  const table = answers();
+  table.startImport = () => job(4, { status: "running", done: 1 });
+  table.importStatus = new BackendError("unreachable", "Cannot reach the Threadbook backend at http://127.0.0.1:5000.");
+  const { section, form, pick, note, bar } = await openImport(table);
+  pick(csv());
+  submit(form);
+  for (let i = 0; i < 10; i += 1) await settle();
+  assert.equal(note().textContent, "Cannot reach the Threadbook backend at http://127.0.0.1:5000.");
+  assert.equal(note().getAttribute("role"), "alert");
+  assert.equal(bar().getAttribute("aria-valuenow"), "25");
+  assert.equal(form.querySelector("button").disabled, false);
+  assert.equal(form.querySelector('[name="dry_run"]').checked, true, "still a dry run to do");
+  assert.equal(section.querySelector("[data-job]").dataset.state, "running");
+});
