@@ -71,7 +71,7 @@ def invalid_credentials():
     )
 
 
-def insufficient_scope():
+def insufficient_scope(service="gmail.googleapis.com", method="caribou.api.proto.MailboxService.GetThread"):
     return GoogleError(
         403,
         "Request had insufficient authentication scopes.",
@@ -82,7 +82,7 @@ def insufficient_scope():
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                 "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
                 "domain": "googleapis.com",
-                "metadata": {"service": "gmail.googleapis.com", "method": "caribou.api.proto.MailboxService.GetThread"},
+                "metadata": {"service": service, "method": method},
             }
         ],
     )
