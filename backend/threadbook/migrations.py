@@ -158,6 +158,21 @@ def _org_deal_stages():
     add_column_if_missing(models.Organization, "deal_stages")
 
 
+def _calendar_choices():
+    """Users choose the calendars that sync; each keeps its own sync token and health; meetings know their calendar and series.
+
+    The primary calendar's sync token moves from the mailbox to its row, so no calendar has to sync in full again.
+    """
+    create_tables_if_missing(models.SyncedCalendar)
+    add_column_if_missing(models.Meeting, "google_calendar_id")
+    add_column_if_missing(models.Meeting, "google_series_id")
+    database.execute_sql(
+        "INSERT INTO synced_calendar (org_id, user_id, calendar_id, summary, access_role, selected, sync_token, created_at) "
+        "SELECT m.org_id, m.user_id, 'primary', '', 'owner', TRUE, m.calendar_sync_token, m.created_at FROM mailbox m "
+        "WHERE m.calendar_sync_token IS NOT NULL AND NOT EXISTS (SELECT 1 FROM synced_calendar s WHERE s.user_id = m.user_id AND s.calendar_id = 'primary')"
+    )
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -169,6 +184,7 @@ STEPS = [
     (7, "logged mail names its deal; unlogged messages are remembered", _email_deal_and_unlogged),
     (8, "match corrections: an address is not a record, for the whole organisation", _match_corrections),
     (9, "organisations name their deal stages", _org_deal_stages),
+    (12, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
 ]
 LATEST = STEPS[-1][0]
 

@@ -10,12 +10,12 @@ the address, never a copy.
 - ``identity``: organisations, users, invitations, sign-in nonces, the audit log
 - ``crm``: companies, contacts, leads, deals, notes, match corrections
 - ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
-- ``calendar``: meetings and attendees
+- ``calendar``: meetings and attendees, the calendars each user syncs
 - ``sync``: connected mailboxes, Gmail thread labels
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
-from threadbook.models.calendar import Meeting, MeetingAttendee
+from threadbook.models.calendar import Meeting, MeetingAttendee, SyncedCalendar
 from threadbook.models.crm import (
     CORRECTION_KINDS,
     DEAL_STATUSES,
@@ -69,6 +69,7 @@ ALL_MODELS = [
     UnloggedMessage,
     AuditLog,
     MatchCorrection,
+    SyncedCalendar,
 ]
 
 __all__ = [
@@ -102,6 +103,7 @@ __all__ = [
     "Note",
     "Organization",
     "PrivateThread",
+    "SyncedCalendar",
     "ThreadLabel",
     "TrackedThread",
     "UnloggedMessage",
