@@ -15,7 +15,10 @@ An event is one meeting, however many ways it arrives:
 - an event of a calendar shared by a team (not someone's primary calendar)
   is one meeting for the organisation: the colleague who first synced it
   owns it, and another member's sync of that calendar leaves it to them
-  while they still sync it (and takes it over when they no longer do).
+  while they still sync it (and takes it over when they no longer do; a
+  meeting booked in the CRM always stays its booker's). A user's own
+  primary calendar is theirs: their sync takes back a meeting a colleague
+  read from it.
 
 No echo loops: sync writes Google's state into the CRM and never pushes;
 pushes (calendar/push.py) store the etag Google answers with, so an event
@@ -23,6 +26,8 @@ whose etag is already held is skipped (``unchanged``).
 """
 
 import dataclasses
+
+from peewee import fn
 
 from threadbook import matching
 from threadbook.calendar.attendees import replace_attendees
@@ -89,29 +94,33 @@ def _still_synced_by(user_id, key):
     return key is None and not SyncedCalendar.select().where(SyncedCalendar.user == user_id).exists()
 
 
-def colleagues_meeting(org_id, user_id, key, event_id):
-    """A colleague's meeting for this event of a shared calendar (its id, or the colleague's own primary), or None."""
+def colleagues_meeting(org_id, user, key, event_id):
+    """A colleague's meeting for this event, read from the same calendar through their access, or None.
+
+    A shared calendar (``key``) is the same calendar for every member, and so
+    is a colleague's primary one (their meetings from it have no calendar id);
+    the user's own primary calendar (``key`` None) is the one colleagues who
+    sync it record under the user's address.
+    """
     if key is None:
-        return None
-    owners_primary = User.select(User.id).where((User.org == org_id) & (User.email_normalized == (matching.try_normalize(key) or key.lower())))
-    return (
-        Meeting.select()
-        .where(
-            (Meeting.org == org_id)
-            & (Meeting.owner != user_id)
-            & (Meeting.google_event_id == event_id)
-            & ((Meeting.google_calendar_id == key) | (Meeting.google_calendar_id.is_null() & Meeting.owner.in_(owners_primary)))
-        )
-        .first()
-    )
+        same_calendar = fn.LOWER(Meeting.google_calendar_id) == user.email.lower()
+    else:
+        owners_primary = User.select(User.id).where((User.org == org_id) & (User.email_normalized == (matching.try_normalize(key) or key.lower())))
+        same_calendar = (Meeting.google_calendar_id == key) | (Meeting.google_calendar_id.is_null() & Meeting.owner.in_(owners_primary))
+    query = Meeting.select().where((Meeting.org == org_id) & (Meeting.owner != user.id) & (Meeting.google_event_id == event_id) & same_calendar)
+    return query.first()
 
 
 def _followed_by_colleague(org, user, event, key, report):
-    """True when a colleague's meeting follows this shared event (left to them); take it over when they no longer sync it."""
-    theirs = colleagues_meeting(org.id, user.id, key, event["id"])
+    """True when a colleague's meeting follows this event (left to them); False after taking it over, or when there is none.
+
+    Taken over: a meeting read from the user's own primary calendar, or from a
+    shared one the colleague no longer syncs. A meeting booked in the CRM stays its booker's.
+    """
+    theirs = colleagues_meeting(org.id, user, key, event["id"])
     if theirs is None:
-        return None
-    if _still_synced_by(theirs.owner_id, theirs.google_calendar_id):
+        return False
+    if theirs.source != "calendar" or (key is not None and _still_synced_by(theirs.owner_id, theirs.google_calendar_id)):
         report.unchanged += 1
         return True
     Meeting.update(owner=user.id, google_calendar_id=key).where(Meeting.id == theirs.id).execute()

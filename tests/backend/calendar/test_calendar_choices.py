@@ -245,3 +245,35 @@ def test_when_every_chosen_calendar_fails_the_sync_answers_as_google_failed_with
     body = response.get_json()
     assert (response.status_code, body["error"]) == (404, "not_found")  # gone for good: no "try again"
     assert "Choose your calendars again" in body["message"] and body["report"]["calendars"][0]["outcome"] == "error"
+
+
+def test_a_colleagues_shared_primary_calendar_adds_no_second_meeting_and_takes_none_of_theirs(app, client, factory, workspace, rep, db):
+    amy = factory.user(rep.org, email=COLLEAGUE, name="Amy")
+    workspace.connect(app, amy)
+    amys = workspace.calendar.calendar(COLLEAGUE)
+    workspace.calendar.share(amys, REP, "reader")
+    workspace.calendar.grant(LIST_TOKEN, REP, scopes=(CALENDAR_LIST_READONLY,))
+    booking = {"title": "Globex pitch", "start": at(2, 9).isoformat(), "end": at(2, 10).isoformat()}
+    booked = client.post("/api/v1/meetings", json=booking, headers=factory.headers(amy))
+    assert booked.status_code == 201 and booked.get_json()["calendar"]["pushed"] is True
+    amys.add_event("Globex follow-up", at(3, 9), at(3, 10), color_id="9")
+    sync(client, factory, amy)
+    assert choose(client, factory, rep, ["primary", COLLEAGUE]).status_code == 200
+
+    report = sync(client, factory, rep)
+    assert (report["created"], report["unchanged"]) == (0, 2)
+
+    # Amy stops syncing her calendar: the rep's sync takes over the meeting read from it, never the one she booked.
+    workspace.calendar.grant("ya29.amy", COLLEAGUE, scopes=(CALENDAR_LIST_READONLY,))
+    choose(client, factory, amy, [], token="ya29.amy")
+    workspace.calendar.expire_sync_tokens(COLLEAGUE)
+    sync(client, factory, rep)
+    owners = {m.title: m.owner_id for m in Meeting.select()}
+    assert owners == {"Globex pitch": amy.id, "Globex follow-up": rep.id}
+    # She syncs her calendar again: what was read from it is hers again, still one meeting each.
+    choose(client, factory, amy, ["primary"], token="ya29.amy")
+    amys.edit_event(next(e["id"] for e in amys.blueberry() if e["summary"] == "Globex follow-up"), location="Zoom")
+    sync(client, factory, amy)
+    sync(client, factory, rep)
+    rows = {m.title: (m.owner_id, m.google_calendar_id) for m in Meeting.select()}
+    assert rows == {"Globex pitch": (amy.id, None), "Globex follow-up": (amy.id, None)}
