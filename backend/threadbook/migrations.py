@@ -177,6 +177,21 @@ def _health_and_notifications():
     add_column_if_missing(models.Mailbox, "last_error_at")
 
 
+def _calendar_choices():
+    """Users choose the calendars that sync; each keeps its own sync token and health; meetings know their calendar and series.
+
+    The primary calendar's sync token moves from the mailbox to its row, so no calendar has to sync in full again.
+    """
+    create_tables_if_missing(models.SyncedCalendar)
+    add_column_if_missing(models.Meeting, "google_calendar_id")
+    add_column_if_missing(models.Meeting, "google_series_id")
+    database.execute_sql(
+        "INSERT INTO synced_calendar (org_id, user_id, calendar_id, summary, access_role, selected, sync_token, created_at) "
+        "SELECT m.org_id, m.user_id, 'primary', '', 'owner', TRUE, m.calendar_sync_token, m.created_at FROM mailbox m "
+        "WHERE m.calendar_sync_token IS NOT NULL AND NOT EXISTS (SELECT 1 FROM synced_calendar s WHERE s.user_id = m.user_id AND s.calendar_id = 'primary')"
+    )
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -191,6 +206,7 @@ STEPS = [
     (10, "contact imports started from the API", _contact_imports),
     (11, "Gmail labels by id, label opt-outs, filtered threads; sync settings of the organisation", _sync_labels_and_filters),
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
+    (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
 ]
 LATEST = STEPS[-1][0]
 

@@ -46,7 +46,7 @@ OPENAPI_SCHEMAS = {
                 "description": "Messages this UTC day: stored, filtered out (automated or blocked), failed (could not be labelled).",
                 "properties": {"stored": {"type": "integer"}, "filtered": {"type": "integer"}, "failed": {"type": "integer"}},
             },
-            "calendars": {"type": "array", "items": {"type": "object"}, "description": "Each calendar's health (empty until calendars report theirs)."},
+            "calendars": {"type": "array", "items": doc.ref("SyncedCalendar"), "description": "Each chosen calendar with its state, last sync and last error."},
         },
     },
     "ServiceAccount": {

@@ -10,14 +10,14 @@ the address, never a copy.
 - ``identity``: organisations, users, invitations, sign-in nonces, the audit log
 - ``crm``: companies, contacts, leads, deals, notes, match corrections
 - ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
-- ``calendar``: meetings and attendees
+- ``calendar``: meetings and attendees, the calendars each user syncs
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
-from threadbook.models.calendar import Meeting, MeetingAttendee
+from threadbook.models.calendar import Meeting, MeetingAttendee, SyncedCalendar
 from threadbook.models.crm import (
     CORRECTION_KINDS,
     DEAL_STATUSES,
@@ -79,6 +79,7 @@ ALL_MODELS = [
     FilteredThread,
     Notification,
     SyncDay,
+    SyncedCalendar,
 ]
 
 __all__ = [
@@ -119,6 +120,7 @@ __all__ = [
     "Notification",
     "Organization",
     "PrivateThread",
+    "SyncedCalendar",
     "ThreadLabel",
     "SyncDay",
     "TrackedThread",

@@ -24,7 +24,7 @@ class Mailbox(BaseModel):
     # The start of the backfill window, fixed when a backfill starts so a resumed one asks the same query.
     backfill_since = DateTimeField(null=True)
     messages_synced = IntegerField(default=0)
-    calendar_sync_token = TextField(null=True)
+    calendar_sync_token = TextField(null=True)  # no longer used: SyncedCalendar.sync_token (migration 12 moved it)
     lease_owner = CharField(null=True)
     lease_until = DateTimeField(null=True)
     last_synced_at = DateTimeField(null=True)

@@ -54,7 +54,7 @@ def today_counts(mailbox, today=None):
 
 
 def calendars_of(user, org):
-    """Each calendar's health. Hook: per-calendar state and errors come with calendar selection (calendar/); none yet."""
+    """Each calendar's health: filled in by the API from calendar/health.py (sync and calendar are separate packages)."""
     return []
 
 

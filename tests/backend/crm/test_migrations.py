@@ -207,3 +207,34 @@ def test_version_10_database_gains_label_ids_opt_outs_filtered_threads_and_sync_
     assert (old.remove_labels_on_disconnect, old.blocklist_applies_to_manual_logs) == (False, True)
     assert GmailLabel.select().count() == LabelOptOut.select().count() == FilteredThread.select().count() == 0
     assert migrations.upgrade() == []
+
+
+def test_version_9_database_gets_calendar_choices_and_keeps_the_primary_sync_token(db, factory):
+    """Version 12: SyncedCalendar, Meeting.google_calendar_id/google_series_id; the mailbox's calendar token moves to the primary row."""
+    from playhouse.migrate import migrate
+
+    from threadbook.models import Mailbox, Meeting, SyncedCalendar
+
+    database.drop_tables([SyncedCalendar])
+    for column in ("google_calendar_id", "google_series_id"):
+        migrate(migrations._migrator().drop_column("meeting", column))
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=9, description="organisations name their deal stages")
+    org = factory.org(domain="acme.example")
+    synced, never = factory.user(org, email="rep@acme.example"), factory.user(org, email="new@acme.example")
+    Mailbox.insert(org=org.id, user=synced.id, calendar_sync_token="CPDAlvWDx70CEPDAlvWDx70CGAU=").execute()
+    Mailbox.insert(org=org.id, user=never.id).execute()
+    database.execute_sql(
+        f'INSERT INTO meeting (org_id, owner_id, title, description, location, start, "end", status, source, google_event_id, created_at, updated_at) '
+        f"VALUES ({org.id}, {synced.id}, 'Old', '', '', '2026-01-02 10:00:00', '2026-01-02 11:00:00', 'confirmed', 'calendar', 'ev1', "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )
+
+    assert 12 in migrations.upgrade()
+
+    row = SyncedCalendar.get(SyncedCalendar.user == synced.id)
+    assert (row.calendar_id, row.selected, row.sync_token, row.org_id) == ("primary", True, "CPDAlvWDx70CEPDAlvWDx70CGAU=", org.id)
+    assert SyncedCalendar.select().where(SyncedCalendar.user == never.id).count() == 0
+    old = Meeting.get(Meeting.google_event_id == "ev1")
+    assert (old.google_calendar_id, old.google_series_id) == (None, None)  # the primary calendar; a series it may join later
+    assert migrations.upgrade() == []

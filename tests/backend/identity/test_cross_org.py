@@ -47,6 +47,7 @@ from threadbook.models import (
     MeetingAttendee,
     Note,
     Organization,
+    SyncedCalendar,
     ThreadLabel,
     TrackedThread,
     User,
@@ -134,6 +135,7 @@ def populate(org, tag, secret=""):
     meeting = Meeting.create(org=org, owner=admin, title=f"{word} meeting", start=now, end=end, google_event_id=f"ev-{tag}")
     MeetingAttendee.create(org=org, meeting=meeting, address=ceo, address_normalized=ceo)
     mailbox = Mailbox.create(org=org, user=admin, refresh_token=f"{word}-refresh")
+    SyncedCalendar.create(org=org, user=admin, calendar_id=f"team-{t}@group.calendar.google.com", summary=f"{word} team calendar", sync_token=f"{word}-sync")
     blocked = BlockedAddress.create(org=org, user=admin, pattern=f"blocked@{client}")
     invitation = Invitation.create(org=org, email_normalized=f"invitee@{staff}", invited_by=admin)
     TrackedThread.create(org=org, user=admin, gmail_thread_id=thread)

@@ -57,3 +57,33 @@ def test_states_that_are_choices_say_what_to_do_without_an_alarm(app, client, fa
     alerts = client.get("/api/v1/me/alerts", headers=headers).get_json()
 
     assert alerts["sync"]["action"] == action and alerts["sync"]["broken"] is False
+
+
+def test_each_chosen_calendar_shows_its_health_to_the_user_and_the_admin(app, client, factory, google, rep, admin, box):
+    from threadbook.db import database
+    from threadbook.models import SyncedCalendar, utcnow
+
+    connect(app, google, rep)
+    with app.app_context(), database.connection_context():
+        SyncedCalendar.create(org=rep.org_id, user=rep.id, calendar_id="primary", access_role="owner", selected=True, last_synced_at=utcnow())
+        SyncedCalendar.create(
+            org=rep.org_id,
+            user=rep.id,
+            calendar_id="team@group.calendar.google.com",
+            summary="Sales team",
+            access_role="reader",
+            selected=True,
+            last_error="Google no longer shares Sales team with you: choose your calendars again.",
+            last_error_at=utcnow(),
+        )
+        SyncedCalendar.create(org=rep.org_id, user=rep.id, calendar_id="holidays@group.calendar.google.com", summary="Holidays", selected=False)
+
+    mine = client.get("/api/v1/mailbox", headers=factory.headers(rep)).get_json()["health"]["calendars"]
+    assert [(c["id"], c["state"]) for c in mine] == [("primary", "ok"), ("team@group.calendar.google.com", "failing")]
+    assert mine[1]["last_error"].startswith("Google no longer shares Sales team")
+
+    listing = client.get("/api/v1/org/mailboxes", headers=factory.headers(admin)).get_json()
+    [theirs] = [m for m in listing["mailboxes"] if m["user_id"] == rep.id]
+    assert [c["state"] for c in theirs["health"]["calendars"]] == ["ok", "failing"]
+    [own] = [m for m in listing["mailboxes"] if m["user_id"] == admin.id]
+    assert own["health"]["calendars"] == []
