@@ -43,7 +43,17 @@ from threadbook.models.mail import (
     TrackedThread,
     UnloggedMessage,
 )
-from threadbook.models.sync import LABEL_OPT_OUT_KINDS, MAILBOX_STATUSES, FilteredThread, GmailLabel, LabelOptOut, Mailbox, ThreadLabel
+from threadbook.models.sync import (
+    LABEL_OPT_OUT_KINDS,
+    MAILBOX_STATUSES,
+    FilteredThread,
+    GmailLabel,
+    LabelOptOut,
+    Mailbox,
+    MailboxReconciliation,
+    SkippedMessage,
+    ThreadLabel,
+)
 
 # Every table, in the order they were first declared (migrations create them from this list).
 ALL_MODELS = [
@@ -75,6 +85,8 @@ ALL_MODELS = [
     GmailLabel,
     LabelOptOut,
     FilteredThread,
+    SkippedMessage,
+    MailboxReconciliation,
 ]
 
 __all__ = [
@@ -108,12 +120,14 @@ __all__ = [
     "Lead",
     "Mailbox",
     "MailboxMessage",
+    "MailboxReconciliation",
     "MatchCorrection",
     "Meeting",
     "MeetingAttendee",
     "Note",
     "Organization",
     "PrivateThread",
+    "SkippedMessage",
     "ThreadLabel",
     "TrackedThread",
     "UnloggedMessage",

@@ -205,10 +205,24 @@ def test_version_10_database_gains_label_ids_opt_outs_filtered_threads_and_sync_
     migrations.SchemaVersion.delete().execute()
     migrations.SchemaVersion.create(version=10, description="contact imports started from the API")
 
-    assert migrations.upgrade() == [11]
+    assert 11 in migrations.upgrade()
 
     assert "history_id" in _columns("thread_label")
     old = Organization.get_by_id(org.id)
     assert (old.remove_labels_on_disconnect, old.blocklist_applies_to_manual_logs) == (False, True)
     assert GmailLabel.select().count() == LabelOptOut.select().count() == FilteredThread.select().count() == 0
+    assert migrations.upgrade() == []
+
+
+def test_version_11_database_gains_skipped_messages_and_reconciliations(db):
+    from threadbook.models import MailboxReconciliation, SkippedMessage
+
+    database.drop_tables([SkippedMessage, MailboxReconciliation])
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=11, description="Gmail labels by id")
+
+    assert 14 in migrations.upgrade()
+
+    assert {"user_id", "gmail_message_id", "reason", "skipped_at"} <= _columns("skipped_message")
+    assert {"mailbox_id", "started_at", "checked", "missing", "fetched", "stored", "outcome"} <= _columns("mailbox_reconciliation")
     assert migrations.upgrade() == []
