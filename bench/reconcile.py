@@ -50,9 +50,9 @@ def serve_fakes(n_messages, days, seed, ready):
     oauth = FakeGoogleOAuth()
     oauth.on_access_token = lambda token, email, scopes: state.grant(token, email, scopes=["gmail.modify"])
     now = datetime.datetime.now(datetime.UTC)
-    span = (days * 86400 - 3600) / n_messages
+    span = (days * 86400 - 7200) / n_messages  # all inside the window, and before the last sync (reconcile.SYNC_MARGIN)
     for i in range(n_messages):
-        kwargs = {"subject": f"Message {i}", "date": now - datetime.timedelta(seconds=60 + i * span), "body": "Short text."}
+        kwargs = {"subject": f"Message {i}", "date": now - datetime.timedelta(seconds=900 + i * span), "body": "Short text."}
         if rng.random() < 0.9:
             kwargs.update(sender=f"Person <p{i}@company{i % 800}.example>", to=[REP])
         else:

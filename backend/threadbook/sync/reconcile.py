@@ -2,8 +2,9 @@
 
 Gmail's history sometimes misses messages; incremental sync would then never
 see them. Once a day, each mailbox that may sync and has finished its backfill
-lists the ids of its last ``RECONCILE_DAYS`` of mail (``messages.list`` with
-``after:``: ids only, 500 a call, 5 quota units each), compares them with what
+lists the ids of its last ``RECONCILE_DAYS`` of mail up to shortly before its
+last sync (``messages.list`` with ``after:`` and ``before:``: ids only, 500 a
+call, 5 quota units each), compares them with what
 the mailbox holds (``MailboxMessage``) or what sync left out on purpose
 (``SkippedMessage``: colleagues only, blocked, mail no person wrote, drafts,
 unlogged), and fetches what is missing through the same page path as sync
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 EVERY = datetime.timedelta(hours=24)
 KEEP_RUNS = 30  # runs kept per mailbox
 RECORDED = ("reconciled", "error", "needs_reconnect")
+SYNC_MARGIN = datetime.timedelta(minutes=10)  # mail from the last minutes before the last sync is checked tomorrow
 
 
 @dataclasses.dataclass
@@ -109,8 +111,10 @@ def reconcile_mailbox(mailbox_id, settings=None, days=None, owner=None, gmail=No
 
 
 def _reconcile(mailbox, user, org, gmail, settings, owner, report, started):
-    since = int((started - datetime.timedelta(days=report.days)).replace(tzinfo=datetime.UTC).timestamp())
-    query = f"after:{since} -in:chats"
+    query = f"after:{_epoch(started - datetime.timedelta(days=report.days))} -in:chats"
+    if mailbox.last_synced_at is not None:
+        # Mail newer than the last sync is sync's to fetch, not missing: leave it to the next run.
+        query += f" before:{_epoch(mailbox.last_synced_at - SYNC_MARGIN)}"
     ids, token = [], None
     while True:
         page = gmail.list_messages(query, page_token=token, max_results=500)
@@ -133,6 +137,10 @@ def _reconcile(mailbox, user, org, gmail, settings, owner, report, started):
     report.skipped = sync_report.skipped_internal + sync_report.skipped_blocked + sync_report.skipped_other + sync_report.skipped_automated
     with write_transaction():
         skipped.prune(user.id, report.days + 2)
+
+
+def _epoch(moment):
+    return int(moment.replace(tzinfo=datetime.UTC).timestamp())
 
 
 def _record(report, started):

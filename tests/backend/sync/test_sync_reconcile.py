@@ -65,7 +65,7 @@ def synced(app, google, rep, box):
 
 def test_messages_dropped_from_history_are_found_and_stored(app, client, factory, google, rep, admin, box, synced):
     dropped = add_dropped(box, rep, 3)
-    seen = box.add_message(sender="Bob <bob@customer.example>", to=[rep.email], subject="Seen", date=ago(minutes=5))
+    seen = box.add_message(sender="Bob <bob@customer.example>", to=[rep.email], subject="Seen", date=ago(minutes=30))
     run_sync(app, synced.id)
     assert seen["id"] in stored_ids(app, rep)
     assert not set(dropped) & stored_ids(app, rep)  # history never told sync about them
@@ -136,6 +136,14 @@ def test_unlogged_messages_are_not_stored_again(app, client, factory, google, re
     assert (report.missing, report.fetched, report.stored) == (1, 1, 0)  # fetched once, left out by its tombstone…
     assert gid not in stored_ids(app, rep)
     assert reconcile(app, synced.id).missing == 0  # …and remembered
+
+
+def test_mail_newer_than_the_last_sync_is_left_to_sync(app, google, rep, box, synced):
+    [new] = add_dropped(box, rep, 1, days_ago=0)  # arrived a minute ago; the last sync ran before
+
+    report = reconcile(app, synced.id)
+
+    assert (report.checked, report.missing) == (1, 0) and new not in stored_ids(app, rep)
 
 
 def test_only_the_window_is_listed(app, google, rep, box, synced):
