@@ -16,6 +16,7 @@ from threadbook.models import BlockedAddress, MailboxMessage, MailboxReconciliat
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
 from threadbook.sync.settings import SyncSettings
 
+from ...fakes.google_common import backend_error
 from ..support.sync import Sleeps, ago, connect, run_sync
 
 
@@ -176,3 +177,19 @@ def test_a_mailbox_is_due_once_a_day(app, rep, synced):
         tomorrow = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(hours=25)
         assert synced.id in reconciliations_due(now=tomorrow)
         assert MailboxReconciliation.select().count() == 1
+
+
+def test_a_failed_run_is_recorded_shown_and_tried_again_next_hour(app, client, factory, google, rep, box, synced):
+    add_dropped(box, rep, 1)
+    google.state.fail(backend_error(), times=20, method="GET", path_contains="/messages")
+
+    report = reconcile(app, synced.id)
+
+    assert report.outcome == "error" and "500" in report.error
+    shown = client.get("/api/v1/mailbox", headers=factory.headers(rep)).get_json()["last_reconciliation"]
+    assert shown["outcome"] == "error" and shown["error"] == report.error
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        assert synced.id in reconciliations_due()  # only a run that reconciled counts for the day
+    google.state.failures.clear()
+    assert reconcile(app, synced.id).stored == 1
