@@ -170,6 +170,13 @@ def _sync_labels_and_filters():
     add_column_if_missing(models.Organization, "blocklist_applies_to_manual_logs")
 
 
+def _health_and_notifications():
+    """New-mail notifications and their switch, when a mailbox's error happened, sync counts per day."""
+    create_tables_if_missing(models.Notification, models.SyncDay)
+    add_column_if_missing(models.User, "notifications_enabled")
+    add_column_if_missing(models.Mailbox, "last_error_at")
+
+
 def _reconciliation():
     """Mail sync left out on purpose (so reconciliation does not fetch it again), and reconciliation runs."""
     create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
@@ -188,7 +195,8 @@ STEPS = [
     (9, "organisations name their deal stages", _org_deal_stages),
     (10, "contact imports started from the API", _contact_imports),
     (11, "Gmail labels by id, label opt-outs, filtered threads; sync settings of the organisation", _sync_labels_and_filters),
-    # 12 and 13 belong to other branches (calendar, sync health); numbers are fixed, gaps are fine.
+    (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
+    # 13 belongs to another branch; numbers are fixed per branch, a gap is fine.
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
 ]
 LATEST = STEPS[-1][0]

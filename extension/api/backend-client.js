@@ -10,6 +10,8 @@ import { checkBackendUrl } from "../shared/settings.js";
 const DEFAULT_TIMEOUT_MS = 10_000;
 // Logging waits on the Gmail API behind the backend.
 const LOG_TIMEOUT_MS = 60_000;
+// An import's upload: up to the backend's limit (20 MB), and the import itself with an in-process queue.
+const UPLOAD_TIMEOUT_MS = 300_000;
 // The most participants one lookup may ask about (the backend refuses more).
 export const MAX_LOOKUP_PARTICIPANTS = 50;
 
@@ -50,7 +52,8 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
   // sign-in or session leaves the extension, whatever wrote it to storage.
   const unsafe = checkBackendUrl(root).error;
 
-  async function call(method, path, { body, headers = {}, auth = true, secret = auth, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
+  // `form`: a FormData body (multipart, its own Content-Type); `raw`: answer the response's text, not JSON.
+  async function call(method, path, { body, form, raw, headers = {}, auth = true, secret = auth, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
     if (secret && unsafe) {
       throw new BackendError("client", `Threadbook will not send your sign-in to ${root}: ${unsafe} Fix the backend URL in Threadbook's options.`, {
         code: "unsafe_backend_url",
@@ -68,7 +71,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       response = await fetchImpl(root + path, {
         method,
         headers: sent,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
         credentials: "omit",
         cache: "no-store",
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
@@ -95,6 +98,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       const message = (data && data.message) || `The backend answered ${response.status} ${response.statusText}.`;
       throw new BackendError(kindOf(response.status, code), message, { status: response.status, code, body: data });
     }
+    if (raw) return { status: response.status, data: text };
     if (data === null && response.status !== 204) {
       throw new BackendError("server", `The backend at ${root} did not answer with JSON; is the backend URL right?`, {
         status: response.status,
@@ -189,6 +193,13 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     updateDeal: (id, fields) => data(call("PATCH", `/api/v1/deals/${encodeURIComponent(id)}`, { body: fields })),
     /** Convert a lead into a contact (`{company_name?, deal?}`); answers `{contact, lead, deal}`. */
     convertLead: (id, options) => data(call("POST", `/api/v1/leads/${encodeURIComponent(id)}/convert`, { body: options })),
+    // Alerts and new-mail notifications (the toolbar badge, the panel's feed)
+    /** `{sync: {state, broken, needs_reconnect, message, action}, notifications_enabled, unread_notifications}`. */
+    alerts: () => data(call("GET", "/api/v1/me/alerts")),
+    /** A page of notifications, newest first: `{items, next_cursor, unread}`. */
+    notifications: (cursor, limit = 20) => data(call("GET", `/api/v1/notifications?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)),
+    /** Mark notifications read: `{ids: [...]}` or `{all: true}`; answers `{marked, unread}`. */
+    markNotificationsRead: (body) => data(call("POST", "/api/v1/notifications/read", { body })),
     // Account: mail sync and dropbox
     mailbox: () => data(call("GET", "/api/v1/mailbox")),
     /** Start connecting Gmail: `{authorization_url, state, redirect_uri}`. */
@@ -217,5 +228,19 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     unblock: (id) => data(call("DELETE", `/api/v1/blocklist/${id}`)),
     /** A page of the audit log; `query` is a query string (see admin/audit-section.js). */
     audit: (query) => data(call("GET", `/api/v1/org/audit?${query}`)),
+    /** Upload a contact list (a File) to import: `{dryRun, ownerEmail, map: ["Header=field", ...]}`; answers the import (202). */
+    startImport(file, { dryRun = true, ownerEmail = "", map = [] } = {}) {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      form.append("dry_run", String(Boolean(dryRun)));
+      if (ownerEmail) form.append("owner_email", ownerEmail);
+      for (const pair of map) form.append("map", pair);
+      return data(call("POST", "/api/v1/org/imports", { form, timeoutMs: UPLOAD_TIMEOUT_MS }));
+    },
+    /** `{imports: [...]}`, the last 20, newest first. */
+    imports: () => data(call("GET", "/api/v1/org/imports")),
+    importStatus: (id) => data(call("GET", `/api/v1/org/imports/${id}`)),
+    /** The rejected rows of an import, as CSV text. */
+    importRejects: (id) => data(call("GET", `/api/v1/org/imports/${id}/rejects.csv`, { raw: true, headers: { Accept: "text/csv" } })),
   };
 }

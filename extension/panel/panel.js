@@ -11,6 +11,7 @@ import { createPanelController } from "./panel-controller.js";
 import { followPanelState } from "./panel-store.js";
 import { createPanelView } from "./panel-view.js";
 import { createAccountView } from "./views/account-view.js";
+import { createNotificationFeed } from "./views/notification-feed.js";
 
 // The Account screen uses the panel controller's current client (the one for today's backend and session).
 let client = null;
@@ -37,9 +38,14 @@ const controller = createPanelController({
   readGoogleAccess: async () => (await sessionStore.get(GOOGLE_ACCESS))[GOOGLE_ACCESS] || null,
 });
 view.bind(controller, { openOptions: () => runtime.openOptionsPage() });
+// New-mail notifications and sync alerts, from the header (views/notification-feed.js).
+const feed = createNotificationFeed(document, { getClient: () => client });
+sessionStore.onChanged((changes) => SESSION in changes && feed.refresh());
+setInterval(() => feed.refresh(), 60_000);
 
 localStore.onChanged(async (changes) => {
   if (SETTINGS in changes) controller.setSettings(await loadSettings(localStore));
 });
 controller.setSettings(await loadSettings(localStore));
 await followPanelState({ sessionStore, windowId: await windows.currentId(), onChange: controller.setState });
+feed.refresh();

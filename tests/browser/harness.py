@@ -209,6 +209,12 @@ def accounts_app(stack):
     return app
 
 
+def in_db(stack, query):
+    """Run ``query()`` against the stack's database (to check what the browser did, or set a case up)."""
+    with stack.app.app_context(), database.connection_context():
+        return query()
+
+
 class Stack:
     """Every server the browser tests need; ``start()`` then ``stop()``."""
 

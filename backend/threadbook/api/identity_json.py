@@ -19,6 +19,7 @@ def user_json(user):
         "dev": bool(user.is_dev),
         "pending": user.google_sub.startswith(PENDING_PREFIX),
         "sync_paused": bool(user.sync_paused),
+        "notifications_enabled": bool(user.notifications_enabled),
         "default_visibility": user.default_visibility,
         "created_at": iso(user.created_at),
         "last_login_at": iso(user.last_login_at),

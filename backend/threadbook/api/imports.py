@@ -88,11 +88,15 @@ def _limit():
     return current_app.config["IMPORT_MAX_BYTES"]
 
 
+def _size(n):
+    """A size for a person: "20 MB", "1.5 MB", "4 KB" (MB of 1024 KB, as the limit is set)."""
+    return f"{round(n / 1024**2, 1):g} MB" if n >= 1024**2 else f"{max(1, round(n / 1024))} KB"
+
+
 def _too_large():
-    limit_mb = _limit() / (1024 * 1024)
     return ApiError(
         413,
-        f"The file is larger than the {limit_mb:g} MB an import takes (THREADBOOK_IMPORT_MAX_BYTES). Split it into several files, or import it "
+        f"The file is larger than the {_size(_limit())} an import takes (THREADBOOK_IMPORT_MAX_BYTES). Split it into several files, or import it "
         "on the server with `threadbook import-contacts`.",
         limit_bytes=_limit(),
     )

@@ -27,6 +27,7 @@ OPENAPI_SCHEMAS = {
                 "oneOf": [doc.ref("MailboxReconciliation"), {"type": "null"}],
                 "description": "The latest daily reconciliation (Gmail's ids of the last days against what sync stored); null before the first.",
             },
+            "health": doc.ref("MailboxHealth"),
         },
     },
     "MailboxReconciliation": {
@@ -41,6 +42,29 @@ OPENAPI_SCHEMAS = {
             "stored": {"type": "integer", "description": "Fetched messages stored (the others were filtered as sync filters)."},
             "outcome": {"type": "string", "enum": ["reconciled", "error", "needs_reconnect"]},
             "error": {"type": ["string", "null"]},
+        },
+    },
+    "MailboxHealth": {
+        "type": "object",
+        "description": "The mailbox's health in words a person can act on (sync/health.py).",
+        "properties": {
+            "state": {"type": "string"},
+            "broken": {"type": "boolean", "description": "Needs reconnecting, or sync keeps failing."},
+            "needs_reconnect": {"type": "boolean"},
+            "message": {"type": ["string", "null"], "description": "e.g. 'Google revoked access on 3 March 2026: reconnect Gmail.'"},
+            "action": {"type": ["string", "null"], "enum": ["reconnect", "connect", "ask_admin", "resume", "wait", None]},
+            "last_success_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_error": {
+                "type": ["object", "null"],
+                "properties": {"message": {"type": "string"}, "detail": {"type": "string"}, "at": {"type": ["string", "null"], "format": "date-time"}},
+            },
+            "next_run_at": {"type": ["string", "null"], "format": "date-time", "description": "The next scheduled sync, when the mailbox may sync."},
+            "today": {
+                "type": "object",
+                "description": "Messages this UTC day: stored, filtered out (automated or blocked), failed (could not be labelled).",
+                "properties": {"stored": {"type": "integer"}, "filtered": {"type": "integer"}, "failed": {"type": "integer"}},
+            },
+            "calendars": {"type": "array", "items": {"type": "object"}, "description": "Each calendar's health (empty until calendars report theirs)."},
         },
     },
     "ServiceAccount": {

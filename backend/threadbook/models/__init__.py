@@ -13,6 +13,7 @@ the address, never a copy.
 - ``calendar``: meetings and attendees
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
+- ``notify``: new-mail notifications, each mailbox's sync counts per day
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -43,6 +44,7 @@ from threadbook.models.mail import (
     TrackedThread,
     UnloggedMessage,
 )
+from threadbook.models.notify import Notification, SyncDay
 from threadbook.models.sync import (
     LABEL_OPT_OUT_KINDS,
     MAILBOX_STATUSES,
@@ -85,6 +87,8 @@ ALL_MODELS = [
     GmailLabel,
     LabelOptOut,
     FilteredThread,
+    Notification,
+    SyncDay,
     SkippedMessage,
     MailboxReconciliation,
 ]
@@ -125,10 +129,12 @@ __all__ = [
     "Meeting",
     "MeetingAttendee",
     "Note",
+    "Notification",
     "Organization",
     "PrivateThread",
     "SkippedMessage",
     "ThreadLabel",
+    "SyncDay",
     "TrackedThread",
     "UnloggedMessage",
     "UsedSignInNonce",

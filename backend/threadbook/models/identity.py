@@ -44,6 +44,7 @@ class User(BaseModel):
     # Signed in through the development sign-in, never through Google.
     is_dev = BooleanField(default=False)
     sync_paused = BooleanField(default=False)
+    notifications_enabled = BooleanField(default=True)  # new-mail notifications (feed, Chrome, badge)
     # The level of this user's new mail when they choose none; null follows the organisation's.
     default_visibility = CharField(null=True)
     dropbox_token = CharField(unique=True, default=lambda: secrets.token_hex(8))

@@ -29,6 +29,7 @@ class Mailbox(BaseModel):
     lease_until = DateTimeField(null=True)
     last_synced_at = DateTimeField(null=True)
     last_error = TextField(null=True)
+    last_error_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
 

@@ -75,7 +75,7 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
         sync_gmail = SyncGmail(client, bucket, backoff, settings.batch_size)
         pages = PageStore(mailbox, user, org, sync_gmail, settings, owner, report, on_page)
         MailboxSync(mailbox, sync_gmail, settings, owner, report, pages).run()
-        lease.renew(mailbox.id, owner, settings.lease_seconds, last_synced_at=utcnow(), last_error=None)
+        lease.renew(mailbox.id, owner, settings.lease_seconds, last_synced_at=utcnow(), last_error=None, last_error_at=None)
     except StopSync as stop:
         report.outcome = stop.reason
     except MissingCredentials as exc:
@@ -104,14 +104,14 @@ def _grant_is_gone(exc):
 
 def _needs_reconnect(mailbox_id, owner, settings, report, message):
     report.outcome, report.error = "needs_reconnect", message
-    lease.renew_query(mailbox_id, owner, settings.lease_seconds, status="needs_reconnect", last_error=message).execute()
+    lease.renew_query(mailbox_id, owner, settings.lease_seconds, status="needs_reconnect", last_error=message, last_error_at=utcnow()).execute()
     log.warning("mailbox %s needs to be reconnected", mailbox_id)
 
 
 def _failed(mailbox_id, owner, settings, report, exc):
     message = f"Gmail answered {exc.status or 'no status'}: {getattr(exc, 'message', str(exc))[:300]}"
     report.outcome, report.error = "error", message
-    lease.renew_query(mailbox_id, owner, settings.lease_seconds, last_error=message).execute()
+    lease.renew_query(mailbox_id, owner, settings.lease_seconds, last_error=message, last_error_at=utcnow()).execute()
     log.warning("mailbox %s sync failed: %s", mailbox_id, message)
 
 

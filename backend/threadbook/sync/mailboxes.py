@@ -7,7 +7,7 @@ are ``MailboxRefused`` with a reason the API answers.
 
 from threadbook.db import write_transaction
 from threadbook.models import Mailbox, User
-from threadbook.sync import connection, label_cleanup, service_account
+from threadbook.sync import connection, health, label_cleanup, service_account
 from threadbook.sync.connection import MailboxRefused
 from threadbook.sync.queueing import queue_sync
 
@@ -18,8 +18,19 @@ def own_mailbox(user, org):
 
 
 def status(user, org):
-    """Return the user's mailbox state (``connection.status_of``), read afresh."""
-    return connection.status_of(User.get_by_id(user.id), org, own_mailbox(user, org))
+    """Return the user's mailbox state (``connection.status_of``) with its ``health`` (sync/health.py), read afresh."""
+    return _with_health(User.get_by_id(user.id), org, own_mailbox(user, org))
+
+
+def _with_health(user, org, mailbox):
+    state = connection.status_of(user, org, mailbox)
+    return {**state, "health": health.of(user, org, mailbox, state)}
+
+
+def alerts(user, org):
+    """Whether the user's sync is broken or needs reconnecting, and their unread notifications (``GET /me/alerts``)."""
+    user, mailbox = User.get_by_id(user.id), own_mailbox(user, org)
+    return health.alerts(user, org, mailbox, connection.status_of(user, org, mailbox))
 
 
 def sync_now(user, org):
@@ -73,7 +84,7 @@ def org_statuses(org):
     mailboxes = {m.user_id: m for m in Mailbox.select().where(Mailbox.org == org.id)}
     return {
         "service_account": service_account.describe(org),
-        "mailboxes": [{"user_id": u.id, **connection.status_of(u, org, mailboxes.get(u.id))} for u in members],
+        "mailboxes": [{"user_id": u.id, **_with_health(u, org, mailboxes.get(u.id))} for u in members],
     }
 
 

@@ -20,7 +20,7 @@ from threadbook.google.errors import GoogleApiError, ReauthRequired
 from threadbook.mail import filters, gmail_labels, unlogged
 from threadbook.mail.store import parse_gmail_message, store_gmail_messages
 from threadbook.models import ContactAddress, Email, FilteredThread, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
-from threadbook.sync import lease, skipped
+from threadbook.sync import health, lease, skipped
 from threadbook.sync.due import StopSync, inactive_reason
 from threadbook.sync.id_lookup import LOOKUP_CHUNK, column_in
 
@@ -86,10 +86,10 @@ class PageStore:
         """Store a prepared page and save ``progress`` with it, in one transaction, only under our lease."""
         self._check_still_active()
         with write_transaction():
-            placed = 0
+            placed, created = 0, []
             if page.keep:
                 result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False)
-                placed = len(result.created) + len(result.linked)
+                placed, created = len(result.created) + len(result.linked), result.created
             removed = self._remove(removed_ids) if removed_ids else 0
             if page.filtered:
                 self._record_filtered(page.filtered)
@@ -98,6 +98,8 @@ class PageStore:
             label_changes = self.gmail.take_label_changes()
             if label_changes:
                 gmail_labels.remember(self.user, label_changes)
+            filtered = page.skipped[filters.AUTOMATED] + page.skipped[filters.BLOCKED]
+            health.count_page(self.mailbox, self.org, self.user, created, placed, filtered, page.labels_failed)  # sync/health.py
             lease.renew(self.mailbox.id, self.owner, self.settings.lease_seconds, messages_synced=Mailbox.messages_synced + placed, **progress)
         report = self.report
         report.pages += 1

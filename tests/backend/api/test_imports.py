@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from threadbook.api import imports as imports_api
 from threadbook.crm import import_jobs
 from threadbook.models import AuditLog, Contact, ContactImport
 
@@ -123,7 +124,7 @@ def test_another_organisations_import_is_not_found(client, factory, team):
         ("bad map", 400, "map", "'map' takes HEADER=FIELD"),
         ("unknown option", 400, "colour", "Unknown option(s): colour"),
         ("bad dry_run", 400, "dry_run", "'dry_run' must be true or false"),
-        ("too large", 413, None, "larger than the 0.00390625 MB an import takes"),
+        ("too large", 413, None, "larger than the 4 KB an import takes"),
         ("too large as text", 413, None, "Split it into several files"),
     ],
 )
@@ -157,6 +158,18 @@ def test_bad_uploads_are_clear_4xx(client, factory, team, kind, status, field, m
     assert message in body["message"]
     assert body.get("field") == field
     assert Contact.select().count() == 0 and ContactImport.select().count() == 0
+
+
+def test_the_public_config_gives_the_import_limit(client, app):
+    # The admin page shows it and refuses a larger file before uploading it.
+    assert client.get("/api/v1/config").get_json()["import_max_bytes"] == 4096
+    app.config["IMPORT_MAX_BYTES"] = 20 * 1024 * 1024
+    assert client.get("/api/v1/config").get_json()["import_max_bytes"] == 20 * 1024 * 1024
+
+
+@pytest.mark.parametrize("size, shown", [(20 * 1024**2, "20 MB"), (1536 * 1024, "1.5 MB"), (4096, "4 KB"), (100, "1 KB")])
+def test_the_limit_is_said_in_a_persons_units(size, shown):
+    assert imports_api._size(size) == shown
 
 
 def test_a_queued_import_runs_once_in_the_worker(app, client, factory, team, monkeypatch):
