@@ -192,6 +192,11 @@ def _calendar_choices():
     )
 
 
+def _reconciliation():
+    """Mail sync left out on purpose (so reconciliation does not fetch it again), and reconciliation runs."""
+    create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -207,6 +212,7 @@ STEPS = [
     (11, "Gmail labels by id, label opt-outs, filtered threads; sync settings of the organisation", _sync_labels_and_filters),
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
+    (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
 ]
 LATEST = STEPS[-1][0]
 

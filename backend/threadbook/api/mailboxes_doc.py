@@ -23,7 +23,25 @@ OPENAPI_SCHEMAS = {
             "last_synced_at": {"type": ["string", "null"], "format": "date-time"},
             "last_error": {"type": ["string", "null"]},
             "connected_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_reconciliation": {
+                "oneOf": [doc.ref("MailboxReconciliation"), {"type": "null"}],
+                "description": "The latest daily reconciliation (Gmail's ids of the last days against what sync stored); null before the first.",
+            },
             "health": doc.ref("MailboxHealth"),
+        },
+    },
+    "MailboxReconciliation": {
+        "type": "object",
+        "required": ["at", "days", "checked", "missing", "fetched", "stored", "outcome"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time", "description": "When the run finished."},
+            "days": {"type": "integer", "description": "How many days back Gmail's ids were listed (THREADBOOK_RECONCILE_DAYS)."},
+            "checked": {"type": "integer", "description": "Message ids Gmail listed."},
+            "missing": {"type": "integer", "description": "Of those, neither stored nor left out on purpose by sync before."},
+            "fetched": {"type": "integer", "description": "Missing messages fetched (one deleted meanwhile is not)."},
+            "stored": {"type": "integer", "description": "Fetched messages stored (the others were filtered as sync filters)."},
+            "outcome": {"type": "string", "enum": ["reconciled", "error", "needs_reconnect"]},
+            "error": {"type": ["string", "null"]},
         },
     },
     "MailboxHealth": {

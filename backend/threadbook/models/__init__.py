@@ -45,7 +45,17 @@ from threadbook.models.mail import (
     UnloggedMessage,
 )
 from threadbook.models.notify import Notification, SyncDay
-from threadbook.models.sync import LABEL_OPT_OUT_KINDS, MAILBOX_STATUSES, FilteredThread, GmailLabel, LabelOptOut, Mailbox, ThreadLabel
+from threadbook.models.sync import (
+    LABEL_OPT_OUT_KINDS,
+    MAILBOX_STATUSES,
+    FilteredThread,
+    GmailLabel,
+    LabelOptOut,
+    Mailbox,
+    MailboxReconciliation,
+    SkippedMessage,
+    ThreadLabel,
+)
 
 # Every table, in the order they were first declared (migrations create them from this list).
 ALL_MODELS = [
@@ -80,6 +90,8 @@ ALL_MODELS = [
     Notification,
     SyncDay,
     SyncedCalendar,
+    SkippedMessage,
+    MailboxReconciliation,
 ]
 
 __all__ = [
@@ -113,6 +125,7 @@ __all__ = [
     "Lead",
     "Mailbox",
     "MailboxMessage",
+    "MailboxReconciliation",
     "MatchCorrection",
     "Meeting",
     "MeetingAttendee",
@@ -121,6 +134,7 @@ __all__ = [
     "Organization",
     "PrivateThread",
     "SyncedCalendar",
+    "SkippedMessage",
     "ThreadLabel",
     "SyncDay",
     "TrackedThread",

@@ -105,3 +105,41 @@ class FilteredThread(BaseModel):
 
     class Meta:
         indexes = ((("user", "gmail_thread_id"), True),)
+
+
+class SkippedMessage(BaseModel):
+    """A Gmail message sync fetched and deliberately did not store (internal, blocked, automated, unlogged, a draft…).
+
+    Reconciliation (sync/reconcile.py) compares Gmail's ids with what is stored
+    *or* skipped here, so it does not fetch the same left-out mail every day.
+    Rows older than the reconciliation window are pruned by reconciliation.
+    """
+
+    id = AutoField()
+    org = ForeignKeyField(Organization, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    gmail_message_id = CharField()
+    reason = CharField()  # a mail.filters verdict, or "unlogged"
+    skipped_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "gmail_message_id"), True),)
+
+
+class MailboxReconciliation(BaseModel):
+    """One reconciliation run of a mailbox: Gmail's ids of the last ``days`` checked against what sync stored or skipped."""
+
+    id = AutoField()
+    mailbox = ForeignKeyField(Mailbox, on_delete="CASCADE", backref="reconciliations")
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    days = IntegerField(default=7)
+    checked = IntegerField(default=0)  # ids Gmail listed
+    missing = IntegerField(default=0)  # neither stored nor skipped before
+    fetched = IntegerField(default=0)  # of those, fetched from Gmail (gone meanwhile: not fetched)
+    stored = IntegerField(default=0)  # of those, stored now
+    outcome = CharField(default="reconciled")  # reconciled, error, needs_reconnect, stopped
+    error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("mailbox", "started_at"), False),)

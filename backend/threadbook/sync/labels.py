@@ -133,7 +133,7 @@ def sort_mailbox_labels(mailbox_id, gmail=None, today=None, sleep=None, owner=No
     user, org = User.get_by_id(mailbox.user_id), Organization.get_by_id(mailbox.org_id)
     if user.sync_paused or not org.sync_enabled:
         return {**result, "outcome": "inactive"}
-    owner = owner or lease.new_owner_id()
+    owner = owner or lease.new_owner_id("labels")
     lease_seconds = config.get("SYNC_LEASE_SECONDS", 300)
     if not lease.acquire(mailbox.id, owner, lease_seconds):
         return {**result, "outcome": "busy"}

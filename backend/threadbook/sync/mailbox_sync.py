@@ -63,7 +63,7 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
     if reason:
         report.outcome = reason
         return report
-    owner = owner or lease.new_owner_id()
+    owner = owner or lease.new_owner_id("sync")
     if not lease.acquire(mailbox.id, owner, settings.lease_seconds):
         report.outcome = "busy"
         return report

@@ -7,24 +7,24 @@ the ids of labels it had to find or create are stored with the page.
 position to resume from, in one transaction and only while the run still holds
 the mailbox's lease (``lease.renew``). Storing goes through
 ``mail.store.store_gmail_messages`` with ``source="sync"``. Mail the
-owner unlogged is left out before labelling (mail/unlogged.py).
+owner unlogged is left out before labelling (mail/unlogged.py). What a page
+leaves out on purpose is remembered by Gmail id (sync/skipped.py) for reconciliation.
 """
 
 import collections
 import dataclasses
 import logging
 
-from threadbook.db import database, write_transaction
+from threadbook.db import write_transaction
 from threadbook.google.errors import GoogleApiError, ReauthRequired
 from threadbook.mail import filters, gmail_labels, unlogged
 from threadbook.mail.store import parse_gmail_message, store_gmail_messages
 from threadbook.models import ContactAddress, Email, FilteredThread, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
-from threadbook.sync import health, lease
+from threadbook.sync import health, lease, skipped
 from threadbook.sync.due import StopSync, inactive_reason
+from threadbook.sync.id_lookup import LOOKUP_CHUNK, column_in
 
 log = logging.getLogger(__name__)
-
-LOOKUP_CHUNK = 500
 
 
 @dataclasses.dataclass
@@ -37,33 +37,8 @@ class PreparedPage:
     matched: int = 0
     labels_failed: int = 0
     filtered: list = dataclasses.field(default_factory=list)  # (thread id, reason, detail) of mail no person wrote
+    left_out: list = dataclasses.field(default_factory=list)  # (gmail message id, verdict) not stored on purpose
     next_token: str = None
-
-
-def _column_in(model, column, values, **equal):
-    """Return the values of ``column`` found among ``values`` in rows matching ``equal`` (field=value).
-
-    Plain SQL over indexed columns: peewee builds a node per IN parameter, which
-    costs more than the lookup itself at a page of 500 ids.
-    """
-    values = list(values)
-    if not values:
-        return []
-    fields = model._meta.fields
-    param = database.obj.param
-    where = " AND ".join(f'"{fields[name].column_name}" = {param}' for name in equal)
-    found = []
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        chunk = values[start : start + LOOKUP_CHUNK]
-        sql = 'SELECT "{}" FROM "{}" WHERE {} AND "{}" IN ({})'.format(
-            fields[column].column_name,
-            model._meta.table_name,
-            where,
-            fields[column].column_name,
-            ", ".join([param] * len(chunk)),
-        )
-        found.extend(row[0] for row in database.execute_sql(sql, [*equal.values(), *chunk]).fetchall())
-    return found
 
 
 class PageStore:
@@ -96,6 +71,7 @@ class PageStore:
                 keep_addresses.append(addresses)
             else:
                 page.skipped[verdict] += 1
+                page.left_out.append((message["id"], verdict))
                 if verdict == filters.INTERNAL:
                     internal.append(message)
                 elif verdict == filters.AUTOMATED:
@@ -117,6 +93,8 @@ class PageStore:
             removed = self._remove(removed_ids) if removed_ids else 0
             if page.filtered:
                 self._record_filtered(page.filtered)
+            if page.left_out:
+                skipped.remember(self.org.id, self.user.id, page.left_out)
             label_changes = self.gmail.take_label_changes()
             if label_changes:
                 gmail_labels.remember(self.user, label_changes)
@@ -144,6 +122,7 @@ class PageStore:
         keys = [parse_gmail_message(m).message_key(self.user.id) for m in messages]
         gone = unlogged.among(self.user.id, keys)
         page.skipped[filters.SKIPPED] += sum(key in gone for key in keys)
+        page.left_out.extend((m["id"], "unlogged") for m, key in zip(messages, keys, strict=True) if key in gone)
         return [m for m, key in zip(messages, keys, strict=True) if key not in gone]
 
     def _check_still_active(self):
@@ -168,7 +147,7 @@ class PageStore:
             ).execute()
 
     def _already_stored(self, ids):
-        return set(_column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
+        return set(column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
 
     def _remove(self, gmail_ids):
         """Take deleted or trashed messages out of this mailbox; drop synced mail no mailbox holds any more.
@@ -214,6 +193,6 @@ class PageStore:
         wanted = {a for addresses in address_lists for a in addresses if not self.filter.is_colleague(a)}
         if not wanted:
             return 0
-        known = set(_column_in(ContactAddress, "email_normalized", wanted, org=self.org.id))
-        known.update(_column_in(Lead, "email_normalized", wanted - known, org=self.org.id))
+        known = set(column_in(ContactAddress, "email_normalized", wanted, org=self.org.id))
+        known.update(column_in(Lead, "email_normalized", wanted - known, org=self.org.id))
         return sum(1 for addresses in address_lists if known.intersection(addresses))

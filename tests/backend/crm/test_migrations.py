@@ -230,11 +230,24 @@ def test_version_9_database_gets_calendar_choices_and_keeps_the_primary_sync_tok
         "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
     )
 
-    assert 12 in migrations.upgrade()
+    assert 13 in migrations.upgrade()
 
     row = SyncedCalendar.get(SyncedCalendar.user == synced.id)
     assert (row.calendar_id, row.selected, row.sync_token, row.org_id) == ("primary", True, "CPDAlvWDx70CEPDAlvWDx70CGAU=", org.id)
     assert SyncedCalendar.select().where(SyncedCalendar.user == never.id).count() == 0
     old = Meeting.get(Meeting.google_event_id == "ev1")
     assert (old.google_calendar_id, old.google_series_id) == (None, None)  # the primary calendar; a series it may join later
+
+
+def test_version_11_database_gains_skipped_messages_and_reconciliations(db):
+    from threadbook.models import MailboxReconciliation, SkippedMessage
+
+    database.drop_tables([SkippedMessage, MailboxReconciliation])
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=11, description="Gmail labels by id")
+
+    assert 14 in migrations.upgrade()
+
+    assert {"user_id", "gmail_message_id", "reason", "skipped_at"} <= _columns("skipped_message")
+    assert {"mailbox_id", "started_at", "checked", "missing", "fetched", "stored", "outcome"} <= _columns("mailbox_reconciliation")
     assert migrations.upgrade() == []

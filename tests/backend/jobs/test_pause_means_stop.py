@@ -92,7 +92,7 @@ def test_a_whole_scheduler_cycle_calls_google_for_nobody_paused_or_disabled(app,
 
     ran = run_cycle(app)
 
-    assert set(ran) == {"schedule_syncs", "schedule_label_sorting", "schedule_calendar_syncs", "schedule_tracked_thread_checks"}
+    assert set(ran) == {"schedule_syncs", "schedule_label_sorting", "schedule_calendar_syncs", "schedule_tracked_thread_checks", "schedule_reconciliations"}
     assert google_calls(workspace, people["paused"]) == {"gmail": [], "calendar": [], "token": []}
     assert google_calls(workspace, people["off"]) == {"gmail": [], "calendar": [], "token": []}
     # The same cycle did every job for the colleague who is not paused.
@@ -117,6 +117,7 @@ def test_tasks_queued_before_the_pause_make_no_call_either(app, workspace, peopl
             mailbox_id = Mailbox.get(Mailbox.user == user.id).id
             assert tasks.sync_mailbox_task.call_local(mailbox_id)["outcome"] in ("paused", "disabled")
             assert tasks.sort_labels_task.call_local(mailbox_id)["outcome"] == "inactive"
+            assert tasks.reconcile_mailbox_task.call_local(mailbox_id)["outcome"] in ("paused", "disabled")
             assert tasks.sync_calendar_task.call_local(mailbox_id)["outcome"] in ("paused", "disabled")
             assert tasks.check_tracked_threads_task.call_local(user.id)["outcome"] in ("paused", "disabled")
             assert sort_mailbox_labels(mailbox_id)["outcome"] == "inactive"
