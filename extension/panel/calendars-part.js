@@ -57,7 +57,12 @@ export function createCalendarsPart(doc, { getClient, send, readGoogle, formatTi
     list.replaceChildren(
       ...calendars.map((calendar) => {
         const name = calendar.summary || calendar.id;
-        const box = el(doc, "input", { type: "checkbox", checked: Boolean(calendar.selected), disabled: !open || busy, value: calendar.id });
+        const box = el(doc, "input", {
+          type: "checkbox",
+          checked: Boolean(calendar.selected),
+          disabled: !open || busy || calendar.listed === false,
+          value: calendar.id,
+        });
         const label = el(doc, "label", { className: "truncate", title: name });
         label.append(box, ` ${name}${calendar.primary ? " (primary)" : ""}`);
         const item = el(doc, "li", { dataset: { calendarId: calendar.id, state: calendar.state || "" } });
@@ -143,9 +148,12 @@ export function createCalendarsPart(doc, { getClient, send, readGoogle, formatTi
 
     /** Save the checked calendars. */
     save() {
+      if (busy || !answer || answer.choosing?.available === false) return;
       const ids = Array.from(list.querySelectorAll("input"))
-        .filter((box) => box.checked)
+        .filter((box) => box.checked && !box.disabled)
         .map((box) => box.value);
+      // What the user checked stays shown while saving, and after a refusal.
+      for (const calendar of answer?.calendars || []) calendar.selected = ids.includes(calendar.id);
       return act("Saving your calendars…", async () => {
         answer = await getClient().chooseCalendars(ids, token);
         return ids.length ? `Saved: ${ids.length} calendar${ids.length === 1 ? "" : "s"} will sync into Threadbook.` : "Saved: no calendar syncs.";

@@ -136,7 +136,11 @@ test("lists the calendars as text, each with a checkbox, its state and last erro
     boxes.map((b) => b.checked),
     [true, false, true],
   );
-  assert.ok(boxes.every((b) => !b.disabled));
+  // A calendar no longer on the Google list cannot be chosen again: saving drops it.
+  assert.deepEqual(
+    boxes.map((b) => b.disabled),
+    [false, false, true],
+  );
   assert.equal($("calendars-save").hidden, false);
   assert.equal($("calendars-allow").hidden, true);
   assert.equal($("calendars-state").hidden, true);
@@ -162,7 +166,10 @@ test("a refused save is said, and the list stays", async () => {
   const client = fakeClient({ fail: { choose: new BackendError("client", "'x' is not a calendar on your Google calendar list.", { status: 400 }) } });
   const { part, $, items } = page(client);
   await part.load();
+  items()[1].querySelector("input").checked = true;
   await part.save();
+  assert.deepEqual(client.calls.at(-1), ["chooseCalendars", ["primary", TEAM.id], null]);
+  assert.equal(items()[1].querySelector("input").checked, true);
   assert.equal($("calendars-state").textContent, "'x' is not a calendar on your Google calendar list.");
   assert.ok($("calendars-state").classList.contains("error"));
   assert.equal(items().length, 3);
