@@ -159,6 +159,11 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       ),
     /** Stop matching `address` to a record for the whole team (`{address, contact_id | lead_id | company_id}`). */
     correctMatch: (correction) => data(call("POST", "/api/v1/match-corrections", { body: correction })),
+    /** The user's calendars and whether they may be chosen: `{calendars, choosing}` (api/calendars.py). */
+    calendars: (accessToken) => data(call("GET", "/api/v1/calendars", { headers: googleHeader(accessToken) })),
+    /** Sync exactly these calendars; answers like `calendars()`. */
+    chooseCalendars: (ids, accessToken) =>
+      data(call("PUT", "/api/v1/calendars/selection", { body: { calendar_ids: ids }, headers: googleHeader(accessToken) })),
     /** The signed-in user and their organisation: `{user, org}`. */
     me: () => data(call("GET", "/api/v1/me")),
     /** Change the user's own settings (`{default_visibility: level | null}`); answers like `me()`. */

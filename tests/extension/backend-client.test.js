@@ -157,3 +157,15 @@ test("an import uploads the file as multipart with its options; the rejects come
   assert.ok(refused instanceof BackendError);
   assert.deepEqual([refused.status, refused.message, refused.body.limit_bytes], [413, "Too large.", 10]);
 });
+
+test("calendars: the Google token only when given; the selection as calendar_ids", async () => {
+  const answer = () => ({ body: { calendars: [], choosing: { available: true } } });
+  const { api, fetchImpl } = client({ "GET /api/v1/calendars": answer, "PUT /api/v1/calendars/selection": answer });
+  await api.calendars(null);
+  await api.chooseCalendars(["primary", "team@group.calendar.google.com"], "ya29.list");
+  const [list, choose] = fetchImpl.calls;
+  assert.equal(list.headers["X-Google-Access-Token"], undefined);
+  assert.equal(choose.method, "PUT");
+  assert.equal(choose.headers["X-Google-Access-Token"], "ya29.list");
+  assert.deepEqual(choose.body, { calendar_ids: ["primary", "team@group.calendar.google.com"] });
+});
