@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.installed
+DEV_STAMP  := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 export THREADBOOK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: help install build db run demo test test-python test-js check format lint bench fuzz bench-load openapi-contract clean
+.PHONY: help install install-dev build db run demo test test-python test-js check format lint bench fuzz bench-load openapi-contract clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,7 +17,13 @@ help: ## List the targets
 	@echo "  THREADBOOK_DEV_SIGNIN=0     no development sign-in (make run turns it on; loopback only)"
 	@echo "  GOOGLE_CLIENT_ID=...        Google sign-in, logging, sending, mail sync: docs/google-setup.md; every setting: README.md"
 
-install: $(PY_STAMP) $(NODE_STAMP) ## Install Python and npm packages (a virtualenv in .venv)
+install: $(PY_STAMP) $(NODE_STAMP) ## Install what running needs: Python packages (a virtualenv in .venv) and npm's build tools
+
+install-dev: install $(DEV_STAMP) ## Install also what tests, checks, the demo and benchmarks need (requirements-dev.txt)
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt $(PY_STAMP)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
 
 $(PY_STAMP): requirements.txt backend/pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "Python's venv module is missing: apt-get install python3-venv"; exit 1; }
@@ -44,43 +51,44 @@ run: export THREADBOOK_DEV_SIGNIN ?= 1
 run: install build db ## Install, build, seed and serve on THREADBOOK_BIND (default 127.0.0.1:5000) with a mail-sync worker
 	@scripts/run.sh $(BIN)
 
-demo: install build ## Try everything without Google: the backend, the tests' fake Google and a demo Gmail page (DEMO_OPEN=1 opens Chromium)
+demo: install-dev build ## Try everything without Google: the backend, the tests' fake Google and a demo Gmail page (DEMO_OPEN=1 opens Chromium)
 	@$(BIN)/python scripts/demo.py $(if $(filter 1 true yes on,$(DEMO_OPEN)),--open)
 
-test: install build test-js test-python ## Install, build and run every test (browser tests included)
+test: install-dev build test-js test-python ## Install, build and run every test (browser tests included)
 
 test-js: $(NODE_STAMP)
 	npm test
 
-test-python: $(PY_STAMP)
+test-python: $(DEV_STAMP)
 	$(BIN)/pytest
 
-check: install ## Lint, format and import-contract checks (ruff, ruff format, import-linter, ESLint, Prettier); CI runs it
+check: install-dev ## Lint, format and import-contract checks (ruff, ruff format, import-linter, ESLint, Prettier); CI runs it
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	npm run --silent check
 
-format: install ## Format and autofix Python and JavaScript in place (ruff, Prettier)
+format: install-dev ## Format and autofix Python and JavaScript in place (ruff, Prettier)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	npm run --silent format
 
 lint: check ## Same as make check
 
-bench: $(PY_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP, thread logging
+bench: $(DEV_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP, thread logging, a 100,000-row import
 	$(BIN)/python -m bench.lookup
 	$(BIN)/python -m bench.lookup_http
 	$(BIN)/python -m bench.log_thread
+	$(BIN)/python -m bench.import_contacts
 
-fuzz: $(PY_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
+fuzz: $(DEV_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
 	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} THREADBOOK_FUZZ_HOSTILE_EXAMPLES=$${THREADBOOK_FUZZ_HOSTILE_EXAMPLES:-50} \
 		$(BIN)/pytest tests/backend/api/test_fuzz_api.py -k "every_operation or hostile"
 
-openapi-contract: $(PY_STAMP) ## Rewrite tests/backend/api/openapi_contract.json after a deliberate API change (review the diff)
+openapi-contract: $(DEV_STAMP) ## Rewrite tests/backend/api/openapi_contract.json after a deliberate API change (review the diff)
 	$(BIN)/python scripts/openapi_contract.py
 
-bench-load: $(PY_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)
+bench-load: $(DEV_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.load
 

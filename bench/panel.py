@@ -15,6 +15,7 @@ panel saw it, and the size of dist/. Target: p95 under 150 ms.
 
 import argparse
 import logging
+import re
 import statistics
 import tempfile
 import time
@@ -56,6 +57,20 @@ def percentile(values, fraction):
 
 def dist_bytes():
     return sum(path.stat().st_size for path in DIST.rglob("*") if path.is_file())
+
+
+def panel_load_bytes():
+    """What the side panel loads: its page, styles, script and the chunks that script imports (transitively)."""
+    panel = DIST / "extension" / "panel"
+    files = {panel / "panel.html", panel / "panel.css", DIST / "extension" / "shared" / "theme.css"}
+    pending = [panel / "panel.js"]
+    while pending:
+        path = pending.pop()
+        if path in files:
+            continue
+        files.add(path)
+        pending += [(path.parent / ref).resolve() for ref in re.findall(r'\bfrom\s*"(\.{1,2}/[^"]+)"', path.read_text())]
+    return sum(path.stat().st_size for path in files)
 
 
 def measure(switches, threads):
@@ -118,7 +133,7 @@ def main():
     )
     if lookups:
         print(f"  of which POST /api/v1/lookup as the panel saw it: p50 {percentile(lookups, 0.5):.1f} ms   p95 {percentile(lookups, 0.95):.1f} ms")
-    print(f"Built extension (dist/): {dist_bytes()} bytes")
+    print(f"Built extension (dist/): {dist_bytes()} bytes; the side panel loads {panel_load_bytes()} bytes of it")
     print(f"({time.monotonic() - started:.0f} s in all)")
 
 

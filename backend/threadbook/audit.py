@@ -21,6 +21,10 @@ use (keep the list here current):
   ``thread.unlogged`` (thread_id, email_ids, message_ids), ``thread.privacy_changed``
 - ``match.corrected`` (correction_id, address, kind, record_id),
   ``match.correction_removed`` (the same, and created_by_id)
+- ``contacts.imported`` (file, via: cli|api, rows, imported, duplicates, invalid; not for a dry run)
+- ``mailbox.labels_removed`` (mailbox_user_id, labels: names deleted from Gmail), ``mailbox.labels_kept``
+  (mailbox_user_id, reason: why Gmail could not delete them), when a mailbox disconnects and the
+  organisation chose ``remove_labels_on_disconnect``
 """
 
 from flask import has_request_context, request

@@ -1,15 +1,19 @@
-"""The console entry point: ``threadbook <command>``. It imports the app; the app never imports it."""
+"""The console entry point: ``threadbook <command>``. It imports the app; the app never imports it.
 
-import sys
+Every command is ``prepared`` (cli_support.py): it loads the app from the
+environment, prints the instance folder and database it uses, and, when it
+needs the schema, refuses a database that is not ready (exit code 4).
+"""
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from threadbook import matching
 from threadbook.app import create_app
-from threadbook.crm.importer import ImportFileError, import_contacts, validate
+from threadbook.cli_support import prepared
+from threadbook.crm.import_cli import import_contacts_command
 from threadbook.db import database, write_transaction
-from threadbook.doctor.command import doctor_command, prepared
+from threadbook.doctor.command import doctor_command
 from threadbook.dropbox.cli import dropbox_command
 from threadbook.jobs.worker import worker_command
 from threadbook.migrations import upgrade
@@ -18,6 +22,7 @@ from threadbook.seed import seed_demo
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database, or upgrade it to the latest schema."""
     with database.connection_context():
@@ -26,6 +31,7 @@ def init_db_command():
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Create the demo organisation (idempotent)."""
     with database.connection_context():
@@ -38,6 +44,7 @@ def seed_demo_command():
 @click.argument("name")
 @click.option("--domain", help="Google Workspace domain whose users join this organisation.")
 @click.option("--invite-only", is_flag=True, help="Only invited users may sign in.")
+@with_appcontext
 def create_org_command(name, domain, invite_only):
     """Create an organisation."""
     with database.connection_context(), write_transaction():
@@ -51,6 +58,7 @@ def create_org_command(name, domain, invite_only):
 @click.option("--name", default="")
 @click.option("--role", type=click.Choice(["admin", "member"]), default="member")
 @click.option("--google-sub", help="Google account id; defaults to a placeholder replaced at first sign-in.")
+@with_appcontext
 def add_user_command(email, org_id, name, role, google_sub):
     """Add a user to an organisation."""
     try:
@@ -64,34 +72,8 @@ def add_user_command(email, org_id, name, role, google_sub):
     click.echo(f"Added user {user.id} <{email}> as {role}.")
 
 
-@click.command("import-contacts")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--org", "org_id", type=int, required=True, help="Organisation id.")
-def import_contacts_command(csv_file, org_id):
-    """Import contacts from a CSV file (columns: email, name, title, company, phone)."""
-    with database.connection_context():
-        if Organization.get_or_none(Organization.id == org_id) is None:
-            raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
-        try:
-            with open(csv_file, newline="", encoding="utf-8-sig") as f:
-                total = len(validate(f)[0])
-            with open(csv_file, newline="", encoding="utf-8-sig") as f, click.progressbar(length=total, label="Importing contacts", file=sys.stderr) as bar:
-                report = import_contacts(org_id, f, progress=bar.update)
-        except ImportFileError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except UnicodeDecodeError:
-            raise click.ClickException("The file is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
-    click.echo(f"Imported {report.imported} contact(s); {report.skipped_existing} already present.")
-    for line, reason in report.errors:
-        click.echo(f"  line {line}: {reason}", err=True)
-    if report.errors:
-        click.echo(f"{len(report.errors)} row(s) not imported.", err=True)
-        sys.exit(1)
-
-
 cli = FlaskGroup(create_app=create_app, help="Threadbook: the CRM beside Gmail. Configuration comes from THREADBOOK_* environment variables.")
-# Every command loads the app first, which logs (stderr, one line) the instance folder and database it uses; all but
-# these refuse a database without tables (doctor/command.py).
+# Every command says what it uses first; all but these two refuse a database that is not ready (cli_support.py).
 for command in (init_db_command, seed_demo_command):
     cli.add_command(prepared(command, needs_tables=False))
 for command in (

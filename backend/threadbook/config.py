@@ -133,11 +133,14 @@ def from_environment(instance_path, environ=None, secret_key=None):
         "GOOGLE_AUTH_URI": env("GOOGLE_AUTH_URI") or GOOGLE_AUTH_URI,
         "GOOGLE_REVOKE_URI": env("GOOGLE_REVOKE_URI") or "",  # empty: beside GOOGLE_TOKEN_URI
         "SYNC_BACKFILL_DAYS": int(env("THREADBOOK_SYNC_BACKFILL_DAYS") or 90),
+        "RECONCILE_DAYS": int(env("THREADBOOK_RECONCILE_DAYS") or 7),
         "SYNC_QUOTA_UNITS_PER_SECOND": float(env("THREADBOOK_SYNC_QUOTA_UNITS_PER_SECOND") or 200),
         "SYNC_LEASE_SECONDS": int(env("THREADBOOK_SYNC_LEASE_SECONDS") or 300),
         "SYNC_MAX_RETRIES": int(env("THREADBOOK_SYNC_MAX_RETRIES") or 5),
         "QUEUE_IMMEDIATE": _bool(env("THREADBOOK_QUEUE_IMMEDIATE")),
         "MAX_CONTENT_LENGTH": int(env("THREADBOOK_MAX_REQUEST_BYTES") or 1024 * 1024),
+        # Contact lists uploaded to POST /api/v1/org/imports (docs/import.md)
+        "IMPORT_MAX_BYTES": int(env("THREADBOOK_IMPORT_MAX_BYTES") or 20 * 1024 * 1024),
         # Calendar sync, the BCC dropbox, sending (docs/calendar-dropbox-sending.md)
         "CALENDAR_SYNC_DAYS": int(env("THREADBOOK_CALENDAR_SYNC_DAYS") or 90),
         "DROPBOX_DOMAIN": (env("THREADBOOK_DROPBOX_DOMAIN") or "").strip().lower(),

@@ -158,6 +158,45 @@ def _org_deal_stages():
     add_column_if_missing(models.Organization, "deal_stages")
 
 
+def _contact_imports():
+    create_tables_if_missing(models.ContactImport)
+
+
+def _sync_labels_and_filters():
+    """Labels by Gmail id, labels users took off, threads sync filtered, and two organisation settings for sync."""
+    create_tables_if_missing(models.GmailLabel, models.LabelOptOut, models.FilteredThread)
+    add_column_if_missing(models.ThreadLabel, "history_id")
+    add_column_if_missing(models.Organization, "remove_labels_on_disconnect")
+    add_column_if_missing(models.Organization, "blocklist_applies_to_manual_logs")
+
+
+def _health_and_notifications():
+    """New-mail notifications and their switch, when a mailbox's error happened, sync counts per day."""
+    create_tables_if_missing(models.Notification, models.SyncDay)
+    add_column_if_missing(models.User, "notifications_enabled")
+    add_column_if_missing(models.Mailbox, "last_error_at")
+
+
+def _calendar_choices():
+    """Users choose the calendars that sync; each keeps its own sync token and health; meetings know their calendar and series.
+
+    The primary calendar's sync token moves from the mailbox to its row, so no calendar has to sync in full again.
+    """
+    create_tables_if_missing(models.SyncedCalendar)
+    add_column_if_missing(models.Meeting, "google_calendar_id")
+    add_column_if_missing(models.Meeting, "google_series_id")
+    database.execute_sql(
+        "INSERT INTO synced_calendar (org_id, user_id, calendar_id, summary, access_role, selected, sync_token, created_at) "
+        "SELECT m.org_id, m.user_id, 'primary', '', 'owner', TRUE, m.calendar_sync_token, m.created_at FROM mailbox m "
+        "WHERE m.calendar_sync_token IS NOT NULL AND NOT EXISTS (SELECT 1 FROM synced_calendar s WHERE s.user_id = m.user_id AND s.calendar_id = 'primary')"
+    )
+
+
+def _reconciliation():
+    """Mail sync left out on purpose (so reconciliation does not fetch it again), and reconciliation runs."""
+    create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -169,6 +208,11 @@ STEPS = [
     (7, "logged mail names its deal; unlogged messages are remembered", _email_deal_and_unlogged),
     (8, "match corrections: an address is not a record, for the whole organisation", _match_corrections),
     (9, "organisations name their deal stages", _org_deal_stages),
+    (10, "contact imports started from the API", _contact_imports),
+    (11, "Gmail labels by id, label opt-outs, filtered threads; sync settings of the organisation", _sync_labels_and_filters),
+    (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
+    (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
+    (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
 ]
 LATEST = STEPS[-1][0]
 

@@ -9,6 +9,7 @@
 
 import { auditSection } from "./audit-section.js";
 import { blocklistSection } from "./blocklist-section.js";
+import { importSection } from "./import-section.js";
 import { mailboxesSection } from "./mailboxes-section.js";
 import { membersSection } from "./members-section.js";
 import { mySettingsSection } from "./my-settings-section.js";
@@ -32,12 +33,18 @@ export async function startAdminPage(doc, client, { reload }) {
   $("admin").hidden = !admin;
   if (admin) {
     const audit = auditSection($("audit"), client);
+    const importer = importSection($("import"), client, { me: me.user });
+    const onMembers = (members) => {
+      audit.setPeople(members);
+      importer.setPeople(members);
+    };
     await Promise.all(
       [
         settingsSection($("org-settings"), client, (org) => ($("org-name").textContent = org.name)),
-        membersSection($("members"), client, { me: me.user, onMembers: audit.setPeople, reload }),
+        membersSection($("members"), client, { me: me.user, onMembers, reload }),
         mailboxesSection($("mailboxes"), client),
         blocklistSection($("blocklist"), client),
+        importer,
         audit,
       ].map((section) => section.load()),
     );

@@ -1,7 +1,8 @@
 /**
- * The admin page's entry: the backend client for the panel's backend and session, then the page.
+ * The admin page's entry: the backend client (with the admin routes) for the panel's backend and session, then the page.
  */
 
+import { withAdminRoutes } from "../api/admin-routes.js";
 import { createBackendClient } from "../api/backend-client.js";
 import { localStore, sessionStore } from "../shared/chrome-api.js";
 import { loadSettings } from "../shared/settings.js";
@@ -17,4 +18,4 @@ const client = createBackendClient({
     return session && (!session.backend || session.backend === client.baseUrl) ? session.token : null;
   },
 });
-startAdminPage(document, client, { reload: () => location.reload() });
+startAdminPage(document, withAdminRoutes(client), { reload: () => location.reload() });

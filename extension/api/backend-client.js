@@ -50,7 +50,8 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
   // sign-in or session leaves the extension, whatever wrote it to storage.
   const unsafe = checkBackendUrl(root).error;
 
-  async function call(method, path, { body, headers = {}, auth = true, secret = auth, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
+  // `form`: a FormData body (multipart, its own Content-Type); `raw`: answer the response's text, not JSON.
+  async function call(method, path, { body, form, raw, headers = {}, auth = true, secret = auth, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
     if (secret && unsafe) {
       throw new BackendError("client", `Threadbook will not send your sign-in to ${root}: ${unsafe} Fix the backend URL in Threadbook's options.`, {
         code: "unsafe_backend_url",
@@ -68,7 +69,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       response = await fetchImpl(root + path, {
         method,
         headers: sent,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
         credentials: "omit",
         cache: "no-store",
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
@@ -95,6 +96,7 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
       const message = (data && data.message) || `The backend answered ${response.status} ${response.statusText}.`;
       throw new BackendError(kindOf(response.status, code), message, { status: response.status, code, body: data });
     }
+    if (raw) return { status: response.status, data: text };
     if (data === null && response.status !== 204) {
       throw new BackendError("server", `The backend at ${root} did not answer with JSON; is the backend URL right?`, {
         status: response.status,
@@ -108,6 +110,8 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
 
   return {
     baseUrl: root,
+    /** Any route: `request(method, path, options)` answers its data (the admin page's routes, admin-routes.js, use it). */
+    request: (method, path, options) => data(call(method, path, options)),
     health: () => data(call("GET", "/healthz", { auth: false, timeoutMs: 5_000 })),
     config: () => data(call("GET", "/api/v1/config", { auth: false })),
     /** Exchange a Google ID token (and the nonce it was asked with) for a session. */
@@ -157,6 +161,11 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     correctMatch: (correction) => data(call("POST", "/api/v1/match-corrections", { body: correction })),
     /** Take a correction back (204): the address matches its record again. */
     removeCorrection: (id) => data(call("DELETE", `/api/v1/match-corrections/${encodeURIComponent(id)}`)),
+    /** The user's calendars and whether they may be chosen: `{calendars, choosing}` (api/calendars.py). */
+    calendars: (accessToken) => data(call("GET", "/api/v1/calendars", { headers: googleHeader(accessToken) })),
+    /** Sync exactly these calendars; answers like `calendars()`. */
+    chooseCalendars: (ids, accessToken) =>
+      data(call("PUT", "/api/v1/calendars/selection", { body: { calendar_ids: ids }, headers: googleHeader(accessToken) })),
     /** The signed-in user and their organisation: `{user, org}`. */
     me: () => data(call("GET", "/api/v1/me")),
     /** Change the user's own settings (`{default_visibility: level | null}`); answers like `me()`. */
@@ -191,6 +200,13 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     updateDeal: (id, fields) => data(call("PATCH", `/api/v1/deals/${encodeURIComponent(id)}`, { body: fields })),
     /** Convert a lead into a contact (`{company_name?, deal?}`); answers `{contact, lead, deal}`. */
     convertLead: (id, options) => data(call("POST", `/api/v1/leads/${encodeURIComponent(id)}/convert`, { body: options })),
+    // Alerts and new-mail notifications (the toolbar badge, the panel's feed)
+    /** `{sync: {state, broken, needs_reconnect, message, action}, notifications_enabled, unread_notifications}`. */
+    alerts: () => data(call("GET", "/api/v1/me/alerts")),
+    /** A page of notifications, newest first: `{items, next_cursor, unread}`. */
+    notifications: (cursor, limit = 20) => data(call("GET", `/api/v1/notifications?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)),
+    /** Mark notifications read: `{ids: [...]}` or `{all: true}`; answers `{marked, unread}`. */
+    markNotificationsRead: (body) => data(call("POST", "/api/v1/notifications/read", { body })),
     // Account: mail sync and dropbox
     mailbox: () => data(call("GET", "/api/v1/mailbox")),
     /** Start connecting Gmail: `{authorization_url, state, redirect_uri}`. */
@@ -204,20 +220,5 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     disconnectMailbox: () => data(call("DELETE", "/api/v1/mailbox")),
     dropbox: () => data(call("GET", "/api/v1/dropbox")),
     rotateDropbox: () => data(call("POST", "/api/v1/dropbox/rotate")),
-    // Admin page (administrators; a member gets 403). DELETEs answer null (204).
-    updateOrg: (fields) => data(call("PATCH", "/api/v1/org", { body: fields })),
-    setRole: (id, role) => data(call("PATCH", `/api/v1/org/members/${id}`, { body: { role } })),
-    invitations: () => data(call("GET", "/api/v1/org/invitations")),
-    invite: (email, role) => data(call("POST", "/api/v1/org/invitations", { body: { email, role } })),
-    withdrawInvitation: (id) => data(call("DELETE", `/api/v1/org/invitations/${id}`)),
-    /** `{service_account, mailboxes: [status with user_id]}`. */
-    orgMailboxes: () => data(call("GET", "/api/v1/org/mailboxes")),
-    setServiceAccount: (key) => data(call("PUT", "/api/v1/org/service-account", { body: { key } })),
-    removeServiceAccount: () => data(call("DELETE", "/api/v1/org/service-account")),
-    blocklist: () => data(call("GET", "/api/v1/blocklist")),
-    block: (pattern, scope) => data(call("POST", "/api/v1/blocklist", { body: { pattern, scope } })),
-    unblock: (id) => data(call("DELETE", `/api/v1/blocklist/${id}`)),
-    /** A page of the audit log; `query` is a query string (see admin/audit-section.js). */
-    audit: (query) => data(call("GET", `/api/v1/org/audit?${query}`)),
   };
 }

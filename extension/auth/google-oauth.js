@@ -18,11 +18,14 @@ export const SCOPES = Object.freeze(["openid", "email", "profile", "https://www.
 
 // Asked for only when the user needs them (incremental authorisation):
 // sending mail as the user; booking in and reading free/busy of their calendar
-// (the backend's google/calendar.py CALENDAR_SCOPES); labelling logged threads.
+// (the backend's google/calendar.py CALENDAR_SCOPES); labelling logged threads;
+// the list of their calendars, to choose which ones sync (CALENDAR_LIST_READONLY,
+// for GET /api/v1/calendars and PUT /api/v1/calendars/selection).
 export const EXTRA_SCOPES = Object.freeze({
   send: Object.freeze(["https://www.googleapis.com/auth/gmail.send"]),
   labels: Object.freeze(["https://www.googleapis.com/auth/gmail.modify"]),
   calendar: Object.freeze(["https://www.googleapis.com/auth/calendar.events", "https://www.googleapis.com/auth/calendar.freebusy"]),
+  calendarList: Object.freeze(["https://www.googleapis.com/auth/calendar.calendarlist.readonly"]),
 });
 const ALLOWED_EXTRA = new Set(Object.values(EXTRA_SCOPES).flat());
 

@@ -45,6 +45,8 @@ export const runtime = {
 export const ADMIN_PATH = "extension/admin/admin.html";
 
 export const tabs = {
+  /** Open a URL in a new tab. */
+  create: (details) => chrome.tabs.create(details),
   /** Open one of the extension's own pages in a new tab (no "tabs" permission needed). */
   openPage: (path) => chrome.tabs.create({ url: chrome.runtime.getURL(path) }),
   onUpdated: (listener) => chrome.tabs.onUpdated.addListener(listener),
@@ -74,4 +76,24 @@ export const permissions = {
   requestOrigins: (origins) => chrome.permissions.request({ origins }),
   containsOrigins: (origins) => chrome.permissions.contains({ origins }),
   removeOrigins: (origins) => chrome.permissions.remove({ origins }),
+};
+
+/** The toolbar button's badge and title. */
+export const action = {
+  setBadgeText: (details) => chrome.action.setBadgeText(details),
+  setBadgeBackgroundColor: (details) => chrome.action.setBadgeBackgroundColor(details),
+  setTitle: (details) => chrome.action.setTitle(details),
+};
+
+/** Chrome notifications ("notifications" permission). */
+export const notifications = {
+  create: (id, options) => chrome.notifications.create(id, options),
+  clear: (id) => chrome.notifications.clear(id),
+  onClicked: (listener) => chrome.notifications.onClicked.addListener(listener),
+};
+
+/** Alarms wake the service worker to poll ("alarms" permission). */
+export const alarms = {
+  create: (name, info) => chrome.alarms.create(name, info),
+  onAlarm: (listener) => chrome.alarms.onAlarm.addListener(listener),
 };

@@ -47,7 +47,8 @@ def google(gmail, _oauth_server):
     state = gmail.state
 
     def on_access_token(token, email, scopes):
-        state.grant(token, email, scopes=[s for s in scopes if "gmail" in s or s.startswith("https://mail")] or ["gmail.modify"])
+        # Exactly the Gmail scopes the token carries (maybe none: Gmail then answers 403, as Google does).
+        state.grant(token, email, scopes=[s for s in scopes if "gmail" in s or s.startswith("https://mail")])
 
     def on_revoke(token):
         if token in state.grants:
@@ -84,10 +85,9 @@ def workspace(_google_apis, _oauth_server, gmail):
     def on_access_token(token, email, scopes):
         mail_scopes = [s for s in scopes if "gmail" in s or s.startswith("https://mail")]
         calendar_scopes = [s for s in scopes if "/auth/calendar" in s]
-        if mail_scopes:
-            gmail_state.grant(token, email, scopes=mail_scopes)
-        if calendar_scopes:
-            calendar_state.grant(token, email, scopes=calendar_scopes)
+        # Every token opens both APIs with exactly its scopes (maybe none: a 403, as Google answers).
+        gmail_state.grant(token, email, scopes=mail_scopes)
+        calendar_state.grant(token, email, scopes=calendar_scopes)
 
     def on_revoke(token):
         for state in (gmail_state, calendar_state):

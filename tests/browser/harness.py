@@ -209,6 +209,12 @@ def accounts_app(stack):
     return app
 
 
+def in_db(stack, query):
+    """Run ``query()`` against the stack's database (to check what the browser did, or set a case up)."""
+    with stack.app.app_context(), database.connection_context():
+        return query()
+
+
 class Stack:
     """Every server the browser tests need; ``start()`` then ``stop()``."""
 
@@ -230,7 +236,7 @@ class Stack:
         token = "ya29.browser-" + secrets.token_urlsafe(16)
         # As Google does: the token carries the Gmail scopes the extension asked for.
         gmail_scopes = [s for s in scope.split() if "/auth/gmail." in s or s == "https://mail.google.com/"]
-        self.gmail.grant(token, address, scopes=gmail_scopes or ["gmail.readonly"])
+        self.gmail.grant(token, address, scopes=gmail_scopes)  # none asked, none granted: Gmail answers 403
         return token
 
     def start(self):
@@ -251,7 +257,7 @@ class Stack:
         # The token endpoint's access tokens open the fake Gmail mailbox of their account.
         self.oauth = FakeGoogleOAuth(default_email=REP["email"])
         self.oauth.on_access_token = lambda token, address, scopes: self.gmail.grant(
-            token, address, scopes=[s for s in scopes if "gmail" in s] or ["gmail.modify"]
+            token, address, scopes=[s for s in scopes if "gmail" in s or s == "https://mail.google.com/"]
         )
         self.oauth.on_revoke = lambda token: self.gmail.expire(token) if token in self.gmail.grants else None
         token_endpoint = self._serve(self.oauth.app)

@@ -8,19 +8,13 @@ the backend's OAuth client secret is cleared, so ``connect/start`` answers
 import pytest
 from selenium.webdriver.common.by import By
 
-from threadbook.db import database
 from threadbook.models import User
 
-from .harness import REP
+from .harness import REP, in_db
 
 pytestmark = pytest.mark.browser
 
 DOMAIN = "in.threadbook.test"
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def text(browser, element_id):

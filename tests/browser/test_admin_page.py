@@ -16,20 +16,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from threadbook.db import database
 from threadbook.models import BlockedAddress, Mailbox, Organization, User
 
-from .harness import EXTENSION_ORIGIN, REP
+from .harness import EXTENSION_ORIGIN, REP, in_db
 
 pytestmark = pytest.mark.browser
 
 ADMIN_URL = f"{EXTENSION_ORIGIN}/extension/admin/admin.html"
 REVOKED = "invalid_grant: Token has been expired or revoked."
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def rep(stack):

@@ -15,20 +15,14 @@ import email.policy
 import pytest
 from selenium.webdriver.common.by import By
 
-from threadbook.db import database
 from threadbook.models import Meeting, MeetingAttendee
 
-from .harness import REP
+from .harness import REP, in_db
 
 pytestmark = pytest.mark.browser
 
 ADA = 'li[data-email="ada@acme.example"]'
 DAY, TIME = "2031-03-04", "10:00"
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def set_field(browser, form, name, value):

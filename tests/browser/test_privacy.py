@@ -10,19 +10,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from threadbook.db import database
 from threadbook.models import Email, Organization, PrivateThread, User
 
-from .harness import REP
+from .harness import REP, in_db
 
 pytestmark = pytest.mark.browser
 
 LABELS = {"private": "Only me", "team_metadata": "Team: who, when, subject", "team_full": "Team: everything"}
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def rep(stack):

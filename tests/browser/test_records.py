@@ -13,20 +13,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from threadbook.db import database
 from threadbook.models import Company, Contact, Deal, Lead, User
 
-from .harness import REP
+from .harness import REP, in_db
 
 pytestmark = pytest.mark.browser
 
 ADA = 'li[data-email="ada@acme.example"]'
 MINA = 'li[data-email="mina@newco.example"]'
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def ada(stack):

@@ -11,21 +11,15 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from threadbook.db import database
 from threadbook.identity.sessions import issue_session
 from threadbook.models import Contact, Deal, Email, MatchCorrection, User
 
-from .harness import REP
+from .harness import REP, in_db
 
 pytestmark = pytest.mark.browser
 
 ADA = '#participants li[data-email="ada@acme.example"]'
 COLLEAGUE = "demo@threadbook.test"
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def mine_in_thread(stack, thread_id):

@@ -8,17 +8,11 @@ chrome.storage.session exactly as the side panel does.
 import pytest
 from selenium.webdriver.common.by import By
 
-from threadbook.db import database
 from threadbook.models import Email, Lead, Note
 
-from .harness import PANEL_URL, REP, PageScriptError, run_async, service_worker_running
+from .harness import PANEL_URL, REP, PageScriptError, in_db, run_async, service_worker_running
 
 pytestmark = pytest.mark.browser
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def test_the_service_worker_started_and_the_panel_asks_to_sign_in(browser):

@@ -58,6 +58,8 @@ export function answers() {
         { id: 5, pattern: "mine@x.example", kind: "address", scope: "user" },
       ],
     },
+    config: { import_max_bytes: 20 * 1024 * 1024 },
+    imports: { imports: [] },
     audit: (query) => ({
       entries: [
         {

@@ -1,6 +1,7 @@
 // The backend client: requests as the API contract writes them, errors sorted into kinds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { withAdminRoutes } from "../../extension/api/admin-routes.js";
 import { BackendError, createBackendClient } from "../../extension/api/backend-client.js";
 import { fakeFetch } from "./helpers.js";
 
@@ -120,4 +121,52 @@ test("https backends and this computer get the sign-in", async () => {
     const api = createBackendClient({ baseUrl, fetchImpl });
     assert.deepEqual(await api.createSession("id.tok", "n1"), { token: "t" });
   }
+});
+
+test("an import uploads the file as multipart with its options; the rejects come back as text; a 413 keeps the backend's body", async () => {
+  const calls = [];
+  const fetchImpl = async (url, init) => {
+    calls.push({ url, ...init });
+    if (url.endsWith("/rejects.csv")) return new Response("\ufeffline,reason\n2,no email address\n", { headers: { "Content-Type": "text/csv" } });
+    if (init.body instanceof FormData && init.body.get("file").size > 10) {
+      return new Response(JSON.stringify({ error: "payload_too_large", message: "Too large.", limit_bytes: 10 }), { status: 413 });
+    }
+    return new Response(JSON.stringify({ id: 3, status: "queued" }), { status: 202 });
+  };
+  const api = withAdminRoutes(createBackendClient({ baseUrl: "http://127.0.0.1:5000", getToken: () => "tok", fetchImpl }));
+  const file = new File(["email\n"], "list.csv", { type: "text/csv" });
+  assert.deepEqual(await api.startImport(file, { dryRun: true, ownerEmail: "rep@acme.example", map: ["Mail=email", "Who=name"] }), { id: 3, status: "queued" });
+  const [upload] = calls;
+  assert.equal(upload.method, "POST");
+  assert.equal(upload.url, "http://127.0.0.1:5000/api/v1/org/imports");
+  assert.equal(upload.headers.Authorization, "Bearer tok");
+  assert.equal(upload.headers["Content-Type"], undefined, "fetch sets the multipart boundary");
+  assert.equal(upload.body.get("file").name, "list.csv");
+  assert.equal(await upload.body.get("file").text(), "email\n");
+  assert.deepEqual(
+    [upload.body.get("dry_run"), upload.body.get("owner_email"), upload.body.getAll("map")],
+    ["true", "rep@acme.example", ["Mail=email", "Who=name"]],
+  );
+  await api.startImport(file, { dryRun: false });
+  assert.deepEqual([calls[1].body.get("dry_run"), calls[1].body.has("owner_email"), calls[1].body.has("map")], ["false", false, false]);
+
+  assert.equal(await api.importRejects(3), "line,reason\n2,no email address\n"); // fetch's text() drops the byte-order mark
+  assert.equal(calls[2].url, "http://127.0.0.1:5000/api/v1/org/imports/3/rejects.csv");
+  assert.equal(calls[2].headers.Accept, "text/csv");
+
+  const refused = await api.startImport(new File(["x".repeat(11)], "big.csv")).catch((error) => error);
+  assert.ok(refused instanceof BackendError);
+  assert.deepEqual([refused.status, refused.message, refused.body.limit_bytes], [413, "Too large.", 10]);
+});
+
+test("calendars: the Google token only when given; the selection as calendar_ids", async () => {
+  const answer = () => ({ body: { calendars: [], choosing: { available: true } } });
+  const { api, fetchImpl } = client({ "GET /api/v1/calendars": answer, "PUT /api/v1/calendars/selection": answer });
+  await api.calendars(null);
+  await api.chooseCalendars(["primary", "team@group.calendar.google.com"], "ya29.list");
+  const [list, choose] = fetchImpl.calls;
+  assert.equal(list.headers["X-Google-Access-Token"], undefined);
+  assert.equal(choose.method, "PUT");
+  assert.equal(choose.headers["X-Google-Access-Token"], "ya29.list");
+  assert.deepEqual(choose.body, { calendar_ids: ["primary", "team@group.calendar.google.com"] });
 });

@@ -24,8 +24,8 @@ test("the manifest keeps its key, so the extension keeps the id the backend allo
   assert.equal(extensionId(manifest.key), "jkepanmacpnmjgfgkefaagampdbnmmal");
 });
 
-test("least privilege: three permissions, Gmail and the default backend, the default content security policy", () => {
-  assert.deepEqual(manifest.permissions, ["sidePanel", "storage", "identity"]);
+test("least privilege: five permissions, Gmail and the default backend, the default content security policy", () => {
+  assert.deepEqual(manifest.permissions, ["sidePanel", "storage", "identity", "alarms", "notifications"]);
   assert.deepEqual(manifest.host_permissions, ["https://mail.google.com/*", "http://127.0.0.1:5000/*"]);
   assert.ok(!("content_security_policy" in manifest));
   assert.ok(!("web_accessible_resources" in manifest), "nothing of the extension is exposed to web pages");
@@ -95,24 +95,32 @@ test("the scripts and styles are bundled and minified: no comments, every import
   assert.ok(!built.includes("extension/panel/views/participant-card.js"));
 });
 
-// What the side panel loads on every Gmail window: its page, styles, script and the chunks that script imports.
-function panelLoad() {
-  const files = new Set(["extension/panel/panel.html", "extension/panel/panel.css", "extension/shared/theme.css"]);
-  const pending = ["extension/panel/panel.js"];
+/** What a page loads: the page, the styles and scripts it names, and the chunks those scripts import (transitively). */
+function pageLoad(page) {
+  const files = new Set();
+  const pending = [page];
   while (pending.length) {
     const path = pending.pop();
     if (files.has(path)) continue;
     files.add(path);
-    const code = readFileSync(`dist/${path}`, "utf8");
-    for (const [, ref] of code.matchAll(/\bfrom\s*"(\.{1,2}\/[^"]+)"/g)) pending.push(join(path, "..", ref));
+    const text = readFileSync(`dist/${path}`, "utf8");
+    const refs = path.endsWith(".html")
+      ? [...text.matchAll(/\b(?:src|href)="([^"#?:]+)"/g)].map((m) => m[1])
+      : [...text.matchAll(/\bfrom\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
+    for (const ref of refs) pending.push(join(path, "..", ref));
   }
   return [...files].reduce((sum, path) => sum + statSync(join("dist", path)).size, 0);
 }
 
-test("the side panel loads under 100 KiB, and the whole of dist/ (admin page and options included) stays under 128 KiB", () => {
-  assert.ok(panelLoad() < 100 * 1024, `the panel loads ${panelLoad()} bytes`);
+// Each page within what its user pays: the side panel opens beside every Gmail window; the admin page only when an
+// administrator opens it; the whole of dist/ is what installing downloads.
+test("budgets: the side panel loads under 100 KiB, the admin page under 100 KiB, all of dist/ under 160 KiB", () => {
+  const panel = pageLoad("extension/panel/panel.html");
+  assert.ok(panel < 100 * 1024, `the side panel loads ${panel} bytes`);
+  const admin = pageLoad("extension/admin/admin.html");
+  assert.ok(admin < 100 * 1024, `the admin page loads ${admin} bytes`);
   const bytes = built.reduce((sum, path) => sum + statSync(join("dist", path)).size, 0);
-  assert.ok(bytes < 128 * 1024, `dist/ is ${bytes} bytes`);
+  assert.ok(bytes < 160 * 1024, `dist/ is ${bytes} bytes`);
 });
 
 test("the development build keeps code readable and writes a source map for each script", () => {

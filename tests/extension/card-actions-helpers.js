@@ -63,6 +63,12 @@ export async function openPanel(routes, { scope = "https://www.googleapis.com/au
     card,
     calls,
     form: () => card().querySelector("form"),
+    /** Press the card's `action` button and wait for its form (the meeting and email forms load on first use). */
+    async openForm(action) {
+      card().querySelector(`[data-action="${action}"]`).dispatchEvent(new Event("click"));
+      await until(() => card().querySelector("form"));
+      return card().querySelector("form");
+    },
     status: () => document.getElementById("status").textContent,
     click: (element) => element.dispatchEvent(new Event("click")),
     submit: (form) => form.dispatchEvent(new Event("submit", { cancelable: true })),

@@ -7,9 +7,8 @@ import { EVIL, lookupAnswer, openPanel, until } from "./card-actions-helpers.js"
 const SEND_SCOPE = "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send";
 const sentOk = () => ({ status: 201, body: { email: { id: 5 }, gmail_message_id: "m1", gmail_thread_id: "t1", tracked: true, warnings: [] } });
 
-function write(p, { subject = "Renewal terms", body = "Hi Ada,\nthe terms are attached.\n" } = {}) {
-  p.click(p.card().querySelector('[data-action="compose-email"]'));
-  const form = p.form();
+async function write(p, { subject = "Renewal terms", body = "Hi Ada,\nthe terms are attached.\n" } = {}) {
+  const form = await p.openForm("compose-email");
   form.querySelector('[name="subject"]').value = subject;
   form.querySelector('[name="body"]').value = body;
   return form;
@@ -17,7 +16,7 @@ function write(p, { subject = "Renewal terms", body = "Hi Ada,\nthe terms are at
 
 test("Email opens a form to the contact; Send posts to, subject and body with the Gmail token; success closes it", async () => {
   const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE });
-  const form = write(p);
+  const form = await write(p);
   assert.equal(form.dataset.form, "compose");
   assert.equal(form.querySelector('[name="to"]').value, "ada@acme.example");
   const lookups = p.calls("POST /api/v1/lookup").length;
@@ -32,7 +31,7 @@ test("Email opens a form to the contact; Send posts to, subject and body with th
 
 test("Cc and Bcc: the typed addresses are sent as lists; a word that is not an address is refused before anything is sent", async () => {
   const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE });
-  let form = write(p);
+  let form = await write(p);
   form.querySelector('[name="cc"]').value = "grace@globex.example;  bob@acme.example,";
   form.querySelector('[name="bcc"]').value = "boss@us.example";
   p.submit(form);
@@ -41,7 +40,7 @@ test("Cc and Bcc: the typed addresses are sent as lists; a word that is not an a
   assert.deepEqual(request.body.cc, ["grace@globex.example", "bob@acme.example"]);
   assert.deepEqual(request.body.bcc, ["boss@us.example"]);
 
-  form = write(p);
+  form = await write(p);
   form.querySelector('[name="cc"]').value = "grace@globex.example, Grace";
   p.submit(form);
   await until(() => !form.querySelector('[data-field="form-error"]').hidden);
@@ -63,7 +62,7 @@ test("Reply in this conversation: offered once the conversation is logged; it an
     },
   };
   const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE, lookup });
-  const form = write(p, { subject: "" });
+  const form = await write(p, { subject: "" });
   const reply = form.querySelector('[name="reply"]');
   assert.equal(reply.closest("label").hidden, false);
   assert.match(reply.closest("label").textContent, /Reply in this conversation \(Re: Renewal\)/);
@@ -77,7 +76,7 @@ test("Reply in this conversation: offered once the conversation is logged; it an
 
 test("a conversation not logged yet offers no reply in it", async () => {
   const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { scope: SEND_SCOPE });
-  const form = write(p);
+  const form = await write(p);
   assert.equal(form.querySelector('[name="reply"]').closest("label").hidden, true);
   p.submit(form);
   await until(() => !p.card().querySelector("form"));
@@ -93,7 +92,7 @@ test("attachments: the limit from the backend is shown, files go as base64, and 
     { "POST /api/v1/emails/send": sentOk, "GET /api/v1/config": () => ({ body: { send_max_attachment_bytes: 1024 * 1024 } }) },
     { scope: SEND_SCOPE },
   );
-  const form = write(p);
+  const form = await write(p);
   await until(() => /up to 1 MB/.test(form.textContent));
   attach(form, [new File([new Uint8Array(700 * 1024)], "a.bin"), new File([new Uint8Array(400 * 1024)], "b.bin")]);
   p.submit(form);
@@ -117,7 +116,7 @@ test("without a sending scope no token is sent (the connected mailbox sends); it
       body: { error: "google_token_required", message: "Send a Gmail access token in 'X-Google-Access-Token', or connect your mailbox in Threadbook." },
     }),
   });
-  const form = write(p);
+  const form = await write(p);
   p.submit(form);
   await until(() => !form.querySelector('[data-field="form-error"]').hidden);
   assert.equal(p.calls("POST /api/v1/emails/send")[0].headers["X-Google-Access-Token"], undefined);
@@ -140,7 +139,7 @@ test("nothing can send: Allow Threadbook to send as you asks Google for gmail.se
     { "POST /api/v1/emails/send": noMailbox },
     { renew: (m) => (m.scopes ? { token: "ya29.send", expires_at: Date.now() + 3_600_000, scope: SEND_SCOPE } : null) },
   );
-  const form = write(p);
+  const form = await write(p);
   p.submit(form);
   const allow = form.querySelector('[data-action="allow-send"]');
   await until(() => !allow.hidden);
@@ -164,7 +163,7 @@ test("sending not allowed (closed, refused, or the scope unticked): a calm messa
     (m) => (m.scopes ? { token: "ya29.read", expires_at: Date.now() + 3_600_000, scope: "https://www.googleapis.com/auth/gmail.readonly" } : null),
   ]) {
     const p = await openPanel({ "POST /api/v1/emails/send": noMailbox }, { renew });
-    const form = write(p, { subject: "Kept", body: "Every word kept." });
+    const form = await write(p, { subject: "Kept", body: "Every word kept." });
     p.submit(form);
     const allow = form.querySelector('[data-action="allow-send"]');
     await until(() => !allow.hidden);
@@ -207,7 +206,7 @@ test("Google refusing the token: renewed once silently, then the form keeps the 
     },
     { scope: SEND_SCOPE, renew: () => ({ token: "ya29.second", expires_at: Date.now() + 3_600_000, scope: SEND_SCOPE }) },
   );
-  const form = write(p, { subject: "Draft kept", body: "Every word kept." });
+  const form = await write(p, { subject: "Draft kept", body: "Every word kept." });
   p.submit(form);
   await until(() => !form.querySelector('[data-field="form-error"]').hidden);
   const tokens = p.calls("POST /api/v1/emails/send").map((c) => c.headers["X-Google-Access-Token"]);
@@ -227,7 +226,7 @@ test("a refused scope or a too-large message: the backend's words in the form", 
     [413, "payload_too_large", "Attachments may add up to 25 MB; nothing was sent."],
   ]) {
     const p = await openPanel({ "POST /api/v1/emails/send": () => ({ status, body: { error, message } }) }, { scope: SEND_SCOPE });
-    const form = write(p);
+    const form = await write(p);
     p.submit(form);
     await until(() => !form.querySelector('[data-field="form-error"]').hidden);
     assert.equal(form.querySelector('[data-field="form-error"]').textContent, message);
@@ -237,7 +236,7 @@ test("a refused scope or a too-large message: the backend's words in the form", 
 
 test("no address, no request; markup in the contact's name is text", async () => {
   const p = await openPanel({ "POST /api/v1/emails/send": sentOk }, { lookup: lookupAnswer(`${EVIL}Ada`) });
-  const form = write(p);
+  const form = await write(p);
   assert.equal(form.querySelector(".form-title").textContent, `Email ${EVIL}Ada`);
   assert.equal(p.document.querySelectorAll("main img").length, 0);
   form.querySelector('[name="to"]').value = "";

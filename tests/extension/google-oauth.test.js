@@ -51,22 +51,32 @@ test("extra scopes are asked for beside the base ones, keeping earlier grants", 
   assert.equal(url.searchParams.get("include_granted_scopes"), "true");
 });
 
-test("only the extra scopes of sending, the calendar and labels are allowed, and are read back from a granted scope string", () => {
+test("only the extra scopes of sending, the calendar, its list and labels are allowed, and are read back from a granted scope string", () => {
   assert.deepEqual(EXTRA_SCOPES.send, ["https://www.googleapis.com/auth/gmail.send"]);
   assert.deepEqual(EXTRA_SCOPES.labels, ["https://www.googleapis.com/auth/gmail.modify"]);
-  for (const scope of [...EXTRA_SCOPES.send, ...EXTRA_SCOPES.calendar, ...EXTRA_SCOPES.labels]) assert.ok(isAllowedExtraScope(scope));
+  assert.deepEqual(EXTRA_SCOPES.calendarList, ["https://www.googleapis.com/auth/calendar.calendarlist.readonly"]);
+  for (const scope of [...EXTRA_SCOPES.send, ...EXTRA_SCOPES.calendar, ...EXTRA_SCOPES.labels, ...EXTRA_SCOPES.calendarList]) {
+    assert.ok(isAllowedExtraScope(scope));
+  }
   for (const scope of [
     "https://mail.google.com/",
     "https://www.googleapis.com/auth/gmail.labels",
     "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/calendar.calendarlist",
+    "https://www.googleapis.com/auth/calendar.readonly",
     "gmail.send",
     "",
     undefined,
   ]) {
     assert.equal(isAllowedExtraScope(scope), false, String(scope));
   }
-  const granted = "openid https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/drive";
-  assert.deepEqual(grantedExtraScopes(granted), ["https://www.googleapis.com/auth/gmail.send"]);
+  const granted =
+    "openid https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/drive " +
+    "https://www.googleapis.com/auth/calendar.calendarlist.readonly";
+  assert.deepEqual(grantedExtraScopes(granted), [
+    "https://www.googleapis.com/auth/gmail.send",
+    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+  ]);
   assert.deepEqual(grantedExtraScopes(undefined), []);
 });
 

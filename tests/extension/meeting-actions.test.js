@@ -39,8 +39,7 @@ test("times go out as RFC 3339 with the local offset and mean the instant picked
 
 test("contacts and leads get Schedule meeting; the form is prefilled", async () => {
   const p = await openPanel({ "POST /api/v1/meetings/conflicts": () => ({ body: { conflicts: [], google_checked: false, reason: "no calendar" } }) });
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
-  const form = p.form();
+  const form = await p.openForm("schedule-meeting");
   assert.equal(form.dataset.form, "meeting");
   assert.equal(form.querySelector('[name="title"]').value, "Meeting with Ada Lovelace");
   assert.match(form.querySelector('[name="date"]').value, /^\d{4}-\d{2}-\d{2}$/);
@@ -59,8 +58,7 @@ test("a conflict is listed as text; Book anyway sends allow_conflict; success cl
         ? booked(request)
         : { status: 409, body: { error: "meeting_conflict", message: "You are busy then.", conflicts: [conflict], google_checked: true } },
   });
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
-  const form = p.form();
+  const form = await p.openForm("schedule-meeting");
   fill(form, { location: "Room 4" });
   p.submit(form);
   await until(() => !form.querySelector('[data-action="book-anyway"]').hidden);
@@ -94,8 +92,7 @@ test("the conflict check runs when the time changes and sends the calendar token
     },
     { scope: CALENDAR_SCOPE },
   );
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
-  const form = p.form();
+  const form = await p.openForm("schedule-meeting");
   fill(form, { time: "15:00", minutes: "60" });
   form.querySelector('[name="time"]').dispatchEvent(new p.Event("change"));
   await until(() => form.querySelector('[data-field="conflicts"]').textContent.startsWith("Overlaps"));
@@ -122,8 +119,7 @@ test("checked without Google Calendar: the form offers it, asks Google for the c
     { "POST /api/v1/meetings/conflicts": calendarAnswer },
     { renew: (m) => (m.scopes ? { token: "ya29.calendar", expires_at: Date.now() + 3_600_000, scope: GRANTED_CALENDAR } : null) },
   );
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
-  const form = p.form();
+  const form = await p.openForm("schedule-meeting");
   fill(form, { title: "Typed title" });
   const allow = form.querySelector('[data-action="allow-calendar"]');
   await until(() => !allow.hidden);
@@ -146,8 +142,7 @@ test("checked without Google Calendar: the form offers it, asks Google for the c
 
 test("Google Calendar not allowed: a calm message, the form as typed, still checked against Threadbook", async () => {
   const p = await openPanel({ "POST /api/v1/meetings/conflicts": calendarAnswer }, { renew: () => null });
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
-  const form = p.form();
+  const form = await p.openForm("schedule-meeting");
   fill(form, { title: "Typed title", location: "Room 4" });
   const allow = form.querySelector('[data-action="allow-calendar"]');
   await until(() => !allow.hidden);
@@ -167,8 +162,7 @@ test("the backend's 400 stays in the form with everything typed", async () => {
     "POST /api/v1/meetings/conflicts": () => ({ body: { conflicts: [], google_checked: false, reason: null } }),
     "POST /api/v1/meetings": () => ({ status: 400, body: { error: "bad_request", message: "'title' is required.", field: "title" } }),
   });
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
-  const form = p.form();
+  const form = await p.openForm("schedule-meeting");
   fill(form, { title: "", day: "2030-01-15", time: "11:30", minutes: "45", location: "Café" });
   form.querySelector('[name="description"]').value = "Agenda: renewal";
   p.submit(form);
@@ -192,8 +186,7 @@ test("markup in a conflict's title and the contact's name is shown as text", asy
     },
     { lookup: lookupAnswer(`${EVIL}Ada`) },
   );
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
-  const form = p.form();
+  const form = await p.openForm("schedule-meeting");
   assert.equal(form.querySelector('[name="title"]').value, `Meeting with ${EVIL}Ada`);
   assert.equal(form.querySelector(".form-title").textContent, `Schedule a meeting with ${EVIL}Ada`);
   fill(form);
@@ -217,7 +210,7 @@ test("the conflict check says it is checking, and says so when it could not chec
   const p = await openPanel({
     "POST /api/v1/meetings/conflicts": () => asked,
   });
-  p.click(p.card().querySelector('[data-action="schedule-meeting"]'));
+  await p.openForm("schedule-meeting");
   const note = () => p.form().querySelector('[data-field="conflicts"]');
   await until(() => note().textContent === "Checking for conflicts…");
   assert.equal(note().hidden, false);

@@ -1,54 +1,71 @@
-"""A fake Google Calendar REST API (v3) for tests: a Flask app over an in-memory state.
+"""A fake Google Calendar REST API (v3) for tests: a Flask app over an in-memory state (gcalendar_store.py).
 
 It answers the paths google-api-python-client builds from ``GOOGLE_API_ROOT``
-(``<root>calendar/v3/calendars/{calendarId}/events...`` and
-``<root>calendar/v3/freeBusy``) in Google's JSON shapes, errors included
+(``<root>calendar/v3/calendars/{calendarId}/events...``,
+``<root>calendar/v3/users/me/calendarList`` and ``<root>calendar/v3/freeBusy``)
+in Google's JSON shapes, errors included
 (``{"error": {"code", "message", "errors": [...], "status"}}``):
 
-- ``events.list`` with ``singleEvents``, ``timeMin``/``timeMax``,
-  ``privateExtendedProperty``, ``showDeleted``, ``maxResults`` and
-  ``pageToken``; the last page carries ``nextSyncToken``. With ``syncToken``
-  it lists only what changed since (deleted events as ``status: cancelled``),
-  refuses filters Google refuses beside a sync token (400), and answers
-  ``410 fullSyncRequired`` once the test calls ``expire_sync_tokens``;
-- ``events.get``, ``events.insert``, ``events.patch`` (``If-Match`` → 412
-  when the etag changed) and ``events.delete`` (404 unknown, 410 already
-  deleted), each bumping ``etag``, ``updated`` and ``sequence`` as Google does;
-- ``freebusy.query``: merged busy intervals of confirmed, opaque events.
+- ``events.list`` with ``singleEvents`` (a recurring series comes as its
+  instances, each with ``recurringEventId`` and ``originalStartTime``;
+  without it, as the series with ``recurrence`` plus its exceptions),
+  ``timeMin``/``timeMax``, ``orderBy=startTime``, ``privateExtendedProperty``,
+  ``showDeleted``, ``maxResults`` and ``pageToken``; the last page carries
+  ``nextSyncToken``. With ``syncToken`` it lists only what changed since:
+  deleted events and cancelled occurrences in Google's short form, every
+  instance of a series that changed as a whole. It refuses filters Google
+  refuses beside a sync token (400), and answers ``410 fullSyncRequired``
+  once the test calls ``expire_sync_tokens``;
+- ``events.get``, ``events.instances``, ``events.insert``, ``events.patch``
+  (``If-Match`` → 412 when the etag changed) and ``events.delete`` (404
+  unknown, 410 already deleted), on events, series and single occurrences
+  (an occurrence changed or deleted becomes an exception of its series), each
+  bumping ``etag``, ``updated`` and ``sequence`` as Google does;
+- ``calendarList.list`` (the token's account's calendars, ``minAccessRole``,
+  ``showHidden``, ``showDeleted``, paging, ``syncToken``);
+- ``freebusy.query``: merged busy intervals of confirmed, opaque events and instances.
 
-A test plays the user in Google Calendar with ``add_event``, ``edit_event``
-and ``cancel_event``. ``serve_google_apis`` serves this fake and the fake
-Gmail under one root, as ``GOOGLE_API_ROOT`` is one setting for both.
+Every call checks the scope the method needs (a token with only
+``calendar.calendarlist.readonly`` lists calendars but reads no event; one with
+only ``calendar.events`` reads events but not the list), and the calendar:
+one the account cannot see answers 404, a write where it may only read 403
+``requiredAccessLevel``, and ``calendar.events.owned`` covers only calendars
+the account owns.
+
+A test plays the user in Google Calendar through ``FakeCalendar``'s methods.
+``serve_google_apis`` serves this fake and the fake Gmail under one root, as
+``GOOGLE_API_ROOT`` is one setting for both.
 
     state = CalendarState()
     cal = state.add_calendar("rep@acme.example")
     state.grant("token-1", "rep@acme.example")
     cal.add_event("Demo", start, end, color_id="9", attendees=["ada@ext.example"])
+    team = state.add_shared_calendar("Sales team", {"rep@acme.example": "writer"})
+    team.add_series("Pipeline review", start, end, "RRULE:FREQ=WEEKLY;COUNT=4", color_id="9")
 """
 
 import base64
 import datetime
 import functools
-import itertools
-import threading
-from dataclasses import dataclass, field
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 
-from .google_common import Failure, GoogleError, Grant, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope
+from . import gcalendar_recurrence as recurrence
+from .gcalendar_store import LIST_COLOURS, ROLES, CalendarState, FakeCalendar, event_time, google_time, parse_time, stamp, token
+from .google_common import GoogleError, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope, token_account
+
+__all__ = ["CalendarState", "FakeCalendar", "combined_app", "create_app"]
 
 CALENDAR = "https://www.googleapis.com/auth/calendar"
 EVENTS = CALENDAR + ".events"
-READ_SCOPES = {CALENDAR, EVENTS, CALENDAR + ".readonly", EVENTS + ".readonly", EVENTS + ".owned"}
+OWNED = {EVENTS + ".owned", EVENTS + ".owned.readonly"}
+READ_SCOPES = {CALENDAR, EVENTS, CALENDAR + ".readonly", EVENTS + ".readonly", *OWNED}
 WRITE_SCOPES = {CALENDAR, EVENTS, EVENTS + ".owned"}
 FREEBUSY_SCOPES = {CALENDAR, CALENDAR + ".readonly", CALENDAR + ".freebusy", EVENTS + ".freebusy"}
+LIST_SCOPES = {CALENDAR, CALENDAR + ".readonly", scope("calendar.calendarlist"), scope("calendar.calendarlist.readonly")}
 # Google refuses these beside a sync token (they would change what "changed since" means).
 NOT_WITH_SYNC_TOKEN = ("timeMin", "timeMax", "privateExtendedProperty", "sharedExtendedProperty", "q", "orderBy", "updatedMin", "iCalUID")
-BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
-
-
-def _token(text):
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+UTC = datetime.UTC
 
 
 def _untoken(value, kind):
@@ -58,244 +75,37 @@ def _untoken(value, kind):
         text = ""
     prefix, _, rest = text.partition(":")
     if prefix != kind:
-        raise GoogleError(400, f"Invalid {'sync' if kind == 's' else 'page'} token value.", "invalid")
+        raise GoogleError(400, f"Invalid {'sync' if kind in ('s', 'l') else 'page'} token value.", "invalid")
     return rest
 
 
-def _parse_time(value, name="time"):
-    try:
-        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
-        raise GoogleError(400, f"Bad Request: invalid {name} '{value}'", "badRequest") from None
-    if parsed.tzinfo is None:
-        raise GoogleError(400, f"Bad Request: {name} needs a time zone offset", "badRequest")
-    return parsed.astimezone(datetime.UTC)
-
-
-def _event_time(when, name):
-    """Return the UTC instant of an event's start or end ({dateTime} or all-day {date})."""
-    if not isinstance(when, dict):
-        raise GoogleError(400, f"Missing {name} time.", "required")
-    if when.get("dateTime"):
-        return _parse_time(when["dateTime"], name)
-    if when.get("date"):
-        day = datetime.date.fromisoformat(when["date"])
-        return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
-    raise GoogleError(400, f"Missing {name} time.", "required")
-
-
-def _stamp(moment):
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _google_time(moment):
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class FakeCalendar:
-    """One user's primary calendar: events by id, and a change counter behind sync tokens."""
-
-    address: str
-    state: "CalendarState"
-    events: dict = field(default_factory=dict)  # id -> resource (with private "_changed")
-    token_epoch: int = 0  # sync tokens from an older epoch answer 410
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-
-    def _new_id(self):
-        n = next(self._ids)
-        digits = []
-        while True:
-            n, r = divmod(n, 32)
-            digits.append(BASE32HEX[r])
-            if n == 0:
-                break
-        return "tb" + "".join(reversed(digits)).rjust(24, "0")
-
-    def _touch(self, event):
-        event["_changed"] = self.state.next_change()
-        event["etag"] = f'"{3400000000000000 + event["_changed"]}"'
-        event["updated"] = _stamp(datetime.datetime.now(datetime.UTC))
-        return event
-
-    def _attendees(self, attendees):
-        out = []
-        for attendee in attendees or []:
-            if isinstance(attendee, str):
-                attendee = {"email": attendee}
-            if not isinstance(attendee, dict) or not attendee.get("email"):
-                raise GoogleError(400, "Invalid attendee email.", "invalid")
-            entry = {"email": attendee["email"], "responseStatus": attendee.get("responseStatus", "needsAction")}
-            for key in ("displayName", "optional", "resource", "organizer"):
-                if key in attendee:
-                    entry[key] = attendee[key]
-            if attendee["email"].lower() == self.address.lower():
-                entry["self"] = True
-            out.append(entry)
-        return out
-
-    def create(self, body, event_id=None):
-        """Create an event from an events.insert body; return the stored resource."""
-        start, end = _event_time(body.get("start"), "start"), _event_time(body.get("end"), "end")
-        if end < start:
-            raise GoogleError(400, "The specified time range is empty.", "timeRangeEmpty")
-        event_id = event_id or body.get("id") or self._new_id()
-        if event_id in self.events:
-            raise GoogleError(409, "The requested identifier already exists.", "duplicate")
-        now = _stamp(datetime.datetime.now(datetime.UTC))
-        event = {
-            "kind": "calendar#event",
-            "id": event_id,
-            "status": body.get("status") or "confirmed",
-            "htmlLink": f"https://www.google.com/calendar/event?eid={_token(event_id + ' ' + self.address)}",
-            "created": now,
-            "summary": body.get("summary", ""),
-            "creator": {"email": self.address, "self": True},
-            "organizer": {"email": self.address, "self": True},
-            "start": dict(body["start"]),
-            "end": dict(body["end"]),
-            "iCalUID": f"{event_id}@google.com",
-            "sequence": 0,
-            "reminders": {"useDefault": True},
-            "eventType": "default",
-        }
-        for key in ("description", "location", "colorId", "transparency", "extendedProperties", "recurringEventId"):
-            if body.get(key) is not None:
-                event[key] = body[key]
-        if body.get("attendees"):
-            event["attendees"] = self._attendees(body["attendees"])
-        self.events[event_id] = self._touch(event)
-        return event
-
-    # -- what the user does in Google Calendar --------------------------------
-    def add_event(self, summary, start, end, color_id=None, attendees=(), description=None, location=None, transparency=None, **extra):
-        """Add an event as the user would in Google Calendar; ``start``/``end`` are aware datetimes."""
-        body = {"summary": summary, "start": {"dateTime": _google_time(start)}, "end": {"dateTime": _google_time(end)}, **extra}
-        for key, value in (("colorId", color_id), ("description", description), ("location", location), ("transparency", transparency)):
-            if value is not None:
-                body[key] = value
-        if attendees:
-            body["attendees"] = list(attendees)
-        with self.state.lock:
-            return dict(self.create(body))
-
-    def edit_event(self, event_id, **changes):
-        """Change an event as the user would (``start``/``end`` may be datetimes); return it."""
-        with self.state.lock:
-            body = {}
-            for key, value in changes.items():
-                if key in ("start", "end") and isinstance(value, datetime.datetime):
-                    value = {"dateTime": _google_time(value)}
-                body[key] = value
-            return dict(self.apply_patch(self.events[event_id], body))
-
-    def cancel_event(self, event_id):
-        """Delete an event as the user would (it stays, cancelled, for sync)."""
-        with self.state.lock:
-            self.events[event_id]["status"] = "cancelled"
-            self._touch(self.events[event_id])
-
-    def apply_patch(self, event, body):
-        """Merge a patch into an event (nested objects merge, arrays and values replace)."""
-        times_before = (event["start"], event["end"])
-        for key, value in body.items():
-            if key in ("id", "kind", "etag", "created", "updated", "iCalUID", "htmlLink", "organizer", "creator"):
-                continue
-            if key == "attendees":
-                event["attendees"] = self._attendees(value)
-            elif isinstance(value, dict) and isinstance(event.get(key), dict):
-                merged = dict(event[key])
-                for inner_key, inner_value in value.items():
-                    if isinstance(inner_value, dict) and isinstance(merged.get(inner_key), dict):
-                        merged[inner_key] = {**merged[inner_key], **inner_value}
-                    else:
-                        merged[inner_key] = inner_value
-                event[key] = merged
-            elif value is None:
-                event.pop(key, None)
-            else:
-                event[key] = value
-        start, end = _event_time(event["start"], "start"), _event_time(event["end"], "end")
-        if end < start:
-            raise GoogleError(400, "The specified time range is empty.", "timeRangeEmpty")
-        if (event["start"], event["end"]) != times_before:
-            event["sequence"] += 1
-        return self._touch(event)
-
-    def blueberry(self):
-        return [e for e in self.events.values() if e.get("colorId") == "9"]
-
-
 def public(event):
-    """The event as Google answers it: private bookkeeping removed, deleted events minimal."""
+    """The event as Google answers it: private bookkeeping removed, deleted events and occurrences in the short form."""
     if event["status"] == "cancelled":
-        return {"kind": "calendar#event", "etag": event["etag"], "id": event["id"], "status": "cancelled", "updated": event["updated"]}
+        return recurrence.short_cancelled(event)
     return {k: v for k, v in event.items() if not k.startswith("_")}
 
 
-class CalendarState:
-    """Calendars, tokens, injected failures and a call log, shared with the test."""
-
-    def __init__(self):
-        self.lock = threading.RLock()
-        self.calendars = {}
-        self.grants = {}
-        self.failures = []
-        self.calls = []  # (method, path, query string)
-        self.send_updates = []  # (method, event id, sendUpdates) for writes
-        self._changes = itertools.count(1)
-
-    def reset(self):
-        self.__init__()
-
-    def next_change(self):
-        return next(self._changes)
-
-    def add_calendar(self, address):
-        calendar = self.calendars[address.lower()] = FakeCalendar(address, self)
-        return calendar
-
-    def calendar(self, address):
-        return self.calendars[address.lower()]
-
-    def grant(self, token, address, scopes=("calendar.events", "calendar.freebusy")):
-        """Let ``token`` act on ``address``'s calendar with ``scopes`` (short or full names)."""
-        if address.lower() not in self.calendars:
-            self.add_calendar(address)
-        self.grants[token] = Grant(address.lower(), frozenset(scope(s) for s in scopes))
-
-    def expire(self, token):
-        self.grants[token].expired = True
-
-    def expire_sync_tokens(self, address):
-        """Make every sync token issued so far for ``address`` answer 410, as Google does now and then."""
-        self.calendar(address).token_epoch += 1
-
-    def fail(self, error, times=1, method=None, path_contains=None):
-        self.failures.append(Failure(error, times, method, path_contains))
-
-    def calls_to(self, method, fragment=""):
-        return [path for m, path, _ in self.calls if m == method and fragment in path]
-
-    def _injected(self, method, path):
-        with self.lock:
-            for failure in self.failures:
-                if failure.times > 0 and failure.matches(method, path):
-                    failure.times -= 1
-                    return failure.error
-        return None
-
-
-def _page_size():
+def _page_size(default=250, largest=2500):
     try:
-        value = int(request.args.get("maxResults", 250))
+        value = int(request.args.get("maxResults", default))
     except ValueError:
         raise GoogleError(400, "Invalid value for maxResults", "invalid") from None
-    return max(1, min(value, 2500))
+    return max(1, min(value, largest))
 
 
-def _overlaps(event, lower, upper):
-    start, end = _event_time(event["start"], "start"), _event_time(event["end"], "end")
+def _page_offset():
+    page_token = request.args.get("pageToken")
+    if not page_token:
+        return 0, None
+    offset, _, snapshot = _untoken(page_token, "p").partition(":")
+    return int(offset), int(snapshot)
+
+
+def _overlaps(event, lower, upper, horizon):
+    if recurrence.is_series(event):  # a series (singleEvents=false) overlaps when one of its occurrences does
+        return any(_overlaps(i, lower, upper, horizon) for i in recurrence.instances(event, horizon))
+    start, end = event_time(event["start"], "start"), event_time(event["end"], "end")
     return (lower is None or end > lower) and (upper is None or start < upper)
 
 
@@ -304,27 +114,86 @@ def _private_match(event, wanted):
     return ((event.get("extendedProperties") or {}).get("private") or {}).get(name) == value
 
 
+def _page(selected, size, offset, snapshot, sync_prefix, epoch, extra):
+    body = {**extra, "items": selected[offset : offset + size]}
+    if offset + size < len(selected):
+        body["nextPageToken"] = token(f"p:{offset + size}:{snapshot}")
+    elif sync_prefix:  # events.instances has no sync token
+        body["nextSyncToken"] = token(f"{sync_prefix}:{epoch}:{snapshot}")
+    return jsonify(body)
+
+
+def _changed_since(calendar, since, single_events):
+    """What an incremental list holds: everything changed after ``since``, oldest change first."""
+    deleted_series_until = datetime.datetime.now(UTC) + datetime.timedelta(days=recurrence.DELETED_SERIES_DAYS)
+    selected = []
+    for resource in calendar.resources(single_events):
+        if resource["_changed"] <= since:
+            continue
+        if resource.get("_series_cancelled") and resource["_original_utc"] >= deleted_series_until:
+            continue  # Google lists a deleted series' occurrences only so far ahead
+        selected.append(resource)
+    selected.sort(key=lambda e: (e["_changed"], e["id"]))
+    return selected
+
+
+def _in_window(calendar, args, single_events):
+    lower = parse_time(args["timeMin"], "timeMin") if "timeMin" in args else None
+    upper = parse_time(args["timeMax"], "timeMax") if "timeMax" in args else None
+    if lower is not None and upper is not None and upper <= lower:
+        raise GoogleError(400, "The specified time range is empty.", "timeRangeEmpty")
+    show_deleted = args.get("showDeleted", "false") == "true"
+    wanted = args.getlist("privateExtendedProperty")
+    horizon = calendar.horizon()
+    selected = []
+    for event in calendar.resources(single_events):
+        # Cancelled occurrences come beside their series when it is not expanded (Google's documented exception).
+        visible = show_deleted or event["status"] != "cancelled" or (not single_events and event.get("recurringEventId"))
+        if visible and _overlaps(event, lower, upper, horizon) and all(_private_match(event, w) for w in wanted):
+            selected.append(event)
+    if args.get("orderBy") == "startTime":
+        if not single_events:
+            raise GoogleError(400, "The requested ordering is not available for the particular query.", "invalid")
+        selected.sort(key=lambda e: (event_time(e["start"], "start"), e["id"]))
+    else:
+        selected.sort(key=lambda e: e["id"])
+    return selected
+
+
 def create_app(state):
     """Return the fake Calendar API as a Flask app serving ``state``."""
     app = Flask(__name__)
     answer_errors_as_google(app)
 
-    def route(rule, methods=("GET",), needs=READ_SCOPES):
-        """Register a Calendar endpoint that checks the token, the calendar id and the scope first."""
+    def open_calendar(grant, calendar_id, needs, role):
+        calendar = state.calendars.get(grant.mailbox if calendar_id.lower() == "primary" else calendar_id.lower())
+        held = calendar.role_of(grant.mailbox) if calendar is not None else None
+        if held is None:
+            raise not_found()
+        if role and ROLES.index(held) < ROLES.index(role):
+            raise GoogleError(403, f"You need to have {role} access to this calendar.", "requiredAccessLevel", domain="calendar")
+        if not (grant.scopes & needs - OWNED) and calendar.owner != grant.mailbox:
+            raise GoogleError(403, "Forbidden", "forbidden")  # calendar.events.owned: only calendars the account owns
+        return calendar
+
+    def route(rule, methods=("GET",), needs=READ_SCOPES, role="reader"):
+        """Register a Calendar endpoint that checks the token, the scope and the calendar (id and access) first."""
 
         def decorator(view):
             @functools.wraps(view)
             def wrapper(**kwargs):
                 with state.lock:
                     state.calls.append((request.method, request.path, request.query_string.decode()))
+                    state.account_calls.append((token_account(state), request.method, request.path))
                 grant = authorised_grant(state)
                 if not grant.scopes & needs:
-                    raise insufficient_scope()
-                calendar_id = kwargs.pop("calendar_id", None)
-                if calendar_id is not None and calendar_id.lower() not in ("primary", grant.mailbox):
-                    raise not_found()
+                    raise insufficient_scope("calendar-json.googleapis.com", f"calendar.v3.{view.__name__}")
+                g.grant = grant
                 with state.lock:
-                    return view(state.calendars[grant.mailbox], **kwargs)
+                    calendar_id = kwargs.pop("calendar_id", None)
+                    if calendar_id is not None:
+                        kwargs["calendar"] = open_calendar(grant, calendar_id, needs, role)
+                    return view(**kwargs)
 
             app.add_url_rule("/calendar/v3" + rule, view.__name__, wrapper, methods=list(methods))
             return wrapper
@@ -334,14 +203,9 @@ def create_app(state):
     @route("/calendars/<calendar_id>/events")
     def events_list(calendar):
         args = request.args
+        single_events = args.get("singleEvents", "false") == "true"
+        offset, snapshot = _page_offset()
         sync_token = args.get("syncToken")
-        size = _page_size()
-        page_token = args.get("pageToken")
-        if page_token:
-            offset, _, snapshot = _untoken(page_token, "p").partition(":")
-            offset, snapshot = int(offset), int(snapshot)
-        else:
-            offset, snapshot = 0, None
         if sync_token:
             clashing = [name for name in NOT_WITH_SYNC_TOKEN if name in args]
             if clashing:
@@ -349,44 +213,26 @@ def create_app(state):
             epoch, _, since = _untoken(sync_token, "s").partition(":")
             if int(epoch) != calendar.token_epoch:
                 raise GoogleError(410, "Sync token is no longer valid, a full sync is required.", "fullSyncRequired", domain="calendar")
-            since = int(since)
-            selected = [e for e in calendar.events.values() if e["_changed"] > since]
-            selected.sort(key=lambda e: (e["_changed"], e["id"]))
+            selected = _changed_since(calendar, int(since), single_events)
         else:
-            lower = _parse_time(args["timeMin"], "timeMin") if "timeMin" in args else None
-            upper = _parse_time(args["timeMax"], "timeMax") if "timeMax" in args else None
-            show_deleted = args.get("showDeleted", "false") == "true"
-            wanted = args.getlist("privateExtendedProperty")
-            selected = [
-                e
-                for e in calendar.events.values()
-                if (show_deleted or e["status"] != "cancelled") and _overlaps(e, lower, upper) and all(_private_match(e, w) for w in wanted)
-            ]
-            selected.sort(key=lambda e: e["id"])
-        if snapshot is None:
-            snapshot = max((e["_changed"] for e in calendar.events.values()), default=0)
-        page = selected[offset : offset + size]
-        body = {
+            selected = _in_window(calendar, args, single_events)
+        snapshot = calendar.last_change if snapshot is None else snapshot
+        extra = {
             "kind": "calendar#events",
             "etag": f'"p{snapshot}"',
-            "summary": calendar.address,
-            "updated": _stamp(datetime.datetime.now(datetime.UTC)),
-            "timeZone": "UTC",
-            "accessRole": "owner",
+            "summary": calendar.summary or calendar.id,
+            "updated": stamp(datetime.datetime.now(UTC)),
+            "timeZone": calendar.time_zone,
+            "accessRole": calendar.role_of(g.grant.mailbox),
             "defaultReminders": [{"method": "popup", "minutes": 10}],
-            "items": [public(e) for e in page],
         }
-        if offset + size < len(selected):
-            body["nextPageToken"] = _token(f"p:{offset + size}:{snapshot}")
-        else:
-            body["nextSyncToken"] = _token(f"s:{calendar.token_epoch}:{snapshot}")
-        return jsonify(body)
+        return _page([public(e) for e in selected], _page_size(), offset, snapshot, "s", calendar.token_epoch, extra)
 
-    def _event(calendar, event_id):
-        event = calendar.events.get(event_id)
-        if event is None:
+    def _found(calendar, event_id):
+        found = calendar.find(event_id)
+        if found is None:
             raise not_found()
-        return event
+        return found
 
     def _json_body():
         body = request.get_json(silent=True)
@@ -402,55 +248,106 @@ def create_app(state):
 
     @route("/calendars/<calendar_id>/events/<event_id>")
     def events_get(calendar, event_id):
-        return jsonify(public(_event(calendar, event_id)))
+        series, instance = _found(calendar, event_id)
+        return jsonify(public(instance or series))
 
-    @route("/calendars/<calendar_id>/events", methods=("POST",), needs=WRITE_SCOPES)
+    @route("/calendars/<calendar_id>/events/<event_id>/instances")
+    def events_instances(calendar, event_id):
+        series, instance = _found(calendar, event_id)
+        if instance is not None or not recurrence.is_series(series):
+            raise GoogleError(400, "The requested event is not a recurring event.", "invalid")
+        lower = parse_time(request.args["timeMin"], "timeMin") if "timeMin" in request.args else None
+        upper = parse_time(request.args["timeMax"], "timeMax") if "timeMax" in request.args else None
+        show_deleted = request.args.get("showDeleted", "false") == "true"
+        horizon = calendar.horizon()
+        selected = [i for i in recurrence.instances(series, horizon) if (show_deleted or i["status"] != "cancelled") and _overlaps(i, lower, upper, horizon)]
+        offset, snapshot = _page_offset()
+        snapshot = calendar.last_change if snapshot is None else snapshot
+        extra = {"kind": "calendar#events", "etag": f'"p{snapshot}"', "summary": calendar.summary or calendar.id, "timeZone": calendar.time_zone}
+        return _page([public(i) for i in selected], _page_size(), offset, snapshot, None, calendar.token_epoch, extra)
+
+    @route("/calendars/<calendar_id>/events", methods=("POST",), needs=WRITE_SCOPES, role="writer")
     def events_insert(calendar):
-        event = calendar.create(_json_body())
+        event = calendar.create(_json_body(), creator=g.grant.mailbox)
         _send_updates(event["id"])
         return jsonify(public(event))
 
-    @route("/calendars/<calendar_id>/events/<event_id>", methods=("PATCH",), needs=WRITE_SCOPES)
+    @route("/calendars/<calendar_id>/events/<event_id>", methods=("PATCH",), needs=WRITE_SCOPES, role="writer")
     def events_patch(calendar, event_id):
-        event = _event(calendar, event_id)
+        series, instance = _found(calendar, event_id)
+        current = instance or series
         if_match = request.headers.get("If-Match")
-        if if_match and if_match != event["etag"]:
+        if if_match and if_match != current["etag"]:
             raise GoogleError(412, "Precondition Failed", "conditionNotMet", location="If-Match", locationType="header")
         body = _json_body()
-        if event["status"] == "cancelled" and body.get("status") != "confirmed":
+        if current["status"] == "cancelled" and body.get("status") != "confirmed":
             raise GoogleError(410, "Resource has been deleted", "deleted")
-        calendar.apply_patch(event, body)
+        if instance is not None:
+            current = calendar.patch_instance(series, instance, body)
+        else:
+            calendar.apply_patch(series, body)
         _send_updates(event_id)
-        return jsonify(public(event))
+        return jsonify(public(current))
 
-    @route("/calendars/<calendar_id>/events/<event_id>", methods=("DELETE",), needs=WRITE_SCOPES)
+    @route("/calendars/<calendar_id>/events/<event_id>", methods=("DELETE",), needs=WRITE_SCOPES, role="writer")
     def events_delete(calendar, event_id):
-        event = _event(calendar, event_id)
-        if event["status"] == "cancelled":
-            raise GoogleError(410, "Resource has been deleted", "deleted")
-        event["status"] = "cancelled"
-        calendar._touch(event)
+        calendar.delete(event_id)
         _send_updates(event_id)
         return "", 204
 
+    @route("/users/me/calendarList", needs=LIST_SCOPES)
+    def calendar_list():
+        args = request.args
+        account = state.accounts.get(g.grant.mailbox)
+        entries = dict(account.entries) if account is not None else {}
+        sync_token = args.get("syncToken")
+        offset, snapshot = _page_offset()
+        if sync_token:
+            if "minAccessRole" in args:
+                raise GoogleError(400, "Sync token cannot be combined with minAccessRole.", "invalid")
+            epoch, _, since = _untoken(sync_token, "l").partition(":")
+            if int(epoch) != account.token_epoch:
+                raise GoogleError(410, "Sync token is no longer valid, a full sync is required.", "fullSyncRequired", domain="calendar")
+            chosen = [(cid, e) for cid, e in entries.items() if e["_changed"] > int(since)]
+        else:
+            least = args.get("minAccessRole")
+            if least is not None and least not in ROLES:
+                raise GoogleError(400, f"Invalid value for minAccessRole: {least}", "invalid")
+            show_hidden, show_deleted = args.get("showHidden") == "true", args.get("showDeleted") == "true"
+            chosen = [
+                (cid, e)
+                for cid, e in entries.items()
+                if (show_deleted or not e.get("deleted"))
+                and (show_hidden or not e.get("hidden"))
+                and (least is None or e.get("deleted") or ROLES.index(e["accessRole"]) >= ROLES.index(least))
+            ]
+        chosen.sort(key=lambda item: (not item[1].get("primary"), state.calendars[item[0]].summary.lower(), item[0]))
+        snapshot = max((e["_changed"] for e in entries.values()), default=0) if snapshot is None else snapshot
+        items = [_list_entry(state.calendars[cid], entry) for cid, entry in chosen]
+        extra = {"kind": "calendar#calendarList", "etag": f'"l{snapshot}"'}
+        return _page(items, _page_size(100, 250), offset, snapshot, "l", account.token_epoch if account else 0, extra)
+
     @route("/freeBusy", methods=("POST",), needs=FREEBUSY_SCOPES)
-    def freebusy_query(calendar):
+    def freebusy_query():
         body = _json_body()
         if "timeMin" not in body or "timeMax" not in body:
             raise GoogleError(400, "Missing timeMin or timeMax.", "required")
-        lower, upper = _parse_time(body["timeMin"], "timeMin"), _parse_time(body["timeMax"], "timeMax")
+        lower, upper = parse_time(body["timeMin"], "timeMin"), parse_time(body["timeMax"], "timeMax")
         if upper <= lower:
             raise GoogleError(400, "The specified time range is empty.", "timeRangeEmpty")
         calendars = {}
         for item in body.get("items") or []:
-            calendar_id = item.get("id")
-            if calendar_id not in ("primary", calendar.address, calendar.address.lower()):
+            calendar_id = str(item.get("id"))
+            try:
+                calendar = open_calendar(g.grant, calendar_id, FREEBUSY_SCOPES, None)
+            except GoogleError:
                 calendars[calendar_id] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
                 continue
+            horizon = calendar.horizon()
             intervals = sorted(
-                (max(_event_time(e["start"], "start"), lower), min(_event_time(e["end"], "end"), upper))
-                for e in calendar.events.values()
-                if e["status"] == "confirmed" and e.get("transparency") != "transparent" and _overlaps(e, lower, upper)
+                (max(event_time(e["start"], "start"), lower), min(event_time(e["end"], "end"), upper))
+                for e in calendar.resources(True)
+                if e["status"] == "confirmed" and e.get("transparency") != "transparent" and _overlaps(e, lower, upper, horizon)
             )
             merged = []
             for start, end in intervals:
@@ -458,10 +355,33 @@ def create_app(state):
                     merged[-1][1] = max(merged[-1][1], end)
                 else:
                     merged.append([start, end])
-            calendars[calendar_id] = {"busy": [{"start": _google_time(s), "end": _google_time(e)} for s, e in merged]}
-        return jsonify(kind="calendar#freeBusy", timeMin=_google_time(lower), timeMax=_google_time(upper), calendars=calendars)
+            calendars[calendar_id] = {"busy": [{"start": google_time(s), "end": google_time(e)} for s, e in merged]}
+        return jsonify(kind="calendar#freeBusy", timeMin=google_time(lower), timeMax=google_time(upper), calendars=calendars)
 
     return app
+
+
+def _list_entry(calendar, entry):
+    """A calendarList entry as Google answers it (a removed one: id and ``deleted`` only)."""
+    head = {"kind": "calendar#calendarListEntry", "etag": recurrence.etag_of(entry["_changed"]), "id": calendar.id}
+    if entry.get("deleted"):
+        return {**head, "deleted": True}
+    colour = entry.get("colorId", "14")
+    out = {
+        **head,
+        "summary": calendar.summary or calendar.id,
+        "timeZone": calendar.time_zone,
+        "colorId": colour,
+        "backgroundColor": LIST_COLOURS.get(colour, "#9fe1e7"),
+        "foregroundColor": "#000000",
+        "accessRole": entry["accessRole"],
+        "defaultReminders": [{"method": "popup", "minutes": 10}] if entry.get("primary") else [],
+        "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]},
+    }
+    for key in ("selected", "primary", "hidden", "summaryOverride"):
+        if entry.get(key):
+            out[key] = entry[key]
+    return out
 
 
 class PathDispatcher:

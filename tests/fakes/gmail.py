@@ -45,7 +45,16 @@ from flask import Flask, g, jsonify, request
 from .gmail_messages import FORMATS, _b64, _render
 from .gmail_multipart import _multipart_parts, _part_query, _related_parts, _split_http
 from .gmail_store import _HISTORY_TYPES, GmailState
-from .google_common import SCOPE_PREFIX, GoogleError, answer_errors_as_google, authorised_grant, insufficient_scope, invalid_credentials, not_found
+from .google_common import (
+    SCOPE_PREFIX,
+    GoogleError,
+    answer_errors_as_google,
+    authorised_grant,
+    insufficient_scope,
+    invalid_credentials,
+    not_found,
+    token_account,
+)
 
 FULL = "https://mail.google.com/"
 READONLY = SCOPE_PREFIX + "gmail.readonly"
@@ -56,6 +65,7 @@ SEND = SCOPE_PREFIX + "gmail.send"
 COMPOSE = SCOPE_PREFIX + "gmail.compose"
 SEND_SCOPES = {FULL, MODIFY, COMPOSE, SEND}
 READ_SCOPES = {FULL, READONLY, METADATA, MODIFY}
+LABEL_WRITE_SCOPES = {FULL, MODIFY, LABELS}  # labels.create, patch, delete (gmail.labels cannot label mail)
 
 _MESSAGE_GET = re.compile(r"^/gmail/v1/users/([^/]+)/messages/([0-9a-fA-F]+)$")
 
@@ -101,13 +111,15 @@ def create_app(state):
             def wrapper(user_id, **kwargs):
                 with state.lock:
                     state.calls.append((request.method, request.path))
+                    state.account_calls.append((token_account(state), request.method, request.path))
                 if state.delay_seconds:
                     time.sleep(state.delay_seconds)
                 grant = authorised_grant(state)
                 if user_id not in ("me", grant.mailbox):
                     raise GoogleError(403, f"Delegation denied for {grant.mailbox}", "forbidden")
                 if not grant.scopes & needs:
-                    raise insufficient_scope()
+                    # Per call, as Google checks: a token that reads may still not change labels.
+                    raise insufficient_scope(method=f"gmail.users.{view.__name__}")
                 with state.lock:
                     return view(state.mailboxes[grant.mailbox], grant, **kwargs)
 
@@ -155,15 +167,46 @@ def create_app(state):
     def labels_list(box, grant):
         return jsonify(labels=list(box.labels.values()))
 
-    @route("/labels", methods=("POST",), needs={FULL, MODIFY, LABELS})
-    def labels_create(box, grant):
-        body = request.get_json(silent=True) or {}
+    def _label_name(body, box, renaming=None):
+        """The label name a create or patch asks for; Gmail compares names without regard to case."""
         name = (body.get("name") or "").strip()
         if not name:
             raise GoogleError(400, "Invalid label name", "invalidArgument")
-        if box.label_by_name(name) is not None:
+        existing = box.label_by_name(name)
+        if existing is not None and existing["id"] != renaming:
             raise GoogleError(409, "Label name exists or conflicts", "duplicate")
-        return jsonify(box.create_label(name))
+        return name
+
+    def _user_label(box, label_id):
+        label = box.labels.get(label_id)
+        if label is None:
+            raise not_found()
+        return label
+
+    @route("/labels", methods=("POST",), needs=LABEL_WRITE_SCOPES)
+    def labels_create(box, grant):
+        return jsonify(box.create_label(_label_name(request.get_json(silent=True) or {}, box)))
+
+    @route("/labels/<label_id>", needs=READ_SCOPES | {LABELS})
+    def labels_get(box, grant, label_id):
+        return jsonify(_user_label(box, label_id))
+
+    @route("/labels/<label_id>", methods=("PATCH", "PUT"), needs=LABEL_WRITE_SCOPES)
+    def labels_patch(box, grant, label_id):
+        label = _user_label(box, label_id)
+        if label["type"] == "system":
+            raise GoogleError(400, "Invalid update request", "invalidArgument")
+        body = request.get_json(silent=True) or {}
+        if "name" in body:
+            label["name"] = _label_name(body, box, renaming=label_id)
+        return jsonify(label)
+
+    @route("/labels/<label_id>", methods=("DELETE",), needs=LABEL_WRITE_SCOPES)
+    def labels_delete(box, grant, label_id):
+        if _user_label(box, label_id)["type"] == "system":
+            raise GoogleError(400, "Invalid delete request", "invalidArgument")
+        box.delete_label(label_id)
+        return "", 204
 
     @route("/threads/<thread_id>/modify", methods=("POST",), needs={FULL, MODIFY})
     def threads_modify(box, grant, thread_id):
@@ -261,14 +304,19 @@ def create_app(state):
         add, remove = body.get("addLabelIds") or [], body.get("removeLabelIds") or []
         _check_labels(box, add + remove)
         for gid in ids:
-            if gid in box.messages:
-                box.modify_message(gid, add, remove)
+            check_id(gid)
+        # Strict: one unknown id refuses the whole call, and nothing is changed.
+        if any(gid not in box.messages for gid in ids):
+            raise GoogleError(400, "Invalid id value", "invalidArgument")
+        for gid in ids:
+            box.modify_message(gid, add, remove)
         return "", 204
 
     def batch_message_get(path, headers, user_id, message_id):
         """Answer one messages.get part as the route would: token, failures, user, scope, format."""
         with state.lock:
             state.calls.append(("GET", urlsplit(path).path))
+            state.account_calls.append((token_account(state, headers), "GET", urlsplit(path).path))
         try:
             scheme, _, token = headers.get("Authorization", headers.get("authorization", "")).partition(" ")
             grant = state.grants.get(token.strip()) if scheme.lower() == "bearer" else None
@@ -280,7 +328,7 @@ def create_app(state):
             if user_id not in ("me", grant.mailbox):
                 raise GoogleError(403, f"Delegation denied for {grant.mailbox}", "forbidden")
             if not grant.scopes & READ_SCOPES:
-                raise insufficient_scope()
+                raise insufficient_scope(method="gmail.users.messages_get")
             args = _part_query(urlsplit(path).query)
             fmt = (args.get("format") or ["full"])[0].lower()
             if fmt not in FORMATS:
@@ -299,6 +347,8 @@ def create_app(state):
     @app.post("/batch/gmail/v1")
     def batch():
         """Answer a multipart/mixed batch, each part one request to this API (at most 100)."""
+        with state.lock:
+            state.account_calls.append((token_account(state), "POST", request.path))
         content_type = request.headers.get("Content-Type", "")
         if not content_type.startswith("multipart/mixed"):
             raise GoogleError(400, "Batch requests must be multipart/mixed", "invalidArgument")

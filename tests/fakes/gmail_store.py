@@ -193,7 +193,21 @@ class FakeMailbox:
         return message
 
     def label_by_name(self, name):
-        return next((label for label in self.labels.values() if label["name"] == name), None)
+        """The label called ``name``, compared as Gmail does: without regard to case."""
+        wanted = name.casefold()
+        return next((label for label in self.labels.values() if label["name"].casefold() == wanted), None)
+
+    def rename_label(self, label_id, name):
+        """Rename a label as the user does in Gmail's settings (its id stays)."""
+        self.labels[label_id]["name"] = name
+
+    def delete_label(self, label_id):
+        """Delete a user label: Gmail takes it off every message."""
+        del self.labels[label_id]
+        for message in self.messages.values():
+            if label_id in message["labelIds"]:
+                message["labelIds"].remove(label_id)
+        self._record(labelDeleted=label_id)
 
     def create_label(self, name):
         label = {
@@ -334,6 +348,7 @@ class GmailState:
         self.grants = {}
         self.failures = []
         self.calls = []  # (method, path)
+        self.account_calls = []  # (account of the token or None, method, path), batches included
         self.handler_seconds = 0.0  # time spent inside this fake's handlers
         self.delay_seconds = 0.0  # added to every call, to widen race windows
 
@@ -365,8 +380,13 @@ class GmailState:
     def calls_to(self, method, fragment=""):
         return [path for m, path in self.calls if m == method and fragment in path]
 
+    def calls_for(self, account):
+        """Every call made with a token of ``account``'s (a batch and each of its parts count)."""
+        return [(m, path) for who, m, path in self.account_calls if who == account.lower()]
+
     def reset_counters(self):
         self.calls.clear()
+        self.account_calls.clear()
         self.handler_seconds = 0.0
 
     def _injected(self, method, path):

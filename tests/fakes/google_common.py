@@ -14,7 +14,8 @@
 
 A fake's state needs ``grants`` (token -> Grant) and ``_injected(method, path)``
 (the first matching ``Failure``'s error, counted down), as ``GmailState`` and
-``CalendarState`` have.
+``CalendarState`` have. ``token_account`` names the account a request's token
+belongs to, so the fakes can count calls per person (``account_calls``).
 """
 
 import datetime
@@ -71,7 +72,8 @@ def invalid_credentials():
     )
 
 
-def insufficient_scope():
+def insufficient_scope(service="gmail.googleapis.com", method="caribou.api.proto.MailboxService.GetThread"):
+    """Google's 403 for a token without the scope the call needs (``method`` names the call, as Google's details do)."""
     return GoogleError(
         403,
         "Request had insufficient authentication scopes.",
@@ -82,7 +84,7 @@ def insufficient_scope():
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                 "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
                 "domain": "googleapis.com",
-                "metadata": {"service": "gmail.googleapis.com", "method": "caribou.api.proto.MailboxService.GetThread"},
+                "metadata": {"service": service, "method": method},
             }
         ],
     )
@@ -142,6 +144,14 @@ def answer_errors_as_google(app):
     def unknown_path(err):
         # Google's front end answers unknown paths with an HTML 404; JSON is easier to debug.
         return google_error(not_found())
+
+
+def token_account(state, headers=None):
+    """The account a request's Bearer token belongs to (live or not), or None: for counting calls per person."""
+    headers = request.headers if headers is None else headers
+    scheme, _, token = (headers.get("Authorization") or headers.get("authorization") or "").partition(" ")
+    grant = state.grants.get(token.strip()) if scheme.lower() == "bearer" else None
+    return grant.mailbox if grant is not None else None
 
 
 def authorised_grant(state):

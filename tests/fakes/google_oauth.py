@@ -62,6 +62,7 @@ class FakeGoogleOAuth:
         self.access_tokens = {}
         self.service_accounts = {}
         self.calls = []  # grant types and paths, in order, for assertions
+        self.account_calls = []  # (account, grant type or "revoke") once the request names a known account
         self.exchanges = []  # the form of every authorization_code request, for assertions
         self.fail_next = []  # (status, error, description) answered before anything else
         self.url = ""  # set by the test once served
@@ -77,6 +78,7 @@ class FakeGoogleOAuth:
             for store in (self.codes, self.refresh_tokens, self.access_tokens, self.service_accounts):
                 store.clear()
             self.calls.clear()
+            self.account_calls.clear()
             self.exchanges.clear()
             self.fail_next.clear()
 
@@ -138,6 +140,10 @@ class FakeGoogleOAuth:
             for grant in self.access_tokens.values():
                 grant["expires"] = 0
 
+    def calls_for(self, account):
+        """Token endpoint requests made for ``account`` (refreshes, service-account grants, revocations)."""
+        return [kind for who, kind in self.account_calls if who == account.lower()]
+
     def live_refresh_tokens(self, email=None):
         with self._lock:
             return [t for t, g in self.refresh_tokens.items() if not g["revoked"] and (email is None or g["email"] == email)]
@@ -197,6 +203,9 @@ class FakeGoogleOAuth:
             self.calls.append("revoke")
             token = request.form.get("token", "")
             with self._lock:
+                known = self.refresh_tokens.get(token) or self.access_tokens.get(token)
+                if known is not None:
+                    self.account_calls.append((known["email"].lower(), "revoke"))
                 if token in self.refresh_tokens and not self.refresh_tokens[token]["revoked"]:
                     self.refresh_tokens[token]["revoked"] = True
                     gone = [t for t, a in self.access_tokens.items() if a["refresh_token"] == token]
@@ -256,10 +265,18 @@ class FakeGoogleOAuth:
             return _error(401, "invalid_client", "Unauthorized")
         with self._lock:
             grant = self.refresh_tokens.get(form.get("refresh_token", ""))
+            if grant is not None:
+                self.account_calls.append((grant["email"].lower(), "refresh_token"))
             if grant is None or grant["revoked"] or grant["client_id"] != form.get("client_id"):
                 return _error(400, "invalid_grant", "Token has been expired or revoked.")
-            access = self._access_token(grant["email"], grant["scope"], form["refresh_token"])
-        return jsonify(access_token=access, expires_in=3599, scope=grant["scope"], token_type="Bearer")
+            # A refresh may narrow the scopes (google-auth sends those it wants), never widen them.
+            granted = grant["scope"].split()
+            wanted = form.get("scope", "").split() or granted
+            if not set(wanted) <= set(granted):
+                return _error(400, "invalid_scope", "Some requested scopes were not granted.")
+            scope = " ".join(s for s in granted if s in wanted)
+            access = self._access_token(grant["email"], scope, form["refresh_token"])
+        return jsonify(access_token=access, expires_in=3599, scope=scope, token_type="Bearer")
 
     def _jwt_bearer(self, form):
         assertion = form.get("assertion", "")
@@ -278,6 +295,7 @@ class FakeGoogleOAuth:
         except jwt.InvalidTokenError:
             return _error(400, "invalid_grant", "Invalid JWT Signature.")
         subject = claims.get("sub") or ""
+        self.account_calls.append((subject.lower(), JWT_BEARER))
         if subject.rpartition("@")[2].lower() not in account["domains"]:
             return _error(
                 401,

@@ -28,6 +28,8 @@ def client_config():
         "session_ttl_seconds": config["SESSION_TTL_SECONDS"],
         # The compose form shows it, and refuses more, before anything is uploaded.
         "send_max_attachment_bytes": config["SEND_MAX_ATTACHMENT_BYTES"],
+        # The admin page's import shows it, and refuses a larger file before uploading it.
+        "import_max_bytes": config["IMPORT_MAX_BYTES"],
         "api_version": 1,
     }
 
@@ -53,6 +55,10 @@ OPENAPI_PATHS = {
                             "dev_signin": {"type": "boolean", "description": "Development sign-in is available to this caller."},
                             "session_ttl_seconds": {"type": "integer"},
                             "send_max_attachment_bytes": {"type": "integer", "description": "The most a sent message's attachments may add up to."},
+                            "import_max_bytes": {
+                                "type": "integer",
+                                "description": "The largest contact list POST /api/v1/org/imports takes (THREADBOOK_IMPORT_MAX_BYTES).",
+                            },
                             "api_version": {"type": "integer"},
                         },
                     },

@@ -19,6 +19,7 @@ def user_json(user):
         "dev": bool(user.is_dev),
         "pending": user.google_sub.startswith(PENDING_PREFIX),
         "sync_paused": bool(user.sync_paused),
+        "notifications_enabled": bool(user.notifications_enabled),
         "default_visibility": user.default_visibility,
         "created_at": iso(user.created_at),
         "last_login_at": iso(user.last_login_at),
@@ -37,6 +38,8 @@ def org_json(org):
         "sync_enabled": bool(org.sync_enabled),
         "archive_sorted_threads": bool(org.archive_sorted_threads),
         "deal_stages": deal_stages(org),
+        "remove_labels_on_disconnect": bool(org.remove_labels_on_disconnect),
+        "blocklist_applies_to_manual_logs": bool(org.blocklist_applies_to_manual_logs),
         "created_at": iso(org.created_at),
     }
 
@@ -70,6 +73,11 @@ MEMBER_SCHEMA = {
         "last_login_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
+SYNC_SETTING_DOCS = {
+    "remove_labels_on_disconnect": "When a mailbox disconnects, delete the Gmail labels Threadbook created in it (default false).",
+    "blocklist_applies_to_manual_logs": "The blocklist also keeps mail out of 'Log thread': messages with a blocked participant "
+    "are left out, with a warning (default true).",
+}
 ORG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -87,6 +95,8 @@ ORG_SCHEMA = {
             "items": {"type": "string"},
             "description": "The deal stages the panel offers, in order; qualification, proposal, negotiation until an administrator names others.",
         },
+        "remove_labels_on_disconnect": {"type": "boolean", "description": SYNC_SETTING_DOCS["remove_labels_on_disconnect"]},
+        "blocklist_applies_to_manual_logs": {"type": "boolean", "description": SYNC_SETTING_DOCS["blocklist_applies_to_manual_logs"]},
         "created_at": {"type": "string", "format": "date-time"},
     },
 }

@@ -9,6 +9,7 @@ from threadbook.api.threads import THREAD_ID
 from threadbook.crm.match_reasons import RULES
 from threadbook.crm.participants import MAX_PARTICIPANTS, lookup
 from threadbook.errors import ApiError
+from threadbook.mail import filtered
 
 bp = Blueprint("lookup", __name__)
 
@@ -38,7 +39,9 @@ def lookup_participants():
     thread_id = string(body, "thread_id", max_length=64)
     if thread_id is not None and not THREAD_ID.match(thread_id):
         raise ApiError(400, "'thread_id' must be a Gmail thread id (hexadecimal, as in data-legacy-thread-id).", field="thread_id")
-    return jsonify(lookup(g.user, requested, thread_id or None, g.org))
+    answer = lookup(g.user, requested, thread_id or None, g.org)
+    answer["thread"]["filtered"] = filtered.thread_state(g.user, thread_id, answer["thread"]["logged"])
+    return jsonify(answer)
 
 
 _nullable_ts = {"type": ["string", "null"], "format": "date-time"}
@@ -127,6 +130,7 @@ OPENAPI_SCHEMAS = {
                         "description": "The level mail logged from this thread gets unless you choose another (null without a thread).",
                     },
                     "notes": {"type": "array", "items": ref("Note")},
+                    "filtered": filtered.SCHEMA,
                 },
             },
         },

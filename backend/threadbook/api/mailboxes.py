@@ -12,6 +12,7 @@ from flask import Blueprint, g, jsonify
 
 from threadbook.api.authentication import admin_required
 from threadbook.api.params import json_body, string
+from threadbook.calendar import health as calendar_health
 from threadbook.errors import CODES, ApiError, error_response
 from threadbook.sync import connect_oauth, mailboxes, service_account
 from threadbook.sync.connection import MailboxRefused
@@ -44,8 +45,18 @@ def answer_refusal(exc):
     return error_response(status, code or CODES[status], exc.message, **extra)
 
 
+def _with_calendars(answers):
+    """Put each user's chosen calendars (state, last sync, last error) into their mailbox health."""
+    by_user = calendar_health.chosen_by_user([a["user_id"] for a in answers])
+    for answer in answers:
+        answer["health"]["calendars"] = by_user[answer["user_id"]]
+    return answers
+
+
 def _status():
-    return mailboxes.status(g.user, g.org)
+    status = mailboxes.status(g.user, g.org)
+    _with_calendars([{**status, "user_id": g.user.id}])
+    return status
 
 
 @bp.get("/mailbox")
@@ -99,7 +110,9 @@ def disconnect():
 @bp.get("/org/mailboxes")
 @admin_required
 def list_org_mailboxes():
-    return mailboxes.org_statuses(g.org)
+    answer = mailboxes.org_statuses(g.org)
+    _with_calendars(answer["mailboxes"])
+    return answer
 
 
 @bp.delete("/org/mailboxes")

@@ -23,6 +23,48 @@ OPENAPI_SCHEMAS = {
             "last_synced_at": {"type": ["string", "null"], "format": "date-time"},
             "last_error": {"type": ["string", "null"]},
             "connected_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_reconciliation": {
+                "oneOf": [doc.ref("MailboxReconciliation"), {"type": "null"}],
+                "description": "The latest daily reconciliation (Gmail's ids of the last days against what sync stored); null before the first.",
+            },
+            "health": doc.ref("MailboxHealth"),
+        },
+    },
+    "MailboxReconciliation": {
+        "type": "object",
+        "required": ["at", "days", "checked", "missing", "fetched", "stored", "outcome"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time", "description": "When the run finished."},
+            "days": {"type": "integer", "description": "How many days back Gmail's ids were listed (THREADBOOK_RECONCILE_DAYS)."},
+            "checked": {"type": "integer", "description": "Message ids Gmail listed."},
+            "missing": {"type": "integer", "description": "Of those, neither stored nor left out on purpose by sync before."},
+            "fetched": {"type": "integer", "description": "Missing messages fetched (one deleted meanwhile is not)."},
+            "stored": {"type": "integer", "description": "Fetched messages stored (the others were filtered as sync filters)."},
+            "outcome": {"type": "string", "enum": ["reconciled", "error", "needs_reconnect"]},
+            "error": {"type": ["string", "null"]},
+        },
+    },
+    "MailboxHealth": {
+        "type": "object",
+        "description": "The mailbox's health in words a person can act on (sync/health.py).",
+        "properties": {
+            "state": {"type": "string"},
+            "broken": {"type": "boolean", "description": "Needs reconnecting, or sync keeps failing."},
+            "needs_reconnect": {"type": "boolean"},
+            "message": {"type": ["string", "null"], "description": "e.g. 'Google revoked access on 3 March 2026: reconnect Gmail.'"},
+            "action": {"type": ["string", "null"], "enum": ["reconnect", "connect", "ask_admin", "resume", "wait", None]},
+            "last_success_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_error": {
+                "type": ["object", "null"],
+                "properties": {"message": {"type": "string"}, "detail": {"type": "string"}, "at": {"type": ["string", "null"], "format": "date-time"}},
+            },
+            "next_run_at": {"type": ["string", "null"], "format": "date-time", "description": "The next scheduled sync, when the mailbox may sync."},
+            "today": {
+                "type": "object",
+                "description": "Messages this UTC day: stored, filtered out (automated or blocked), failed (could not be labelled).",
+                "properties": {"stored": {"type": "integer"}, "filtered": {"type": "integer"}, "failed": {"type": "integer"}},
+            },
+            "calendars": {"type": "array", "items": doc.ref("SyncedCalendar"), "description": "Each chosen calendar with its state, last sync and last error."},
         },
     },
     "ServiceAccount": {

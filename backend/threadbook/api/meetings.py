@@ -12,6 +12,7 @@ failures propagate to the app-wide answer (api/google_answers.py).
 
 from flask import Blueprint, g, jsonify, request
 
+from threadbook.api import google_answers
 from threadbook.api.google_answers import google_token
 from threadbook.api.meeting_input import MAX_BUSY_WINDOW, meeting_changes, new_meeting, parse_time, time_range
 from threadbook.api.pages import page_args
@@ -130,6 +131,10 @@ def calendar_busy():
 @bp.post("/calendar/sync")
 def calendar_sync_now():
     report = meetings.sync_now(g.user, g.org, google_token())
-    if report.outcome == "error":
-        raise ApiError(503, report.error, code="google_unavailable", headers={"Retry-After": "30"}, report=report.as_dict())
+    if report.outcome == "error":  # every chosen calendar failed: answered as Google's failure is, with the report
+        status, code, headers = 503, "google_unavailable", {"Retry-After": "30"}
+        if report.failure is not None:
+            answer = google_answers.answer(report.failure)
+            status, code, headers = answer.status, answer.code, answer.headers
+        raise ApiError(status, report.error, code=code, headers=headers, report=report.as_dict())
     return jsonify(report.as_dict())

@@ -91,13 +91,45 @@ OPENAPI_SCHEMAS = {
     "MeetingUpdate": {"type": "object", "properties": {k: v for k, v in _meeting_input.items()}},
     "CalendarSyncReport": {
         "type": "object",
-        "required": ["user_id", "outcome", "mode", "pages", "created", "updated", "cancelled", "removed", "unchanged", "ignored", "pushed", "error"],
+        "required": [
+            "user_id",
+            "outcome",
+            "mode",
+            "pages",
+            "created",
+            "updated",
+            "cancelled",
+            "removed",
+            "unchanged",
+            "ignored",
+            "pushed",
+            "error",
+            "calendars",
+        ],
         "properties": {
             "user_id": {"type": "integer"},
-            "outcome": {"enum": ["synced", "unavailable", "error"]},
-            "mode": {"enum": ["full", "incremental", "resync"], "description": "resync: Google answered 410 and a full sync ran."},
+            "outcome": {"enum": ["synced", "partial", "unavailable", "error"], "description": "partial: some calendars failed; error: all did."},
+            "mode": {
+                "enum": ["full", "incremental", "resync", ""],
+                "description": "The most thorough any calendar needed; resync: Google answered 410 and a full sync ran; empty when no calendar is chosen.",
+            },
             **{k: {"type": "integer"} for k in ("pages", "created", "updated", "cancelled", "removed", "unchanged", "ignored", "pushed")},
-            "error": {"type": "string"},
+            "error": {"type": "string", "description": "The first calendar's failure, in words saying what to do."},
+            "calendars": {
+                "type": "array",
+                "description": "One entry per chosen calendar (GET /api/v1/calendars keeps each one's last success and error).",
+                "items": {
+                    "type": "object",
+                    "required": ["calendar_id", "summary", "outcome", "mode", "error"],
+                    "properties": {
+                        "calendar_id": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "outcome": {"enum": ["synced", "error"]},
+                        "mode": {"enum": ["full", "incremental", "resync", ""]},
+                        "error": {"type": "string"},
+                    },
+                },
+            },
         },
     },
 }
@@ -251,10 +283,12 @@ OPENAPI_PATHS = {
     },
     "/api/v1/calendar/sync": {
         "post": {
-            "summary": "Sync your Google Calendar now (Blueberry events in, pending meetings out)",
+            "summary": "Sync your chosen Google calendars now (Blueberry events in, pending meetings out)",
             "tags": ["meetings"],
             "parameters": [_token_header],
-            "responses": {"200": json_response("What the sync did.", ref("CalendarSyncReport")), **errors(400, 401, 503)},
+            "description": "Every chosen calendar in turn; one that fails does not stop the others (outcome partial, 200). When all fail, "
+            "the answer is Google's failure's (401 reconnect, 403 scope, 404 calendar gone, 422 refused, 503 try again) with the report.",
+            "responses": {"200": json_response("What the sync did.", ref("CalendarSyncReport")), **errors(400, 401, 403, 404, 422, 503)},
         }
     },
 }

@@ -11,7 +11,7 @@ from flask import Blueprint, g
 from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.authentication import admin_required
-from threadbook.api.identity_json import invitation_json, org_json, user_json
+from threadbook.api.identity_json import SYNC_SETTING_DOCS, invitation_json, org_json, user_json
 from threadbook.api.params import boolean, check_storable, choice, json_body, string
 from threadbook.errors import CODES, ApiError, error_response
 from threadbook.identity import organisations
@@ -134,6 +134,7 @@ _SETTINGS_BODY = {
             "items": {"type": "string", "minLength": 1, "maxLength": MAX_STAGE_LENGTH},
             "description": "The deal stages offered, in order; names are trimmed and distinct regardless of case.",
         },
+        **{name: {"type": "boolean", "description": text} for name, text in SYNC_SETTING_DOCS.items()},
     },
 }
 _ADMIN = "Administrators only (403 for members)."

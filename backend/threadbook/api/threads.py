@@ -152,6 +152,17 @@ _thread_param = {
     "description": "Gmail's thread id (data-legacy-thread-id).",
 }
 
+
+def _message_ids_schema(description):
+    return {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": MAX_MESSAGE_IDS,
+        "items": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"},
+        "description": description,
+    }
+
+
 OPENAPI_PATHS = {
     "/api/v1/threads/{thread_id}": {
         "patch": {
@@ -190,13 +201,7 @@ OPENAPI_PATHS = {
                 {
                     "type": "object",
                     "properties": {
-                        "message_ids": {
-                            "type": "array",
-                            "minItems": 1,
-                            "maxItems": MAX_MESSAGE_IDS,
-                            "items": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"},
-                            "description": "Log only these messages of the thread.",
-                        },
+                        "message_ids": _message_ids_schema("Log only these messages of the thread."),
                         "visibility": {
                             "enum": list(VISIBILITIES),
                             "description": "Who sees the newly logged mail; by default the thread's level "
@@ -230,15 +235,7 @@ OPENAPI_PATHS = {
             "requestBody": body_schema(
                 {
                     "type": "object",
-                    "properties": {
-                        "message_ids": {
-                            "type": "array",
-                            "minItems": 1,
-                            "maxItems": MAX_MESSAGE_IDS,
-                            "items": {"type": "string", "pattern": "^[0-9a-fA-F]{1,32}$"},
-                            "description": "Unlog only these Gmail messages of the thread.",
-                        }
-                    },
+                    "properties": {"message_ids": _message_ids_schema("Unlog only these Gmail messages of the thread.")},
                 },
                 required=False,
             ),

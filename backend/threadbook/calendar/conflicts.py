@@ -1,7 +1,8 @@
 """Find when a user is busy, so a meeting is never booked on top of another.
 
-Two sources: the user's confirmed CRM meetings (including ones not yet in
-Google), and Google Calendar's ``freebusy.query`` for their primary calendar
+Two sources: the user's confirmed CRM meetings in their own calendar
+(including ones not yet in Google; a meeting they own because they synced a
+team calendar is not their time), and Google Calendar's ``freebusy.query`` for their primary calendar
 (every busy event, whatever its colour). A meeting being rescheduled does not
 conflict with itself: its own row is left out, and so is a Google busy block
 that is exactly its current time.
@@ -35,9 +36,14 @@ class BusyAnswer:
 
 
 def crm_busy(user, start, end, exclude_id=None):
-    """The user's confirmed CRM meetings overlapping [start, end)."""
+    """The user's confirmed CRM meetings in their primary calendar overlapping [start, end)."""
     query = Meeting.select(Meeting.id, Meeting.start, Meeting.end, Meeting.title).where(
-        (Meeting.org == user.org_id) & (Meeting.owner == user.id) & (Meeting.status == "confirmed") & (Meeting.start < end) & (Meeting.end > start)
+        (Meeting.org == user.org_id)
+        & (Meeting.owner == user.id)
+        & Meeting.google_calendar_id.is_null()
+        & (Meeting.status == "confirmed")
+        & (Meeting.start < end)
+        & (Meeting.end > start)
     )
     if exclude_id is not None:
         query = query.where(Meeting.id != exclude_id)

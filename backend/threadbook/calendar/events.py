@@ -18,6 +18,7 @@ MAX_TITLE = 255
 MAX_LOCATION = 255
 MAX_DESCRIPTION = 8000
 MAX_ATTENDEES = 200
+GOOGLE_CALENDARS = ".calendar.google.com"  # group, resource and holiday calendars' ids look like addresses at this domain
 
 
 # -- meeting → event ------------------------------------------------------------
@@ -56,9 +57,16 @@ def event_times(event):
     return tuple(out)
 
 
-def event_attendees(event):
-    """Return [(name, address as written, normalised, response status)] of the other people: attendees and organiser."""
-    people, seen = [], set()
+def event_attendees(event, owner_address=None):
+    """Return [(name, address as written, normalised, response status)] of the other people: attendees and organiser.
+
+    Left out: rooms, the calendar the event was read from (``self``), the
+    meeting's owner (``owner_address``: on a shared calendar they are an
+    attendee like any other) and Google's own calendars (a team calendar's
+    ``…@group.calendar.google.com`` is nobody's address).
+    """
+    people = []
+    seen = {matching.try_normalize(owner_address)} if owner_address else set()
     entries = list(event.get("attendees") or [])
     organizer = event.get("organizer") or {}
     if organizer.get("email"):
@@ -68,7 +76,7 @@ def event_attendees(event):
             continue  # rooms, and the calendar's own user (the meeting's owner)
         address = (entry.get("email") or "").strip()
         normalized = matching.try_normalize(address)
-        if normalized is None or normalized in seen:
+        if normalized is None or normalized in seen or normalized.endswith(GOOGLE_CALENDARS):
             continue
         seen.add(normalized)
         people.append(((entry.get("displayName") or "")[:255], address[:254], normalized, entry.get("responseStatus") or "needsAction"))
@@ -98,4 +106,5 @@ def meeting_fields(event):
         "status": "confirmed",  # confirmed or tentative in Google
         "google_event_id": event["id"],
         "google_etag": event.get("etag"),
+        "google_series_id": event.get("recurringEventId"),
     }

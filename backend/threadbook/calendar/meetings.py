@@ -20,11 +20,12 @@ Google's failures (``GoogleApiError``) propagate: the API answers them.
 import dataclasses
 
 from threadbook import audit
+from threadbook.calendar.apply import CalendarSyncReport, apply_event
 from threadbook.calendar.attendees import attendees_of, replace_attendees
 from threadbook.calendar.conflicts import busy_times
 from threadbook.calendar.events import event_attendees
 from threadbook.calendar.push import push_cancel, push_change, push_new
-from threadbook.calendar.sync import CalendarSyncReport, apply_event, sync_calendar
+from threadbook.calendar.sync import sync_calendar
 from threadbook.crm.records import get_in_org
 from threadbook.db import write_transaction
 from threadbook.google.access import NoGoogleAccess, calendar_for
@@ -172,10 +173,10 @@ def book_meeting(user, org, new, access_token=None):
 
 def refresh_from_google(meeting, calendar):
     """Read the meeting's event again and apply it to the CRM (after a 412); return the meeting re-read."""
-    event = calendar.get_event(meeting.google_event_id)
+    event = calendar.on(meeting.google_calendar_id).get_event(meeting.google_event_id)
     org = Organization.get_by_id(meeting.org_id)
     with write_transaction():
-        apply_event(org, meeting.owner, event, CalendarSyncReport(meeting.owner_id))
+        apply_event(org, meeting.owner, event, CalendarSyncReport(meeting.owner_id), meeting.google_calendar_id)
     return Meeting.get_or_none(Meeting.id == meeting.id)
 
 
@@ -203,11 +204,11 @@ def change_meeting(user, org, meeting, changes, access_token=None):
         proposed = Meeting(**{**meeting.__data__, **fields})
         attendees = [MeetingAttendee(name=n, address=a) for n, a, _, _ in people] if people is not None else attendees_of(meeting.id)
         try:
-            event = push_change(proposed, attendees, calendar, changes.send_updates)
+            event = push_change(proposed, attendees, calendar.on(meeting.google_calendar_id), changes.send_updates)
         except PreconditionFailed as exc:
             raise ChangedInGoogle(refresh_from_google(meeting, calendar)) from exc
         fields["google_etag"] = event.get("etag")
-        people = event_attendees(event)  # Google's answer: keeps the replies attendees already gave
+        people = event_attendees(event, owner_address=user.email)  # Google's answer: keeps the replies attendees already gave
         pushed = True
     with write_transaction():
         Meeting.update(updated_at=utcnow(), **fields).where(Meeting.id == meeting.id).execute()
@@ -228,7 +229,7 @@ def cancel_meeting(user, org, meeting, access_token=None, send_updates="all"):
         calendar, reason = calendar_access(user, org, access_token)
         if calendar is None:
             raise CalendarNeeded(f"This meeting is in Google Calendar and cannot be cancelled without it: {reason}")
-        push_cancel(meeting, calendar, send_updates)
+        push_cancel(meeting, calendar.on(meeting.google_calendar_id), send_updates)
         pushed = True
     with write_transaction():
         cancelled = Meeting.update(status="cancelled", updated_at=utcnow()).where((Meeting.id == meeting.id) & (Meeting.status != "cancelled")).execute()

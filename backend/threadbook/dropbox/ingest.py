@@ -24,8 +24,10 @@ sending it again cannot help:
 Then, in one write transaction, bounded by the recipient cap: a contact (with
 a company by domain, unless the domain is free mail) for every recipient who
 is neither a colleague, nor a contact or lead already, nor at the
-organisation's domain (who is unknown is looked up before the transaction and
-checked again inside it); and the message itself through
+organisation's domain, nor an address nobody writes from (noreply@…), unless
+the message itself is mail no person wrote (a list, bulk, an automatic
+message: mail/automated.py), which makes no contacts (``contacts.py``; who is
+unknown is looked up before the transaction and checked again inside it); and the message itself through
 ``mail_store.store_gmail_messages`` with ``source="dropbox"``, owned by the
 user. A message without a Message-ID gets one derived from its
 bytes, so a retransmission is still the same mail. The same mail delivered
@@ -44,10 +46,10 @@ import re
 from email.parser import BytesParser
 
 from threadbook import matching
-from threadbook.crm import store as crm
 from threadbook.db import write_transaction
+from threadbook.dropbox import contacts
 from threadbook.dropbox.addresses import is_dropbox_address, user_for_address
-from threadbook.mail import unlogged
+from threadbook.mail import automated, filters, unlogged
 from threadbook.mail.filters import MessageFilter
 from threadbook.mail.store import html_to_text, parse_gmail_message, store_gmail_messages
 from threadbook.models import Email, Organization
@@ -310,6 +312,20 @@ def _check_read_back(resource, sender, recipients):
     _check_text("From header", stored.from_name)
 
 
+def _automation_headers(message):
+    """The headers that tell mail no person wrote (mail/automated.py), first of each, short and on one line."""
+    found = []
+    for name in automated.HEADERS:
+        try:
+            value = message.get(name)
+        except Exception:  # hostile header: as if absent
+            value = None
+        if value is not None:
+            text = _LINE_ENDS.sub(" ", str(value)).replace("\x00", "")[:200]
+            found.append((name, text or "-"))  # present, even empty, is what counts
+    return found
+
+
 def parse(raw, domain, max_recipients=MAX_RECIPIENTS):
     """Parse raw RFC 822 bytes into (from (name, address), recipients {header: [(name, address)]}, Gmail-shaped resource, Message-ID)."""
     try:
@@ -332,6 +348,7 @@ def parse(raw, domain, max_recipients=MAX_RECIPIENTS):
     fields += [(name, _header_value(people)) for name, people in recipients.items() if people]
     optional = (("Date", _usable_date(headers.get("Date", ""))), ("In-Reply-To", in_reply_to), ("References", headers.get("References", "")))
     fields += [(name, value) for name, value in optional if value]
+    fields += _automation_headers(message)
     resource = {
         "id": None,  # no Gmail id: the dropbox copy sits in no mailbox
         "threadId": None,
@@ -341,31 +358,6 @@ def parse(raw, domain, max_recipients=MAX_RECIPIENTS):
     }
     _check_read_back(resource, sender, recipients)
     return sender, recipients, resource, message_id
-
-
-def _unknown_people(org, people, message_filter):
-    """Return [(name, address, normalised)] of the external recipients the CRM does not know (reads only)."""
-    unknown, seen = [], set()
-    for name, address in people:
-        normalized = matching.try_normalize(address)
-        if normalized is None or normalized in seen or message_filter.is_colleague(normalized):
-            continue
-        seen.add(normalized)
-        if crm.find_record_by_address(org.id, normalized) is None:
-            unknown.append((name, address, normalized))
-    return unknown
-
-
-def _create_contacts(org, user, unknown):
-    """Create a contact for every person of ``unknown`` still unknown; return their addresses (in the write transaction)."""
-    created = []
-    for name, address, normalized in unknown:
-        if crm.find_record_by_address(org.id, normalized) is not None:
-            continue  # created meanwhile, by the API or another delivery
-        company = crm.find_or_create_company(org.id, address)
-        crm.create_contact(org.id, name, [address], company=company.id if company else None, owner=user.id)
-        created.append(normalized)
-    return created
 
 
 def ingest(raw, user, domain, max_recipients=MAX_RECIPIENTS):
@@ -387,9 +379,10 @@ def ingest(raw, user, domain, max_recipients=MAX_RECIPIENTS):
     if unlogged.among(user.id, [parse_gmail_message(resource).message_key(user.id)]):
         return Ingested(None, False, [], unlogged=True)
     # Reads first, outside the write lock, so the transaction only writes (and re-checks) what is new.
-    unknown = _unknown_people(org, people, message_filter)
+    # Mail no person wrote (a list, bulk, an automatic message) makes no contacts, nor do no-reply addresses.
+    unknown = [] if filters.automated_reason(resource) else contacts.unknown_people(org, people, message_filter)
     with write_transaction():
-        created_contacts = _create_contacts(org, user, unknown)
+        created_contacts = contacts.create_contacts(org, user, unknown)
         result = store_gmail_messages(org, user, user, [resource], source="dropbox", store_body=bool(org.store_bodies))
         if not (result.created or result.existing):  # unlogged meanwhile
             return Ingested(None, False, [], unlogged=True)

@@ -12,7 +12,7 @@ import dataclasses
 
 from flask import current_app
 
-from threadbook.google.calendar import CALENDAR_FULL, CALENDAR_SCOPES, Calendar
+from threadbook.google.calendar import CALENDAR_FULL, CALENDAR_LIST_READONLY, CALENDAR_LIST_SCOPES, CALENDAR_SCOPES, Calendar
 from threadbook.google.credentials import MissingCredentials, google_credentials
 from threadbook.google.gmail import Gmail
 from threadbook.google.gmail_send import GmailSender
@@ -21,6 +21,10 @@ from threadbook.models import Mailbox
 
 class NoGoogleAccess(Exception):
     """Neither a token from the extension nor a usable connected mailbox; the message says what to do."""
+
+
+class CalendarListNotGranted(NoGoogleAccess):
+    """The connected mailbox's grant does not include the calendar list (calendar.calendarlist.readonly)."""
 
 
 @dataclasses.dataclass
@@ -102,3 +106,26 @@ def calendar_for(user, org, access_token=None, config=None):
     except MissingCredentials as exc:
         raise NoGoogleAccess(str(exc)) from exc
     return Calendar(credentials, config["GOOGLE_API_ROOT"])
+
+
+def calendar_list_for(user, org, access_token=None, config=None):
+    """Google Calendar able to list the user's calendars: (client, "token" | "oauth" | "service_account").
+
+    The extension's token is tried as it is (Google answers InsufficientScope
+    when it lacks the list scope); a connected mailbox only when its grant
+    includes one of ``CALENDAR_LIST_SCOPES`` (CalendarListNotGranted otherwise),
+    or through the organisation's service account, whose delegation may or may not allow it.
+    """
+    config = config or current_app.config
+    if access_token:
+        return Calendar.for_access_token(access_token, config["GOOGLE_API_ROOT"]), "token"
+    mailbox = connected_mailbox(user)
+    if mailbox is None:
+        raise NoGoogleAccess("Google is not connected for you: sign in with Google again to choose your calendars.")
+    if mailbox.kind != "service_account" and not set((mailbox.scopes or "").split()) & set(CALENDAR_LIST_SCOPES):
+        raise CalendarListNotGranted("Your Google connection does not include the list of your calendars.")
+    try:
+        credentials = google_credentials(mailbox, user, org, config, scopes=(CALENDAR_LIST_READONLY,))
+    except MissingCredentials as exc:
+        raise NoGoogleAccess(str(exc)) from exc
+    return Calendar(credentials, config["GOOGLE_API_ROOT"]), mailbox.kind

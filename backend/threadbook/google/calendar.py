@@ -1,4 +1,4 @@
-"""Call the Google Calendar API (v3) for one user's primary calendar.
+"""Call the Google Calendar API (v3) for one user: their primary calendar, another one they chose, their calendar list.
 
 A thin wrapper over google-api-python-client:
 ``build("calendar", "v3", static_discovery=True, client_options={"api_endpoint": root + "calendar/v3/"})``.
@@ -16,6 +16,7 @@ Gmail; two matter to Calendar in particular:
 - ``PreconditionFailed`` (412): the event changed since the etag sent in ``If-Match``.
 """
 
+import copy
 import datetime
 
 from googleapiclient.discovery import build
@@ -28,8 +29,14 @@ CALENDAR_FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
 CALENDAR_FULL = "https://www.googleapis.com/auth/calendar"
 # events.* need calendar.events; freebusy.query needs calendar.freebusy (calendar.events does not cover it).
 CALENDAR_SCOPES = (CALENDAR_EVENTS, CALENDAR_FREEBUSY)
+# calendarList.list (which calendars the user has) needs one of these; calendar.events does not cover it.
+# Threadbook asks for the read-only list scope only when the user chooses calendars to sync.
+CALENDAR_LIST_READONLY = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
+CALENDAR_LIST_SCOPES = (CALENDAR_LIST_READONLY, CALENDAR_FULL, CALENDAR_FULL + ".readonly", CALENDAR_FULL + ".calendarlist")
+PRIMARY = "primary"
 BLUEBERRY = "9"  # the event colour id Google shows as "Blueberry"
 PAGE_SIZE = 250  # Google's default; at most 2,500
+LIST_PAGES = 20  # calendarList pages read at most (250 calendars a page)
 
 
 def rfc3339(value):
@@ -48,7 +55,7 @@ def parse_rfc3339(value):
 
 
 class Calendar(GoogleClient):
-    """One user's Google Calendar (``calendar_id`` "primary" is the token's own calendar).
+    """One user's Google Calendar (``calendar_id`` "primary" is the token's own calendar; ``on`` gives another).
 
     ``api_seconds`` adds up the time spent waiting on Google.
     """
@@ -66,6 +73,29 @@ class Calendar(GoogleClient):
             cache_discovery=False,
             client_options={"api_endpoint": api_root.rstrip("/") + "/calendar/v3/"},
         )
+
+    def on(self, calendar_id):
+        """The same access on another of the user's calendars (None: the primary one)."""
+        other = copy.copy(self)
+        other.calendar_id = calendar_id or PRIMARY
+        return other
+
+    def list_calendars(self, min_access_role="reader"):
+        """calendarList.list, every page: the calendars on the user's list they may at least read.
+
+        Needs one of ``CALENDAR_LIST_SCOPES`` (InsufficientScope otherwise).
+        """
+        entries, page_token = [], None
+        for _ in range(LIST_PAGES):
+            kwargs = {"minAccessRole": min_access_role, "maxResults": 250}
+            if page_token:
+                kwargs["pageToken"] = page_token
+            page = self._execute(self._service.calendarList().list(**kwargs))
+            entries.extend(page.get("items") or [])
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                break
+        return entries
 
     def list_events(self, sync_token=None, page_token=None, time_min=None, private_property=None, max_results=PAGE_SIZE):
         """events.list, one page: ``{"items", "nextPageToken" | "nextSyncToken"}``.

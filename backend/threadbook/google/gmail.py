@@ -28,8 +28,14 @@ from googleapiclient.errors import HttpError
 from threadbook.google.client import DEFAULT_TIMEOUT, GoogleClient
 from threadbook.google.errors import Conflict, Unavailable, translate_http_error
 
-# Headers the CRM stores for every message (users.threads.get, format=metadata).
-METADATA_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References")
+# Headers the CRM reads for every message (users.threads.get, format=metadata): the ones it stores,
+# then the ones that tell mail no person wrote (mail/automated.py).
+METADATA_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References") + (
+    "List-Unsubscribe",
+    "List-Id",
+    "Precedence",
+    "Auto-Submitted",
+)
 _RESOURCES = {}
 _RESOURCES_LOCK = threading.Lock()
 
@@ -105,17 +111,21 @@ class Gmail(GoogleClient):
         body = {"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
         return self._execute(self._api.labels.create(userId=self.user_id, body=body))
 
+    def delete_label(self, label_id):
+        """users.labels.delete: Gmail takes the label off every message and thread."""
+        return self._execute(self._api.labels.delete(userId=self.user_id, id=label_id))
+
     def ensure_label(self, name):
-        """Return the id of the label called ``name``, creating it when missing."""
+        """Return the id of the label called ``name`` (compared as Gmail does, without regard to case), creating it when missing."""
         for label in self.list_labels():
-            if label.get("name") == name:
+            if _same_label_name(label.get("name"), name):
                 return label["id"]
         try:
             return self.create_label(name)["id"]
         except Conflict:
             # Created meanwhile by a concurrent call: it exists now.
             for label in self.list_labels():
-                if label.get("name") == name:
+                if _same_label_name(label.get("name"), name):
                     return label["id"]
             raise
 
@@ -146,6 +156,11 @@ class Gmail(GoogleClient):
         if page_token:
             kwargs["pageToken"] = page_token
         return self._execute(self._api.history.list(**kwargs))
+
+    def modify_message(self, message_id, add_label_ids=(), remove_label_ids=()):
+        """users.messages.modify: add and remove labels on one message."""
+        body = {"addLabelIds": list(add_label_ids), "removeLabelIds": list(remove_label_ids)}
+        return self._execute(self._api.messages.modify(userId=self.user_id, id=message_id, body=body))
 
     def batch_modify_messages(self, message_ids, add_label_ids=(), remove_label_ids=()):
         """users.messages.batchModify: add and remove labels on up to 1,000 messages."""
@@ -203,6 +218,11 @@ class Gmail(GoogleClient):
 
 
 MAX_BATCH = 100
+
+
+def _same_label_name(a, b):
+    """Gmail compares label names without regard to case (creating ``A`` beside ``a`` is a 409)."""
+    return (a or "").casefold() == (b or "").casefold()
 
 
 class RawPost:

@@ -102,3 +102,9 @@ def withdraw_invitation(org, actor, invitation_id):
 
 def _admin_count(org):
     return User.select().where((User.org == org.id) & (User.role == "admin")).count()
+
+
+# Mail sync's organisation settings (docs/sync.md), booleans like the others; kept apart so the list above stays as it was.
+SYNC_SETTINGS = ("remove_labels_on_disconnect", "blocklist_applies_to_manual_logs")
+BOOLEAN_SETTINGS = BOOLEAN_SETTINGS + SYNC_SETTINGS
+SETTINGS = SETTINGS + SYNC_SETTINGS

@@ -56,6 +56,16 @@ def enqueue(name, *args, app=None):
     return task(*args)
 
 
+def enqueue_later(name, *args, delay, app=None):
+    """Queue the task registered as ``name`` to run in ``delay`` seconds (huey's schedule; a worker runs it when due)."""
+    try:
+        task = _registered[name]
+    except KeyError:
+        raise UnknownTask(f"No task named {name!r}; import threadbook.jobs.tasks first.") from None
+    configure(app or current_app)
+    return task.schedule(args=args, delay=delay)
+
+
 def storage_for(config, instance_path):
     """Return the huey storage that a configuration asks for."""
     redis_url = config.get("REDIS_URL")

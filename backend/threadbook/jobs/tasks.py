@@ -1,10 +1,17 @@
-"""Huey tasks for mail sync and label sorting, and the periodic schedule that fans them out.
+"""Huey tasks for mail sync, label sorting and reconciliation, and the periodic schedule that fans them out.
 
 Every few minutes ``schedule_syncs`` enqueues one ``sync_mailbox_task`` per
 mailbox that may sync; every 10 minutes ``schedule_label_sorting`` does the
-same for label sorting. Fanning out lets several workers share the mailboxes;
-the lease keeps any one mailbox in one worker at a time, so a duplicate task
-simply finds the mailbox busy and returns.
+same for label sorting; every hour ``schedule_reconciliations`` queues the
+mailboxes not reconciled in the last day (sync/reconcile.py). Fanning out lets
+several workers share the mailboxes; the lease keeps any one mailbox in one
+worker at a time.
+
+No job silently skips another's turn: a task that finds its mailbox leased by
+a *different* kind of job (the label round while a sync runs, a sync while the
+round runs…) queues itself again a little later (``BUSY_DELAYS``, bounded);
+one that finds the same kind of job already running returns, as that run does
+its work.
 
 A task needs the Flask app (configuration, database binding): the entry points
 (``threadbook worker``, ``threadbook.consumer``) bind it with ``bind_app``.
@@ -17,18 +24,24 @@ from flask import current_app, has_app_context
 from huey import crontab
 
 from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
+from threadbook.crm import import_jobs
 from threadbook.db import database
 from threadbook.jobs import queue
 from threadbook.jobs.queue import huey
 from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
+from threadbook.sync import lease
 from threadbook.sync.due import mailboxes_due
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
+from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
 
 log = logging.getLogger(__name__)
 
 SYNC_EVERY = crontab(minute="*/5")
 LABELS_EVERY = crontab(minute="*/10")
+RECONCILE_EVERY = crontab(minute="0")  # hourly; each mailbox is due once a day
+# Seconds before a task that found its mailbox busy with another kind of job tries again (then it gives up, logged).
+BUSY_DELAYS = (30, 60, 120, 240, 480, 900)
 
 _app = None
 
@@ -69,18 +82,49 @@ def enqueue_sync(mailbox_id, app=None):
     queue.enqueue("sync_mailbox", mailbox_id, app=app)
 
 
+def again_if_busy(name, kind, mailbox_id, outcome, attempt):
+    """Queue ``name`` again later when another kind of job held the mailbox; return whether it was queued.
+
+    Called inside the task's app context, right after the run found the lease taken.
+    """
+    if outcome != "busy":
+        return False
+    holder = lease.holder_kind(mailbox_id)
+    if holder == kind:
+        return False  # the same job is running for this mailbox: it does this turn's work
+    if attempt >= len(BUSY_DELAYS):
+        log.warning("mailbox %s: %s gave up after %d tries (lease held by %s)", mailbox_id, name, attempt + 1, holder)
+        return False
+    queue.enqueue_later(name, mailbox_id, attempt + 1, delay=BUSY_DELAYS[attempt])
+    log.info("mailbox %s: %s found the mailbox busy (%s); again in %ss", mailbox_id, name, holder, BUSY_DELAYS[attempt])
+    return True
+
+
 @huey.task()
-def sync_mailbox_task(mailbox_id):
+def sync_mailbox_task(mailbox_id, attempt=0):
     with task_context():
         report = sync_mailbox(mailbox_id)
         log.info("mailbox %s: %s", mailbox_id, report.summary())
+        again_if_busy("sync_mailbox", "sync", mailbox_id, report.outcome, attempt)
         return report.as_dict()
 
 
 @huey.task()
-def sort_labels_task(mailbox_id):
+def sort_labels_task(mailbox_id, attempt=0):
     with task_context():
-        return sort_mailbox_labels(mailbox_id)
+        result = sort_mailbox_labels(mailbox_id)
+        again_if_busy("sort_labels", "labels", mailbox_id, result["outcome"], attempt)
+        return result
+
+
+@huey.task()
+def reconcile_mailbox_task(mailbox_id, attempt=0):
+    with task_context():
+        report = reconcile_mailbox(mailbox_id)
+        if report.missing:
+            log.warning("mailbox %s: reconciliation found %d missing message(s), stored %d", mailbox_id, report.missing, report.stored)
+        again_if_busy("reconcile_mailbox", "reconcile", mailbox_id, report.outcome, attempt)
+        return report.as_dict()
 
 
 @huey.periodic_task(SYNC_EVERY)
@@ -98,6 +142,15 @@ def schedule_label_sorting():
         ids = mailboxes_due(backfilled_only=True)
     for mailbox_id in ids:
         sort_labels_task(mailbox_id)
+    return len(ids)
+
+
+@huey.periodic_task(RECONCILE_EVERY)
+def schedule_reconciliations():
+    with task_context():
+        ids = reconciliations_due()
+    for mailbox_id in ids:
+        reconcile_mailbox_task(mailbox_id)
     return len(ids)
 
 
@@ -142,8 +195,19 @@ def schedule_tracked_thread_checks():
     return len(ids)
 
 
+# -- contact imports started from the API (crm/import_jobs.py) ----------------------------
+
+
+@huey.task()
+def import_contacts_task(import_id):
+    with task_context():
+        return import_jobs.run(import_id)
+
+
 # The names domain code queues work by (jobs.queue.enqueue).
 queue.register("sync_mailbox", sync_mailbox_task)
 queue.register("sort_labels", sort_labels_task)
+queue.register("reconcile_mailbox", reconcile_mailbox_task)
 queue.register("sync_calendar", sync_calendar_task)
 queue.register("check_tracked_threads", check_tracked_threads_task)
+queue.register("import_contacts", import_contacts_task)

@@ -7,13 +7,14 @@ into the thread of the user's own copy, so Gmail threads it), sends it with
 records a ``TrackedThread``.
 
 Replies in tracked threads are logged without mail sync: every 10 minutes for
-users whose connected mailbox holds credentials (even with sync paused or
-off: they chose to send from the CRM), and on demand with a token from the
-extension (``POST /api/v1/tracked-threads/check``). Each check is one
+users whose connected mailbox holds credentials — unless the user paused their
+sync or the organisation turned it off: pausing means no Google call at all —
+and on demand with a token from the extension (``POST
+/api/v1/tracked-threads/check``, the user's own explicit request). Each check is one
 ``threads.get`` per thread tracked in the last ``TRACKED_THREAD_DAYS``; only
 messages not yet in the user's mailbox copy are stored, under the same rules
-as sync (no drafts, spam, trash, purely internal or blocked mail), as
-``source="manual"``: logged because the user chose this conversation.
+as sync (no drafts, spam, trash, purely internal, blocked or automated mail),
+as ``source="sent"``: the conversation the user started from the CRM.
 
 Both take the user's token from the extension, or None for their connected
 mailbox (``mail.gmail_access``), and raise ``NoMailAccess`` when neither can
@@ -28,7 +29,7 @@ from flask import current_app
 
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
-from threadbook.mail import filters
+from threadbook.mail import filters, gmail_labels
 from threadbook.mail.gmail_access import NoMailAccess, open_mail
 from threadbook.mail.messages import build_message, sent_resource
 from threadbook.mail.store import store_gmail_messages
@@ -118,6 +119,7 @@ class TrackedReport:
     email_ids: list = dataclasses.field(default_factory=list)
     gone: int = 0  # threads deleted from the mailbox: no longer tracked
     error: str = ""
+    outcome: str = "checked"  # or paused, disabled: not checked (the periodic task only)
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -164,10 +166,13 @@ def _check_tracked_threads(user, org, gmail, days=None):
         if not fresh:
             continue
         # Replies keep the thread's level: private for a thread kept private, else the defaults.
-        result = store_gmail_messages(org, user, user, fresh, source="manual", store_body=with_bodies)
+        result = store_gmail_messages(org, user, user, fresh, source="sent", store_body=with_bodies)
         placed = result.created + result.linked
         report.stored += len(placed)
         report.email_ids.extend(e.id for e in placed)
+        if placed:
+            # Labelled as sync labels them: Threadbook/Logged, and the thread's deal label when sorted.
+            gmail_labels.label_new_messages(gmail, user, fresh)
     return report
 
 
@@ -176,7 +181,14 @@ def users_with_tracked_threads(days=None):
     days = days if days is not None else current_app.config["TRACKED_THREAD_DAYS"]
     since = utcnow() - datetime.timedelta(days=days)
     recent = TrackedThread.select(TrackedThread.user).where(TrackedThread.created_at >= since)
-    query = Mailbox.select(Mailbox.user).where((Mailbox.status == "active") & Mailbox.user.in_(recent)).order_by(Mailbox.user)
+    query = (
+        Mailbox.select(Mailbox.user)
+        .join(User, on=(Mailbox.user == User.id))
+        .switch(Mailbox)
+        .join(Organization, on=(Mailbox.org == Organization.id))
+        .where((Mailbox.status == "active") & Mailbox.user.in_(recent) & (User.sync_paused == False) & (Organization.sync_enabled == True))
+        .order_by(Mailbox.user)
+    )
     return [m.user_id for m in query]
 
 
@@ -186,6 +198,9 @@ def check_tracked_threads_of(user_id):
     if user is None:
         return None
     org = Organization.get_by_id(user.org_id)
+    if user.sync_paused or not org.sync_enabled:
+        # Queued before the user paused or the organisation turned sync off: no Google call now.
+        return TrackedReport(user.id, outcome="paused" if user.sync_paused else "disabled")
     try:
         return check_tracked_threads(user, org)
     except NoMailAccess as exc:

@@ -13,6 +13,10 @@ With a ``deal`` (mail/deals.py), the caller's copies in the thread (the chosen
 messages only, when some are chosen), new and already logged, are linked to
 it; ``None`` unlinks them.
 
+With the organisation's ``blocklist_applies_to_manual_logs`` (default on),
+messages with a blocked participant are left out, with a warning
+(``filters.without_blocked_for_manual_log``).
+
 Gmail's failures while reading propagate as ``GoogleApiError`` (a missing
 thread names it: ``.about(subject="thread <id>")``); a failure while labelling
 never fails the log, it only says why the label was skipped.
@@ -23,12 +27,12 @@ import dataclasses
 from threadbook.crm.participants import own_copies_in_thread
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
-from threadbook.mail import deals
+from threadbook.mail import deals, filters, gmail_labels
 from threadbook.mail.gmail_access import mailbox_gmail_for, open_mail
 from threadbook.mail.store import StoreResult, store_gmail_messages
 from threadbook.models import Email, ThreadLabel
 
-LOGGED_LABEL = "Threadbook/Logged"
+LOGGED_LABEL = gmail_labels.LOGGED
 METADATA_ONLY = "The access token allows metadata only, so message bodies were not stored."
 
 
@@ -80,7 +84,7 @@ class LabelNotAllowed(Exception):
 def apply_logged_label(gmail, user, thread_id):
     """Label the thread in Gmail; return ("applied", None) or ("skipped", reason). Raises LabelNotAllowed; never GoogleApiError."""
     try:
-        label_id = gmail.ensure_label(LOGGED_LABEL)
+        label_id = gmail_labels.label_ids(gmail, user, [LOGGED_LABEL])[LOGGED_LABEL]
         gmail.modify_thread(thread_id, add_label_ids=[label_id])
     except google_errors.InsufficientScope as exc:
         raise LabelNotAllowed(str(exc)) from exc
@@ -90,6 +94,7 @@ def apply_logged_label(gmail, user, thread_id):
         ThreadLabel.insert(org=user.org_id, user=user.id, gmail_thread_id=thread_id, label=LOGGED_LABEL).on_conflict(
             conflict_target=[ThreadLabel.user, ThreadLabel.gmail_thread_id, ThreadLabel.label], action="NOTHING"
         ).execute()
+    gmail_labels.lift_opt_outs(user.id, thread_id)  # logged by hand: labels it again (sync/label_rules.py)
     return "applied", None
 
 
@@ -137,6 +142,7 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
     gmail = open_mail(user, org, access_token).gmail
     warnings = []
     messages = _chosen(fetch_thread_messages(gmail, thread_id, org.store_bodies, warnings), thread_id, message_ids)
+    messages, blocked = filters.without_blocked_for_manual_log(org, user, messages)
     stored = store_gmail_messages(
         org,
         owner=user,
@@ -147,6 +153,10 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
         store_body=org.store_bodies and not warnings,
         relog=True,
     )
+    if blocked:
+        warnings.append(filters.blocked_warning(blocked))
+        if not messages:
+            return ThreadLog(thread_id, stored, "skipped", "Nothing in this thread was logged, so it was not labelled.", warnings)
     ids = [e.id for e in stored.emails]
     if deal is not deals.KEEP:
         with write_transaction():

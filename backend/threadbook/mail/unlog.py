@@ -25,7 +25,7 @@ from threadbook.crm.participants import own_copies_in_thread
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
 from threadbook.identity.access import can_unlog
-from threadbook.mail import unlogged
+from threadbook.mail import gmail_labels, unlogged
 from threadbook.mail.emails import visible_email
 from threadbook.mail.gmail_access import NoMailAccess, mailbox_gmail_for, open_mail
 from threadbook.mail.threads import LOGGED_LABEL
@@ -131,13 +131,6 @@ def _ways(user, org, owner, access_token):
     return ways
 
 
-def _label_id(gmail):
-    for label in gmail.list_labels():
-        if label.get("name") == LOGGED_LABEL:
-            return label["id"]
-    return None
-
-
 def _take_label_off(user, org, owner, places, access_token, thread_id=None):
     """Remove the label from the unlogged messages, or from the thread when none of the owner's copies is left in it.
 
@@ -157,7 +150,7 @@ def _take_label_off(user, org, owner, places, access_token, thread_id=None):
     reason = None
     for _via, gmail in ways:
         try:
-            label_id = _label_id(gmail)
+            label_id = gmail_labels.existing_id(gmail, owner, LOGGED_LABEL)
             if label_id is not None:
                 for thread in emptied:
                     try:

@@ -10,12 +10,14 @@ the address, never a copy.
 - ``identity``: organisations, users, invitations, sign-in nonces, the audit log
 - ``crm``: companies, contacts, leads, deals, notes, match corrections
 - ``mail``: logged mail, its mailbox places and participants, thread marks, the blocklist, unlogged messages
-- ``calendar``: meetings and attendees
-- ``sync``: connected mailboxes, Gmail thread labels
+- ``calendar``: meetings and attendees, the calendars each user syncs
+- ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
+- ``imports``: contact imports started from the API
+- ``notify``: new-mail notifications, each mailbox's sync counts per day
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
-from threadbook.models.calendar import Meeting, MeetingAttendee
+from threadbook.models.calendar import Meeting, MeetingAttendee, SyncedCalendar
 from threadbook.models.crm import (
     CORRECTION_KINDS,
     DEAL_STATUSES,
@@ -30,6 +32,7 @@ from threadbook.models.crm import (
     Note,
 )
 from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
     EMAIL_SOURCES,
     VISIBILITIES,
@@ -41,7 +44,18 @@ from threadbook.models.mail import (
     TrackedThread,
     UnloggedMessage,
 )
-from threadbook.models.sync import MAILBOX_STATUSES, Mailbox, ThreadLabel
+from threadbook.models.notify import Notification, SyncDay
+from threadbook.models.sync import (
+    LABEL_OPT_OUT_KINDS,
+    MAILBOX_STATUSES,
+    FilteredThread,
+    GmailLabel,
+    LabelOptOut,
+    Mailbox,
+    MailboxReconciliation,
+    SkippedMessage,
+    ThreadLabel,
+)
 
 # Every table, in the order they were first declared (migrations create them from this list).
 ALL_MODELS = [
@@ -69,6 +83,15 @@ ALL_MODELS = [
     UnloggedMessage,
     AuditLog,
     MatchCorrection,
+    ContactImport,
+    GmailLabel,
+    LabelOptOut,
+    FilteredThread,
+    Notification,
+    SyncDay,
+    SyncedCalendar,
+    SkippedMessage,
+    MailboxReconciliation,
 ]
 
 __all__ = [
@@ -77,6 +100,8 @@ __all__ = [
     "DEAL_STATUSES",
     "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
+    "IMPORT_STATUSES",
+    "LABEL_OPT_OUT_KINDS",
     "LEAD_STATUSES",
     "MAILBOX_STATUSES",
     "ROLES",
@@ -88,21 +113,30 @@ __all__ = [
     "CompanyDomain",
     "Contact",
     "ContactAddress",
+    "ContactImport",
     "Deal",
     "Email",
     "EmailParticipant",
+    "FilteredThread",
+    "GmailLabel",
     "Invitation",
     "JSONField",
+    "LabelOptOut",
     "Lead",
     "Mailbox",
     "MailboxMessage",
+    "MailboxReconciliation",
     "MatchCorrection",
     "Meeting",
     "MeetingAttendee",
     "Note",
+    "Notification",
     "Organization",
     "PrivateThread",
+    "SyncedCalendar",
+    "SkippedMessage",
     "ThreadLabel",
+    "SyncDay",
     "TrackedThread",
     "UnloggedMessage",
     "UsedSignInNonce",

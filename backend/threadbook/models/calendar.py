@@ -1,6 +1,6 @@
-"""Meetings and their attendees (by normalised address), from the CRM or a user's Google Calendar."""
+"""Meetings and their attendees (by normalised address), from the CRM or a user's Google Calendars; the calendars each user syncs."""
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from threadbook.models.base import BaseModel, utcnow
 from threadbook.models.identity import Organization, User
@@ -19,6 +19,10 @@ class Meeting(BaseModel):
     source = CharField(default="crm")  # crm, calendar
     google_event_id = CharField(null=True)
     google_etag = CharField(null=True)
+    # The calendar the event was read from (null: the owner's primary calendar, where CRM meetings go).
+    google_calendar_id = CharField(null=True)
+    # An occurrence of a recurring event: the series' id (Google's recurringEventId).
+    google_series_id = CharField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -40,3 +44,23 @@ class MeetingAttendee(BaseModel):
             (("meeting", "address_normalized"), True),
             (("org", "address_normalized"), False),
         )
+
+
+class SyncedCalendar(BaseModel):
+    """One of a user's Google calendars that calendar sync knows: chosen or not, its sync token, its last success and error."""
+
+    id = AutoField()
+    org = ForeignKeyField(Organization, on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="synced_calendars", on_delete="CASCADE")
+    calendar_id = CharField()  # "primary", or Google's id of another calendar on the user's list
+    summary = CharField(default="")  # its name when it was last listed
+    access_role = CharField(default="")  # owner, writer, reader (Google's, when last listed)
+    selected = BooleanField(default=True)
+    sync_token = TextField(null=True)  # Google's nextSyncToken; never shown
+    last_synced_at = DateTimeField(null=True)
+    last_error = TextField(null=True)  # a sentence the user can act on
+    last_error_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "calendar_id"), True),)

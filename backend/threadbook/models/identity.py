@@ -27,6 +27,10 @@ class Organization(BaseModel):
     # Encrypted Workspace service-account key (domain-wide delegation), never returned.
     service_account_key = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # Mail sync's choices (docs/sync.md): delete Threadbook's Gmail labels when a mailbox disconnects;
+    # whether the blocklist also keeps mail out of "Log thread".
+    remove_labels_on_disconnect = BooleanField(default=False)
+    blocklist_applies_to_manual_logs = BooleanField(default=True)
 
 
 class User(BaseModel):
@@ -40,6 +44,7 @@ class User(BaseModel):
     # Signed in through the development sign-in, never through Google.
     is_dev = BooleanField(default=False)
     sync_paused = BooleanField(default=False)
+    notifications_enabled = BooleanField(default=True)  # new-mail notifications (feed, Chrome, badge)
     # The level of this user's new mail when they choose none; null follows the organisation's.
     default_visibility = CharField(null=True)
     dropbox_token = CharField(unique=True, default=lambda: secrets.token_hex(8))

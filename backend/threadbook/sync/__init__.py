@@ -14,8 +14,13 @@ Syncing one mailbox:
 - ``mailbox_sync``: the run, under a lease: backfill, then incremental from Gmail's history;
 - ``pages``: one page fetched, classified, labelled and committed with its resume position;
 - ``history``: reading history records; ``due``: which mailboxes may sync now;
+- ``reconcile``: the daily check of the last days' Gmail ids against what was stored, fetching the missing;
+- ``skipped``: mail sync left out on purpose, by Gmail id (so reconciliation does not fetch it again);
+- ``id_lookup``: which of many ids are in an indexed column;
 - ``settings``: SyncSettings and SyncReport;
 - ``gmail_reader``: the Gmail calls sync makes, with backoff and the per-mailbox quota;
-- ``labels``: the Threadbook/ labels in Gmail and the deal sorting;
+- ``labels``: the deal sorting of threads into Threadbook/ labels (labels by id: mail/gmail_labels.py);
+- ``label_rules``: labels the user takes off in Gmail, read from history: "stop" for that thread;
+- ``label_cleanup``: Threadbook's labels out of Gmail when a mailbox disconnects, if the organisation chose it;
 - ``lease``, ``backoff``, ``quota``: the parts those share.
 """

@@ -18,7 +18,7 @@ from threadbook.crm.serializers import iso
 from threadbook.google import oauth
 from threadbook.google.credentials import revoke_uri
 from threadbook.models import Mailbox, Organization, User
-from threadbook.sync import lease
+from threadbook.sync import lease, reconcile
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ def status_of(user, org, mailbox):
         "last_synced_at": iso(mailbox.last_synced_at) if mailbox else None,
         "last_error": mailbox.last_error if mailbox else None,
         "connected_at": iso(mailbox.created_at) if connected else None,
+        "last_reconciliation": reconcile.last_reconciliation(mailbox) if connected else None,
     }
 
 

@@ -2,6 +2,7 @@
 
 from threadbook.google.errors import NotFound, RateLimited, Unavailable
 from threadbook.google.gmail import METADATA_HEADERS
+from threadbook.mail import gmail_labels
 from threadbook.sync.quota import UNITS
 
 SYNC_HEADERS = METADATA_HEADERS + ("Bcc",)  # Bcc shows in the sender's copy of sent mail
@@ -18,6 +19,7 @@ class SyncGmail:
         self.backoff = backoff
         self.batch_size = min(batch_size, BATCH_SIZE)
         self._label_ids = {}
+        self.label_changes = {}  # {name: (Gmail id, created)} not yet stored
 
     def _call(self, method, fn, *args, units=None, **kwargs):
         def attempt():
@@ -69,17 +71,46 @@ class SyncGmail:
                 pending = [message_id for message_id, _ in retry]
         return [found[m] for m in message_ids if m in found]
 
-    def label_id(self, name):
-        """Return the id of the label ``name``, creating it once per run."""
-        if name not in self._label_ids:
-            self.bucket.take(UNITS["labels.list"] + UNITS["labels.create"])
-            self._label_ids[name] = self.backoff.call(self.gmail.ensure_label, name)
-        return self._label_ids[name]
+    # -- labels (mail.gmail_labels resolves Threadbook's names through these) --------------
+    def list_labels(self):
+        return self._call("labels.list", self.gmail.list_labels)
 
-    def add_label_to_messages(self, message_ids, label_id):
+    def create_label(self, name):
+        return self._call("labels.create", self.gmail.create_label, name)
+
+    def label_ids(self, user, names):
+        """Return {Threadbook name: Gmail id} for ``names``, resolved once per run (one labels.list).
+
+        Ids found or created are kept in ``label_changes`` until the caller stores them
+        (``gmail_labels.remember``, in its own transaction): this may run in a prefetch thread.
+        """
+        missing = [name for name in names if name not in self._label_ids]
+        if missing:
+            found, changed = gmail_labels.resolve(self, user, missing)
+            self._label_ids.update(found)
+            self.label_changes.update(changed)
+        return {name: self._label_ids[name] for name in names}
+
+    def take_label_changes(self):
+        changes, self.label_changes = self.label_changes, {}
+        return changes
+
+    def add_labels_to_messages(self, message_ids, label_ids):
+        """Add ``label_ids`` to the messages, 1,000 a call; messages gone meanwhile are left out.
+
+        Gmail refuses a whole batchModify for one unknown id (400 "Invalid id value"):
+        then each message of that chunk is labelled on its own, skipping the missing.
+        """
         for start in range(0, len(message_ids), 1000):
             chunk = message_ids[start : start + 1000]
-            self._call("messages.batchModify", self.gmail.batch_modify_messages, chunk, add_label_ids=[label_id])
+            try:
+                self._call("messages.batchModify", self.gmail.batch_modify_messages, chunk, add_label_ids=list(label_ids))
+            except NotFound:
+                for message_id in chunk:
+                    try:
+                        self._call("messages.modify", self.gmail.modify_message, message_id, add_label_ids=list(label_ids))
+                    except NotFound:
+                        continue  # deleted since it was fetched
 
     def modify_thread(self, thread_id, add=(), remove=()):
         return self._call("threads.modify", self.gmail.modify_thread, thread_id, add_label_ids=add, remove_label_ids=remove)

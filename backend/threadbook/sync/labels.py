@@ -11,7 +11,10 @@ contact's company), in this order:
 ``ThreadLabel`` records what was applied, so a thread whose deals change is
 moved out of its old label, and a thread left with no open or won deal loses
 it. With the organisation's ``archive_sorted_threads`` on, a thread sorted
-into a label also leaves the inbox.
+into a label also leaves the inbox. Labels are known by Gmail's id
+(mail/gmail_labels.py: a renamed label stays ours); threads whose deal label
+the user took off are left alone, and replies arriving later in a sorted
+thread get its label from mail sync (sync/label_rules.py).
 """
 
 import datetime
@@ -24,19 +27,15 @@ from threadbook.db import write_transaction
 from threadbook.google.access import mailbox_gmail
 from threadbook.google.credentials import MissingCredentials
 from threadbook.google.errors import GoogleApiError, NotFound, ReauthRequired
-from threadbook.models import Contact, ContactAddress, Deal, EmailParticipant, Mailbox, MailboxMessage, Organization, ThreadLabel, User, utcnow
+from threadbook.mail import gmail_labels
+from threadbook.mail.gmail_labels import CLOSING, CUSTOMERS, DEAL_LABELS, OPEN
+from threadbook.models import Contact, ContactAddress, Deal, EmailParticipant, LabelOptOut, Mailbox, MailboxMessage, Organization, ThreadLabel, User, utcnow
 from threadbook.sync import lease
 from threadbook.sync.backoff import Backoff
 from threadbook.sync.gmail_reader import SyncGmail
 from threadbook.sync.quota import bucket_for
 
 log = logging.getLogger(__name__)
-
-LOGGED = "Threadbook/Logged"
-CLOSING = "Threadbook/Deals closing this month"
-OPEN = "Threadbook/Open deals"
-CUSTOMERS = "Threadbook/Customers"
-DEAL_LABELS = (CLOSING, OPEN, CUSTOMERS)  # in priority order
 
 
 def _month_bounds(today):
@@ -105,10 +104,16 @@ def applied_labels(user_id):
     return dict(rows.tuples())
 
 
-def plan(desired, applied):
-    """Return [(thread id, label to add or None, label to remove or None)] to reach ``desired``."""
+def opted_out_threads(user_id):
+    """Threads whose deal label the user took off in Gmail: the round leaves them alone (sync/label_rules.py)."""
+    query = LabelOptOut.select(LabelOptOut.gmail_thread_id).where((LabelOptOut.user == user_id) & (LabelOptOut.kind == "deals"))
+    return {thread_id for (thread_id,) in query.tuples()}
+
+
+def plan(desired, applied, opted_out=frozenset()):
+    """Return [(thread id, label to add or None, label to remove or None)] to reach ``desired``, leaving ``opted_out`` threads alone."""
     moves = []
-    for thread_id in sorted(set(desired) | set(applied)):
+    for thread_id in sorted((set(desired) | set(applied)) - set(opted_out)):
         want, have = desired.get(thread_id), applied.get(thread_id)
         if want != have:
             moves.append((thread_id, want, have))
@@ -128,31 +133,35 @@ def sort_mailbox_labels(mailbox_id, gmail=None, today=None, sleep=None, owner=No
     user, org = User.get_by_id(mailbox.user_id), Organization.get_by_id(mailbox.org_id)
     if user.sync_paused or not org.sync_enabled:
         return {**result, "outcome": "inactive"}
-    owner = owner or lease.new_owner_id()
+    owner = owner or lease.new_owner_id("labels")
     lease_seconds = config.get("SYNC_LEASE_SECONDS", 300)
     if not lease.acquire(mailbox.id, owner, lease_seconds):
         return {**result, "outcome": "busy"}
     try:
         today = today or utcnow().date()
-        moves = plan(desired_labels(user.id, org.id, today), applied_labels(user.id))
+        moves = plan(desired_labels(user.id, org.id, today), applied_labels(user.id), opted_out_threads(user.id))
         if not moves:
             return result
         sleep_fn = sleep or time.sleep
         backoff = Backoff(retries=config.get("SYNC_MAX_RETRIES", 5), sleep=sleep_fn)
         bucket = bucket_for(mailbox.id, config.get("SYNC_QUOTA_UNITS_PER_SECOND", 200.0), sleep=sleep_fn)
         client = SyncGmail(gmail or mailbox_gmail(mailbox, user, org), bucket, backoff)
-        label_ids = {name: client.label_id(name) for name in DEAL_LABELS}
+        label_ids = client.label_ids(user, sorted({name for _, add, remove in moves for name in (add, remove) if name}))
+        with write_transaction():
+            gmail_labels.remember(user, client.take_label_changes())
         for thread_id, add, remove in moves:
             add_ids = [label_ids[add]] if add else []
             remove_ids = [label_ids[remove]] if remove else []
             if add and org.archive_sorted_threads:
                 remove_ids.append("INBOX")
                 result["archived"] += 1
+            history_id = None
             try:
-                client.modify_thread(thread_id, add=add_ids, remove=remove_ids)
+                answer = client.modify_thread(thread_id, add=add_ids, remove=remove_ids)
+                history_id = (answer or {}).get("historyId")
             except NotFound:
                 result["gone"] += 1  # the thread was deleted in Gmail: forget its label
-            _record(org.id, user.id, thread_id, add, remove)
+            _record(org.id, user.id, thread_id, add, remove, history_id)
             lease.renew(mailbox.id, owner, lease_seconds)
             result["added"] += 1 if add else 0
             result["removed"] += 1 if remove else 0
@@ -169,9 +178,12 @@ def sort_mailbox_labels(mailbox_id, gmail=None, today=None, sleep=None, owner=No
         lease.release(mailbox.id, owner)
 
 
-def _record(org_id, user_id, thread_id, add, remove):
+def _record(org_id, user_id, thread_id, add, remove, history_id=None):
+    """Remember the thread's label, with the history id Gmail gave the change (a later removal is the user's)."""
     with write_transaction():
         if remove:
             ThreadLabel.delete().where((ThreadLabel.user == user_id) & (ThreadLabel.gmail_thread_id == thread_id) & (ThreadLabel.label == remove)).execute()
         if add:
-            ThreadLabel.insert(org=org_id, user=user_id, gmail_thread_id=thread_id, label=add).on_conflict_ignore().execute()
+            ThreadLabel.insert(org=org_id, user=user_id, gmail_thread_id=thread_id, label=add, history_id=history_id).on_conflict(
+                conflict_target=[ThreadLabel.user, ThreadLabel.gmail_thread_id, ThreadLabel.label], update={ThreadLabel.history_id: history_id}
+            ).execute()

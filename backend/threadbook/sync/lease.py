@@ -21,9 +21,18 @@ class LeaseLost(Exception):
     """Another worker holds the mailbox's lease now; stop without saving."""
 
 
-def new_owner_id():
-    """Return an id naming this worker: host, process, thread, and a random part."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+def new_owner_id(kind="job"):
+    """Return an id naming this worker and its job: ``kind@host:process:thread:random`` (kind: sync, labels, reconcile)."""
+    return f"{kind}@{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_kind(mailbox_id):
+    """Return the kind of job holding the mailbox's lease now ("sync", "labels"…; "job" when unnamed), or None when free."""
+    mailbox = Mailbox.get_or_none(Mailbox.id == mailbox_id)
+    if mailbox is None or not is_held(mailbox):
+        return None
+    kind, at, _ = mailbox.lease_owner.partition("@")
+    return kind if at else "job"
 
 
 def acquire(mailbox_id, owner, ttl_seconds):

@@ -34,7 +34,7 @@ from threadbook.google.credentials import MissingCredentials
 from threadbook.google.errors import GoogleApiError, NotFound, ReauthRequired
 from threadbook.google.oauth import is_revoked_grant
 from threadbook.models import Mailbox, Organization, User, utcnow
-from threadbook.sync import lease
+from threadbook.sync import label_rules, lease
 from threadbook.sync.backoff import Backoff
 from threadbook.sync.due import StopSync, inactive_reason
 from threadbook.sync.gmail_reader import SyncGmail
@@ -63,7 +63,7 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
     if reason:
         report.outcome = reason
         return report
-    owner = owner or lease.new_owner_id()
+    owner = owner or lease.new_owner_id("sync")
     if not lease.acquire(mailbox.id, owner, settings.lease_seconds):
         report.outcome = "busy"
         return report
@@ -75,7 +75,7 @@ def sync_mailbox(mailbox_id, settings=None, owner=None, gmail=None, on_page=None
         sync_gmail = SyncGmail(client, bucket, backoff, settings.batch_size)
         pages = PageStore(mailbox, user, org, sync_gmail, settings, owner, report, on_page)
         MailboxSync(mailbox, sync_gmail, settings, owner, report, pages).run()
-        lease.renew(mailbox.id, owner, settings.lease_seconds, last_synced_at=utcnow(), last_error=None)
+        lease.renew(mailbox.id, owner, settings.lease_seconds, last_synced_at=utcnow(), last_error=None, last_error_at=None)
     except StopSync as stop:
         report.outcome = stop.reason
     except MissingCredentials as exc:
@@ -104,14 +104,14 @@ def _grant_is_gone(exc):
 
 def _needs_reconnect(mailbox_id, owner, settings, report, message):
     report.outcome, report.error = "needs_reconnect", message
-    lease.renew_query(mailbox_id, owner, settings.lease_seconds, status="needs_reconnect", last_error=message).execute()
+    lease.renew_query(mailbox_id, owner, settings.lease_seconds, status="needs_reconnect", last_error=message, last_error_at=utcnow()).execute()
     log.warning("mailbox %s needs to be reconnected", mailbox_id)
 
 
 def _failed(mailbox_id, owner, settings, report, exc):
     message = f"Gmail answered {exc.status or 'no status'}: {getattr(exc, 'message', str(exc))[:300]}"
     report.outcome, report.error = "error", message
-    lease.renew_query(mailbox_id, owner, settings.lease_seconds, last_error=message).execute()
+    lease.renew_query(mailbox_id, owner, settings.lease_seconds, last_error=message, last_error_at=utcnow()).execute()
     log.warning("mailbox %s sync failed: %s", mailbox_id, message)
 
 
@@ -202,6 +202,8 @@ class MailboxSync:
             page = self.gmail.list_history(start, page_token=token)
             records = page.get("history") or []
             added, removed = changes_in(records)
+            # Labels the user took off are recorded before new messages are labelled (sync/label_rules.py).
+            label_rules.record_removals(self.pages.user, records)
             token = page.get("nextPageToken")
             # Resume point: after this page's last record, or the mailbox's current id on the last page.
             position = str(page["historyId"]) if token is None or not records else str(records[-1]["id"])

@@ -7,7 +7,7 @@ are ``MailboxRefused`` with a reason the API answers.
 
 from threadbook.db import write_transaction
 from threadbook.models import Mailbox, User
-from threadbook.sync import connection, service_account
+from threadbook.sync import connection, health, label_cleanup, service_account
 from threadbook.sync.connection import MailboxRefused
 from threadbook.sync.queueing import queue_sync
 
@@ -18,8 +18,19 @@ def own_mailbox(user, org):
 
 
 def status(user, org):
-    """Return the user's mailbox state (``connection.status_of``), read afresh."""
-    return connection.status_of(User.get_by_id(user.id), org, own_mailbox(user, org))
+    """Return the user's mailbox state (``connection.status_of``) with its ``health`` (sync/health.py), read afresh."""
+    return _with_health(User.get_by_id(user.id), org, own_mailbox(user, org))
+
+
+def _with_health(user, org, mailbox):
+    state = connection.status_of(user, org, mailbox)
+    return {**state, "health": health.of(user, org, mailbox, state)}
+
+
+def alerts(user, org):
+    """Whether the user's sync is broken or needs reconnecting, and their unread notifications (``GET /me/alerts``)."""
+    user, mailbox = User.get_by_id(user.id), own_mailbox(user, org)
+    return health.alerts(user, org, mailbox, connection.status_of(user, org, mailbox))
 
 
 def sync_now(user, org):
@@ -51,7 +62,13 @@ def resume(user, org):
 
 
 def disconnect(user, org):
-    """Forget the user's credentials (revoked at Google after the commit) and sync position; logged mail stays."""
+    """Forget the user's credentials (revoked at Google after the commit) and sync position; logged mail stays.
+
+    First, if the organisation chose it, Threadbook's labels leave the user's Gmail (``label_cleanup``).
+    """
+    mailbox = own_mailbox(user, org)
+    if mailbox is not None:
+        label_cleanup.remove_labels([mailbox], org, user)
     revoke_later = []
     with write_transaction():
         mailbox = own_mailbox(user, org)
@@ -67,12 +84,13 @@ def org_statuses(org):
     mailboxes = {m.user_id: m for m in Mailbox.select().where(Mailbox.org == org.id)}
     return {
         "service_account": service_account.describe(org),
-        "mailboxes": [{"user_id": u.id, **connection.status_of(u, org, mailboxes.get(u.id))} for u in members],
+        "mailboxes": [{"user_id": u.id, **_with_health(u, org, mailboxes.get(u.id))} for u in members],
     }
 
 
 def disconnect_org(org, actor):
     """Disconnect every mailbox of the organisation and remove its service account; return how many mailboxes."""
+    label_cleanup.remove_labels(Mailbox.select().where(Mailbox.org == org.id), org, actor)
     revoke_later = []
     with write_transaction():
         count = connection.disconnect_org(org, actor, revoke_later)

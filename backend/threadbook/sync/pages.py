@@ -1,29 +1,30 @@
 """One page of a mailbox sync: fetch, classify and label its messages, then store them with the resume position.
 
 ``prepare`` talks to Gmail and only reads the database, so the backfill runs
-it in a prefetch thread; ``commit`` stores a prepared page, takes out removed
-messages and saves the position to resume from, in one transaction and only
-while the run still holds the mailbox's lease (``lease.renew``). Storing goes
-through ``mail.store.store_gmail_messages`` with ``source="sync"``. Mail the
-owner unlogged is left out before labelling (mail/unlogged.py).
+it in a prefetch thread; it labels the new messages (mail/gmail_labels.py), and
+the ids of labels it had to find or create are stored with the page.
+``commit`` stores a prepared page, takes out removed messages and saves the
+position to resume from, in one transaction and only while the run still holds
+the mailbox's lease (``lease.renew``). Storing goes through
+``mail.store.store_gmail_messages`` with ``source="sync"``. Mail the
+owner unlogged is left out before labelling (mail/unlogged.py). What a page
+leaves out on purpose is remembered by Gmail id (sync/skipped.py) for reconciliation.
 """
 
 import collections
 import dataclasses
 import logging
 
-from threadbook.db import database, write_transaction
+from threadbook.db import write_transaction
 from threadbook.google.errors import GoogleApiError, ReauthRequired
-from threadbook.mail import filters, unlogged
+from threadbook.mail import filters, gmail_labels, unlogged
 from threadbook.mail.store import parse_gmail_message, store_gmail_messages
-from threadbook.models import ContactAddress, Email, Lead, Mailbox, MailboxMessage, Organization, User
-from threadbook.sync import lease
+from threadbook.models import ContactAddress, Email, FilteredThread, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
+from threadbook.sync import health, lease, skipped
 from threadbook.sync.due import StopSync, inactive_reason
-from threadbook.sync.labels import LOGGED
+from threadbook.sync.id_lookup import LOOKUP_CHUNK, column_in
 
 log = logging.getLogger(__name__)
-
-LOOKUP_CHUNK = 500
 
 
 @dataclasses.dataclass
@@ -35,33 +36,9 @@ class PreparedPage:
     fetched: int = 0
     matched: int = 0
     labels_failed: int = 0
+    filtered: list = dataclasses.field(default_factory=list)  # (thread id, reason, detail) of mail no person wrote
+    left_out: list = dataclasses.field(default_factory=list)  # (gmail message id, verdict) not stored on purpose
     next_token: str = None
-
-
-def _column_in(model, column, values, **equal):
-    """Return the values of ``column`` found among ``values`` in rows matching ``equal`` (field=value).
-
-    Plain SQL over indexed columns: peewee builds a node per IN parameter, which
-    costs more than the lookup itself at a page of 500 ids.
-    """
-    values = list(values)
-    if not values:
-        return []
-    fields = model._meta.fields
-    param = database.obj.param
-    where = " AND ".join(f'"{fields[name].column_name}" = {param}' for name in equal)
-    found = []
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        chunk = values[start : start + LOOKUP_CHUNK]
-        sql = 'SELECT "{}" FROM "{}" WHERE {} AND "{}" IN ({})'.format(
-            fields[column].column_name,
-            model._meta.table_name,
-            where,
-            fields[column].column_name,
-            ", ".join([param] * len(chunk)),
-        )
-        found.extend(row[0] for row in database.execute_sql(sql, [*equal.values(), *chunk]).fetchall())
-    return found
 
 
 class PageStore:
@@ -86,7 +63,7 @@ class PageStore:
         messages = self.gmail.fetch_messages(new_ids, full=self.org.store_bodies) if new_ids else []
         page.fetched = len(messages)
         messages = self._not_unlogged(messages, page)
-        keep_addresses = []
+        keep_addresses, internal = [], []
         for message in messages:
             verdict, addresses = self.filter.classify(message)
             if verdict == filters.STORE:
@@ -94,9 +71,14 @@ class PageStore:
                 keep_addresses.append(addresses)
             else:
                 page.skipped[verdict] += 1
-        if page.keep and self.settings.label_messages:
+                page.left_out.append((message["id"], verdict))
+                if verdict == filters.INTERNAL:
+                    internal.append(message)
+                elif verdict == filters.AUTOMATED:
+                    page.filtered.append((message["threadId"], *filters.automated_reason(message)))
+        if (page.keep or internal) and self.settings.label_messages:
             # Before the commit: labelling is idempotent, so a crash in between only relabels.
-            page.labels_failed = self._label([m["id"] for m in page.keep])
+            page.labels_failed = self._label(gmail_labels.labels_for_new_messages(self.user.id, page.keep, internal))
         page.matched = self._count_matched(keep_addresses)
         return page
 
@@ -104,11 +86,20 @@ class PageStore:
         """Store a prepared page and save ``progress`` with it, in one transaction, only under our lease."""
         self._check_still_active()
         with write_transaction():
-            placed = 0
+            placed, created = 0, []
             if page.keep:
                 result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False)
-                placed = len(result.created) + len(result.linked)
+                placed, created = len(result.created) + len(result.linked), result.created
             removed = self._remove(removed_ids) if removed_ids else 0
+            if page.filtered:
+                self._record_filtered(page.filtered)
+            if page.left_out:
+                skipped.remember(self.org.id, self.user.id, page.left_out)
+            label_changes = self.gmail.take_label_changes()
+            if label_changes:
+                gmail_labels.remember(self.user, label_changes)
+            filtered = page.skipped[filters.AUTOMATED] + page.skipped[filters.BLOCKED]
+            health.count_page(self.mailbox, self.org, self.user, created, placed, filtered, page.labels_failed)  # sync/health.py
             lease.renew(self.mailbox.id, self.owner, self.settings.lease_seconds, messages_synced=Mailbox.messages_synced + placed, **progress)
         report = self.report
         report.pages += 1
@@ -119,6 +110,7 @@ class PageStore:
         report.skipped_internal += page.skipped[filters.INTERNAL]
         report.skipped_blocked += page.skipped[filters.BLOCKED]
         report.skipped_other += page.skipped[filters.SKIPPED]
+        report.skipped_automated += page.skipped[filters.AUTOMATED]
         report.labels_failed += page.labels_failed
         if self.on_page:
             self.on_page(report)
@@ -130,6 +122,7 @@ class PageStore:
         keys = [parse_gmail_message(m).message_key(self.user.id) for m in messages]
         gone = unlogged.among(self.user.id, keys)
         page.skipped[filters.SKIPPED] += sum(key in gone for key in keys)
+        page.left_out.extend((m["id"], "unlogged") for m, key in zip(messages, keys, strict=True) if key in gone)
         return [m for m, key in zip(messages, keys, strict=True) if key not in gone]
 
     def _check_still_active(self):
@@ -142,8 +135,19 @@ class PageStore:
         if mailbox.lease_owner != self.owner:
             raise lease.LeaseLost(f"mailbox {self.mailbox.id} is leased by another worker")
 
+    def _record_filtered(self, filtered):
+        """Remember why each thread's latest automated message was left out, for the panel ("Log anyway")."""
+        now = utcnow()
+        for thread_id, reason, detail in filtered:
+            FilteredThread.insert(
+                org=self.org.id, user=self.user.id, gmail_thread_id=thread_id, reason=reason, detail=detail[:255], filtered_at=now
+            ).on_conflict(
+                conflict_target=[FilteredThread.user, FilteredThread.gmail_thread_id],
+                update={FilteredThread.reason: reason, FilteredThread.detail: detail[:255], FilteredThread.filtered_at: now},
+            ).execute()
+
     def _already_stored(self, ids):
-        return set(_column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
+        return set(column_in(MailboxMessage, "gmail_message_id", ids, user=self.user.id))
 
     def _remove(self, gmail_ids):
         """Take deleted or trashed messages out of this mailbox; drop synced mail no mailbox holds any more.
@@ -167,24 +171,28 @@ class PageStore:
             Email.delete().where(Email.id.in_(email_ids) & (Email.source == "sync") & Email.id.not_in(still_held)).execute()
         return removed
 
-    def _label(self, message_ids):
-        """Add Threadbook/Logged to the messages; return how many could not be labelled."""
+    def _label(self, groups):
+        """Put Threadbook's labels on the page's messages ({label names: message ids}); return how many could not be labelled."""
+        if not groups:
+            return 0
         try:
-            label_id = self.gmail.label_id(LOGGED)
-            self.gmail.add_label_to_messages(message_ids, label_id)
+            ids = self.gmail.label_ids(self.user, sorted({name for names in groups for name in names}))
+            for names, message_ids in groups.items():
+                self.gmail.add_labels_to_messages(message_ids, [ids[name] for name in names])
             return 0
         except ReauthRequired:
             raise
         except GoogleApiError as exc:
             # A missing label is cosmetic; the mail itself must still be stored.
-            log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, len(message_ids), exc)
-            return len(message_ids)
+            count = sum(len(message_ids) for message_ids in groups.values())
+            log.warning("mailbox %s: could not label %d message(s): %s", self.mailbox.id, count, exc)
+            return count
 
     def _count_matched(self, address_lists):
         """Count messages with a participant who is one of the organisation's contacts or leads."""
         wanted = {a for addresses in address_lists for a in addresses if not self.filter.is_colleague(a)}
         if not wanted:
             return 0
-        known = set(_column_in(ContactAddress, "email_normalized", wanted, org=self.org.id))
-        known.update(_column_in(Lead, "email_normalized", wanted - known, org=self.org.id))
+        known = set(column_in(ContactAddress, "email_normalized", wanted, org=self.org.id))
+        known.update(column_in(Lead, "email_normalized", wanted - known, org=self.org.id))
         return sum(1 for addresses in address_lists if known.intersection(addresses))

@@ -17,6 +17,7 @@ UNITS = {
     "messages.list": 5,
     "messages.get": 5,
     "messages.batchModify": 50,
+    "messages.modify": 5,
     "history.list": 2,
     "threads.get": 10,
     "threads.modify": 10,

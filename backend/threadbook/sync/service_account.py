@@ -13,7 +13,7 @@ from threadbook.db import write_transaction
 from threadbook.google import oauth
 from threadbook.google.credentials import service_account_info
 from threadbook.models import Mailbox, Organization
-from threadbook.sync import connection
+from threadbook.sync import connection, label_cleanup
 from threadbook.sync.connection import MailboxRefused
 from threadbook.sync.queueing import queue_sync
 
@@ -51,7 +51,9 @@ def set_key(org, actor, key):
 
 
 def remove(org, actor):
-    """Delete the key, if any; the organisation's service-account mailboxes stop (their mail stays)."""
+    """Delete the key, if any; the organisation's service-account mailboxes stop (their mail stays, their labels as the org chose)."""
+    if org.service_account_key:
+        label_cleanup.remove_labels(Mailbox.select().where((Mailbox.org == org.id) & (Mailbox.kind == "service_account")), org, actor)
     with write_transaction():
         if org.service_account_key:
             connection.remove_service_account(org, actor)

@@ -43,6 +43,7 @@ class SyncReport:
     skipped_internal: int = 0
     skipped_blocked: int = 0
     skipped_other: int = 0
+    skipped_automated: int = 0  # lists, bulk, automatic replies, no-reply senders (mail/automated.py)
     removed: int = 0
     retries: int = 0
     labels_failed: int = 0
@@ -54,5 +55,6 @@ class SyncReport:
     def summary(self):
         return (
             f"{self.outcome} ({self.mode or 'nothing to do'}): {self.pages} page(s), {self.stored} stored, "
-            f"{self.matched} matched, {self.skipped_internal} internal, {self.skipped_blocked} blocked, {self.removed} removed"
+            f"{self.matched} matched, {self.skipped_internal} internal, {self.skipped_blocked} blocked, "
+            f"{self.skipped_automated} automated, {self.removed} removed"
         )

@@ -110,7 +110,9 @@ export function createAccountView(doc) {
       $("mailbox-state").textContent = headline;
       $("mailbox-state").dataset.tone = mailbox ? summary.tone : "off";
       text("mailbox-detail", mailbox ? summary.detail : "");
-      const errors = [mailbox?.last_error ? `Last error: ${mailbox.last_error}` : "", loadError].filter(Boolean).join(" ");
+      const errors = [mailbox?.health?.broken ? mailbox.health.message : mailbox?.last_error ? `Last error: ${mailbox.last_error}` : "", loadError]
+        .filter(Boolean)
+        .join(" ");
       text("mailbox-error", errors);
 
       const known = Boolean(mailbox);

@@ -6,10 +6,8 @@
 
 import { leadPrefill } from "../lead-prefill.js";
 import { dealLine, displayName, formatDate, kindLabel, noteLine } from "./format.js";
-import { openComposeForm } from "./compose-form.js";
 import { openLeadForm, openNoteForm } from "./forms.js";
 import { renderMatch } from "./match-line.js";
-import { openMeetingForm } from "./meeting-form.js";
 import { recordButtons } from "./record-editor.js";
 import { renderTimeline } from "./timeline-section.js";
 
@@ -131,9 +129,11 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
     add.setAttribute("aria-expanded", "false");
     controls.push(add);
 
-    // Contacts and leads: book a meeting with them, write to them.
-    const schedule = button(doc, "Schedule meeting", "schedule-meeting", () => {
+    // Contacts and leads: book a meeting with them, write to them. These two forms load when first
+    // asked for (a few milliseconds, from the extension), not with the side panel beside every Gmail window.
+    const schedule = button(doc, "Schedule meeting", "schedule-meeting", async () => {
       schedule.setAttribute("aria-expanded", "true");
+      const { openMeetingForm } = await import("./meeting-form.js");
       openMeetingForm(
         doc,
         slot,
@@ -150,8 +150,9 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
     schedule.setAttribute("aria-label", `Schedule a meeting with ${name}`);
     schedule.setAttribute("aria-expanded", "false");
     controls.push(schedule);
-    const write = button(doc, "Email", "compose-email", () => {
+    const write = button(doc, "Email", "compose-email", async () => {
       write.setAttribute("aria-expanded", "true");
+      const { openComposeForm } = await import("./compose-form.js");
       openComposeForm(
         doc,
         slot,

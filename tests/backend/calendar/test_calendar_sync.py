@@ -7,7 +7,7 @@ import pytest
 from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
 from threadbook.crm import store as crm
 from threadbook.jobs import tasks
-from threadbook.models import Lead, Mailbox, Meeting, MeetingAttendee
+from threadbook.models import Lead, Mailbox, Meeting, MeetingAttendee, SyncedCalendar
 
 from ..support.workspace import GMAIL_MODIFY
 
@@ -32,6 +32,10 @@ def crm_people(rep, db):
     contact = crm.create_contact(rep.org_id, "Ada Globex", ["ada@globex.example"], company=company)
     lead = Lead.create(org=rep.org_id, name="Lee Lead", email="lee@initech.example", email_normalized="lee@initech.example")
     return contact, lead, company
+
+
+def primary_row(user):
+    return SyncedCalendar.get((SyncedCalendar.user == user.id) & (SyncedCalendar.calendar_id == "primary"))
 
 
 def sync(client, factory, user):
@@ -94,7 +98,7 @@ def test_later_syncs_read_only_changes_with_the_sync_token(client, factory, work
     cal = workspace.calendar.calendar(REP)
     first = cal.add_event("Kick-off", at(1, 9), at(1, 10), color_id="9", attendees=["ada@globex.example"])
     sync(client, factory, rep)
-    token = Mailbox.get(Mailbox.user == rep.id).calendar_sync_token
+    token = primary_row(rep).sync_token
     assert token
 
     second = cal.add_event("Follow-up", at(4, 9), at(4, 10), color_id="9")
@@ -134,7 +138,7 @@ def test_an_expired_sync_token_answers_410_and_a_full_sync_puts_things_right(cli
     keep = cal.add_event("Review", at(2, 9), at(2, 10), color_id="9")
     gone = cal.add_event("Workshop", at(2, 11), at(2, 12), color_id="9")
     sync(client, factory, rep)
-    old_token = Mailbox.get(Mailbox.user == rep.id).calendar_sync_token
+    old_token = primary_row(rep).sync_token
 
     workspace.calendar.expire_sync_tokens(REP)
     cal.cancel_event(gone["id"])  # a full listing no longer shows it at all
@@ -146,7 +150,7 @@ def test_an_expired_sync_token_answers_410_and_a_full_sync_puts_things_right(cli
     assert Meeting.get(Meeting.google_event_id == keep["id"]).title == "Review v2"
     assert Meeting.get_or_none(Meeting.google_event_id == gone["id"]) is None
     assert Meeting.get_or_none(Meeting.google_event_id == added["id"]) is not None
-    new_token = Mailbox.get(Mailbox.user == rep.id).calendar_sync_token
+    new_token = primary_row(rep).sync_token
     assert new_token and new_token != old_token
     assert sync(client, factory, rep)["mode"] == "incremental"
 
@@ -156,13 +160,13 @@ def test_a_google_failure_keeps_the_sync_token_for_next_time(client, factory, wo
 
     workspace.calendar.calendar(REP).add_event("Review", at(2, 9), at(2, 10), color_id="9")
     sync(client, factory, rep)
-    token = Mailbox.get(Mailbox.user == rep.id).calendar_sync_token
+    token = primary_row(rep).sync_token
     workspace.calendar.fail(backend_error(), method="GET")
 
     response = client.post("/api/v1/calendar/sync", headers=factory.headers(rep))
 
     assert response.status_code == 503 and response.get_json()["error"] == "google_unavailable"
-    assert Mailbox.get(Mailbox.user == rep.id).calendar_sync_token == token
+    assert primary_row(rep).sync_token == token
     assert Mailbox.get(Mailbox.user == rep.id).status == "active"  # calendar trouble never disconnects mail sync
 
 

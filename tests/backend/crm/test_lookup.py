@@ -177,6 +177,7 @@ def test_last_logged_at_and_thread_state_respect_visibility(client, factory, crm
             "private": False,
             "visibility": org.default_visibility,
             "notes": [],
+            "filtered": None,
         }
     theirs = lookup(client, factory, colleague, [], thread_id=private_thread)["thread"]
     assert theirs["logged"] is True and len(theirs["email_ids"]) == 1

@@ -161,7 +161,7 @@ def test_version_6_mail_gains_its_deal_and_unlogged_messages(db, factory):
         f"VALUES ({org.id}, {rep.id}, '<old@x>', 'Old', 'a@b.example', '', '[]', '[]', '2026-01-02 00:00:00', '', 'private', 'sync', '2026-01-02 00:00:00')"
     )
 
-    assert migrations.upgrade() == list(range(7, migrations.LATEST + 1))
+    assert migrations.upgrade() == _after(6)
 
     old = Email.get(Email.message_key == "<old@x>")
     assert old.deal_id is None and old.subject == "Old"
@@ -183,4 +183,71 @@ def test_version_7_database_gets_match_corrections(db):
 
     assert database.table_exists("match_correction")
     assert {"address", "address_lower", "address_normalized", "kind", "contact_id", "lead_id", "company_id", "created_by_id"} <= _columns("match_correction")
+
+
+def test_version_10_database_gains_label_ids_opt_outs_filtered_threads_and_sync_settings(db, factory):
+    from playhouse.migrate import migrate
+
+    from threadbook.models import FilteredThread, GmailLabel, LabelOptOut
+
+    org = factory.org(domain="acme.example")
+    database.drop_tables([GmailLabel, LabelOptOut, FilteredThread])
+    migrate(
+        migrations._migrator().drop_column("thread_label", "history_id"),
+        migrations._migrator().drop_column("organization", "remove_labels_on_disconnect"),
+        migrations._migrator().drop_column("organization", "blocklist_applies_to_manual_logs"),
+    )
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=10, description="contact imports started from the API")
+
+    assert migrations.upgrade() == _after(10)
+
+    assert "history_id" in _columns("thread_label")
+    old = Organization.get_by_id(org.id)
+    assert (old.remove_labels_on_disconnect, old.blocklist_applies_to_manual_logs) == (False, True)
+    assert GmailLabel.select().count() == LabelOptOut.select().count() == FilteredThread.select().count() == 0
+    assert migrations.upgrade() == []
+
+
+def test_version_9_database_gets_calendar_choices_and_keeps_the_primary_sync_token(db, factory):
+    """Version 12: SyncedCalendar, Meeting.google_calendar_id/google_series_id; the mailbox's calendar token moves to the primary row."""
+    from playhouse.migrate import migrate
+
+    from threadbook.models import Mailbox, Meeting, SyncedCalendar
+
+    database.drop_tables([SyncedCalendar])
+    for column in ("google_calendar_id", "google_series_id"):
+        migrate(migrations._migrator().drop_column("meeting", column))
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=9, description="organisations name their deal stages")
+    org = factory.org(domain="acme.example")
+    synced, never = factory.user(org, email="rep@acme.example"), factory.user(org, email="new@acme.example")
+    Mailbox.insert(org=org.id, user=synced.id, calendar_sync_token="CPDAlvWDx70CEPDAlvWDx70CGAU=").execute()
+    Mailbox.insert(org=org.id, user=never.id).execute()
+    database.execute_sql(
+        f'INSERT INTO meeting (org_id, owner_id, title, description, location, start, "end", status, source, google_event_id, created_at, updated_at) '
+        f"VALUES ({org.id}, {synced.id}, 'Old', '', '', '2026-01-02 10:00:00', '2026-01-02 11:00:00', 'confirmed', 'calendar', 'ev1', "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )
+
+    assert 13 in migrations.upgrade()
+
+    row = SyncedCalendar.get(SyncedCalendar.user == synced.id)
+    assert (row.calendar_id, row.selected, row.sync_token, row.org_id) == ("primary", True, "CPDAlvWDx70CEPDAlvWDx70CGAU=", org.id)
+    assert SyncedCalendar.select().where(SyncedCalendar.user == never.id).count() == 0
+    old = Meeting.get(Meeting.google_event_id == "ev1")
+    assert (old.google_calendar_id, old.google_series_id) == (None, None)  # the primary calendar; a series it may join later
+
+
+def test_version_11_database_gains_skipped_messages_and_reconciliations(db):
+    from threadbook.models import MailboxReconciliation, SkippedMessage
+
+    database.drop_tables([SkippedMessage, MailboxReconciliation])
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=11, description="Gmail labels by id")
+
+    assert 14 in migrations.upgrade()
+
+    assert {"user_id", "gmail_message_id", "reason", "skipped_at"} <= _columns("skipped_message")
+    assert {"mailbox_id", "started_at", "checked", "missing", "fetched", "stored", "outcome"} <= _columns("mailbox_reconciliation")
     assert migrations.upgrade() == []

@@ -47,7 +47,7 @@ def said_where(result, database):
 
 def test_a_command_refuses_a_missing_database_and_creates_nothing(threadbook):
     result = threadbook("create-org", "Acme")
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert said_where(result, threadbook.database), result.stderr
     assert f"There is no database at {threadbook.database}" in result.stderr
     assert "run `threadbook init-db`" in result.stderr
@@ -62,7 +62,7 @@ def test_a_command_refuses_a_database_without_tables(threadbook):
     sqlite3.connect(threadbook.database).close()
     for command in (["create-org", "Acme"], ["add-user", "a@acme.example", "--org", "1"], ["worker"]):
         result = threadbook(*command)
-        assert result.returncode == 1, (command, result.stderr)
+        assert result.returncode == 4, (command, result.stderr)
         assert "has no tables: run `threadbook init-db`" in result.stderr
 
 

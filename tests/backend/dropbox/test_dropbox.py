@@ -598,3 +598,14 @@ def test_hostile_header_values_get_250_or_a_permanent_refusal_never_4xx(dropbox,
 
     deliver()
     assert converse(dropbox, REP, [address_of(rep)], mail(message_id="<after@acme.example>"))[-1][0] == 250  # still serving
+
+
+def test_no_reply_recipients_and_mail_no_person_wrote_make_no_contacts(dropbox, rep, db):
+    roles = mail(to=["Shop <noreply@shop.example>", "Ada <ada@globex.example>"], cc=["Alerts <notifications@tool.example>"])
+    newsletter = mail(to=["Bo <bo@initech.example>"], message_id="<p2@acme.example>", List_Unsubscribe="<mailto:unsubscribe@acme.example>")
+
+    assert converse(dropbox, REP, [address_of(rep)], roles)[-1][0] == 250
+    assert converse(dropbox, REP, [address_of(rep)], newsletter)[-1][0] == 250
+
+    assert {a.email_normalized for a in ContactAddress.select()} == {"ada@globex.example"}  # the person only; nobody from the list mail
+    assert Email.select().count() == 2  # both are logged: the owner sent them to the dropbox

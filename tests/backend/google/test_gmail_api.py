@@ -37,6 +37,13 @@ def test_ensure_label_creates_once_and_survives_a_concurrent_create(client, gmai
     assert len(gmail.state.calls_to("POST", "/labels")) == 2
 
 
+def test_ensure_label_finds_a_label_that_differs_only_in_case(client, gmail):
+    theirs = gmail.state.mailbox(MAILBOX).create_label("threadbook/logged")
+
+    assert client.ensure_label("Threadbook/Logged") == theirs["id"]
+    assert gmail.state.calls_to("POST", "/labels") == []  # Gmail would have answered 409
+
+
 @pytest.mark.parametrize(
     "error, expected",
     [

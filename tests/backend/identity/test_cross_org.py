@@ -19,6 +19,7 @@ segment when a route names a new kind of record.
 """
 
 import datetime
+import gzip
 import itertools
 import re
 
@@ -33,6 +34,7 @@ from threadbook.models import (
     CompanyDomain,
     Contact,
     ContactAddress,
+    ContactImport,
     Deal,
     Email,
     EmailParticipant,
@@ -45,6 +47,7 @@ from threadbook.models import (
     MeetingAttendee,
     Note,
     Organization,
+    SyncedCalendar,
     ThreadLabel,
     TrackedThread,
     User,
@@ -68,6 +71,7 @@ ID_KINDS = {
     "blocklist": BlockedAddress,
     "threads": THREAD,
     "match-corrections": MatchCorrection,
+    "imports": ContactImport,
 }
 REFERENCE_FIELDS = {
     "contact_id": Contact,
@@ -131,9 +135,13 @@ def populate(org, tag, secret=""):
     meeting = Meeting.create(org=org, owner=admin, title=f"{word} meeting", start=now, end=end, google_event_id=f"ev-{tag}")
     MeetingAttendee.create(org=org, meeting=meeting, address=ceo, address_normalized=ceo)
     mailbox = Mailbox.create(org=org, user=admin, refresh_token=f"{word}-refresh")
+    SyncedCalendar.create(org=org, user=admin, calendar_id=f"team-{t}@group.calendar.google.com", summary=f"{word} team calendar", sync_token=f"{word}-sync")
     blocked = BlockedAddress.create(org=org, user=admin, pattern=f"blocked@{client}")
     invitation = Invitation.create(org=org, email_normalized=f"invitee@{staff}", invited_by=admin)
     TrackedThread.create(org=org, user=admin, gmail_thread_id=thread)
+    contact_import = ContactImport.create(
+        org=org, created_by=admin, file_name=f"{word}.csv", status="done", summary={"file": word}, rejects=gzip.compress(word.encode())
+    )
     ThreadLabel.create(org=org, user=admin, gmail_thread_id=thread, label="Threadbook/Logged")
     AuditLog.create(org=org, user=admin, action="test.secret", detail={"note": word})
     correction = MatchCorrection.create(org=org, address=ceo, address_lower=ceo, address_normalized=ceo, kind="contact", contact=contact, created_by=admin)
@@ -150,6 +158,7 @@ def populate(org, tag, secret=""):
         BlockedAddress: [blocked.id],
         Invitation: [invitation.id],
         MatchCorrection: [correction.id],
+        ContactImport: [contact_import.id],
         THREAD: [thread],
     }
 

@@ -109,26 +109,50 @@ def test_a_reply_in_the_sent_thread_is_logged_on_demand_and_only_once(client, fa
     report = check.get_json()
     assert report["threads"] == 1 and report["stored"] == 1
     reply = Email.get_by_id(report["email_ids"][0])
-    assert (reply.subject, reply.from_email, reply.in_reply_to, reply.source) == ("Re: Your quote", "ada@globex.example", logged.rfc_message_id, "manual")
+    assert (reply.subject, reply.from_email, reply.in_reply_to, reply.source) == ("Re: Your quote", "ada@globex.example", logged.rfc_message_id, "sent")
     assert reply.gmail_thread_id == body["gmail_thread_id"]
     assert again.get_json()["stored"] == 0 and Email.select().count() == 2
 
 
-def test_replies_are_logged_by_the_periodic_task_for_a_user_without_mail_sync(app, client, factory, workspace, rep, ada, db):
+def test_replies_are_logged_by_the_periodic_task_as_sent_mail_and_labelled(app, client, factory, workspace, rep, ada, db):
     workspace.connect(app, rep, scopes=(GMAIL_MODIFY,))
-    User.update(sync_paused=True).where(User.id == rep.id).execute()  # no mail sync; tracking is the user's explicit choice
 
     body = send(client, factory, rep, token=None, to=["ada@globex.example"], subject="Pilot", body="Shall we?").get_json()
     box = workspace.gmail.mailbox(REP)
     box.add_message(sender="ada@globex.example", to=[REP], subject="Re: Pilot", body="Yes!", thread_id=body["gmail_thread_id"])
     box.add_message(sender="col@acme.example", to=[REP], subject="Re: Pilot", body="internal aside", thread_id=body["gmail_thread_id"])
+    out_of_office = [("Auto-Submitted", "auto-replied")]
+    box.add_message(sender="ada@globex.example", to=[REP], subject="Out of office", thread_id=body["gmail_thread_id"], extra_headers=out_of_office)
     with app.app_context():
         tasks.bind_app(app)
         checked = tasks.schedule_tracked_thread_checks.call_local()
 
     assert checked == 1
-    assert [e.subject for e in Email.select().order_by(Email.id)] == ["Pilot", "Re: Pilot"]  # the internal aside is not logged
-    assert Email.select().where(Email.from_email == "ada@globex.example").count() == 1
+    # Neither the internal aside nor the automatic reply is logged.
+    assert [(e.subject, e.source) for e in Email.select().order_by(Email.id)] == [("Pilot", "sent"), ("Re: Pilot", "sent")]
+    reply = Email.get(Email.from_email == "ada@globex.example")
+    label = box.label_by_name("Threadbook/Logged")
+    assert label["id"] in box.messages[reply.gmail_message_id]["labelIds"]
+
+
+def test_a_paused_user_or_a_disabled_organisation_gets_no_tracked_thread_checks(app, client, factory, workspace, rep, ada, db):
+    workspace.connect(app, rep, scopes=(GMAIL_MODIFY,))
+    body = send(client, factory, rep, token=None, to=["ada@globex.example"], subject="Pilot", body="Shall we?").get_json()
+    workspace.gmail.mailbox(REP).add_message(sender="ada@globex.example", to=[REP], subject="Re: Pilot", body="Yes!", thread_id=body["gmail_thread_id"])
+    workspace.gmail.reset_counters()
+    with app.app_context():
+        tasks.bind_app(app)
+        User.update(sync_paused=True).where(User.id == rep.id).execute()
+        paused = (tasks.schedule_tracked_thread_checks.call_local(), tasks.check_tracked_threads_task.call_local(rep.id))
+        User.update(sync_paused=False).where(User.id == rep.id).execute()
+        rep.org.sync_enabled = False
+        rep.org.save()
+        disabled = (tasks.schedule_tracked_thread_checks.call_local(), tasks.check_tracked_threads_task.call_local(rep.id))
+
+    assert paused[0] == disabled[0] == 0  # not scheduled
+    assert (paused[1]["outcome"], disabled[1]["outcome"]) == ("paused", "disabled")  # queued before: not run either
+    assert workspace.gmail.calls_for(REP) == []
+    assert Email.select().count() == 1
 
 
 def test_a_reply_threads_in_gmail_with_in_reply_to_references_and_re_subject(client, factory, workspace, rep, ada, db):

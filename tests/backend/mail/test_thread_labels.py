@@ -105,3 +105,17 @@ def test_a_mailbox_whose_grant_was_revoked_skips_the_label_and_loses_nothing(app
     with app.app_context():
         database.connect(reuse_if_open=True)
         assert Email.select().where(Email.owner == rep.id).count() == 2
+
+
+def test_a_label_differing_only_in_case_is_used_and_a_renamed_one_kept(app, client, factory, google, rep):
+    box = google.state.mailbox(REP)
+    theirs = box.create_label("THREADBOOK/LOGGED")  # Gmail would answer 409 to creating ours beside it
+    first, second = box.add_thread(1), box.add_thread(1, sender="Bo <bo@globex.example>")
+
+    body = log(client, factory, rep, first, MODIFY).get_json()
+    box.rename_label(theirs["id"], "CRM")
+    again = log(client, factory, rep, second, MODIFY).get_json()
+
+    assert (body["label"], again["label"]) == ("applied", "applied")
+    assert theirs["id"] in box.thread_labels(first) and theirs["id"] in box.thread_labels(second)
+    assert [label["name"] for label in box.labels.values() if label["type"] == "user"] == ["CRM"]

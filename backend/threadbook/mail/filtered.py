@@ -1,0 +1,42 @@
+"""Why mail sync left a thread out: the lookup's ``thread.filtered``, so the panel can say it and offer "Log anyway".
+
+Mail sync records, per user and Gmail thread, the latest message it did not
+store because no person wrote it (``FilteredThread``; reasons in
+mail/automated.py). ``thread_state`` answers it for a thread the user has not
+logged — once any of its mail is logged (say through "Log anyway", which is
+an ordinary ``POST /api/v1/threads/<id>/log``), the panel shows the logged
+mail instead and this is null.
+"""
+
+from threadbook.crm.serializers import iso
+from threadbook.mail import automated
+from threadbook.models import FilteredThread
+
+
+def thread_state(user, thread_id, logged):
+    """``{"reason", "detail", "explanation", "filtered_at"}`` for the user's thread, or None (not filtered, or logged)."""
+    if not thread_id or logged:
+        return None
+    row = FilteredThread.get_or_none((FilteredThread.user == user.id) & (FilteredThread.gmail_thread_id == thread_id.lower()))
+    if row is None:
+        return None
+    return {
+        "reason": row.reason,
+        "detail": row.detail,
+        "explanation": automated.explanation(row.reason, row.detail),
+        "filtered_at": iso(row.filtered_at),
+    }
+
+
+SCHEMA = {
+    "type": ["object", "null"],
+    "description": "Why mail sync did not log this thread (mail no person wrote), or null. The panel says it and offers "
+    "'Log anyway' (POST /api/v1/threads/{thread_id}/log). Null once you logged mail of the thread.",
+    "required": ["reason", "detail", "explanation", "filtered_at"],
+    "properties": {
+        "reason": {"enum": list(automated.REASONS)},
+        "detail": {"type": "string", "description": "What showed it: the header, or the sender's address."},
+        "explanation": {"type": "string", "description": "A sentence to show as it is."},
+        "filtered_at": {"type": "string", "format": "date-time"},
+    },
+}
