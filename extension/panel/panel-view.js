@@ -98,7 +98,11 @@ export function createPanelView(doc) {
     const log = $("log-thread");
     log.disabled = logging;
     log.setAttribute("aria-busy", String(Boolean(logging)));
-    log.textContent = logging ? "Logging…" : threadRecord.logged ? "Log new messages" : "Log thread";
+    // Mail sync left this thread out (no person wrote it): say why, and logging by hand is "Log anyway".
+    const filtered = !threadRecord.logged && threadRecord.filtered ? threadRecord.filtered : null;
+    log.textContent = logging ? "Logging…" : threadRecord.logged ? "Log new messages" : filtered ? "Log anyway" : "Log thread";
+    $("thread-filtered").textContent = filtered ? filtered.explanation || "Mail sync left this conversation out." : "";
+    $("thread-filtered").hidden = !filtered;
     const logState = $("log-state");
     const count = (threadRecord.email_ids || []).length;
     logState.textContent = threadRecord.logged ? `✓ Logged${count ? ` · ${count} email${count === 1 ? "" : "s"}` : ""}` : "";

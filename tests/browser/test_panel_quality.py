@@ -22,11 +22,10 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from threadbook.db import database
 from threadbook.identity.sessions import issue_session
 from threadbook.models import Contact, Organization, User
 
-from .harness import EXTENSION_ORIGIN, MAILBOX, PANEL_URL, REP, Stack
+from .harness import EXTENSION_ORIGIN, MAILBOX, PANEL_URL, REP, Stack, in_db
 
 pytestmark = pytest.mark.browser
 
@@ -110,11 +109,6 @@ return problems;
 CONTROLS = """return Array.from(document.querySelector(arguments[0]).querySelectorAll(
   'button, input, select, textarea, summary, a[href], [tabindex]:not([tabindex="-1"])'))
   .filter((e) => e.checkVisibility({visibilityProperty: true}) && !e.closest('.skip:not(:focus)'));"""
-
-
-def in_db(stack, query):
-    with stack.app.app_context(), database.connection_context():
-        return query()
 
 
 def as_colleague(stack, method, path, **kwargs):

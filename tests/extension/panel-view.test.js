@@ -145,6 +145,25 @@ test("the log button shows progress and the logged state", () => {
   assert.equal($("#google-reauth").hidden, false);
 });
 
+test("a thread mail sync left out says why, as text, and offers Log anyway until it is logged", () => {
+  const { view, $ } = panel();
+  const filtered = {
+    reason: "role_address",
+    detail: "noreply@shop.example",
+    explanation: "Sent from noreply@shop.example: <b>a role address</b>, so sync left it out.",
+  };
+  view.show(threadScreen({ threadRecord: { logged: false, email_ids: [], filtered } }));
+  assert.equal($("#log-thread").textContent, "Log anyway");
+  assert.equal($("#thread-filtered").hidden, false);
+  assert.equal($("#thread-filtered").textContent, filtered.explanation);
+  assert.equal($("#thread-filtered").children.length, 0, "the explanation is text, never markup");
+  view.show(threadScreen({ threadRecord: { logged: true, email_ids: [4], filtered: null } }));
+  assert.equal($("#log-thread").textContent, "Log new messages");
+  assert.equal($("#thread-filtered").hidden, true);
+  view.show(threadScreen());
+  assert.equal($("#log-thread").textContent, "Log thread");
+});
+
 test("status messages go to the live region", () => {
   const { view, $ } = panel();
   view.status("Conversation logged.");
