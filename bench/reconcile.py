@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import fake_gmail
+
 ORG_DOMAIN = "us.example"
 REP = f"rep@{ORG_DOMAIN}"
 COLLEAGUES = [f"colleague{i}@{ORG_DOMAIN}" for i in range(5)]
@@ -38,17 +40,8 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 def serve_fakes(n_messages, days, seed, ready):
     """Run in a child process: build the mailbox and serve Gmail + the token endpoint on one port."""
-    from werkzeug.serving import make_server
-
-    from tests.fakes.gmail import create_app
-    from tests.fakes.gmail_store import GmailState
-    from tests.fakes.google_oauth import FakeGoogleOAuth
-
     rng = random.Random(seed)
-    state = GmailState()
-    box = state.add_mailbox(REP)
-    oauth = FakeGoogleOAuth()
-    oauth.on_access_token = lambda token, email, scopes: state.grant(token, email, scopes=["gmail.modify"])
+    state, box, oauth = fake_gmail.mailbox_with_grants(REP)
     now = datetime.datetime.now(datetime.UTC)
     span = (days * 86400 - 7200) / n_messages  # all inside the window, and before the last sync (reconcile.SYNC_MARGIN)
     for i in range(n_messages):
@@ -58,16 +51,7 @@ def serve_fakes(n_messages, days, seed, ready):
         else:
             kwargs.update(sender=rng.choice(COLLEAGUES), to=[REP])
         box.add_message(**kwargs)
-    refresh_token = oauth.grant_refresh_token(REP)
-    gmail_app = create_app(state)
-
-    def dispatch(environ, start_response):
-        target = oauth.app if environ.get("PATH_INFO", "") in ("/token", "/revoke") else gmail_app
-        return target(environ, start_response)
-
-    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
-    ready.send({"port": server.server_port, "refresh_token": refresh_token})
-    server.serve_forever()
+    fake_gmail.serve(state, oauth, REP, ready)
 
 
 def count_quota():

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import fake_gmail
+
 ROOT = Path(__file__).resolve().parent.parent
 
 ORG_DOMAIN = "us.example"
@@ -46,17 +48,8 @@ def contact_address(n):
 
 def serve_fakes(n_messages, n_contacts, seed, ready):
     """Run in a child process: build the mailbox and serve Gmail + the token endpoint on one port."""
-    from werkzeug.serving import make_server
-
-    from tests.fakes.gmail import create_app
-    from tests.fakes.gmail_store import GmailState
-    from tests.fakes.google_oauth import FakeGoogleOAuth
-
     rng = random.Random(seed)
-    state = GmailState()
-    box = state.add_mailbox(REP)
-    oauth = FakeGoogleOAuth()
-    oauth.on_access_token = lambda token, email, scopes: state.grant(token, email, scopes=["gmail.modify"])
+    state, box, oauth = fake_gmail.mailbox_with_grants(REP)
     now = datetime.datetime.now(datetime.UTC)
     threads = []
     for i in range(n_messages):
@@ -82,17 +75,7 @@ def serve_fakes(n_messages, n_contacts, seed, ready):
         message = box.add_message(**kwargs)
         if len(threads) < 2000:
             threads.append(message["threadId"])
-    refresh_token = oauth.grant_refresh_token(REP)
-    gmail_app = create_app(state)
-
-    def dispatch(environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        target = oauth.app if path in ("/token", "/revoke") else gmail_app
-        return target(environ, start_response)
-
-    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
-    ready.send({"port": server.server_port, "refresh_token": refresh_token})
-    server.serve_forever()
+    fake_gmail.serve(state, oauth, REP, ready)
 
 
 def cpu_seconds(pid):
