@@ -494,6 +494,13 @@ class ExtensionBrowser:
         """Wait until the panel shows the participants of ``thread_id``."""
         self.wait(lambda: self.screen() == "thread" and self.shown_thread() == thread_id, f"the panel to show {thread_id}", timeout)
 
+    def show_thread(self, thread_id):
+        """Sign in (unless signed in), open ``thread_id`` in Gmail and wait for the panel to show it; return the id."""
+        self.sign_in()
+        self.open_thread(thread_id)
+        self.wait_thread(thread_id)
+        return thread_id
+
     def cards(self):
         """The participant cards, in the panel's order, as {email: {kind, name, text}}."""
         cards = self.in_panel().execute_script(

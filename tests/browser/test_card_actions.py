@@ -71,9 +71,7 @@ def wait_until_sent(browser, box, sent_before):
 @pytest.fixture
 def on_renewal(browser, stack):
     renewal = stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(renewal)
-    browser.wait_thread(renewal)
+    browser.show_thread(renewal)
     assert browser.cards()["ada@acme.example"]["kind"] == "contact"
     return renewal
 

@@ -52,9 +52,7 @@ def keys(browser, *sequence):
 
 
 def open_thread(browser, thread_id):
-    browser.sign_in()
-    browser.open_thread(thread_id)
-    browser.wait_thread(thread_id)
+    browser.show_thread(thread_id)
 
 
 def test_text_is_readable_under_the_extension_page_defaults(browser, stack):
@@ -114,9 +112,7 @@ def test_a_lead_conflict_stays_in_the_form_and_a_form_does_not_follow_to_the_nex
 
 def test_focus_after_sign_in_and_on_another_conversation(browser, stack):
     renewal, pilot = stack.thread_ids[0], stack.thread_ids[1]
-    browser.sign_in()
-    browser.open_thread(renewal)
-    browser.wait_thread(renewal)
+    browser.show_thread(renewal)
     browser.click("#sign-out")
     browser.wait_screen("signed-out")
     assert focused(browser) == "signed-out-title"

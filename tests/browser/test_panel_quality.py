@@ -135,9 +135,7 @@ def stack(tmp_path_factory):
 def big(browser, stack):
     """The eight-person conversation on screen."""
     thread_id = stack.thread_ids[3]
-    browser.sign_in()
-    browser.open_thread(thread_id)
-    browser.wait_thread(thread_id)
+    browser.show_thread(thread_id)
     return thread_id
 
 
@@ -288,9 +286,7 @@ def test_the_admin_page(browser, stack, scheme):
 
 def test_mail_markup_stays_text(browser, stack):
     evil = stack.thread_ids[2]
-    browser.sign_in()
-    browser.open_thread(evil)
-    browser.wait_thread(evil)
+    browser.show_thread(evil)
     driver = browser.in_panel()
     assert driver.find_element(By.ID, "thread-subject").get_attribute("textContent").startswith("<img src=x")
     assert driver.execute_script("return document.querySelectorAll('main img, main script, main b').length") == 0

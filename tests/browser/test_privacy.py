@@ -51,9 +51,7 @@ def displayed(browser, element_id):
 
 def test_log_a_thread_for_me_only_then_change_who_sees_its_mail(browser, stack):
     renewal = stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(renewal)
-    browser.wait_thread(renewal)
+    browser.show_thread(renewal)
     panel = browser.in_panel()
 
     # Beside "Log thread": who sees this mail, defaulting to the thread's level (the organisation's here).

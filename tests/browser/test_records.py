@@ -48,9 +48,7 @@ def no_sideways_scroll(browser):
 @pytest.fixture
 def on_renewal(browser, stack):
     renewal = stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(renewal)
-    browser.wait_thread(renewal)
+    browser.show_thread(renewal)
     return renewal
 
 

@@ -56,9 +56,7 @@ def logged_count(browser):
 @pytest.fixture
 def on_renewal(browser, stack):
     renewal = stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(renewal)
-    browser.wait_thread(renewal)
+    browser.show_thread(renewal)
     assert mine_in_thread(stack, renewal) == []
     return renewal
 
@@ -145,9 +143,7 @@ def test_the_panel_fits_320_pixels_with_the_options_and_a_timeline_open(browser,
 
 def test_the_match_explained_and_corrections_shared_with_colleagues(browser, stack):
     pilot, renewal = stack.thread_ids[1], stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(pilot)
-    browser.wait_thread(pilot)
+    browser.show_thread(pilot)
     grace = '#participants li[data-email="grace@globex.example"]'
     summary = browser.in_panel().find_element(By.CSS_SELECTOR, f"{grace} .match summary")
     assert summary.text == "Matched by address grace@globex.example"

@@ -95,9 +95,7 @@ def test_the_whole_path(browser, stack):
 
 def test_a_note_on_the_conversation(browser, stack):
     renewal = stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(renewal)
-    browser.wait_thread(renewal)
+    browser.show_thread(renewal)
     browser.click("#thread-note")
     browser.in_panel().find_element(By.CSS_SELECTOR, "#thread-note-slot textarea").send_keys("Send the contract on Monday.")
     browser.click("#thread-note-slot button[type='submit']")
@@ -107,9 +105,7 @@ def test_a_note_on_the_conversation(browser, stack):
 
 def test_markup_in_a_subject_and_a_sender_name_is_shown_as_text(browser, stack):
     evil = stack.thread_ids[2]
-    browser.sign_in()
-    browser.open_thread(evil)
-    browser.wait_thread(evil)
+    browser.show_thread(evil)
     panel = browser.in_panel()
     assert panel.find_element(By.ID, "thread-subject").text == "<img src=x onerror=\"document.title='pwned'\">Quarterly <b>numbers</b>"
     assert browser.cards()["eve@evil.example"]["name"] == "<script>document.title='pwned'</script>Eve"
@@ -129,9 +125,7 @@ def test_no_conversation_open(browser, stack):
 
 def test_the_backend_down_then_back(browser, stack):
     pilot, renewal = stack.thread_ids[1], stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(pilot)
-    browser.wait_thread(pilot)
+    browser.show_thread(pilot)
     stack.stop_backend()
     try:
         browser.open_thread(renewal)
@@ -145,9 +139,7 @@ def test_the_backend_down_then_back(browser, stack):
 
 def test_google_access_expired_then_reconnected(browser, stack):
     pilot = stack.thread_ids[1]
-    browser.sign_in()
-    browser.open_thread(pilot)
-    browser.wait_thread(pilot)
+    browser.show_thread(pilot)
     for token in list(stack.gmail.grants):
         stack.gmail.expire(token)
     stack.require_interaction = True  # Google will not renew silently
@@ -181,9 +173,7 @@ def test_the_side_panel_is_enabled_on_gmail_only(browser):
 def test_the_real_side_panel_opens_beside_gmail_and_shows_the_conversation(browser, stack):
     """The side panel itself (which WebDriver cannot enter) loads and looks the conversation up."""
     renewal = stack.thread_ids[0]
-    browser.sign_in()
-    browser.open_thread(renewal)
-    browser.wait_thread(renewal)
+    browser.show_thread(renewal)
     panel = browser.in_panel()
     # chrome.sidePanel.open needs a user gesture: a WebDriver click on a control that calls it.
     panel.execute_script(
