@@ -26,14 +26,21 @@ from ...fakes.google_oauth import CLIENT_ID, CLIENT_SECRET
 THREADBOOK = os.path.join(os.path.dirname(sys.executable), "threadbook")
 
 
+SKIP_MESSAGE = "redis-server is not installed (Debian: apt-get install redis-server): the real-Redis tests are skipped"
+
+
+def require_redis_server():
+    """Skip the test when redis-server is missing, saying so; under CI (``CI`` set), fail: .ci/run installs it."""
+    if not redis_server_module.find_redis_server():
+        if os.environ.get("CI"):
+            pytest.fail(SKIP_MESSAGE + ", but CI must run them")
+        pytest.skip(SKIP_MESSAGE)
+
+
 @pytest.fixture
 def redis_server():
     """A running redis-server of this test's own, stopped and removed after it."""
-    if not redis_server_module.find_redis_server():
-        message = "redis-server is not installed (Debian: apt-get install redis-server): the real-Redis tests are skipped"
-        if os.environ.get("CI"):
-            pytest.fail(message + ", but CI must run them")
-        pytest.skip(message)
+    require_redis_server()
     server = redis_server_module.RedisServer(appendonly=True).start()
     try:
         yield server

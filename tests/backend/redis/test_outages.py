@@ -12,10 +12,11 @@ import pytest
 
 from threadbook.doctor import services
 from threadbook.errors import QUEUE_UNAVAILABLE_MESSAGE
+from threadbook.jobs import queue, tasks
 from threadbook.models import ContactImport, User
 
 from ... import pg_server
-from ...conftest import build_app
+from ...conftest import Factory, build_app
 from ..support.sync import connect, mailbox_row
 
 
@@ -80,6 +81,14 @@ def test_resuming_sync_stands_when_its_follow_up_sync_cannot_be_queued(app, clie
     assert mailbox_row(app, mailbox.id).status == "active"
     assert "periodic schedule" in caplog.text
 
+    # Once Redis answers, the worker's periodic round queues the resumed mailbox: the sync was only late.
+    redis_server.start()
+    with app.app_context():
+        queue.configure(app)
+        assert queue.huey.pending_count() == 0
+        tasks.schedule_syncs.call_local()
+        assert queue.huey.pending_count() == 1
+
 
 def test_an_import_that_cannot_be_queued_answers_503_and_is_listed_as_failed(app, client, factory, team, redis_server, db):
     _, admin = team
@@ -124,3 +133,23 @@ def test_healthz_names_the_database_when_postgresql_stops(tmp_path):
         assert client.get("/healthz").status_code == 200
     finally:
         server.stop()
+
+
+@pytest.fixture
+def limited_app(database_url, tmp_path, app_settings, redis_server):
+    """The app with its rate limits on, counted in this test's Redis (as THREADBOOK_REDIS_URL sets them)."""
+    return build_app(database_url, tmp_path, **{**app_settings, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": redis_server.url})
+
+
+def test_rate_limits_count_in_redis_and_fall_back_to_memory_when_it_stops(limited_app, redis_server):
+    factory = Factory(limited_app)
+    headers = factory.headers(factory.user(factory.org(domain="acme.example")))
+    limited_client = limited_app.test_client()
+    assert limited_client.get("/api/v1/me", headers=headers).status_code == 200
+    assert redis_server.client().keys("LIMITS:LIMITER/threadbook/*api-user*")
+
+    redis_server.stop()
+    started = time.monotonic()
+    answers = [limited_client.get("/api/v1/me", headers=headers).status_code for _ in range(5)]
+    # Still served (per-process counters meanwhile), and promptly: the limiter's Redis calls time out.
+    assert answers == [200] * 5 and time.monotonic() - started < 10
