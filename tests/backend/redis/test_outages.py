@@ -13,11 +13,12 @@ import pytest
 from threadbook.doctor import services
 from threadbook.errors import QUEUE_UNAVAILABLE_MESSAGE
 from threadbook.jobs import queue, tasks
-from threadbook.models import ContactImport, User
+from threadbook.models import ContactImport, Mailbox, User
 
 from ... import pg_server
 from ...conftest import Factory, build_app
 from ..support.sync import connect, mailbox_row
+from ..sync.test_sync_api import start_and_consent
 
 
 @pytest.fixture
@@ -88,6 +89,21 @@ def test_resuming_sync_stands_when_its_follow_up_sync_cannot_be_queued(app, clie
         assert queue.huey.pending_count() == 0
         tasks.schedule_syncs.call_local()
         assert queue.huey.pending_count() == 1
+
+
+def test_connecting_a_mailbox_stands_when_its_first_sync_cannot_be_queued(app, client, factory, team, google, redis_server):
+    rep, _ = team
+    google.state.add_mailbox(rep.email)
+    headers = factory.headers(rep)
+    body = start_and_consent(client, google, rep, headers)  # Google's part needs no queue
+    redis_server.stop()
+
+    response = client.post("/api/v1/mailbox/connect/finish", json=body, headers=headers)
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["connected"] and response.get_json()["messages_synced"] == 0
+    with app.app_context():
+        assert Mailbox.get(Mailbox.user == rep.id).status == "active"  # the grant is kept: the periodic round syncs it
 
 
 def test_an_import_that_cannot_be_queued_answers_503_and_is_listed_as_failed(app, client, factory, team, redis_server, db):
