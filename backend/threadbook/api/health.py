@@ -11,6 +11,7 @@ from threadbook import readiness
 from threadbook.errors import ApiError
 
 bp = Blueprint("health", __name__)
+_NAMES = {"database": "the database", "redis": "Redis"}
 
 
 @bp.get("/healthz")
@@ -18,8 +19,8 @@ def healthz():
     checks = readiness.check(current_app.config)
     failed = readiness.failed(checks)
     if failed:
-        names = " and ".join(failed)
-        message = f"The {names} {'is' if len(failed) == 1 else 'are'} not answering; try again shortly (see docs/redis.md, docs/backend.md)."
+        names = " and ".join(_NAMES.get(name, name) for name in failed)
+        message = f"{names[0].upper()}{names[1:]} {'is' if len(failed) == 1 else 'are'} not answering; try again shortly (docs/redis.md, docs/backend.md)."
         raise ApiError(503, message, code="dependency_unavailable", ok=False, failed=failed, checks=checks)
     return jsonify(ok=True, checks=checks)
 

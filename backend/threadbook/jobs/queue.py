@@ -33,9 +33,7 @@ from flask import current_app
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-from threadbook.errors import QueueUnavailable
-
-__all__ = ["QueueUnavailable", "configure", "enqueue", "enqueue_later", "redis_problem", "register", "storage_for"]
+from threadbook.errors import QueueUnavailable  # raised here; callers catch it as queue.QueueUnavailable
 
 QUEUE_NAME = "threadbook"
 QUEUE_FILE = "queue.sqlite3"

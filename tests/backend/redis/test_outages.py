@@ -45,7 +45,7 @@ def test_healthz_names_redis_when_it_stops_and_recovers_when_it_is_back(client, 
     assert body["error"] == "dependency_unavailable" and body["ok"] is False
     assert body["failed"] == ["redis"]
     assert body["checks"] == {"database": "ok", "redis": "unreachable: ConnectionError"}
-    assert "redis" in body["message"]
+    assert body["message"].startswith("Redis is not answering")
     assert seconds < 5  # a short timeout: a load balancer's check never hangs
 
     redis_server.start()
@@ -143,7 +143,7 @@ def test_healthz_names_the_database_when_postgresql_stops(tmp_path):
         assert response.status_code == 503
         body = response.get_json()
         assert body["failed"] == ["database"] and body["checks"]["database"].startswith("unreachable: ")
-        assert "database" in body["message"]
+        assert body["message"].startswith("The database is not answering")
 
         server.resume()
         assert client.get("/healthz").status_code == 200
