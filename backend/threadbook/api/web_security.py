@@ -14,7 +14,9 @@ Rate limits (Flask-Limiter), each answering 429 with ``Retry-After``:
 
 Counters live in ``RATELIMIT_STORAGE_URI`` (``memory://``: per process; a
 Redis URL shares them between gunicorn workers and hosts). If that storage
-fails, limiting falls back to memory rather than failing requests.
+fails, limiting falls back to memory rather than failing requests; Redis
+connections time out after ``REDIS_TIMEOUT_SECONDS`` so an unreachable Redis
+cannot hold requests while the limiter finds out (docs/redis.md).
 ``RATELIMIT_ENABLED = False`` turns limiting off (the test suite does).
 The address is the socket peer: behind a reverse proxy, wrap the app in
 werkzeug's ProxyFix so it is the client's.
@@ -40,6 +42,9 @@ SIGNIN_ENDPOINTS = frozenset({"api.session.create_session", "api.session.create_
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", TOKEN_HEADER]
 CORS_EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 CORS_MAX_AGE_SECONDS = 600
+# Connect and read timeout of the limiter's Redis connections: one check per request, so short.
+REDIS_TIMEOUT_SECONDS = 1
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "unix://")
 # Headers a proxy adds when it relays a request; the extension talking to its own machine sends none.
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 
@@ -91,6 +96,7 @@ def init_app(app):
             ),
         ],
         headers_enabled=True,
+        storage_options=_storage_options(config.get("RATELIMIT_STORAGE_URI") or ""),
         key_prefix="threadbook",
         in_memory_fallback_enabled=True,
         swallow_errors=True,
@@ -98,6 +104,12 @@ def init_app(app):
     limiter.init_app(app)
     app.extensions["threadbook_limiter"] = limiter
     return limiter
+
+
+def _storage_options(uri):
+    if uri.startswith(REDIS_SCHEMES):
+        return {"socket_timeout": REDIS_TIMEOUT_SECONDS, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
+    return {}
 
 
 def client_address():

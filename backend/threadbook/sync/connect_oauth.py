@@ -27,7 +27,7 @@ from threadbook.google.errors import NOT_CONFIGURED, GoogleApiError
 from threadbook.google.gmail import Gmail
 from threadbook.sync import connection
 from threadbook.sync.connection import MailboxRefused
-from threadbook.sync.queueing import queue_sync
+from threadbook.sync.queueing import queue_sync_soon
 
 STATE_MAX_AGE_SECONDS = 600
 
@@ -80,7 +80,7 @@ def finish(user, org, code, state_token, redirect_uri):
     finally:
         # Revoke what we will not keep: a refused grant, or the token this one replaces.
         connection.revoke_all(revoke_later)
-    queue_sync(mailbox.id)
+    queue_sync_soon(mailbox.id)
     return mailbox
 
 
