@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from .servers import NGINX, SHIPPED_SITE, Gunicorn, Nginx, SlowClient, connection, get, render_site
+from .servers import NGINX, SHIPPED_SITE, Gunicorn, Nginx, SlowClient, connection, free_port, get, render_site
 
 pytestmark = [
     pytest.mark.slow,
@@ -111,11 +111,22 @@ def test_a_body_over_the_api_limit_gets_a_json_413_from_nginx(stack):
 
 
 def test_the_largest_message_with_attachments_is_more_than_nginx_refuses_and_no_more(stack):
-    status, _, body = _raw_post(stack, "/api/v1/emails/send", 38 * 1024 * 1024, send_body=False)
+    status, _, body = _raw_post(stack, "/api/v1/emails/send", 40 * 1024 * 1024, send_body=False)
     assert (status, body["error"]) == (413, "payload_too_large")
     # A 2 MB send passes nginx and reaches the app, which asks for a session.
     status, _, body = _raw_post(stack, "/api/v1/emails/send", 2 * 1024 * 1024, send_body=True)
     assert status == 401, (body, stack.error_log_tail())
+
+
+def test_a_backend_that_is_down_gets_a_json_503_saying_to_retry(tmp_path):
+    nginx = Nginx(tmp_path, upstream_port=free_port()).start(until_healthy=False)  # nothing listens upstream
+    try:
+        status, headers, body = get("127.0.0.1", nginx.https_port, "/api/v1/config", tls=True)
+    finally:
+        nginx.stop()
+    assert status == 503
+    assert headers["Retry-After"] == "10"
+    assert json.loads(body)["error"] == "backend_unavailable"
 
 
 def test_plain_http_redirects_to_https_except_the_health_check(stack):
@@ -145,3 +156,28 @@ def test_the_rate_limit_keys_on_each_clients_own_address_and_a_spoofed_one_is_no
     spoofs = [f"198.51.100.{n}" for n in range(ADDRESS_LIMIT + 1)]
     assert [_config_status(stack, first, spoof) for spoof in spoofs] == [200] * ADDRESS_LIMIT + [429]
     assert _config_status(stack, second) == 200  # its own counter: the backend saw 127.0.0.3, not nginx's address
+
+
+def _nginx_size(value):
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(value[:-1]) * units[value[-1].lower()] if value[-1].lower() in units else int(value)
+
+
+def test_each_body_limit_lets_the_backends_largest_legitimate_body_through_and_little_more(tmp_path):
+    from threadbook.api import compose_input, imports
+    from threadbook.app import create_app
+
+    text = SHIPPED_SITE.read_text()
+    default = _nginx_size(re.search(r"^    client_max_body_size (\S+);", text, re.MULTILINE).group(1))
+    per_location = {path: _nginx_size(size) for path, size in re.findall(r"location = (\S+) \{\s+client_max_body_size (\S+);", text)}
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "SECRET_KEY": "a-secret-long-enough-to-sign-sessions-0123"})
+    with app.app_context():
+        backend = {
+            None: app.config["MAX_CONTENT_LENGTH"],
+            "/api/v1/org/imports": app.config["IMPORT_MAX_BYTES"] + imports.MULTIPART_HEADROOM,
+            "/api/v1/emails/send": compose_input.request_limit(),
+        }
+    assert set(per_location) == {"/api/v1/org/imports", "/api/v1/emails/send"}
+    for path, largest in backend.items():
+        limit = per_location.get(path, default)
+        assert largest <= limit <= largest + 1024 * 1024, f"{path or 'the API'}: nginx allows {limit} bytes, the backend reads up to {largest}"
