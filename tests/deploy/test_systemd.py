@@ -141,3 +141,16 @@ def test_the_env_example_names_every_setting_in_the_readme():
     example = set(re.findall(r"^#?((?:THREADBOOK|GOOGLE)_[A-Z_]+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
     assert documented - example == set()
     assert example - documented == set()
+
+
+def test_the_env_example_left_unedited_refuses_to_start(tmp_path, monkeypatch):
+    """Its placeholder secrets are too short to use, so a copy nobody edited cannot serve with them."""
+    from threadbook import config
+
+    for name, value in re.findall(r"^((?:THREADBOOK|GOOGLE)_[A-Z_]+)=(.*)$", ENV_EXAMPLE.read_text(), re.MULTILINE):
+        monkeypatch.setenv(name, value)
+    with pytest.raises(config.ConfigError, match="THREADBOOK_SECRET_KEY"):
+        config.from_environment(str(tmp_path))
+    monkeypatch.setenv("THREADBOOK_SECRET_KEY", SECRET)  # even with a real session secret, the placeholder encryption key is refused
+    with pytest.raises(config.ConfigError, match="(?i)encryption"):
+        config.check(config.from_environment(str(tmp_path)), str(tmp_path))
