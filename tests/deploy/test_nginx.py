@@ -71,6 +71,8 @@ def test_nginx_accepts_the_configuration(stack):
 
 
 def test_healthz_answers_while_slow_clients_are_still_sending_their_bodies(stack):
+    # The same clients sent straight to this gunicorn (one worker, two threads) hold both threads, and
+    # /healthz does not answer at all while they stall; bench/slow_clients.py measures both fronts.
     clients = [SlowClient("127.0.0.1", stack.https_port, tls=True, length=SLOW_BODY_BYTES) for _ in range(SLOW_CLIENTS)]
     try:
         # Every client sends a few bytes, a second apart, so each request is well under way.
