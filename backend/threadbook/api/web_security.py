@@ -18,8 +18,10 @@ fails, limiting falls back to memory rather than failing requests; Redis
 connections time out after ``REDIS_TIMEOUT_SECONDS`` so an unreachable Redis
 cannot hold requests while the limiter finds out (docs/redis.md).
 ``RATELIMIT_ENABLED = False`` turns limiting off (the test suite does).
-The address is the socket peer: behind a reverse proxy, wrap the app in
-werkzeug's ProxyFix so it is the client's.
+The address is the socket peer, or, for a request relayed by one of
+``TRUSTED_PROXIES`` (THREADBOOK_TRUSTED_PROXIES), the client's address that
+proxy forwarded (proxies.py): behind nginx each client has its own counter,
+and a client cannot choose its address by sending X-Forwarded-For itself.
 
 Every answer carries ``X-Content-Type-Options: nosniff``, a
 ``Content-Security-Policy`` that allows nothing (the API serves no page) and
@@ -33,6 +35,7 @@ from flask import request
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
+from threadbook import proxies
 from threadbook.api.authentication import session_claims
 from threadbook.api.google_answers import TOKEN_HEADER
 from threadbook.identity import signin
@@ -50,7 +53,8 @@ FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Rea
 
 
 def init_app(app):
-    """Install CORS and rate limiting on ``app``; call before any other before_request hook."""
+    """Install CORS and rate limiting on ``app``, and the client's address from trusted proxies; call before any other before_request hook."""
+    proxies.install(app, app.config.get("TRUSTED_PROXIES") or [])
     CORS(
         app,
         resources={r"/api/*": {"origins": list(app.config["ALLOWED_ORIGINS"])}},
