@@ -10,6 +10,9 @@ happens only when the request confirms it (``confirm == "purge"``); otherwise
 and nothing changes. Switching the mode off brings nothing back.
 """
 
+import functools
+import operator
+
 from threadbook import audit
 from threadbook.db import write_transaction
 from threadbook.identity import organisations
@@ -40,17 +43,16 @@ def _policy_after(org, wanted):
 
 def _at_stake(org_id, policy):
     """What the organisation's copies hold that ``policy`` does not keep: (number of emails, parts they would lose)."""
-    content = Email.content_stored == True  # noqa: E712 (peewee builds SQL from ==)
-    subject = Email.subject_stored == True  # noqa: E712
-    conditions = ([content] if not policy.keep_content else []) + ([subject] if not policy.keep_subject else [])
-    if not conditions:
+    lost = {}  # parts: the copies that still hold them
+    if not policy.keep_content:
+        lost[("body", "snippet")] = Email.content_stored == True  # noqa: E712 (peewee builds SQL from ==)
+    if not policy.keep_subject:
+        lost[("subject",)] = Email.subject_stored == True  # noqa: E712
+    if not lost:
         return 0, []
     mine = Email.select().where(Email.org == org_id)
-    count = mine.where(conditions[0] | conditions[-1]).count()
-    parts = (["body", "snippet"] if not policy.keep_content and mine.where(content).exists() else []) + (
-        ["subject"] if not policy.keep_subject and mine.where(subject).exists() else []
-    )
-    return count, parts
+    count = mine.where(functools.reduce(operator.or_, lost.values())).count()
+    return count, [part for parts, holding in lost.items() if mine.where(holding).exists() for part in parts]
 
 
 def update_settings(org, actor, wanted, confirm=None):

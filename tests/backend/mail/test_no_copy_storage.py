@@ -118,3 +118,18 @@ def test_switching_off_brings_nothing_back_and_new_mail_is_stored_in_full(world)
 def test_members_read_the_switches(world):
     answer = world.call("bystander", "get", "/api/v1/org").get_json()
     assert (answer["no_copy_mode"], answer["no_copy_keep_subjects"]) == (False, False)
+
+
+def test_the_store_follows_the_policy_as_committed_not_as_the_caller_loaded_it(world):
+    """A sync run loads its organisation once; an administrator switching no-copy mode on meanwhile still binds it."""
+    from threadbook.mail.store import store_gmail_messages
+
+    from ...fakes.gmail_store import FakeMailbox
+
+    loaded = Organization.get_by_id(world.org.id)  # as a long sync run holds it
+    assert _patch_org(world, no_copy_mode=True).status_code == 200  # nothing stored yet: no confirmation needed
+    message = FakeMailbox("victim@acme.example").add_message(sender=f"Ada <{ADA}>", to=["victim@acme.example"], subject="Late", body="late words")
+
+    [email], _ = store_gmail_messages(loaded, world.users["victim"], None, [message], source="sync", store_body=True)
+
+    assert (email.snippet, email.body, email.subject, email.content_stored) == ("", None, "", False)
