@@ -421,6 +421,7 @@ export function createPanelController({
     client: () => client,
     shown: () => shown,
     labelToken: () => (/gmail\.modify|mail\.google\.com\/(\s|$)/.test(googleAccess?.scope) ? googleAccess.token : null),
+    readToken: async () => (await freshGoogleAccess())?.token || null,
     rerender: showThread,
     refreshShown: async () => {
       if (shown) await lookup(shown.thread);
