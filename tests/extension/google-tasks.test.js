@@ -36,8 +36,8 @@ function fakeClient(routes) {
 }
 
 test("pure helpers: the record's path, a task's line, a new task's body", () => {
-  assert.equal(tasksPath({ contact_id: 7 }), "/api/v1/contacts/7/tasks?per_page=20");
-  assert.equal(tasksPath({ lead_id: 3 }), "/api/v1/leads/3/tasks?per_page=20");
+  assert.equal(tasksPath({ contact_id: 7 }), "/api/v1/contacts/7/tasks?status=all&per_page=20");
+  assert.equal(tasksPath({ lead_id: 3 }), "/api/v1/leads/3/tasks?status=all&per_page=20");
   assert.equal(tasksPath(null), null);
   assert.equal(taskLine({ title: "Call", due_date: "2026-03-02", due_time: "09:15" }), "Call · due 2026-03-02 09:15");
   assert.equal(taskLine({ title: "Call", due_date: null }), "Call");
@@ -54,7 +54,7 @@ test("a card lists the record's open tasks as text, adds one, and completes one"
   const card = doc.getElementById("card");
   let open = [{ id: 1, title: EVIL, due_date: "2026-03-02", due_time: null, done: false }];
   const client = fakeClient({
-    "GET /api/v1/contacts/7/tasks?per_page=20": () => ({ items: open }),
+    "GET /api/v1/contacts/7/tasks?status=all&per_page=20": () => ({ items: open }),
     "POST /api/v1/tasks": (body) => {
       open = [...open, { id: 2, title: body.title, due_date: body.due_date || null, done: false }];
       return open.at(-1);
@@ -98,12 +98,12 @@ test("a task without a title is not sent; a refusal is shown and nothing is lost
   const doc = page();
   const card = doc.getElementById("card");
   const client = fakeClient({
-    "GET /api/v1/leads/3/tasks?per_page=20": { items: [] },
+    "GET /api/v1/leads/3/tasks?status=all&per_page=20": { items: [] },
     "POST /api/v1/tasks": new BackendError("client", "'due_date' must be a date like 2026-01-31.", { status: 400 }),
   });
   await renderTasks(doc, card, { target: { lead_id: 3 }, name: "Kat" }, client);
   const box = card.querySelector('[data-field="tasks"]');
-  assert.equal(box.querySelector('[data-field="task-note"]').textContent, "No open tasks.");
+  assert.equal(box.querySelector('[data-field="task-note"]').textContent, "No tasks yet.");
   box.querySelector('[data-action="add-task"]').click();
   const form = box.querySelector("form");
   form.dispatchEvent(new doc.defaultView.Event("submit", { cancelable: true }));

@@ -1,5 +1,5 @@
 /**
- * A participant's open CRM tasks on their card: a done checkbox each, and "Add task" (title, due day).
+ * A participant's CRM tasks on their card, open ones first: a done checkbox each, and "Add task" (title, due day).
  *
  * Loaded with a dynamic import() once a card shows a contact or lead (participant-card.js), so the side
  * panel's first load does not carry it. `client` is the backend client (its generic `request`);
@@ -10,8 +10,8 @@ import { el, labelled } from "./form-kit.js";
 
 /** The query of a record's tasks: `/contacts/1/tasks` or `/leads/1/tasks` (pure). */
 export function tasksPath(target) {
-  if (target?.contact_id) return `/api/v1/contacts/${encodeURIComponent(target.contact_id)}/tasks?per_page=20`;
-  if (target?.lead_id) return `/api/v1/leads/${encodeURIComponent(target.lead_id)}/tasks?per_page=20`;
+  if (target?.contact_id) return `/api/v1/contacts/${encodeURIComponent(target.contact_id)}/tasks?status=all&per_page=20`;
+  if (target?.lead_id) return `/api/v1/leads/${encodeURIComponent(target.lead_id)}/tasks?status=all&per_page=20`;
   return null;
 }
 
@@ -31,7 +31,7 @@ export function newTask(target, { title, due }) {
 
 const errorText = (error) => error?.message || String(error);
 
-/** Show the record's open tasks in `card` (in a `[data-field="tasks"]` box made once, before the card's buttons). */
+/** Show the record's tasks (open first, then done) in `card` (in a `[data-field="tasks"]` box made once, before the card's buttons). */
 export async function renderTasks(doc, card, { target, name }, client) {
   const path = tasksPath(target);
   if (!path || !client) return;
@@ -44,7 +44,7 @@ export async function renderTasks(doc, card, { target, name }, client) {
     const add = el(doc, "button", { type: "button", className: "link", text: "Add task", dataset: { action: "add-task" } });
     add.setAttribute("aria-label", `Add a task about ${name}`);
     add.addEventListener("click", () => openForm(doc, box, target, client, path));
-    box.append(el(doc, "h4", { text: "Open tasks" }), list, note, add, form);
+    box.append(el(doc, "h4", { text: "Tasks" }), list, note, add, form);
     card.querySelector('[data-field="actions"]').before(box);
   }
   await load(doc, box, client, path);
@@ -72,7 +72,7 @@ async function load(doc, box, client, path) {
       done.disabled = true;
       try {
         await client.request("PATCH", `/api/v1/tasks/${encodeURIComponent(task.id)}`, { body: { done: done.checked } });
-        say(box, `Done: ${task.title}`);
+        say(box, `${done.checked ? "Done" : "Reopened"}: ${task.title}`);
         await load(doc, box, client, path);
       } catch (error) {
         done.checked = !done.checked;
@@ -87,7 +87,7 @@ async function load(doc, box, client, path) {
     return item;
   });
   box.querySelector('[data-field="task-list"]').replaceChildren(...items);
-  if (!items.length && box.querySelector('[data-field="task-note"]').hidden) say(box, "No open tasks.");
+  if (!items.length && box.querySelector('[data-field="task-note"]').hidden) say(box, "No tasks yet.");
 }
 
 function openForm(doc, box, target, client, path) {
