@@ -79,9 +79,8 @@ def update(user, task_id, fields):
     """Change a task (its owner or an administrator); completing it stamps ``done_at``; return it."""
     with write_transaction():
         task = get_in_org(Task, task_id, user.org_id, "task", lock=True)
-        if not access.owns(user, task) and not access.is_admin(user):
-            if not (task.owner_id is None and set(fields) == {"owner"} and fields["owner"] == user.id):
-                raise NotAllowed("Only the task's owner or an administrator can change it.")
+        if not _may_change(user, task, fields):
+            raise NotAllowed("Only the task's owner or an administrator can change it.")
         ownership.change_owner(user, task, fields)
         values = {k: v for k, v in fields.items() if k in FIELDS}
         if "done" in values and values["done"] != task.done:
@@ -92,6 +91,13 @@ def update(user, task_id, fields):
         task = Task.get_by_id(task.id)
     _push(task)
     return task
+
+
+def _may_change(user, task, fields):
+    """The owner or an administrator changes a task; anyone may only take an unowned one for themselves."""
+    if access.owns(user, task) or access.is_admin(user):
+        return True
+    return task.owner_id is None and set(fields) == {"owner"} and fields["owner"] == user.id
 
 
 def delete(user, task_id):

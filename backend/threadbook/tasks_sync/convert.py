@@ -13,12 +13,11 @@ def google_body(task):
     body = {"title": task.title, "notes": notes, "due": due_value(task.due_date) if task.due_date else None}
     if task.done:
         body["status"] = "completed"
-        body["completed"] = rfc3339(task.done_at) if task.done_at else None
+        if task.done_at:
+            body["completed"] = rfc3339(task.done_at)
     else:
         body["status"] = "needsAction"
         body["completed"] = None  # Google keeps the old completion time unless told to clear it
-    if body["completed"] is None and task.done:
-        del body["completed"]
     return body
 
 

@@ -66,7 +66,7 @@ def enable(user):
     link = link_of(user, create=True)
     if not has_scope(link) or link.status in ("needs_scope", "needs_reconnect"):
         raise needs_scope()
-    _set(link, enabled=True, status="active", retry_after=None, failures=0)
+    save(link, enabled=True, status="active", retry_after=None, failures=0)
     audit.record("google_tasks.enabled", org=user.org_id, user=user)
     return link
 
@@ -74,7 +74,7 @@ def enable(user):
 def disable(user):
     link = link_of(user)
     if link is not None and link.enabled:
-        _set(link, enabled=False, status="off")
+        save(link, enabled=False, status="off")
         audit.record("google_tasks.disabled", org=user.org_id, user=user)
     return link
 
@@ -84,12 +84,13 @@ def store_grant(user, refresh_token, scopes):
     link = link_of(user, create=True)
     replaced = crypto.decrypt(link.refresh_token) if link.refresh_token else None
     # A list the user deleted while the switch was off (see sync.py) is made again.
-    _set(link, refresh_token=crypto.encrypt(refresh_token), scopes=scopes, enabled=True, status="active", retry_after=None, failures=0, last_error=None)
+    save(link, refresh_token=crypto.encrypt(refresh_token), scopes=scopes, enabled=True, status="active", retry_after=None, failures=0, last_error=None)
     audit.record("google_tasks.enabled", org=user.org_id, user=user)
     return replaced
 
 
-def _set(link, **values):
+def save(link, **values):
+    """Write ``values`` to the link's row and to ``link``."""
     with write_transaction():
         GoogleTasksLink.update(**values).where(GoogleTasksLink.id == link.id).execute()
     for name, value in values.items():
@@ -98,4 +99,4 @@ def _set(link, **values):
 
 def record_run(link, **values):
     """Record how a run went (``last_*``, ``status``, ``retry_after``, …), stamping ``last_run_at``."""
-    _set(link, last_run_at=utcnow(), **values)
+    save(link, last_run_at=utcnow(), **values)

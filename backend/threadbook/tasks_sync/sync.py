@@ -101,7 +101,7 @@ def _ensure_list(client, link, user):
             return None
     found = next((tl["id"] for tl in client.task_lists() if tl.get("title") == LIST_TITLE), None)
     list_id = found or client.insert_list(LIST_TITLE)["id"]
-    links._set(link, list_id=list_id, updated_min=None)
+    links.save(link, list_id=list_id, updated_min=None)
     return list_id
 
 

@@ -155,3 +155,18 @@ def test_links_to_records_of_another_organisation_or_none_are_refused_and_nothin
 @pytest.mark.parametrize("query", ["status=later", "mine=yes", "owner_id=abc", "due_before=soon", "contact_id=-1"])
 def test_bad_filters_are_a_400(setup, query):
     assert setup["api"]("get", f"/api/v1/tasks?{query}").status_code == 400
+
+
+def test_a_member_may_take_an_unowned_task_for_themselves_only(setup, app):
+    from threadbook.db import database
+    from threadbook.models import Task
+
+    task = setup["api"]("post", "/api/v1/tasks", json={"title": "Orphan", "lead_id": setup["lead"]["id"]}).get_json()
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        Task.update(owner=None).where(Task.id == task["id"]).execute()  # its owner left the organisation
+    colleague = setup["colleague"]
+    assert colleague("patch", f"/api/v1/tasks/{task['id']}", json={"done": True}).status_code == 403
+    assert colleague("patch", f"/api/v1/tasks/{task['id']}", json={"owner_id": setup["rep"].id}).status_code == 403
+    taken = colleague("patch", f"/api/v1/tasks/{task['id']}", json={"owner_id": setup["colleague_user"].id})
+    assert taken.status_code == 200 and taken.get_json()["owner"]["email"] == "col@us.example"
