@@ -28,6 +28,7 @@ class Task(BaseModel):
     google_user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     google_task_id = CharField(null=True)
     google_etag = CharField(null=True)
+    google_pushed_at = DateTimeField(null=True)  # when Google last got this task's fields: changed since means push again
     # Deleted in Google Tasks by the user: never put back there on its own (docs/google-tasks.md).
     google_deleted = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)

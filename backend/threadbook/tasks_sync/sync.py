@@ -10,7 +10,8 @@ A run (``sync_user``, every 30 minutes when due, or "Sync now"):
    Google is completed (reopened) in the CRM unless the CRM changed it later;
    a task deleted in Google is marked ``google_deleted`` and never put back
    there (the CRM task stays);
-3. pushes the user's tasks that changed since (new ones inserted, others patched),
+3. pushes the user's tasks Google has not seen as they are (never pushed, or
+   changed since ``google_pushed_at``: new ones inserted, others patched),
    and deletes the copies of tasks given to someone else.
 
 Between runs each CRM write pushes its one task (``push_task``, queued). Rate
@@ -107,7 +108,9 @@ def _ensure_list(client, link, user):
 
 def _forget_copies(user):
     with write_transaction():
-        Task.update(google_task_id=None, google_etag=None, google_user=None, google_deleted=False).where(Task.google_user == user.id).execute()
+        Task.update(google_task_id=None, google_etag=None, google_user=None, google_pushed_at=None, google_deleted=False).where(
+            Task.google_user == user.id
+        ).execute()
 
 
 def _read_back(client, link, user, report):
@@ -124,7 +127,8 @@ def _read_back(client, link, user, report):
         done, when = completion(item)
         changed_in_google = google_time(item) or datetime.datetime.min
         if done != task.done and changed_in_google >= task.updated_at:
-            _save(task, done=done, done_at=(when or utcnow()) if done else None, updated_at=utcnow(), google_etag=item.get("etag"))
+            now = utcnow()  # Google already holds this state: nothing to push back
+            _save(task, done=done, done_at=(when or now) if done else None, updated_at=now, google_pushed_at=now, google_etag=item.get("etag"))
             if done:
                 report.completed_here += 1
             else:
@@ -136,14 +140,13 @@ def google_time(item):
 
 
 def _push_changed(client, link, user, report):
-    since = datetime.datetime.fromisoformat(link.updated_min) if link.updated_min else None
     gone = Task.select().where((Task.google_user == user.id) & ((Task.owner != user.id) | Task.owner.is_null()))
     for task in gone:
         _remove_copy(client, link, task)
         report.removed += 1
-    query = Task.select().where((Task.owner == user.id) & (Task.google_deleted == False))  # noqa: E712
     never_pushed = Task.google_task_id.is_null() & (Task.done == False)  # noqa: E712
-    query = query.where(never_pushed | (Task.updated_at >= since) if since else never_pushed | Task.google_task_id.is_null(False))
+    changed = Task.google_task_id.is_null(False) & (Task.google_pushed_at.is_null() | (Task.updated_at > Task.google_pushed_at))
+    query = Task.select().where((Task.owner == user.id) & (Task.google_deleted == False) & (never_pushed | changed))  # noqa: E712
     for task in query:
         if _push_one(client, link, task):
             report.pushed += 1
@@ -164,7 +167,7 @@ def _push_one(client, link, task):
         if task.done:
             return False  # completed before it ever reached Google: nothing to add to the user's list
         answer = client.insert_task(link.list_id, {k: v for k, v in body.items() if v is not None})
-    _save(task, google_user=link.user_id, google_task_id=answer["id"], google_etag=answer.get("etag"))
+    _save(task, google_user=link.user_id, google_task_id=answer["id"], google_etag=answer.get("etag"), google_pushed_at=utcnow())
     return True
 
 
@@ -174,7 +177,7 @@ def _remove_copy(client, link, task):
             client.delete_task(link.list_id, task.google_task_id)
     except (google_errors.NotFound, google_errors.Gone):
         pass
-    _save(task, google_user=None, google_task_id=None, google_etag=None, google_deleted=False)
+    _save(task, google_user=None, google_task_id=None, google_etag=None, google_pushed_at=None, google_deleted=False)
 
 
 def _save(task, **values):

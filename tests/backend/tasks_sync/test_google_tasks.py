@@ -197,3 +197,15 @@ def test_is_due_every_30_minutes_by_default(app, team):
         assert due.users_due(now=ran + datetime.timedelta(minutes=31)) == [rep.user.id]
         link.enabled = False
         assert not due.is_due(link, user, org, now=ran + datetime.timedelta(hours=5))
+
+
+def test_a_run_with_nothing_changed_writes_nothing_to_google(team, tasks_google):
+    rep = team["rep"]
+    rep.grant_tasks()
+    for n in range(3):
+        rep("post", "/api/v1/tasks", json={"title": f"Task {n}"})
+    tasks_google.complete(REP, "Task 1")
+    rep("post", "/api/v1/me/google-tasks/sync")  # reads the completion back; Google already has it: no push
+    before = len(tasks_google.calls)
+    rep("post", "/api/v1/me/google-tasks/sync")
+    assert [method for method, _, _ in tasks_google.calls[before:]] == ["GET", "GET"]  # the list, then what changed
