@@ -209,3 +209,19 @@ def test_a_run_with_nothing_changed_writes_nothing_to_google(team, tasks_google)
     before = len(tasks_google.calls)
     rep("post", "/api/v1/me/google-tasks/sync")
     assert [method for method, _, _ in tasks_google.calls[before:]] == ["GET", "GET"]  # the list, then what changed
+
+
+def test_the_periodic_fan_out_runs_due_users_and_calls_nothing_for_paused_ones(app, team, tasks_google):
+    from threadbook.jobs import tasks as jobs
+
+    rep, colleague = team["rep"], team["colleague"]
+    rep.grant_tasks()
+    colleague.grant_tasks()
+    rep("post", "/api/v1/tasks", json={"title": "Rep's"})
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        User.update(sync_paused=True).where(User.id == colleague.user.id).execute()
+        GoogleTasksLink.update(last_run_at=None).execute()  # both due
+        tasks_google.account_calls.clear()
+        assert jobs.schedule_google_tasks_syncs.call_local() == 1
+    assert tasks_google.calls_for(REP) and tasks_google.calls_for("col@us.example") == []
