@@ -118,6 +118,7 @@ def from_environment(instance_path, environ=None, secret_key=None):
         "GOOGLE_CLIENT_SECRET": env("GOOGLE_CLIENT_SECRET") or "",
         "GOOGLE_CERTS_URL": env("GOOGLE_CERTS_URL") or GOOGLE_CERTS_URL,
         "GOOGLE_API_ROOT": env("GOOGLE_API_ROOT") or GOOGLE_API_ROOT,
+        "GOOGLE_TASKS_API_ROOT": env("GOOGLE_TASKS_API_ROOT") or "",  # empty: GOOGLE_API_ROOT (docs/google-tasks.md)
         "GOOGLE_TOKEN_URI": env("GOOGLE_TOKEN_URI") or GOOGLE_TOKEN_URI,
         "ALLOWED_ORIGINS": _list(env("THREADBOOK_ALLOWED_ORIGINS")) or [EXTENSION_ORIGIN],
         "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),

@@ -220,6 +220,11 @@ def _no_copy_mode():
         add_column_with_db_default(model, name)
 
 
+def _crm_tasks():
+    """CRM tasks, and each user's link to Google Tasks."""
+    create_tables_if_missing(models.Task, models.GoogleTasksLink)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -237,6 +242,7 @@ STEPS = [
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
     (15, "no-copy mode: organisation switches; copies say whether their content and subject are stored", _no_copy_mode),
+    (17, "CRM tasks; users' links to Google Tasks", _crm_tasks),
 ]
 LATEST = STEPS[-1][0]
 

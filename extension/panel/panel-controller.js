@@ -228,6 +228,8 @@ export function createPanelController({
   }
 
   const actions = {
+    /** The current backend client, for the views loaded on demand (views/task-section.js). */
+    backend: () => client,
     /** Follow a new state from storage. */
     setState(next) {
       const sessionChanged = next.session?.token !== session?.token;

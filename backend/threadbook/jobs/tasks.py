@@ -34,6 +34,8 @@ from threadbook.sync.due import mailboxes_due
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
+from threadbook.tasks_sync import due as tasks_due
+from threadbook.tasks_sync import sync as tasks_sync
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +206,37 @@ def import_contacts_task(import_id):
         return import_jobs.run(import_id)
 
 
+# -- CRM tasks in Google Tasks (tasks_sync/): each user's run when due, each change pushed ----
+GOOGLE_TASKS_EVERY = crontab(minute="*/5")  # who is due is tasks_sync.due.is_due's (every 30 minutes by default)
+
+
+@huey.task()
+def sync_google_tasks_task(user_id):
+    with task_context():
+        return tasks_sync.sync_user(user_id).as_dict()
+
+
+@huey.task()
+def push_google_task_task(task_id):
+    with task_context():
+        return tasks_sync.push_task(task_id)
+
+
+@huey.task()
+def delete_google_task_task(user_id, google_task_id):
+    with task_context():
+        return tasks_sync.delete_copy(user_id, google_task_id)
+
+
+@huey.periodic_task(GOOGLE_TASKS_EVERY)
+def schedule_google_tasks_syncs():
+    with task_context():
+        ids = tasks_due.users_due()
+    for user_id in ids:
+        sync_google_tasks_task(user_id)
+    return len(ids)
+
+
 # The names domain code queues work by (jobs.queue.enqueue).
 queue.register("sync_mailbox", sync_mailbox_task)
 queue.register("sort_labels", sort_labels_task)
@@ -211,3 +244,6 @@ queue.register("reconcile_mailbox", reconcile_mailbox_task)
 queue.register("sync_calendar", sync_calendar_task)
 queue.register("check_tracked_threads", check_tracked_threads_task)
 queue.register("import_contacts", import_contacts_task)
+queue.register("sync_google_tasks", sync_google_tasks_task)
+queue.register("push_google_task", push_google_task_task)
+queue.register("delete_google_task", delete_google_task_task)

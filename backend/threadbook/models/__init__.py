@@ -14,6 +14,7 @@ the address, never a copy.
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
+- ``tasks``: CRM tasks, each user's link to Google Tasks
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -56,6 +57,7 @@ from threadbook.models.sync import (
     SkippedMessage,
     ThreadLabel,
 )
+from threadbook.models.tasks import GOOGLE_TASKS_STATUSES, GoogleTasksLink, Task
 
 # Every table, in the order they were first declared (migrations create them from this list).
 ALL_MODELS = [
@@ -92,6 +94,8 @@ ALL_MODELS = [
     SyncedCalendar,
     SkippedMessage,
     MailboxReconciliation,
+    Task,
+    GoogleTasksLink,
 ]
 
 __all__ = [
@@ -100,6 +104,7 @@ __all__ = [
     "DEAL_STATUSES",
     "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
+    "GOOGLE_TASKS_STATUSES",
     "IMPORT_STATUSES",
     "LABEL_OPT_OUT_KINDS",
     "LEAD_STATUSES",
@@ -119,6 +124,7 @@ __all__ = [
     "EmailParticipant",
     "FilteredThread",
     "GmailLabel",
+    "GoogleTasksLink",
     "Invitation",
     "JSONField",
     "LabelOptOut",
@@ -137,6 +143,7 @@ __all__ = [
     "SkippedMessage",
     "ThreadLabel",
     "SyncDay",
+    "Task",
     "TrackedThread",
     "UnloggedMessage",
     "UsedSignInNonce",

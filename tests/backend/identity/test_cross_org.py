@@ -48,6 +48,7 @@ from threadbook.models import (
     Note,
     Organization,
     SyncedCalendar,
+    Task,
     ThreadLabel,
     TrackedThread,
     User,
@@ -58,6 +59,7 @@ THREAD = "thread"
 # The path segment before an id -> the kind of record it names.
 ID_KINDS = {
     "contacts": Contact,
+    "tasks": Task,
     "leads": Lead,
     "companies": Company,
     "deals": Deal,
@@ -145,6 +147,10 @@ def populate(org, tag, secret=""):
     ThreadLabel.create(org=org, user=admin, gmail_thread_id=thread, label="Threadbook/Logged")
     AuditLog.create(org=org, user=admin, action="test.secret", detail={"note": word})
     correction = MatchCorrection.create(org=org, address=ceo, address_lower=ceo, address_normalized=ceo, kind="contact", contact=contact, created_by=admin)
+    tasks = [
+        Task.create(org=org, title=f"{word} task", notes=word, contact=contact, lead=lead, deal=deal, owner=admin, created_by=admin),
+        Task.create(org=org, title=f"{word} private task", owner=admin, created_by=admin),
+    ]
     return {
         User: [admin.id, member.id],
         Company: [company.id],
@@ -159,6 +165,7 @@ def populate(org, tag, secret=""):
         Invitation: [invitation.id],
         MatchCorrection: [correction.id],
         ContactImport: [contact_import.id],
+        Task: [t.id for t in tasks],
         THREAD: [thread],
     }
 
