@@ -197,6 +197,11 @@ def _reconciliation():
     create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
 
 
+def _google_contacts():
+    """Users copy CRM contacts to their Google Contacts: their choice and health, and each contact copied."""
+    create_tables_if_missing(models.GoogleContactsSync, models.GoogleContactLink)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -213,6 +218,7 @@ STEPS = [
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
+    (16, "users copy CRM contacts to Google Contacts", _google_contacts),
 ]
 LATEST = STEPS[-1][0]
 

@@ -24,6 +24,8 @@ from flask import current_app, has_app_context
 from huey import crontab
 
 from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
+from threadbook.contacts_sync import due as contacts_due
+from threadbook.contacts_sync import run as contacts_run
 from threadbook.crm import import_jobs
 from threadbook.db import database
 from threadbook.jobs import queue
@@ -204,6 +206,25 @@ def import_contacts_task(import_id):
         return import_jobs.run(import_id)
 
 
+# -- copying CRM contacts to Google Contacts (contacts_sync/) -------------------------------
+GOOGLE_CONTACTS_EVERY = crontab(minute="*/5")  # each user is due by contacts_sync.due.is_due (every 30 min)
+
+
+@huey.task()
+def sync_google_contacts_task(user_id):
+    with task_context():
+        return contacts_run.sync_user(user_id).as_dict()
+
+
+@huey.periodic_task(GOOGLE_CONTACTS_EVERY)
+def schedule_google_contacts():
+    with task_context():
+        ids = contacts_due.users_due()
+    for user_id in ids:
+        sync_google_contacts_task(user_id)
+    return len(ids)
+
+
 # The names domain code queues work by (jobs.queue.enqueue).
 queue.register("sync_mailbox", sync_mailbox_task)
 queue.register("sort_labels", sort_labels_task)
@@ -211,3 +232,4 @@ queue.register("reconcile_mailbox", reconcile_mailbox_task)
 queue.register("sync_calendar", sync_calendar_task)
 queue.register("check_tracked_threads", check_tracked_threads_task)
 queue.register("import_contacts", import_contacts_task)
+queue.register("sync_google_contacts", sync_google_contacts_task)

@@ -14,6 +14,7 @@ the address, never a copy.
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
+- ``google_contacts``: each user's copy of CRM contacts in Google Contacts, and the contacts copied
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -31,6 +32,7 @@ from threadbook.models.crm import (
     MatchCorrection,
     Note,
 )
+from threadbook.models.google_contacts import CONTACTS_FILTERS, GoogleContactLink, GoogleContactsSync
 from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
@@ -92,10 +94,13 @@ ALL_MODELS = [
     SyncedCalendar,
     SkippedMessage,
     MailboxReconciliation,
+    GoogleContactsSync,
+    GoogleContactLink,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "CONTACTS_FILTERS",
     "CORRECTION_KINDS",
     "DEAL_STATUSES",
     "DEFAULT_DEAL_STAGES",
@@ -119,6 +124,8 @@ __all__ = [
     "EmailParticipant",
     "FilteredThread",
     "GmailLabel",
+    "GoogleContactLink",
+    "GoogleContactsSync",
     "Invitation",
     "JSONField",
     "LabelOptOut",
