@@ -34,6 +34,11 @@ accountView.bind(account);
 // The Account screen's calendars and notifications switch load each time it opens.
 const calendars = createCalendarsPart(document, { getClient: () => client, send: (message) => runtime.sendMessage(message), readGoogle });
 document.getElementById("open-account").addEventListener("click", () => calendars.load());
+// Google Contacts copying: its own module, loaded when the Account screen opens (the first load stays small).
+document.getElementById("open-account").addEventListener("click", async () => {
+  const { showGoogleContacts } = await import("./google-contacts-part.js");
+  showGoogleContacts(document, { getClient: () => client, send: (message) => runtime.sendMessage(message) });
+});
 // While the Account screen is open, the panel controller's screens wait for Back.
 const view = account.gate(createPanelView(document));
 const controller = createPanelController({
