@@ -198,8 +198,12 @@ def _reconciliation():
 
 
 def _google_contacts():
-    """Users copy CRM contacts to their Google Contacts: their choice and health, and each contact copied."""
+    """Users copy CRM contacts to their Google Contacts: their choice and health, and each contact copied.
+
+    Contacts gain an (org, updated_at) index: each periodic fan-out asks whether a contact changed since a user's last copy.
+    """
     create_tables_if_missing(models.GoogleContactsSync, models.GoogleContactLink)
+    database.execute_sql("CREATE INDEX IF NOT EXISTS contact_org_id_updated_at ON contact (org_id, updated_at)")
 
 
 # (version, description, step). Append only; never renumber.

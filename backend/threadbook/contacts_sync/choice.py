@@ -77,14 +77,15 @@ def change(user, org, enabled=None, filter_kind=None, filter_value=None):
     elif filter_value is not None:
         raise ContactsRefused("bad_request", "'filter_value' goes with 'filter' (company or owner).", field="filter_value")
     turning_on = enabled is True and not setting.enabled
+    refilter = filter_kind is not None and setting.enabled and enabled is not False
     if turning_on and access_state(user, org) in ("not_connected", "needs_scope"):
         raise ContactsRefused("needs_scope", "Threadbook needs your permission to write your Google Contacts: allow Contacts, then turn this on.", 403)
     if enabled is not None:
         setting.enabled = enabled
     with write_transaction():
         setting.save()
-    if turning_on:
-        queue.enqueue(TASK, user.id)
+    if turning_on or refilter:
+        queue.enqueue(TASK, user.id)  # copy (or remove) what the new choice selects now, not in 30 minutes
     return setting
 
 

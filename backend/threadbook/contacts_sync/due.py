@@ -2,12 +2,16 @@
 
 The per-user schedule (10 min / 30 min / 2 h / manual) will route ``is_due``;
 until then every enabled user is due every ``EVERY_MINUTES``, sooner when the
-last run did not finish, never before the time Google asked to wait.
+last run did not finish or a CRM contact changed since (so an edit reaches
+Google at the next fan-out, within 5 minutes), never before the time Google
+asked to wait.
 """
 
 import datetime
 
-from threadbook.models import GoogleContactsSync, utcnow
+from peewee import JOIN
+
+from threadbook.models import Contact, GoogleContactLink, GoogleContactsSync, utcnow
 
 EVERY_MINUTES = 30
 
@@ -24,7 +28,26 @@ def is_due(setting, now=None):
     unfinished = setting.last_synced_at is None or setting.last_synced_at < setting.last_run_at
     if unfinished and setting.retry_at:
         return True  # a run Google rate-limited resumes as soon as it may
-    return now - setting.last_run_at >= datetime.timedelta(minutes=EVERY_MINUTES)
+    return now - setting.last_run_at >= datetime.timedelta(minutes=EVERY_MINUTES) or crm_changed_since(setting)
+
+
+def crm_changed_since(setting):
+    """Whether a contact of the user's organisation changed, or a copied one was deleted, since the last finished run.
+
+    Cheap on purpose (it runs for every enabled user each fan-out): the (org, updated_at) index answers the first
+    question, the user's own links the second.
+    """
+    since = setting.last_synced_at
+    if since is None:
+        return False
+    if Contact.select().where((Contact.org == setting.org_id) & (Contact.updated_at > since)).exists():
+        return True
+    gone = (
+        GoogleContactLink.select()
+        .join(Contact, JOIN.LEFT_OUTER, on=(GoogleContactLink.contact_id == Contact.id))
+        .where((GoogleContactLink.user == setting.user_id) & Contact.id.is_null())
+    )
+    return gone.exists()
 
 
 def users_due(now=None):

@@ -155,3 +155,22 @@ def test_a_user_is_due_every_30_minutes_by_default(app, client, factory, crew, g
         setting = GoogleContactsSync.get(GoogleContactsSync.user == crew["rep"].id)
         assert not due.is_due(setting, setting.last_run_at + datetime.timedelta(minutes=29))
         assert due.is_due(setting, setting.last_run_at + datetime.timedelta(minutes=30))
+
+
+def test_a_crm_change_makes_the_user_due_at_the_next_fan_out_and_an_idle_crm_does_not(app, client, factory, crew, google_contacts):
+    rep = crew["rep"]
+    ada = new_contact(client, factory, rep, "ada@ext.example", "Ada")
+    turn_on(client, factory, rep)
+
+    def due_now():
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            return rep.id in due.users_due()
+
+    assert not due_now()  # just copied, nothing changed
+    client.patch(f"/api/v1/contacts/{ada['id']}", json={"title": "CTO"}, headers=factory.headers(rep))
+    assert due_now()
+    sync_now(client, factory, rep)
+    assert not due_now()
+    client.delete(f"/api/v1/contacts/{ada['id']}", headers=factory.headers(rep))
+    assert due_now()  # a copied contact was deleted

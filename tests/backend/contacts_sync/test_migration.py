@@ -30,3 +30,10 @@ def test_version_14_database_gains_google_contacts_tables(db):
 def test_the_step_runs_again_after_an_interruption(db):
     migrations._google_contacts()  # tables already there: nothing to do, nothing raised
     assert "etag" in _columns("google_contact_link")
+
+
+def test_contacts_gain_the_index_that_says_whether_one_changed(db):
+    assert any(index.columns == ["org_id", "updated_at"] for index in database.get_indexes("contact"))
+    database.execute_sql("DROP INDEX contact_org_id_updated_at")
+    migrations._google_contacts()
+    assert any(index.columns == ["org_id", "updated_at"] for index in database.get_indexes("contact"))
