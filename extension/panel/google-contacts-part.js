@@ -15,7 +15,11 @@ import { choose, chosen, el } from "./views/form-kit.js";
 const FILTERS = [
   ["mine", "Contacts I own"],
   ["all", "Every contact I can see"],
+  ["company", "One company's contacts"],
+  ["owner", "One colleague's contacts"],
 ];
+// Chosen through the API (they need a company's or a colleague's id): shown only while they are the choice.
+const API_ONLY = new Set(["company", "owner"]);
 
 const STATES = {
   off: "Off.",
@@ -91,7 +95,9 @@ export function createGoogleContactsPart(doc, { getClient, send, formatTime }) {
   function render() {
     toggle.checked = Boolean(answer?.enabled);
     toggle.disabled = busy || !answer;
-    choose(filter, answer?.filter === "all" ? "all" : "mine");
+    const current = answer?.filter || "mine";
+    for (const option of filter.querySelectorAll("option")) option.hidden = API_ONLY.has(option.value) && option.value !== current;
+    choose(filter, current);
     filter.disabled = busy || !answer;
     state.textContent = describeGoogleContacts(answer, formatTime);
     state.dataset.state = answer?.state || "";

@@ -142,6 +142,18 @@ test("conflicts show as text and are settled with the user's choice", async () =
   assert.equal($("gcontacts-conflicts").hidden, true);
 });
 
+test("a company or owner filter set through the API shows as the choice", async () => {
+  const client = fakeClient({ ...ON, filter: "company", filter_value: 4 });
+  const { part, $ } = page(client);
+  await part.load();
+  const options = Array.from($("gcontacts-filter").querySelectorAll("option"));
+  assert.deepEqual(
+    options.filter((o) => !o.hidden).map((o) => o.value),
+    ["mine", "all", "company"],
+  );
+  assert.equal(options.find((o) => o.selected)?.value, "company");
+});
+
 test("Sync now and the filter call the backend", async () => {
   const client = fakeClient(ON);
   const { part, $, fire } = page(client);

@@ -37,8 +37,9 @@ PERSON_FIELDS = {
     "addresses", "biographies", "birthdays", "emailAddresses", "memberships", "metadata", "names", "nicknames",
     "organizations", "phoneNumbers", "photos", "relations", "urls", "userDefined", "occupations", "locales",
 }  # fmt: skip
-UPDATABLE = PERSON_FIELDS - {"memberships", "metadata", "photos"}
-WRITABLE_ON_CREATE = UPDATABLE | {"memberships"}
+# updateContact's updatePersonFields (photos go through updateContactPhoto; metadata is Google's).
+UPDATABLE = PERSON_FIELDS - {"metadata", "photos"}
+WRITABLE_ON_CREATE = UPDATABLE
 GROUP_PAGE_MAX = 1000
 
 

@@ -35,9 +35,7 @@ def test_the_fake_refuses_what_google_refuses(people, contacts):
     assert answer.status == 400 and b"personFields mask is required" in body
     answer, body = http.request(base + ":updateContact?updatePersonFields=names", "PATCH", body='{"names": []}', headers={"Content-Type": "application/json"})
     assert answer.status == 400 and b"must set person.etag" in body
-    answer, body = http.request(
-        base + ":updateContact?updatePersonFields=memberships", "PATCH", body='{"etag": "x"}', headers={"Content-Type": "application/json"}
-    )
+    answer, body = http.request(base + ":updateContact?updatePersonFields=photos", "PATCH", body='{"etag": "x"}', headers={"Content-Type": "application/json"})
     assert answer.status == 400 and b"Invalid updatePersonFields" in body
     with pytest.raises(NotFound):
         contacts.delete_contact("people/c0")
