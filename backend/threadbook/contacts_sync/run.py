@@ -22,6 +22,7 @@ rate limit (429, or 403 rateLimitExceeded) keeps what it did: it records
 ``retry_at`` from Google's Retry-After and the next run starts after it.
 """
 
+import datetime
 import json
 import logging
 
@@ -38,6 +39,7 @@ from threadbook.models import GoogleContactLink, GoogleContactsSync, Organizatio
 log = logging.getLogger(__name__)
 GROUP_NAME = "Threadbook"
 MEMBERS_PER_CALL = 1000  # contactGroups.members.modify's most
+LEASE = datetime.timedelta(minutes=10)  # longer than a run of thousands of contacts; a crashed run frees the user after it
 
 
 class Report:
@@ -69,8 +71,25 @@ def sync_user(user_id, config=None):
     except NoGoogleAccess as exc:
         _failed(setting, str(exc))
         return Report("no_access")
+    if not _claim(setting, now):
+        return Report("running")  # another run (Sync now beside the schedule) is copying this user's contacts
     _save(setting, last_run_at=now)
     report = Report()
+    try:
+        return _run(people, user, setting, report)
+    finally:
+        _save(setting, running_until=None)
+
+
+def _claim(setting, now):
+    """Hold the user for this run, unless another run holds them; two runs at once would create contacts twice."""
+    free = GoogleContactsSync.running_until.is_null() | (GoogleContactsSync.running_until < now)
+    with write_transaction():
+        claimed = GoogleContactsSync.update(running_until=now + LEASE).where((GoogleContactsSync.id == setting.id) & free).execute()
+    return claimed == 1
+
+
+def _run(people, user, setting, report):
     try:
         group = _ensure_group(people, setting)
         _copy(people, user, setting, group, report)
@@ -84,7 +103,7 @@ def sync_user(user_id, config=None):
         report.outcome = "error"
         return report
     _save(setting, last_synced_at=utcnow(), retry_at=None)
-    log.info("google contacts of user %s: %s", user_id, report.as_dict())
+    log.info("google contacts of user %s: %s", user.id, report.as_dict())
     return report
 
 

@@ -20,6 +20,7 @@ class GoogleContactsSync(BaseModel):
     filter_value = IntegerField(null=True)  # the company's or the owner's id
     group_resource_name = CharField(null=True)  # the "Threadbook" contact group, found again by its id
     retry_at = DateTimeField(null=True)  # Google asked to wait (429 / rateLimitExceeded) until then
+    running_until = DateTimeField(null=True)  # a run holds the user until then: one run per user at a time
     last_run_at = DateTimeField(null=True)
     last_synced_at = DateTimeField(null=True)  # the last run that finished
     last_error = TextField(null=True)

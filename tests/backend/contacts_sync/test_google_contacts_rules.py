@@ -174,3 +174,19 @@ def test_a_crm_change_makes_the_user_due_at_the_next_fan_out_and_an_idle_crm_doe
     assert not due_now()
     client.delete(f"/api/v1/contacts/{ada['id']}", headers=factory.headers(rep))
     assert due_now()  # a copied contact was deleted
+
+
+def test_one_run_per_user_at_a_time_and_a_crashed_runs_hold_expires(app, client, factory, crew, google_contacts):
+    rep = crew["rep"]
+    turn_on(client, factory, rep)
+    new_contact(client, factory, rep, "ada@ext.example", "Ada")
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        held = GoogleContactsSync.update(running_until=utcnow() + datetime.timedelta(minutes=5))
+        held.where(GoogleContactsSync.user == rep.id).execute()
+        assert sync_user(rep.id).outcome == "running"
+        assert google_contacts.find(REP, "ada@ext.example") is None  # the other run copies it, not this one
+        expired = GoogleContactsSync.update(running_until=utcnow() - datetime.timedelta(seconds=1))
+        expired.where(GoogleContactsSync.user == rep.id).execute()
+        assert sync_user(rep.id).created == 1
+        assert GoogleContactsSync.get(GoogleContactsSync.user == rep.id).running_until is None

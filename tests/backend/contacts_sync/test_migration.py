@@ -22,7 +22,9 @@ def test_version_14_database_gains_google_contacts_tables(db):
     applied = migrations.upgrade()
 
     assert applied == _after(14) and 16 in applied
-    assert {"user_id", "enabled", "filter_kind", "filter_value", "group_resource_name", "retry_at", "last_error"} <= _columns("google_contacts_sync")
+    assert {"user_id", "enabled", "filter_kind", "filter_value", "group_resource_name", "retry_at", "running_until", "last_error"} <= _columns(
+        "google_contacts_sync"
+    )
     assert {"user_id", "contact_id", "resource_name", "etag", "fingerprint", "conflict_at"} <= _columns("google_contact_link")
     assert migrations.upgrade() == []
 
