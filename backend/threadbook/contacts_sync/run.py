@@ -10,7 +10,8 @@ A run, for a user who switched copying on:
 3. creates each selected contact not yet copied (in the group), updates each
    whose CRM fields changed (``updateContact`` with the stored etag), and
    deletes the copies Threadbook created whose contact was deleted or left
-   the filter.
+   the filter (a copy the user edited in Google is let go instead: taken out
+   of the group, kept in their contacts).
 
 The last-writer rule: when the CRM changed *and* the contact changed in
 Google since Threadbook wrote it, Google answers the etag mismatch; the
@@ -47,7 +48,7 @@ class Report:
 
     def __init__(self, outcome="ok"):
         self.outcome = outcome
-        self.created = self.updated = self.deleted = self.conflicts = self.unchanged = 0
+        self.created = self.updated = self.deleted = self.released = self.conflicts = self.unchanged = 0
 
     def as_dict(self):
         return dict(vars(self))
@@ -161,13 +162,23 @@ def _copy(people, user, setting, group, report):
             _update(people, link, person, report)
     for contact_id, link in links.items():
         if contact_id not in bodies:
-            try:
-                people.delete_contact(link.resource_name)
-            except NotFound:
-                pass  # already deleted in Google
-            with write_transaction():
-                link.delete_instance()
+            _remove(people, link, group, report)
+
+
+def _remove(people, link, group, report):
+    """Delete Threadbook's copy; one the user edited in Google is theirs now: let go (out of the group), never deleted."""
+    try:
+        current = people.get_person(link.resource_name)
+        if link.conflict_at is None and current.get("etag") == link.etag:
+            people.delete_contact(link.resource_name)
             report.deleted += 1
+        else:
+            people.modify_members(group, remove=[link.resource_name])
+            report.released += 1
+    except NotFound:
+        pass  # already deleted in Google
+    with write_transaction():
+        link.delete_instance()
 
 
 def _create(people, user, contact_id, person, group):

@@ -132,3 +132,19 @@ def test_a_group_deleted_in_google_is_created_again_with_the_copies_in_it(client
     sync_now(client, factory, rep)
     assert google_contacts.members_named(REP, "Threadbook") == ["ada@ext.example"]
     assert choice(client, factory, rep)["group"] == google_contacts.group_named(REP, "Threadbook")["resourceName"]
+
+
+def test_a_copy_edited_in_google_is_let_go_not_deleted_when_its_crm_contact_goes(client, factory, crew, google_contacts):
+    rep = crew["rep"]
+    ada = new_contact(client, factory, rep, "ada@ext.example", "Ada Lovelace")
+    bea = new_contact(client, factory, rep, "bea@ext.example", "Bea")
+    turn_on(client, factory, rep)
+    google_contacts.edit(REP, google_contacts.find(REP, "ada@ext.example")["resourceName"], biographies=[{"value": "met at the fair"}])
+    for contact in (ada, bea):
+        client.delete(f"/api/v1/contacts/{contact['id']}", headers=factory.headers(rep))
+    sync_now(client, factory, rep)
+    kept = google_contacts.find(REP, "ada@ext.example")
+    assert kept["biographies"] == [{"value": "met at the fair"}]  # the user's edit survives
+    assert google_contacts.members_named(REP, "Threadbook") == []  # out of Threadbook's group
+    assert google_contacts.find(REP, "bea@ext.example") is None  # untouched in Google: deleted
+    assert choice(client, factory, rep)["counts"]["copied"] == 0
