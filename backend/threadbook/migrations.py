@@ -225,6 +225,15 @@ def _crm_tasks():
     create_tables_if_missing(models.Task, models.GoogleTasksLink)
 
 
+def _google_contacts():
+    """Users copy CRM contacts to their Google Contacts: their choice and health, and each contact copied.
+
+    Contacts gain an (org, updated_at) index: each periodic fan-out asks whether a contact changed since a user's last copy.
+    """
+    create_tables_if_missing(models.GoogleContactsSync, models.GoogleContactLink)
+    database.execute_sql("CREATE INDEX IF NOT EXISTS contact_org_id_updated_at ON contact (org_id, updated_at)")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -242,6 +251,7 @@ STEPS = [
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
     (15, "no-copy mode: organisation switches; copies say whether their content and subject are stored", _no_copy_mode),
+    (16, "users copy CRM contacts to Google Contacts", _google_contacts),
     (17, "CRM tasks; users' links to Google Tasks", _crm_tasks),
 ]
 LATEST = STEPS[-1][0]

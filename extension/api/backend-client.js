@@ -221,6 +221,10 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     resumeSync: () => data(call("POST", "/api/v1/mailbox/resume")),
     disconnectMailbox: () => data(call("DELETE", "/api/v1/mailbox")),
     dropbox: () => data(call("GET", "/api/v1/dropbox")),
+    // Google Contacts copying (panel/google-contacts-part.js); `path`: "sync", "connect/start", "conflicts/<id>"
+    googleContacts: () => data(call("GET", "/api/v1/me/google-contacts")),
+    changeGoogleContacts: (body) => data(call("PUT", "/api/v1/me/google-contacts", { body })),
+    googleContactsAction: (path, body) => data(call("POST", `/api/v1/me/google-contacts/${path}`, { body })),
     rotateDropbox: () => data(call("POST", "/api/v1/dropbox/rotate")),
   };
 }

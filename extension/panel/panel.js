@@ -40,6 +40,11 @@ document
   .addEventListener("click", () =>
     import("./google-tasks-part.js").then((m) => m.showGoogleTasks(document, { getClient: () => client, send: (message) => runtime.sendMessage(message) })),
   );
+// Google Contacts copying: its own module, loaded when the Account screen opens (the first load stays small).
+document.getElementById("open-account").addEventListener("click", async () => {
+  const { showGoogleContacts } = await import("./google-contacts-part.js");
+  showGoogleContacts(document, { getClient: () => client, send: (message) => runtime.sendMessage(message) });
+});
 // While the Account screen is open, the panel controller's screens wait for Back.
 const view = account.gate(createPanelView(document));
 const controller = createPanelController({

@@ -24,6 +24,8 @@ from flask import current_app, has_app_context
 from huey import crontab
 
 from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
+from threadbook.contacts_sync import due as contacts_due
+from threadbook.contacts_sync import run as contacts_run
 from threadbook.crm import import_jobs
 from threadbook.db import database
 from threadbook.jobs import queue
@@ -234,6 +236,24 @@ def schedule_google_tasks_syncs():
         ids = tasks_due.users_due()
     for user_id in ids:
         sync_google_tasks_task(user_id)
+
+
+# -- copying CRM contacts to Google Contacts (contacts_sync/) -------------------------------
+GOOGLE_CONTACTS_EVERY = crontab(minute="*/5")  # each user is due by contacts_sync.due.is_due (every 30 min)
+
+
+@huey.task()
+def sync_google_contacts_task(user_id):
+    with task_context():
+        return contacts_run.sync_user(user_id).as_dict()
+
+
+@huey.periodic_task(GOOGLE_CONTACTS_EVERY)
+def schedule_google_contacts():
+    with task_context():
+        ids = contacts_due.users_due()
+    for user_id in ids:
+        sync_google_contacts_task(user_id)
     return len(ids)
 
 
@@ -247,3 +267,4 @@ queue.register("import_contacts", import_contacts_task)
 queue.register("sync_google_tasks", sync_google_tasks_task)
 queue.register("push_google_task", push_google_task_task)
 queue.register("delete_google_task", delete_google_task_task)
+queue.register("sync_google_contacts", sync_google_contacts_task)

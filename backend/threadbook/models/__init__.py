@@ -15,6 +15,7 @@ the address, never a copy.
 - ``imports``: contact imports started from the API
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
 - ``tasks``: CRM tasks, each user's link to Google Tasks
+- ``google_contacts``: each user's copy of CRM contacts in Google Contacts, and the contacts copied
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -32,6 +33,7 @@ from threadbook.models.crm import (
     MatchCorrection,
     Note,
 )
+from threadbook.models.google_contacts import CONTACTS_FILTERS, GoogleContactLink, GoogleContactsSync
 from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
@@ -96,10 +98,13 @@ ALL_MODELS = [
     MailboxReconciliation,
     Task,
     GoogleTasksLink,
+    GoogleContactsSync,
+    GoogleContactLink,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "CONTACTS_FILTERS",
     "CORRECTION_KINDS",
     "DEAL_STATUSES",
     "DEFAULT_DEAL_STAGES",
@@ -125,6 +130,8 @@ __all__ = [
     "FilteredThread",
     "GmailLabel",
     "GoogleTasksLink",
+    "GoogleContactLink",
+    "GoogleContactsSync",
     "Invitation",
     "JSONField",
     "LabelOptOut",

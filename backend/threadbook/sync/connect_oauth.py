@@ -41,8 +41,11 @@ def require_client():
         raise MailboxRefused("not_configured", "Mailbox connection is not set up on this server: it needs GOOGLE_CLIENT_SECRET (see docs/google-setup.md).")
 
 
-def start(user, org, redirect_uri=None):
-    """Return ``{"authorization_url", "state", "redirect_uri"}`` for the user's consent at Google."""
+def start(user, org, redirect_uri=None, extra_scopes=()):
+    """Return ``{"authorization_url", "state", "redirect_uri"}`` for the user's consent at Google.
+
+    ``extra_scopes`` are asked beside mail sync's, for a feature the user just turned on (Google Contacts).
+    """
     require_client()
     redirect_uri = _checked_redirect_uri(redirect_uri or _default_redirect_uri())
     verifier = oauth.new_code_verifier()
@@ -53,6 +56,7 @@ def start(user, org, redirect_uri=None):
         redirect_uri,
         state,
         oauth.code_challenge(verifier),
+        scopes=(*oauth.CONNECT_SCOPES, *extra_scopes),
         login_hint=user.email,
     )
     return {"authorization_url": url, "state": state, "redirect_uri": redirect_uri}

@@ -38,6 +38,8 @@ from threadbook.models import (
     Deal,
     Email,
     EmailParticipant,
+    GoogleContactLink,
+    GoogleContactsSync,
     Invitation,
     Lead,
     Mailbox,
@@ -74,6 +76,7 @@ ID_KINDS = {
     "threads": THREAD,
     "match-corrections": MatchCorrection,
     "imports": ContactImport,
+    "conflicts": GoogleContactLink,  # /me/google-contacts/conflicts/<id>: a Google Contacts conflict (one user's)
 }
 REFERENCE_FIELDS = {
     "contact_id": Contact,
@@ -151,6 +154,10 @@ def populate(org, tag, secret=""):
         Task.create(org=org, title=f"{word} task", notes=word, contact=contact, lead=lead, deal=deal, owner=admin, created_by=admin),
         Task.create(org=org, title=f"{word} private task", owner=admin, created_by=admin),
     ]
+    GoogleContactsSync.create(org=org, user=admin, enabled=True, filter_kind="all", group_resource_name=f"contactGroups/{t}")
+    copied = GoogleContactLink.create(
+        org=org, user=admin, contact_id=contact.id, resource_name=f"people/c{t}", etag="e", fingerprint="f", conflict_at=now, conflict_google='{"name": "x"}'
+    )
     return {
         User: [admin.id, member.id],
         Company: [company.id],
@@ -166,6 +173,7 @@ def populate(org, tag, secret=""):
         MatchCorrection: [correction.id],
         ContactImport: [contact_import.id],
         Task: [t.id for t in tasks],
+        GoogleContactLink: [copied.id],
         THREAD: [thread],
     }
 
