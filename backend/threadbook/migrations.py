@@ -9,6 +9,7 @@ To change the schema: change a module of models/, then append a step here that b
 older database to the same shape (``add_column_if_missing`` and friends).
 """
 
+import contextlib
 import datetime
 
 from peewee import CharField, DateTimeField, IntegerField, Model
@@ -275,11 +276,34 @@ def upgrade():
             database.create_tables(models.ALL_MODELS, safe=True)
             SchemaVersion.create(version=LATEST, description="created at latest")
         return [LATEST]
-    for number, description, step in STEPS:
-        if number <= version:
-            continue
-        with database.atomic():
-            step()
-            SchemaVersion.create(version=number, description=description)
-        applied.append(number)
+    pending = [(number, description, step) for number, description, step in STEPS if number > version]
+    with _foreign_keys_off_on_sqlite():
+        for number, description, step in pending:
+            with database.atomic():
+                step()
+                SchemaVersion.create(version=number, description=description)
+            applied.append(number)
     return applied
+
+
+@contextlib.contextmanager
+def _foreign_keys_off_on_sqlite():
+    """Run steps with SQLite's foreign keys off, then check them, as SQLite's ALTER TABLE page prescribes.
+
+    Adding a NOT NULL column, or changing one, makes SQLite rebuild the table:
+    copy it, drop the old one, rename. With foreign keys on, dropping a parent
+    table deletes its children by ON DELETE CASCADE: upgrading from version 10
+    once emptied ``user`` and everything below it. The pragma is ignored inside
+    a transaction, so it is set between them.
+    """
+    if not is_sqlite():
+        yield
+        return
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"The upgrade left {len(broken)} row(s) pointing at missing rows (first: {broken[0]}); restore the backup taken before it.")
+    finally:
+        database.execute_sql("PRAGMA foreign_keys = ON")

@@ -286,3 +286,28 @@ def test_version_14_database_gains_no_copy_mode_and_keeps_stored_content_marked_
     assert (email.content_stored, email.subject_stored, email.snippet) == (True, True, "forty")
     assert User.get_by_id(rep.id).email == "rep@acme.example"  # added in place: no table rebuilt, nothing cascaded away
     assert migrations.upgrade() == []
+
+
+def test_an_upgrade_that_rebuilds_a_parent_table_keeps_every_child_row(db, factory):
+    """SQLite rebuilds a table to add a NOT NULL column; with foreign keys on, dropping the old one cascaded to its children."""
+    from playhouse.migrate import migrate
+
+    from threadbook.models import Email, User
+
+    org = factory.org(domain="acme.example")
+    rep = factory.user(org, email="rep@acme.example")
+    Email.create(org=org, owner=rep, message_key="<m1@acme.example>", subject="Kept", date=datetime.datetime(2026, 3, 1))
+    migrate(
+        migrations._migrator().drop_column("organization", "remove_labels_on_disconnect"),
+        migrations._migrator().drop_column("organization", "blocklist_applies_to_manual_logs"),
+        migrations._migrator().drop_column("user", "notifications_enabled"),
+    )
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=10, description="contact imports started from the API")
+
+    assert migrations.upgrade() == _after(10)
+
+    assert [u.email for u in User.select().where(User.org == org.id)] == ["rep@acme.example"]
+    assert [e.subject for e in Email.select().where(Email.org == org.id)] == ["Kept"]
+    if is_sqlite():
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1  # back on for the app
