@@ -43,6 +43,21 @@ def add_column_if_missing(model, field_name):
         migrate(_migrator().add_column(table, field.column_name, field))
 
 
+def add_text_column_with_sql_default(model, field_name):
+    """Add a NOT NULL text column (a CharField) with its default written in SQL: one ALTER TABLE on SQLite and PostgreSQL alike.
+
+    peewee's migrator adds such a column as nullable, then rebuilds the whole
+    table on SQLite to make it NOT NULL; rebuilding ``organization`` drops it,
+    and with foreign keys on that deletes every row that cascades from it.
+    """
+    table = model._meta.table_name
+    field = model._meta.fields[field_name]
+    if field.column_name in _columns(table):
+        return
+    literal = "'" + str(field.default).replace("'", "''") + "'"
+    database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{field.column_name}" VARCHAR({field.max_length}) NOT NULL DEFAULT {literal}')
+
+
 def create_tables_if_missing(*model_classes):
     database.create_tables(model_classes, safe=True)
 
@@ -197,6 +212,14 @@ def _reconciliation():
     create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
 
 
+def _sync_schedules():
+    """Sync schedules and the calendar direction (organisation defaults, users' own), and when each kind of sync last ran."""
+    for name in ("mail_schedule", "calendar_schedule", "contacts_schedule", "tasks_schedule", "calendar_direction"):
+        add_text_column_with_sql_default(models.Organization, name)
+        add_column_if_missing(models.User, name)  # nullable: a plain ALTER TABLE
+    create_tables_if_missing(models.SyncRun)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -213,6 +236,7 @@ STEPS = [
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
+    (18, "sync schedules and calendar direction per organisation and user; when each kind of sync last ran", _sync_schedules),
 ]
 LATEST = STEPS[-1][0]
 

@@ -6,8 +6,10 @@ development sign-in, so such a session cannot pass for a Google one.
 """
 
 from threadbook.crm.serializers import iso
+from threadbook.identity import sync_schedules
 from threadbook.identity.organisations import deal_stages
 from threadbook.identity.signin import PENDING_PREFIX
+from threadbook.models import CALENDAR_DIRECTIONS, SCHEDULE_CHOICES, SYNC_KINDS
 
 
 def user_json(user):
@@ -40,6 +42,7 @@ def org_json(org):
         "deal_stages": deal_stages(org),
         "remove_labels_on_disconnect": bool(org.remove_labels_on_disconnect),
         "blocklist_applies_to_manual_logs": bool(org.blocklist_applies_to_manual_logs),
+        **sync_schedules.org_settings(org),
         "created_at": iso(org.created_at),
     }
 
@@ -78,6 +81,21 @@ SYNC_SETTING_DOCS = {
     "blocklist_applies_to_manual_logs": "The blocklist also keeps mail out of 'Log thread': messages with a blocked participant "
     "are left out, with a warning (default true).",
 }
+# The organisation's sync schedules and calendar direction (identity/sync_schedules.py; members may choose their own).
+SCHEDULE_SETTING_DOCS = {
+    **{
+        f"{kind}_schedule": {
+            "enum": list(SCHEDULE_CHOICES),
+            "description": f"How often {kind} sync runs by itself unless a member chose otherwise (manual: only on 'Sync now'; default 10m).",
+        }
+        for kind in SYNC_KINDS
+    },
+    "calendar_direction": {
+        "enum": list(CALENDAR_DIRECTIONS),
+        "description": "two_way: Google Calendar events come into the CRM and meetings booked in Threadbook go to Google Calendar (default); "
+        "one_way: Google Calendar into the CRM only.",
+    },
+}
 ORG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -97,6 +115,7 @@ ORG_SCHEMA = {
         },
         "remove_labels_on_disconnect": {"type": "boolean", "description": SYNC_SETTING_DOCS["remove_labels_on_disconnect"]},
         "blocklist_applies_to_manual_logs": {"type": "boolean", "description": SYNC_SETTING_DOCS["blocklist_applies_to_manual_logs"]},
+        **{name: {"type": "string", **schema} for name, schema in SCHEDULE_SETTING_DOCS.items()},
         "created_at": {"type": "string", "format": "date-time"},
     },
 }

@@ -11,10 +11,11 @@ from flask import Blueprint, g
 from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.authentication import admin_required
-from threadbook.api.identity_json import SYNC_SETTING_DOCS, invitation_json, org_json, user_json
+from threadbook.api.identity_json import SCHEDULE_SETTING_DOCS, SYNC_SETTING_DOCS, invitation_json, org_json, user_json
 from threadbook.api.params import boolean, check_storable, choice, json_body, string
+from threadbook.api.sync_schedule import setting_value
 from threadbook.errors import CODES, ApiError, error_response
-from threadbook.identity import organisations
+from threadbook.identity import organisations, sync_schedules
 from threadbook.identity.organisations import BOOLEAN_SETTINGS, SETTINGS, ChangeRefused, NotInOrganisation
 from threadbook.models import ROLES, VISIBILITIES
 
@@ -52,6 +53,9 @@ def update_org():
         wanted["default_visibility"] = choice(body, "default_visibility", VISIBILITIES, required=True)
     if "deal_stages" in body:
         wanted["deal_stages"] = _deal_stages(body["deal_stages"])
+    for name in sync_schedules.SETTINGS:
+        if name in body:
+            wanted[name] = setting_value(body, name, nullable=False)
     for name in BOOLEAN_SETTINGS:
         if name in body:
             if body[name] is None:
@@ -135,6 +139,7 @@ _SETTINGS_BODY = {
             "description": "The deal stages offered, in order; names are trimmed and distinct regardless of case.",
         },
         **{name: {"type": "boolean", "description": text} for name, text in SYNC_SETTING_DOCS.items()},
+        **{name: {"type": "string", **schema} for name, schema in SCHEDULE_SETTING_DOCS.items()},
     },
 }
 _ADMIN = "Administrators only (403 for members)."

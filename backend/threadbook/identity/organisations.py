@@ -10,6 +10,7 @@ from peewee import IntegrityError
 
 from threadbook import audit, matching
 from threadbook.db import write_transaction
+from threadbook.identity.sync_schedules import DIRECTION_FIELD, SCHEDULE_FIELDS
 from threadbook.models import DEFAULT_DEAL_STAGES, Invitation, Organization, User
 
 BOOLEAN_SETTINGS = ("invite_only", "store_bodies", "sync_enabled", "archive_sorted_threads")
@@ -108,3 +109,7 @@ def _admin_count(org):
 SYNC_SETTINGS = ("remove_labels_on_disconnect", "blocklist_applies_to_manual_logs")
 BOOLEAN_SETTINGS = BOOLEAN_SETTINGS + SYNC_SETTINGS
 SETTINGS = SETTINGS + SYNC_SETTINGS
+
+# Sync schedules and the calendar direction (identity/sync_schedules.py): choices from a list each (sync_schedules.ALLOWED).
+SCHEDULE_SETTINGS = SCHEDULE_FIELDS + (DIRECTION_FIELD,)
+SETTINGS = SETTINGS + SCHEDULE_SETTINGS

@@ -14,6 +14,7 @@ the address, never a copy.
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
+- ``schedules``: each user's sync runs per kind (mail, calendar, contacts, tasks), the schedule choices
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -45,6 +46,7 @@ from threadbook.models.mail import (
     UnloggedMessage,
 )
 from threadbook.models.notify import Notification, SyncDay
+from threadbook.models.schedules import CALENDAR_DIRECTIONS, SCHEDULE_CHOICES, SYNC_KINDS, SyncRun
 from threadbook.models.sync import (
     LABEL_OPT_OUT_KINDS,
     MAILBOX_STATUSES,
@@ -92,6 +94,7 @@ ALL_MODELS = [
     SyncedCalendar,
     SkippedMessage,
     MailboxReconciliation,
+    SyncRun,
 ]
 
 __all__ = [
@@ -106,6 +109,9 @@ __all__ = [
     "MAILBOX_STATUSES",
     "ROLES",
     "VISIBILITIES",
+    "CALENDAR_DIRECTIONS",
+    "SCHEDULE_CHOICES",
+    "SYNC_KINDS",
     "AuditLog",
     "BaseModel",
     "BlockedAddress",
@@ -137,6 +143,7 @@ __all__ = [
     "SkippedMessage",
     "ThreadLabel",
     "SyncDay",
+    "SyncRun",
     "TrackedThread",
     "UnloggedMessage",
     "UsedSignInNonce",

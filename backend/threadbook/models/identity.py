@@ -31,6 +31,13 @@ class Organization(BaseModel):
     # whether the blocklist also keeps mail out of "Log thread".
     remove_labels_on_disconnect = BooleanField(default=False)
     blocklist_applies_to_manual_logs = BooleanField(default=True)
+    # Sync schedules' organisation defaults (identity/sync_schedules.py): 10m, 30m, 2h or manual per kind,
+    # and whether calendar sync writes to Google (two_way) or only reads it (one_way).
+    mail_schedule = CharField(default="10m")
+    calendar_schedule = CharField(default="10m")
+    contacts_schedule = CharField(default="10m")
+    tasks_schedule = CharField(default="10m")
+    calendar_direction = CharField(default="two_way")
 
 
 class User(BaseModel):
@@ -47,6 +54,12 @@ class User(BaseModel):
     notifications_enabled = BooleanField(default=True)  # new-mail notifications (feed, Chrome, badge)
     # The level of this user's new mail when they choose none; null follows the organisation's.
     default_visibility = CharField(null=True)
+    # The user's own sync schedules and calendar direction (identity/sync_schedules.py); null follows the organisation's.
+    mail_schedule = CharField(null=True)
+    calendar_schedule = CharField(null=True)
+    contacts_schedule = CharField(null=True)
+    tasks_schedule = CharField(null=True)
+    calendar_direction = CharField(null=True)
     dropbox_token = CharField(unique=True, default=lambda: secrets.token_hex(8))
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
