@@ -34,6 +34,10 @@ accountView.bind(account);
 // The Account screen's calendars and notifications switch load each time it opens.
 const calendars = createCalendarsPart(document, { getClient: () => client, send: (message) => runtime.sendMessage(message), readGoogle });
 document.getElementById("open-account").addEventListener("click", () => calendars.load());
+// The sync schedule part (schedules, Sync now, calendar direction) loads when the Account screen first opens.
+document
+  .getElementById("open-account")
+  .addEventListener("click", () => import("./sync-schedule-part.js").then((part) => part.showSyncSchedule(document, () => client)));
 // While the Account screen is open, the panel controller's screens wait for Back.
 const view = account.gate(createPanelView(document));
 const controller = createPanelController({
