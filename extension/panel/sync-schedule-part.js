@@ -28,10 +28,11 @@ export const DIRECTIONS = [
 ];
 
 const words = (pairs, value) => pairs.find(([v]) => v === value)?.[1] || value;
+const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
 
 /** A select's options: the organisation's default first (value ""), then every choice (pure). */
 export function optionsFor(pairs, orgDefault) {
-  return [["", `Organisation default (${words(pairs, orgDefault).toLowerCase()})`], ...pairs];
+  return [["", `Organisation default (${lowerFirst(words(pairs, orgDefault))})`], ...pairs];
 }
 
 /** One kind's state in words: when it last ran, and whether a "Sync now" waits (pure). */
@@ -58,7 +59,8 @@ function partOf(doc) {
     el(doc, "h3", { id: "sync-schedule-title", text: "Sync schedule" }),
     el(doc, "p", { className: "muted", text: "How often Threadbook syncs each of these for you. Sync now runs one at once, whatever its schedule." }),
     el(doc, "p", { className: "status", attrs: { role: "status", "aria-live": "polite" }, dataset: { note: "" }, hidden: true }),
-    el(doc, "ul", { className: "sync-schedules" }),
+    // The calendar list's look (one wrapping line per row, no bullets) suits these rows too: no new CSS in the panel's first load.
+    el(doc, "ul", { className: "calendar-list sync-schedules" }),
   );
   const mailPart = doc.querySelector('[data-screen="account"] .account-part');
   if (mailPart) mailPart.after(part);

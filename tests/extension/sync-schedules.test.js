@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseHTML } from "linkedom";
-import { optionsFor, runText, SCHEDULES, showSyncSchedule } from "../../extension/panel/sync-schedule-part.js";
+import { DIRECTIONS, optionsFor, runText, SCHEDULES, showSyncSchedule } from "../../extension/panel/sync-schedule-part.js";
 import { mountSyncSchedules } from "../../extension/admin/sync-schedules-section.js";
 import { BackendError } from "../../extension/api/backend-client.js";
 import { choose, chosen } from "../../extension/panel/views/form-kit.js";
@@ -58,6 +58,7 @@ async function openPart(options) {
 test("choices name the organisation's default first, and a kind's last run in words", () => {
   assert.deepEqual(optionsFor(SCHEDULES, "2h")[0], ["", "Organisation default (every 2 hours)"]);
   assert.equal(optionsFor(SCHEDULES, "2h").length, 5);
+  assert.equal(optionsFor(DIRECTIONS, "one_way")[0][1], "Organisation default (one-way: Google Calendar into Threadbook only)");
   assert.equal(runText(entry(), String), "Not run yet");
   assert.equal(
     runText(entry({ last_run_at: "t", sync_queued: true }), (v) => `at ${v}`),

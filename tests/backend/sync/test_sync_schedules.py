@@ -7,7 +7,7 @@ import pytest
 from threadbook.db import database
 from threadbook.identity import sync_schedules
 from threadbook.jobs import queue, tasks
-from threadbook.models import Email, Organization, SyncRun, User
+from threadbook.models import Email, Organization, SyncRun, User, utcnow
 from threadbook.sync.due import mailboxes_due
 
 from ..support.sync import ago
@@ -35,6 +35,11 @@ def rep(app, factory, workspace, acme):
     user = factory.user(acme, email="rep@acme.example")
     workspace.connect(app, user)
     return user
+
+
+def before(**delta):
+    """A naive UTC time that long ago, as the database stores times (utcnow)."""
+    return utcnow() - datetime.timedelta(**delta)
 
 
 def minutes(n):
@@ -132,11 +137,11 @@ def test_the_tick_runs_a_mailbox_once_per_interval_and_never_a_manual_one(app, w
     assert tasks.schedule_syncs.call_local() == 1  # never ran: due
     assert Email.select().count() == 1
     assert tasks.schedule_syncs.call_local() == 0  # just ran: not due for 10 minutes
-    SyncRun.update(last_run_at=ago(minutes=9)).execute()
+    SyncRun.update(last_run_at=before(minutes=9)).execute()
     assert tasks.schedule_syncs.call_local() == 1
 
     User.update(mail_schedule="manual").where(User.id == rep.id).execute()
-    SyncRun.update(last_run_at=ago(days=30)).execute()
+    SyncRun.update(last_run_at=before(days=30)).execute()
     box.add_message(sender="Ada <ada@customer.example>", to=[rep.email], subject="Again", date=ago(minutes=1))
     assert tasks.schedule_syncs.call_local() == 0
     assert Email.select().count() == 1
@@ -148,9 +153,9 @@ def test_the_calendar_tick_asks_who_is_due(app, workspace, factory, acme, rep, d
     assert SyncRun.get((SyncRun.user == rep.id) & (SyncRun.kind == "calendar")).last_run_at is not None
     assert tasks.schedule_calendar_syncs.call_local() == 0
     User.update(calendar_schedule="2h").where(User.id == rep.id).execute()
-    SyncRun.update(last_run_at=ago(minutes=100)).where(SyncRun.kind == "calendar").execute()
+    SyncRun.update(last_run_at=before(minutes=100)).where(SyncRun.kind == "calendar").execute()
     assert tasks.schedule_calendar_syncs.call_local() == 0
-    SyncRun.update(last_run_at=ago(minutes=119)).where(SyncRun.kind == "calendar").execute()
+    SyncRun.update(last_run_at=before(minutes=119)).where(SyncRun.kind == "calendar").execute()
     assert tasks.schedule_calendar_syncs.call_local() == 1
 
 
@@ -291,3 +296,19 @@ def test_sync_now_refusals_for_kinds_and_missing_connections(client, factory, ac
     assert calendar.status_code == 409 and calendar.get_json()["error"] == "calendar_not_connected"
     assert contacts.status_code == 409 and contacts.get_json()["error"] == "sync_unavailable"
     assert unknown.status_code == 400 and unknown.get_json()["field"] == "kind" and "mail, calendar, contacts, tasks" in unknown.get_json()["message"]
+
+
+def test_the_mailbox_health_names_the_next_run_by_the_schedule(client, factory, rep, db):
+    headers = factory.headers(rep)
+    SyncRun.create(org=rep.org_id, user=rep.id, kind="mail", last_run_at=before(minutes=5))
+    User.update(mail_schedule="2h").where(User.id == rep.id).execute()
+
+    two_hours = client.get("/api/v1/mailbox", headers=headers).get_json()["health"]["next_run_at"]
+    User.update(mail_schedule="manual").where(User.id == rep.id).execute()
+    manual = client.get("/api/v1/mailbox", headers=headers).get_json()["health"]["next_run_at"]
+
+    next_run = datetime.datetime.fromisoformat(two_hours.replace("Z", "+00:00")).replace(tzinfo=None)
+    expected = before(minutes=5) + datetime.timedelta(hours=2) - sync_schedules.GRACE
+    assert expected <= next_run <= expected + datetime.timedelta(minutes=5, seconds=5)
+    assert next_run.minute % 5 == 0 and next_run.second == 0  # a tick of the periodic schedule
+    assert manual is None
