@@ -312,3 +312,14 @@ def test_the_mailbox_health_names_the_next_run_by_the_schedule(client, factory, 
     assert expected <= next_run <= expected + datetime.timedelta(minutes=5, seconds=5)
     assert next_run.minute % 5 == 0 and next_run.second == 0  # a tick of the periodic schedule
     assert manual is None
+
+
+def test_a_manual_schedule_also_keeps_the_tracked_replies_check_away(app, rep, db):
+    from threadbook.mail.sending import users_with_tracked_threads
+    from threadbook.models import TrackedThread
+
+    TrackedThread.create(org=rep.org_id, user=rep.id, gmail_thread_id="18c2a0f5b7e40001")
+    with app.app_context():
+        assert users_with_tracked_threads() == [rep.id]
+        User.update(mail_schedule="manual").where(User.id == rep.id).execute()
+        assert users_with_tracked_threads() == []
