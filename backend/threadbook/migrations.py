@@ -43,8 +43,8 @@ def add_column_if_missing(model, field_name):
         migrate(_migrator().add_column(table, field.column_name, field))
 
 
-def add_text_column_with_sql_default(model, field_name):
-    """Add a NOT NULL text column (a CharField) with its default written in SQL: one ALTER TABLE on SQLite and PostgreSQL alike.
+def add_column_with_sql_default(model, field_name):
+    """Add a NOT NULL text or boolean column with its default written in SQL: one ALTER TABLE on SQLite and PostgreSQL alike.
 
     peewee's migrator adds such a column as nullable, then rebuilds the whole
     table on SQLite to make it NOT NULL; rebuilding ``organization`` drops it,
@@ -54,8 +54,12 @@ def add_text_column_with_sql_default(model, field_name):
     field = model._meta.fields[field_name]
     if field.column_name in _columns(table):
         return
-    literal = "'" + str(field.default).replace("'", "''") + "'"
-    database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{field.column_name}" VARCHAR({field.max_length}) NOT NULL DEFAULT {literal}')
+    if isinstance(field.default, bool):
+        kind = "INTEGER" if is_sqlite() else "BOOLEAN"  # what peewee's BooleanField creates on each
+        literal = str(int(field.default)) if is_sqlite() else str(field.default).upper()
+    else:
+        kind, literal = f"VARCHAR({field.max_length})", "'" + str(field.default).replace("'", "''") + "'"
+    database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{field.column_name}" {kind} NOT NULL DEFAULT {literal}')
 
 
 def create_tables_if_missing(*model_classes):
@@ -215,8 +219,9 @@ def _reconciliation():
 def _sync_schedules():
     """Sync schedules and the calendar direction (organisation defaults, users' own), and when each kind of sync last ran."""
     for name in ("mail_schedule", "calendar_schedule", "contacts_schedule", "tasks_schedule", "calendar_direction"):
-        add_text_column_with_sql_default(models.Organization, name)
+        add_column_with_sql_default(models.Organization, name)
         add_column_if_missing(models.User, name)  # nullable: a plain ALTER TABLE
+    add_column_with_sql_default(models.Organization, "sync_schedules_locked")
     create_tables_if_missing(models.SyncRun)
 
 

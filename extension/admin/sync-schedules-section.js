@@ -13,11 +13,18 @@ import { settingsChanges } from "./settings-section.js";
 import { load, note, run } from "./section-kit.js";
 
 export const FIELDS = [...KINDS.map(([kind]) => `${kind}_schedule`), "calendar_direction"];
+export const LOCK = "sync_schedules_locked";
 
 function select(doc, name, pairs) {
   const element = el(doc, "select", { name });
   element.append(...pairs.map(([value, text]) => el(doc, "option", { value, text })));
   return element;
+}
+
+function lockBox(doc) {
+  const label = el(doc, "label", { className: "check" });
+  label.append(el(doc, "input", { type: "checkbox", name: LOCK }), " Everyone follows these: members cannot choose their own");
+  return label;
 }
 
 /** Build the section (hidden until loaded) and return it. */
@@ -28,6 +35,7 @@ export function buildSection(doc) {
   form.append(
     ...KINDS.map(([kind, label]) => labelled(doc, `${label} sync`, select(doc, `${kind}_schedule`, SCHEDULES))),
     labelled(doc, "Calendar direction", select(doc, "calendar_direction", DIRECTIONS)),
+    lockBox(doc),
     el(doc, "button", { className: "primary", text: "Save sync schedules" }),
   );
   section.append(
@@ -47,13 +55,15 @@ export function syncSchedulesSection(section, client) {
   function show(next) {
     org = next;
     for (const name of FIELDS) choose(field(name), org[name] ?? "");
+    field(LOCK).checked = Boolean(org[LOCK]);
     section.hidden = false;
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!org) return;
-    const changes = settingsChanges(org, Object.fromEntries(FIELDS.map((name) => [name, chosen(field(name))])));
+    const values = { ...Object.fromEntries(FIELDS.map((name) => [name, chosen(field(name))])), [LOCK]: field(LOCK).checked };
+    const changes = settingsChanges(org, values);
     if (!Object.keys(changes).length) return note(section, "Nothing to save: no schedule changed.");
     await run(section, async () => show(await client.updateOrg(changes)), "Sync schedules saved.", form);
   });

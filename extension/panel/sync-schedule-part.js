@@ -96,9 +96,13 @@ export async function showSyncSchedule(doc, getClient, { formatTime } = {}) {
   }
 
   function render(answer) {
+    // Locked by an administrator: the selects show what applies, and cannot change; Sync now stays.
+    const locked = Boolean(answer.locked);
+    const lockNote = el(doc, "li", { className: "muted", text: "Your administrator set these for everyone.", hidden: !locked });
     const rows = KINDS.map(([kind, label]) => {
       const entry = answer.schedules?.[kind] || {};
-      const select = selectOf(doc, `${kind}_schedule`, `${label} sync schedule`, optionsFor(SCHEDULES, entry.org_default), entry.choice);
+      const select = selectOf(doc, `${kind}_schedule`, `${label} sync schedule`, optionsFor(SCHEDULES, entry.org_default), locked ? "" : entry.choice);
+      select.disabled = locked;
       select.addEventListener("change", () =>
         save({ [`${kind}_schedule`]: chosen(select) || null }, `${label}: ${words(SCHEDULES, chosen(select) || entry.org_default)}.`),
       );
@@ -110,11 +114,12 @@ export async function showSyncSchedule(doc, getClient, { formatTime } = {}) {
       return row;
     });
     const direction = answer.calendar_direction || {};
-    const pick = selectOf(doc, "calendar_direction", "Calendar direction", optionsFor(DIRECTIONS, direction.org_default), direction.choice);
+    const pick = selectOf(doc, "calendar_direction", "Calendar direction", optionsFor(DIRECTIONS, direction.org_default), locked ? "" : direction.choice);
+    pick.disabled = locked;
     pick.addEventListener("change", () => save({ calendar_direction: chosen(pick) || null }, "Calendar direction saved."));
     const row = el(doc, "li", { dataset: { kind: "calendar-direction" } });
     row.append(el(doc, "strong", { text: "Calendar direction" }), " ", pick);
-    list.replaceChildren(...rows, row);
+    list.replaceChildren(lockNote, ...rows, row);
   }
 
   async function load() {

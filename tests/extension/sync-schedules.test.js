@@ -69,7 +69,7 @@ test("choices name the organisation's default first, and a kind's last run in wo
 test("the Account part shows each kind's choice and last run, after the Mail sync part, once", async () => {
   const { document, part } = await openPart();
   assert.equal(part.previousElementSibling.getAttribute("aria-labelledby"), "mailbox-title");
-  const rows = Array.from(part.querySelectorAll("li")).map((li) => li.dataset.kind);
+  const rows = Array.from(part.querySelectorAll("li[data-kind]")).map((li) => li.dataset.kind);
   assert.deepEqual(rows, ["mail", "calendar", "contacts", "tasks", "calendar-direction"]);
   assert.equal(chosen(part.querySelector('[name="mail_schedule"]')), "manual");
   assert.equal(chosen(part.querySelector('[name="calendar_schedule"]')), "");
@@ -125,7 +125,15 @@ async function openAdmin(table) {
   const { document } = parseHTML(ADMIN);
   const fake = fakeClient({
     me: ME_ADMIN,
-    org: { ...ORG, mail_schedule: "10m", calendar_schedule: "10m", contacts_schedule: "10m", tasks_schedule: "10m", calendar_direction: "two_way" },
+    org: {
+      ...ORG,
+      mail_schedule: "10m",
+      calendar_schedule: "10m",
+      contacts_schedule: "10m",
+      tasks_schedule: "10m",
+      calendar_direction: "two_way",
+      sync_schedules_locked: false,
+    },
     ...table,
   });
   await mountSyncSchedules(document, fake.client);
@@ -167,4 +175,28 @@ test("a refusal names and focuses its field; a member gets no section", async ()
     member.calls.map(([name]) => name),
     ["me"],
   );
+});
+
+test("locked by an administrator: the selects show the organisation's and cannot change; Sync now stays", async () => {
+  const { document } = parseHTML(PANEL);
+  const locked = { ...structuredClone(SCHEDULE), locked: true };
+  await showSyncSchedule(document, () => ({ request: async () => locked }));
+  const part = document.getElementById("sync-schedule-part");
+  const mail = part.querySelector('[name="mail_schedule"]');
+  assert.equal(mail.disabled, true);
+  assert.equal(chosen(mail), "");
+  assert.equal(part.querySelector('[name="calendar_direction"]').disabled, true);
+  assert.equal(part.querySelector('[data-sync-now="mail"]').disabled, false);
+  assert.match(part.querySelector("li.muted").textContent, /administrator set these/);
+});
+
+test("the admin section's lock is sent like any other setting", async () => {
+  const { section, calls, table } = await openAdmin({ updateOrg: (changes) => ({ ...table.org, ...changes }) });
+  const box = section.querySelector('[name="sync_schedules_locked"]');
+  assert.equal(box.checked, false);
+  box.checked = true;
+  submit(section.querySelector("form"));
+  await settle();
+  assert.deepEqual(calls.at(-1), ["updateOrg", { sync_schedules_locked: true }]);
+  assert.equal(section.querySelector('[name="sync_schedules_locked"]').checked, true);
 });

@@ -96,6 +96,7 @@ SCHEDULE_SETTING_DOCS = {
         "one_way: Google Calendar into the CRM only.",
     },
 }
+LOCK_DOC = "Members follow the organisation's sync schedules and calendar direction and cannot choose their own (default false)."
 ORG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -116,6 +117,7 @@ ORG_SCHEMA = {
         "remove_labels_on_disconnect": {"type": "boolean", "description": SYNC_SETTING_DOCS["remove_labels_on_disconnect"]},
         "blocklist_applies_to_manual_logs": {"type": "boolean", "description": SYNC_SETTING_DOCS["blocklist_applies_to_manual_logs"]},
         **{name: {"type": "string", **schema} for name, schema in SCHEDULE_SETTING_DOCS.items()},
+        "sync_schedules_locked": {"type": "boolean", "description": LOCK_DOC},
         "created_at": {"type": "string", "format": "date-time"},
     },
 }

@@ -11,7 +11,7 @@ from flask import Blueprint, g
 from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.authentication import admin_required
-from threadbook.api.identity_json import SCHEDULE_SETTING_DOCS, SYNC_SETTING_DOCS, invitation_json, org_json, user_json
+from threadbook.api.identity_json import LOCK_DOC, SCHEDULE_SETTING_DOCS, SYNC_SETTING_DOCS, invitation_json, org_json, user_json
 from threadbook.api.params import boolean, check_storable, choice, json_body, string
 from threadbook.api.sync_schedule import setting_value
 from threadbook.errors import CODES, ApiError, error_response
@@ -140,6 +140,7 @@ _SETTINGS_BODY = {
         },
         **{name: {"type": "boolean", "description": text} for name, text in SYNC_SETTING_DOCS.items()},
         **{name: {"type": "string", **schema} for name, schema in SCHEDULE_SETTING_DOCS.items()},
+        "sync_schedules_locked": {"type": "boolean", "description": LOCK_DOC},
     },
 }
 _ADMIN = "Administrators only (403 for members)."

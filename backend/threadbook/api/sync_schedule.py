@@ -23,6 +23,11 @@ bp = Blueprint("sync_schedule", __name__)
 bp.register_error_handler(MailboxRefused, answer_refusal)
 
 
+@bp.errorhandler(sync_schedules.SchedulesLocked)
+def answer_locked(exc):
+    return error_response(409, "schedules_locked", str(exc))
+
+
 @bp.errorhandler(CalendarSyncRefused)
 def answer_calendar_refusal(exc):
     return error_response(409, exc.code, exc.message)

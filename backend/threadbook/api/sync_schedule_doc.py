@@ -9,8 +9,9 @@ _DIRECTION = {"type": ["string", "null"], "enum": [*CALENDAR_DIRECTIONS, None]}
 OPENAPI_SCHEMAS = {
     "SyncSchedules": {
         "type": "object",
-        "required": ["schedules", "calendar_direction"],
+        "required": ["schedules", "calendar_direction", "locked"],
         "properties": {
+            "locked": {"type": "boolean", "description": "The organisation's administrators set these for everyone: own choices are refused (409)."},
             "schedules": {
                 "type": "object",
                 "description": "Per kind of sync (mail, calendar, contacts, tasks).",
@@ -65,10 +66,11 @@ OPENAPI_PATHS = {
         },
         "put": {
             "summary": "Choose the caller's own sync schedules or calendar direction",
-            "description": "Only the fields sent change; null follows the organisation's default. A bad value is a 400 naming the field and the values allowed.",
+            "description": "Only the fields sent change; null follows the organisation's default. A bad value is a 400 naming the field and the values allowed; "
+            "409 schedules_locked when the organisation's administrators set them for everyone.",
             "tags": ["sync"],
             "requestBody": doc.json_body(_SETTINGS_BODY),
-            "responses": {"200": doc.json_response("Schedules.", doc.ref("SyncSchedules")), **doc.errors(400, 401)},
+            "responses": {"200": doc.json_response("Schedules.", doc.ref("SyncSchedules")), **doc.errors(400, 401, 409)},
         },
     },
     "/api/v1/me/sync": {

@@ -10,7 +10,7 @@ from peewee import IntegrityError
 
 from threadbook import audit, matching
 from threadbook.db import write_transaction
-from threadbook.identity.sync_schedules import DIRECTION_FIELD, SCHEDULE_FIELDS
+from threadbook.identity.sync_schedules import DIRECTION_FIELD, LOCK_FIELD, SCHEDULE_FIELDS
 from threadbook.models import DEFAULT_DEAL_STAGES, Invitation, Organization, User
 
 BOOLEAN_SETTINGS = ("invite_only", "store_bodies", "sync_enabled", "archive_sorted_threads")
@@ -112,4 +112,5 @@ SETTINGS = SETTINGS + SYNC_SETTINGS
 
 # Sync schedules and the calendar direction (identity/sync_schedules.py): choices from a list each (sync_schedules.ALLOWED).
 SCHEDULE_SETTINGS = SCHEDULE_FIELDS + (DIRECTION_FIELD,)
-SETTINGS = SETTINGS + SCHEDULE_SETTINGS
+BOOLEAN_SETTINGS = BOOLEAN_SETTINGS + (LOCK_FIELD,)
+SETTINGS = SETTINGS + SCHEDULE_SETTINGS + (LOCK_FIELD,)

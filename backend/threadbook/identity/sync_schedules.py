@@ -5,7 +5,10 @@ Choices: ``10m``, ``30m``, ``2h``, ``manual`` (``SCHEDULE_CHOICES``): manual
 never runs by itself, only on "Sync now". The organisation's default per kind
 is ``Organization.<kind>_schedule`` (administrators set it, default 10m); a
 user's own ``User.<kind>_schedule`` overrides it (null follows the
-organisation). The calendar direction works the same way:
+organisation), unless an administrator locked the schedules
+(``Organization.sync_schedules_locked``): then everyone follows the
+organisation's (their own choices are kept for when it is lifted). The
+calendar direction works the same way:
 ``calendar_direction`` ``two_way`` (Google → CRM, and meetings booked in the
 CRM are put in Google Calendar) or ``one_way`` (Google → CRM only).
 
@@ -46,10 +49,18 @@ SCHEDULE_FIELDS = tuple(f"{kind}_schedule" for kind in SYNC_KINDS)
 DIRECTION_FIELD = "calendar_direction"
 SETTINGS = SCHEDULE_FIELDS + (DIRECTION_FIELD,)
 ALLOWED = {**{name: SCHEDULE_CHOICES for name in SCHEDULE_FIELDS}, DIRECTION_FIELD: CALENDAR_DIRECTIONS}
+LOCK_FIELD = "sync_schedules_locked"  # the organisation's switch (a boolean setting)
 
 
 class UnknownKind(ValueError):
     """A kind of sync Threadbook does not know."""
+
+
+class SchedulesLocked(Exception):
+    """The organisation's administrators set the schedules for everyone: a member's own choice is refused."""
+
+    def __init__(self):
+        super().__init__("Your administrator set the sync schedules for everyone; ask them if you need another.")
 
 
 def field_of(kind):
@@ -70,13 +81,15 @@ def _org_of(user):
 def effective_schedule(user, kind, org=None):
     """The schedule ``user`` (a User or an id) syncs ``kind`` by: their own choice, else the organisation's."""
     user, name = _user(user), field_of(kind)
-    return getattr(user, name) or getattr(org or _org_of(user), name)
+    org = org or _org_of(user)
+    return getattr(org, name) if org.sync_schedules_locked else getattr(user, name) or getattr(org, name)
 
 
 def effective_direction(user, org=None):
     """``two_way`` or ``one_way``: the user's calendar direction, else the organisation's."""
     user = _user(user)
-    return user.calendar_direction or (org or _org_of(user)).calendar_direction
+    org = org or _org_of(user)
+    return org.calendar_direction if org.sync_schedules_locked else user.calendar_direction or org.calendar_direction
 
 
 def due_by(schedule, last_run_at, now):
@@ -99,7 +112,8 @@ def last_run_at(user_id, kind):
 # -- every user at once (the periodic fan-outs) ---------------------------------------
 def _schedule_column(kind):
     name = field_of(kind)
-    return fn.COALESCE(getattr(User, name), getattr(Organization, name))
+    own_or_org = fn.COALESCE(getattr(User, name), getattr(Organization, name))
+    return Case(None, [(Organization.sync_schedules_locked == True, getattr(Organization, name))], own_or_org)  # noqa: E712
 
 
 def due_user_ids(kind, now=None):
@@ -165,32 +179,38 @@ def runs_of(user):
 
 
 def org_settings(org):
-    """The organisation's defaults: {setting name: value}."""
-    return {name: getattr(org, name) for name in SETTINGS}
+    """The organisation's defaults and whether they are locked: {setting name: value}."""
+    return {**{name: getattr(org, name) for name in SETTINGS}, LOCK_FIELD: bool(org.sync_schedules_locked)}
 
 
 def user_settings(user, org, now=None):
     """What the user syncs by, per kind (their choice, the organisation's, the last run, a waiting "Sync now"), and their calendar direction."""
     user, now = User.get_by_id(user.id), now or utcnow()
+    org = Organization.get_by_id(org.id)
     runs = runs_of(user)
     schedules = {}
     for kind in SYNC_KINDS:
         name, row = field_of(kind), runs[kind]
         schedules[kind] = {
-            "schedule": getattr(user, name) or getattr(org, name),
+            "schedule": effective_schedule(user, kind, org),
             "choice": getattr(user, name),
             "org_default": getattr(org, name),
             "last_run_at": row.last_run_at if row else None,
             "sync_queued": pending_request(row, now),
         }
-    direction = {"direction": user.calendar_direction or org.calendar_direction, "choice": user.calendar_direction, "org_default": org.calendar_direction}
-    return {"schedules": schedules, "calendar_direction": direction}
+    direction = {"direction": effective_direction(user, org), "choice": user.calendar_direction, "org_default": org.calendar_direction}
+    return {"schedules": schedules, "calendar_direction": direction, "locked": bool(org.sync_schedules_locked)}
 
 
 def update_user_settings(user, wanted):
-    """Apply ``wanted`` ({setting: checked value or None to follow the organisation}) to the user's own choices; audited."""
+    """Apply ``wanted`` ({setting: checked value or None to follow the organisation}) to the user's own choices; audited.
+
+    Raises SchedulesLocked when the organisation's administrators set them for everyone.
+    """
     with write_transaction():
         user = User.get_by_id(user.id)
+        if Organization.get_by_id(user.org_id).sync_schedules_locked:
+            raise SchedulesLocked()
         changes = {name: [getattr(user, name), value] for name, value in wanted.items() if getattr(user, name) != value}
         if changes:
             User.update({getattr(User, name): value for name, (_, value) in changes.items()}).where(User.id == user.id).execute()

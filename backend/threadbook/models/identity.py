@@ -38,6 +38,8 @@ class Organization(BaseModel):
     contacts_schedule = CharField(default="10m")
     tasks_schedule = CharField(default="10m")
     calendar_direction = CharField(default="two_way")
+    # True: members follow these and cannot choose their own (their choices are kept for when it is lifted).
+    sync_schedules_locked = BooleanField(default=False)
 
 
 class User(BaseModel):

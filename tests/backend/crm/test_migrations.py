@@ -265,6 +265,7 @@ def test_version_14_database_gains_sync_schedules_with_todays_defaults(db, facto
     names = ("mail_schedule", "calendar_schedule", "contacts_schedule", "tasks_schedule", "calendar_direction")
     for table in ("organization", "user"):
         migrate(*[migrations._migrator().drop_column(table, name) for name in names])
+    migrate(migrations._migrator().drop_column("organization", "sync_schedules_locked"))
     migrations.SchemaVersion.delete().execute()
     migrations.SchemaVersion.create(version=14, description="reconciliation")
     assert not set(names) & _columns("organization") and not database.table_exists("sync_run")
@@ -275,6 +276,7 @@ def test_version_14_database_gains_sync_schedules_with_todays_defaults(db, facto
 
     assert set(names) <= _columns("organization") and set(names) <= _columns("user") and database.table_exists("sync_run")
     assert Organization.get_by_id(org.id).mail_schedule == "10m" and Organization.get_by_id(org.id).calendar_direction == "two_way"
+    assert Organization.get_by_id(org.id).sync_schedules_locked is False
     assert User.get_by_id(user_id).mail_schedule is None
     assert sync_schedules.effective_schedule(user_id, "mail") == "10m" and sync_schedules.effective_direction(user_id) == "two_way"
     sync_schedules.record_run(user_id, "mail")

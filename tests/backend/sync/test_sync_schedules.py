@@ -323,3 +323,28 @@ def test_a_manual_schedule_also_keeps_the_tracked_replies_check_away(app, rep, d
         assert users_with_tracked_threads() == [rep.id]
         User.update(mail_schedule="manual").where(User.id == rep.id).execute()
         assert users_with_tracked_threads() == []
+
+
+def test_an_admin_lock_makes_everyone_follow_the_organisation(client, factory, admin, rep, db, monkeypatch):
+    headers = factory.headers(rep)
+    client.put("/api/v1/me/sync-schedule", json={"mail_schedule": "manual", "calendar_direction": "one_way"}, headers=headers)
+    member_try = client.patch("/api/v1/org", json={"sync_schedules_locked": True}, headers=headers)
+    locked = client.patch("/api/v1/org", json={"sync_schedules_locked": True, "mail_schedule": "30m"}, headers=factory.headers(admin))
+
+    answer = client.get("/api/v1/me/sync-schedule", headers=headers).get_json()
+    refused = client.put("/api/v1/me/sync-schedule", json={"mail_schedule": "2h"}, headers=headers)
+    queued = []
+    monkeypatch.setattr(queue, "enqueue", lambda name, *args, **kw: queued.append(name))
+    sync_now = client.post("/api/v1/me/sync", json={"kind": "mail"}, headers=headers)
+
+    assert member_try.status_code == 403
+    assert locked.status_code == 200 and locked.get_json()["sync_schedules_locked"] is True
+    assert answer["locked"] is True
+    assert answer["schedules"]["mail"]["schedule"] == "30m" and answer["schedules"]["mail"]["choice"] == "manual"  # kept for later
+    assert answer["calendar_direction"]["direction"] == "two_way"
+    assert refused.status_code == 409 and refused.get_json()["error"] == "schedules_locked" and "administrator" in refused.get_json()["message"]
+    assert sync_schedules.effective_schedule(rep.id, "mail") == "30m"
+    assert rep.id in {uid for (uid,) in sync_schedules.due_user_ids("mail").tuples()}  # the query follows the lock too
+    assert sync_now.status_code == 202 and queued == ["sync_mailbox"]  # Sync now is still the user's
+    client.patch("/api/v1/org", json={"sync_schedules_locked": False}, headers=factory.headers(admin))
+    assert sync_schedules.effective_schedule(rep.id, "mail") == "manual"
