@@ -44,16 +44,23 @@ def add_column_if_missing(model, field_name):
         migrate(_migrator().add_column(table, field.column_name, field))
 
 
-def add_column_with_db_default(model, field_name):
-    """Add a NOT NULL column whose field declares a database DEFAULT, in place (ALTER TABLE … ADD COLUMN … NOT NULL DEFAULT).
+def add_column_with_sql_default(model, field_name):
+    """Add a NOT NULL text or boolean column with its default written in SQL: one ALTER TABLE on SQLite and PostgreSQL alike.
 
-    ``add_column_if_missing`` sets NOT NULL afterwards, which on SQLite rebuilds the table: it is dropped and
-    copied, and dropping a parent table with foreign keys on deletes its children by ON DELETE CASCADE.
+    peewee's migrator adds such a column as nullable, then rebuilds the whole
+    table on SQLite to make it NOT NULL; rebuilding ``organization`` drops it,
+    and with foreign keys on that deletes every row that cascades from it.
     """
     table = model._meta.table_name
     field = model._meta.fields[field_name]
-    if field.column_name not in _columns(table):
-        migrate(_migrator().add_column(table, field.column_name, field, allow_not_null=True))
+    if field.column_name in _columns(table):
+        return
+    if isinstance(field.default, bool):
+        kind = "INTEGER" if is_sqlite() else "BOOLEAN"  # what peewee's BooleanField creates on each
+        literal = str(int(field.default)) if is_sqlite() else str(field.default).upper()
+    else:
+        kind, literal = f"VARCHAR({field.max_length})", "'" + str(field.default).replace("'", "''") + "'"
+    database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{field.column_name}" {kind} NOT NULL DEFAULT {literal}')
 
 
 def create_tables_if_missing(*model_classes):
@@ -218,7 +225,7 @@ def _no_copy_mode():
         (models.Email, "content_stored"),
         (models.Email, "subject_stored"),
     ):
-        add_column_with_db_default(model, name)
+        add_column_with_sql_default(model, name)
 
 
 def _crm_tasks():
@@ -233,6 +240,15 @@ def _google_contacts():
     """
     create_tables_if_missing(models.GoogleContactsSync, models.GoogleContactLink)
     database.execute_sql("CREATE INDEX IF NOT EXISTS contact_org_id_updated_at ON contact (org_id, updated_at)")
+
+
+def _sync_schedules():
+    """Sync schedules and the calendar direction (organisation defaults, users' own), and when each kind of sync last ran."""
+    for name in ("mail_schedule", "calendar_schedule", "contacts_schedule", "tasks_schedule", "calendar_direction"):
+        add_column_with_sql_default(models.Organization, name)
+        add_column_if_missing(models.User, name)  # nullable: a plain ALTER TABLE
+    add_column_with_sql_default(models.Organization, "sync_schedules_locked")
+    create_tables_if_missing(models.SyncRun)
 
 
 # (version, description, step). Append only; never renumber.
@@ -254,6 +270,7 @@ STEPS = [
     (15, "no-copy mode: organisation switches; copies say whether their content and subject are stored", _no_copy_mode),
     (16, "users copy CRM contacts to Google Contacts", _google_contacts),
     (17, "CRM tasks; users' links to Google Tasks", _crm_tasks),
+    (18, "sync schedules and calendar direction per organisation and user; when each kind of sync last ran", _sync_schedules),
 ]
 LATEST = STEPS[-1][0]
 

@@ -19,3 +19,4 @@ const client = createBackendClient({
   },
 });
 startAdminPage(document, withAdminRoutes(client), { reload: () => location.reload() });
+import("./sync-schedules-section.js").then((section) => section.mountSyncSchedules(document, client));

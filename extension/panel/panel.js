@@ -45,6 +45,10 @@ document.getElementById("open-account").addEventListener("click", async () => {
   const { showGoogleContacts } = await import("./google-contacts-part.js");
   showGoogleContacts(document, { getClient: () => client, send: (message) => runtime.sendMessage(message) });
 });
+// The sync schedule part (schedules, Sync now, calendar direction) loads when the Account screen first opens.
+document
+  .getElementById("open-account")
+  .addEventListener("click", () => import("./sync-schedule-part.js").then((part) => part.showSyncSchedule(document, () => client)));
 // While the Account screen is open, the panel controller's screens wait for Back.
 const view = account.gate(createPanelView(document));
 const controller = createPanelController({

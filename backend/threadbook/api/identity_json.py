@@ -6,8 +6,10 @@ development sign-in, so such a session cannot pass for a Google one.
 """
 
 from threadbook.crm.serializers import iso
+from threadbook.identity import sync_schedules
 from threadbook.identity.organisations import deal_stages
 from threadbook.identity.signin import PENDING_PREFIX
+from threadbook.models import CALENDAR_DIRECTIONS, SCHEDULE_CHOICES, SYNC_KINDS
 
 
 def user_json(user):
@@ -42,6 +44,7 @@ def org_json(org):
         "blocklist_applies_to_manual_logs": bool(org.blocklist_applies_to_manual_logs),
         "no_copy_mode": bool(org.no_copy_mode),
         "no_copy_keep_subjects": bool(org.no_copy_keep_subjects),
+        **sync_schedules.org_settings(org),
         "created_at": iso(org.created_at),
     }
 
@@ -85,6 +88,22 @@ NO_COPY_SETTING_DOCS = {
     "from their own Gmail. Switching it on deletes the stored bodies and snippets (confirm required); switching it off brings nothing back.",
     "no_copy_keep_subjects": "In no-copy mode, keep subjects too (default false: switching it off under no-copy mode deletes stored subjects).",
 }
+# The organisation's sync schedules and calendar direction (identity/sync_schedules.py; members may choose their own).
+SCHEDULE_SETTING_DOCS = {
+    **{
+        f"{kind}_schedule": {
+            "enum": list(SCHEDULE_CHOICES),
+            "description": f"How often {kind} sync runs by itself unless a member chose otherwise (manual: only on 'Sync now'; default 10m).",
+        }
+        for kind in SYNC_KINDS
+    },
+    "calendar_direction": {
+        "enum": list(CALENDAR_DIRECTIONS),
+        "description": "two_way: Google Calendar events come into the CRM and meetings booked in Threadbook go to Google Calendar (default); "
+        "one_way: Google Calendar into the CRM only.",
+    },
+}
+LOCK_DOC = "Members follow the organisation's sync schedules and calendar direction and cannot choose their own (default false)."
 ORG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -105,6 +124,8 @@ ORG_SCHEMA = {
         "remove_labels_on_disconnect": {"type": "boolean", "description": SYNC_SETTING_DOCS["remove_labels_on_disconnect"]},
         "blocklist_applies_to_manual_logs": {"type": "boolean", "description": SYNC_SETTING_DOCS["blocklist_applies_to_manual_logs"]},
         **{name: {"type": "boolean", "description": text} for name, text in NO_COPY_SETTING_DOCS.items()},
+        **{name: {"type": "string", **schema} for name, schema in SCHEDULE_SETTING_DOCS.items()},
+        "sync_schedules_locked": {"type": "boolean", "description": LOCK_DOC},
         "created_at": {"type": "string", "format": "date-time"},
     },
 }

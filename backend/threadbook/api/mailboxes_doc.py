@@ -58,7 +58,11 @@ OPENAPI_SCHEMAS = {
                 "type": ["object", "null"],
                 "properties": {"message": {"type": "string"}, "detail": {"type": "string"}, "at": {"type": ["string", "null"], "format": "date-time"}},
             },
-            "next_run_at": {"type": ["string", "null"], "format": "date-time", "description": "The next scheduled sync, when the mailbox may sync."},
+            "next_run_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "The next scheduled sync by the user's mail schedule; null when it is manual or the mailbox may not sync.",
+            },
             "today": {
                 "type": "object",
                 "description": "Messages this UTC day: stored, filtered out (automated or blocked), failed (could not be labelled).",

@@ -40,6 +40,8 @@ def refused(exc):
         return error_response(409, "meeting_conflict", message, conflicts=conflicts, google_checked=exc.busy.google_checked)
     if isinstance(exc, meetings.ChangedInGoogle):
         return error_response(409, "changed_in_google", message, meeting=present_meeting(exc.meeting) if exc.meeting is not None else None)
+    if isinstance(exc, meetings.OneWayCalendar):
+        return error_response(409, "calendar_one_way", message)
     if isinstance(exc, meetings.CalendarNeeded):
         return error_response(400, "google_token_required", message)
     raise TypeError(f"no answer for {exc.__class__.__name__}")  # a new refusal needs its answer here

@@ -11,10 +11,11 @@ from flask import Blueprint, g
 from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.authentication import admin_required
-from threadbook.api.identity_json import NO_COPY_SETTING_DOCS, SYNC_SETTING_DOCS, invitation_json, org_json, user_json
+from threadbook.api.identity_json import LOCK_DOC, NO_COPY_SETTING_DOCS, SCHEDULE_SETTING_DOCS, SYNC_SETTING_DOCS, invitation_json, org_json, user_json
 from threadbook.api.params import boolean, check_storable, choice, json_body, string
+from threadbook.api.sync_schedule import setting_value
 from threadbook.errors import CODES, ApiError, error_response
-from threadbook.identity import organisations
+from threadbook.identity import organisations, sync_schedules
 from threadbook.identity.organisations import BOOLEAN_SETTINGS, SETTINGS, ChangeRefused, NotInOrganisation
 from threadbook.mail import no_copy_switch
 from threadbook.models import ROLES, VISIBILITIES
@@ -59,6 +60,9 @@ def update_org():
         wanted["default_visibility"] = choice(body, "default_visibility", VISIBILITIES, required=True)
     if "deal_stages" in body:
         wanted["deal_stages"] = _deal_stages(body["deal_stages"])
+    for name in sync_schedules.SETTINGS:
+        if name in body:
+            wanted[name] = setting_value(body, name, nullable=False)
     for name in BOOLEAN_SETTINGS:
         if name in body:
             if body[name] is None:
@@ -159,6 +163,8 @@ _SETTINGS_BODY = {
             "description": "Required when the change deletes stored mail content (no-copy mode on, or subjects off under it); "
             "without it such a change answers 409 purge_not_confirmed with the number of emails and what they would lose.",
         },
+        **{name: {"type": "string", **schema} for name, schema in SCHEDULE_SETTING_DOCS.items()},
+        "sync_schedules_locked": {"type": "boolean", "description": LOCK_DOC},
     },
 }
 _ADMIN = "Administrators only (403 for members)."

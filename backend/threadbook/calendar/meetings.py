@@ -30,7 +30,7 @@ from threadbook.crm.records import get_in_org
 from threadbook.db import write_transaction
 from threadbook.google.access import NoGoogleAccess, calendar_for
 from threadbook.google.errors import GoogleApiError, PreconditionFailed
-from threadbook.identity import access
+from threadbook.identity import access, sync_schedules
 from threadbook.models import Meeting, MeetingAttendee, Organization, utcnow
 
 
@@ -59,6 +59,28 @@ class MeetingConflict(MeetingRefused):
 
 class CalendarNeeded(MeetingRefused):
     """The request needs Google Calendar and there is no access to it."""
+
+
+class OneWayCalendar(MeetingRefused):
+    """The user's calendar sync is one-way (Google → CRM): Threadbook does not write to their Google Calendar."""
+
+    def __init__(self, doing):
+        super().__init__(
+            f"This meeting is in Google Calendar and your calendar sync is one-way (Google Calendar to Threadbook): {doing} it in Google Calendar, "
+            "or choose two-way calendar sync in your Account settings."
+        )
+
+
+# Said with a meeting booked while the calendar sync is one-way.
+ONE_WAY_REASON = (
+    "Not put in Google Calendar: your calendar sync is one-way (Google Calendar to Threadbook). "
+    "Add it to Google Calendar yourself, or choose two-way calendar sync in your Account settings."
+)
+
+
+def writes_to_google(user, org):
+    """Whether Threadbook may write the user's meetings to Google Calendar (their calendar direction is two-way)."""
+    return sync_schedules.effective_direction(user, org) == "two_way"
 
 
 class ChangedInGoogle(MeetingRefused):
@@ -150,9 +172,11 @@ def book_meeting(user, org, new, access_token=None):
     """Book ``new`` (a NewMeeting) for the user and push it to their calendar; return an Outcome.
 
     Raises MeetingConflict when they are busy then (unless allowed). A failed push
-    is not an error: the meeting waits for the owner's next calendar sync.
+    is not an error: the meeting waits for the owner's next calendar sync. With a
+    one-way calendar sync the meeting stays in the CRM (Google is only read for busy times).
     """
     calendar, reason = calendar_access(user, org, access_token)
+    one_way = not writes_to_google(user, org)
     answer = busy_between(user, new.start, new.end, calendar, reason)
     if answer.busy and not new.allow_conflict:
         raise MeetingConflict(answer, "book")
@@ -162,7 +186,9 @@ def book_meeting(user, org, new, access_token=None):
         )
         replace_attendees(meeting.id, org.id, new.people)
     pushed = False
-    if calendar is not None:
+    if one_way:
+        reason = ONE_WAY_REASON
+    elif calendar is not None:
         try:
             push_new(meeting, calendar, new.send_updates)
             pushed, reason = True, None
@@ -189,6 +215,8 @@ def change_meeting(user, org, meeting, changes, access_token=None):
     if changes.empty:
         return Outcome(meeting, False, "Nothing to change.")
     fields, people = dict(changes.fields), changes.people
+    if meeting.google_event_id and not writes_to_google(user, org):
+        raise OneWayCalendar("change")
     calendar, reason = calendar_access(user, org, access_token)
     if meeting.google_event_id and calendar is None:
         raise CalendarNeeded(f"This meeting is in Google Calendar and cannot be changed without it: {reason}")
@@ -226,6 +254,8 @@ def cancel_meeting(user, org, meeting, access_token=None, send_updates="all"):
     """
     pushed = False
     if meeting.status != "cancelled" and meeting.google_event_id:
+        if not writes_to_google(user, org):
+            raise OneWayCalendar("cancel")
         calendar, reason = calendar_access(user, org, access_token)
         if calendar is None:
             raise CalendarNeeded(f"This meeting is in Google Calendar and cannot be cancelled without it: {reason}")
@@ -243,4 +273,6 @@ def sync_now(user, org, access_token=None):
     calendar, reason = calendar_access(user, org, access_token)
     if calendar is None:
         raise CalendarNeeded(reason)
-    return sync_calendar(user, org, calendar)
+    report = sync_calendar(user, org, calendar)
+    sync_schedules.record_run(user.id, "calendar")
+    return report

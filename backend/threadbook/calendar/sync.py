@@ -33,6 +33,8 @@ from threadbook.calendar.push import push_pending
 from threadbook.db import write_transaction
 from threadbook.google.access import NoGoogleAccess, calendar_for, granted_calendar_scopes
 from threadbook.google.errors import Gone, GoogleApiError, NotFound
+from threadbook.identity import sync_schedules
+from threadbook.jobs import queue
 from threadbook.models import Mailbox, Meeting, Organization, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -177,7 +179,8 @@ def sync_calendar(user, org, calendar, days=None, push=True):
     if failed:
         report.outcome = "error" if len(failed) == len(report.calendars) else "partial"
         report.error = failed[0]["error"]
-    if push and report.outcome != "error":
+    # A one-way calendar sync only reads Google: meetings booked in the CRM stay there.
+    if push and report.outcome != "error" and sync_schedules.effective_direction(user, org) == "two_way":
         try:
             report.pushed = push_pending(user, calendar)
         except GoogleApiError as exc:
@@ -194,17 +197,48 @@ def record_unavailable(user, reason):
 
 
 # -- the periodic schedule ------------------------------------------------------
-def calendar_mailboxes_due():
-    """Return ids of mailboxes whose calendars may sync now (active, not paused, org enabled, calendar granted)."""
+def calendar_mailboxes_due(now=None):
+    """Return ids of mailboxes whose calendars may sync now (active, not paused, org enabled, calendar granted, due by the user's schedule)."""
     query = (
         Mailbox.select(Mailbox.id, Mailbox.kind, Mailbox.scopes)
         .join(User, on=(Mailbox.user == User.id))
         .switch(Mailbox)
         .join(Organization, on=(Mailbox.org == Organization.id))
         .where((Mailbox.status == "active") & (User.sync_paused == False) & (Organization.sync_enabled == True))
+        .where(Mailbox.user.in_(sync_schedules.due_user_ids("calendar", now)))
         .order_by(fn.COALESCE(Mailbox.last_synced_at, Mailbox.created_at))
     )
     return [m.id for m in query if granted_calendar_scopes(m)]
+
+
+class CalendarSyncRefused(Exception):
+    """ "Sync now" of the calendar cannot run: ``code`` and a message saying why and what to do."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def request_sync(user, org):
+    """Queue a calendar sync of the user now ("Sync now", whatever their schedule); return False when one was already waiting.
+
+    Raises CalendarSyncRefused when it could not run: sync paused or turned off, no mailbox with calendar access.
+    """
+    user = User.get_by_id(user.id)
+    if not org.sync_enabled:
+        raise CalendarSyncRefused("sync_disabled", "Your organisation has turned sync off; ask an administrator.")
+    if user.sync_paused:
+        raise CalendarSyncRefused("sync_paused", "Your sync is paused; resume it first.")
+    mailbox = Mailbox.get_or_none((Mailbox.user == user.id) & (Mailbox.org == org.id))
+    if mailbox is None or mailbox.status != "active" or not granted_calendar_scopes(mailbox):
+        raise CalendarSyncRefused("calendar_not_connected", "Threadbook has no access to your Google Calendar: connect Gmail with calendar access first.")
+    if not sync_schedules.request_run(user, "calendar"):
+        return False
+    try:
+        queue.enqueue("sync_calendar", mailbox.id)
+    except Exception:
+        log.exception("could not queue a calendar sync of mailbox %s", mailbox.id)
+    return True
 
 
 def sync_calendar_mailbox(mailbox_id):
@@ -219,5 +253,8 @@ def sync_calendar_mailbox(mailbox_id):
     try:
         calendar = calendar_for(user, org)
     except NoGoogleAccess as exc:
-        return record_unavailable(user, str(exc))
-    return sync_calendar(user, org, calendar)
+        report = record_unavailable(user, str(exc))
+    else:
+        report = sync_calendar(user, org, calendar)
+    sync_schedules.record_run(user.id, "calendar")  # whatever the outcome: the next run is due an interval later
+    return report

@@ -10,6 +10,7 @@ from peewee import IntegrityError
 
 from threadbook import audit, matching
 from threadbook.db import is_postgres, write_transaction
+from threadbook.identity.sync_schedules import DIRECTION_FIELD, LOCK_FIELD, SCHEDULE_FIELDS
 from threadbook.models import DEFAULT_DEAL_STAGES, Invitation, Organization, User
 
 BOOLEAN_SETTINGS = ("invite_only", "store_bodies", "sync_enabled", "archive_sorted_threads")
@@ -119,3 +120,8 @@ SETTINGS = SETTINGS + SYNC_SETTINGS
 NO_COPY_SETTINGS = ("no_copy_mode", "no_copy_keep_subjects")
 BOOLEAN_SETTINGS = BOOLEAN_SETTINGS + NO_COPY_SETTINGS
 SETTINGS = SETTINGS + NO_COPY_SETTINGS
+
+# Sync schedules and the calendar direction (identity/sync_schedules.py): choices from a list each (sync_schedules.ALLOWED).
+SCHEDULE_SETTINGS = SCHEDULE_FIELDS + (DIRECTION_FIELD,)
+BOOLEAN_SETTINGS = BOOLEAN_SETTINGS + (LOCK_FIELD,)
+SETTINGS = SETTINGS + SCHEDULE_SETTINGS + (LOCK_FIELD,)

@@ -32,7 +32,7 @@ from threadbook.jobs import queue
 from threadbook.jobs.queue import huey
 from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
 from threadbook.sync import lease
-from threadbook.sync.due import mailboxes_due
+from threadbook.sync.due import mailboxes_due, record_mail_run
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
@@ -108,6 +108,7 @@ def again_if_busy(name, kind, mailbox_id, outcome, attempt):
 def sync_mailbox_task(mailbox_id, attempt=0):
     with task_context():
         report = sync_mailbox(mailbox_id)
+        record_mail_run(mailbox_id)  # the user's mail schedule counts from here (identity/sync_schedules.py)
         log.info("mailbox %s: %s", mailbox_id, report.summary())
         again_if_busy("sync_mailbox", "sync", mailbox_id, report.outcome, attempt)
         return report.as_dict()
@@ -134,7 +135,7 @@ def reconcile_mailbox_task(mailbox_id, attempt=0):
 @huey.periodic_task(SYNC_EVERY)
 def schedule_syncs():
     with task_context():
-        ids = mailboxes_due()
+        ids = mailboxes_due(by_schedule=True)  # only those due by their user's mail schedule
     for mailbox_id in ids:
         sync_mailbox_task(mailbox_id)
     return len(ids)

@@ -29,6 +29,7 @@ from flask import current_app
 
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
+from threadbook.identity import sync_schedules
 from threadbook.mail import filters, gmail_labels
 from threadbook.mail.content_policy import wants_bodies
 from threadbook.mail.gmail_access import NoMailAccess, open_mail
@@ -178,7 +179,10 @@ def _check_tracked_threads(user, org, gmail, days=None):
 
 
 def users_with_tracked_threads(days=None):
-    """Ids of users with recently tracked threads and a connected mailbox whose credentials can read them."""
+    """Ids of users with recently tracked threads and a connected mailbox whose credentials can read them.
+
+    A user whose mail schedule is manual is left out: only what they ask for reads their Gmail ("check replies now").
+    """
     days = days if days is not None else current_app.config["TRACKED_THREAD_DAYS"]
     since = utcnow() - datetime.timedelta(days=days)
     recent = TrackedThread.select(TrackedThread.user).where(TrackedThread.created_at >= since)
@@ -188,6 +192,7 @@ def users_with_tracked_threads(days=None):
         .switch(Mailbox)
         .join(Organization, on=(Mailbox.org == Organization.id))
         .where((Mailbox.status == "active") & Mailbox.user.in_(recent) & (User.sync_paused == False) & (Organization.sync_enabled == True))
+        .where(Mailbox.user.not_in(sync_schedules.manual_user_ids("mail")))
         .order_by(Mailbox.user)
     )
     return [m.user_id for m in query]

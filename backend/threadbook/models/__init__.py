@@ -16,6 +16,7 @@ the address, never a copy.
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
 - ``tasks``: CRM tasks, each user's link to Google Tasks
 - ``google_contacts``: each user's copy of CRM contacts in Google Contacts, and the contacts copied
+- ``schedules``: each user's sync runs per kind (mail, calendar, contacts, tasks), the schedule choices
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -48,6 +49,7 @@ from threadbook.models.mail import (
     UnloggedMessage,
 )
 from threadbook.models.notify import Notification, SyncDay
+from threadbook.models.schedules import CALENDAR_DIRECTIONS, SCHEDULE_CHOICES, SYNC_KINDS, SyncRun
 from threadbook.models.sync import (
     LABEL_OPT_OUT_KINDS,
     MAILBOX_STATUSES,
@@ -100,6 +102,7 @@ ALL_MODELS = [
     GoogleTasksLink,
     GoogleContactsSync,
     GoogleContactLink,
+    SyncRun,
 ]
 
 __all__ = [
@@ -116,6 +119,9 @@ __all__ = [
     "MAILBOX_STATUSES",
     "ROLES",
     "VISIBILITIES",
+    "CALENDAR_DIRECTIONS",
+    "SCHEDULE_CHOICES",
+    "SYNC_KINDS",
     "AuditLog",
     "BaseModel",
     "BlockedAddress",
@@ -151,6 +157,7 @@ __all__ = [
     "ThreadLabel",
     "SyncDay",
     "Task",
+    "SyncRun",
     "TrackedThread",
     "UnloggedMessage",
     "UsedSignInNonce",

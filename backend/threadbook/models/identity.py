@@ -32,9 +32,18 @@ class Organization(BaseModel):
     remove_labels_on_disconnect = BooleanField(default=False)
     blocklist_applies_to_manual_logs = BooleanField(default=True)
     # No-copy mode (mail/content_policy.py): keep only what links and lists mail; read its content live from Gmail.
-    # Database defaults: the migration adds them in place (see migrations.add_column_with_db_default).
+    # Database defaults: the migration adds them in place (see migrations.add_column_with_sql_default).
     no_copy_mode = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
     no_copy_keep_subjects = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
+    # Sync schedules' organisation defaults (identity/sync_schedules.py): 10m, 30m, 2h or manual per kind,
+    # and whether calendar sync writes to Google (two_way) or only reads it (one_way).
+    mail_schedule = CharField(default="10m")
+    calendar_schedule = CharField(default="10m")
+    contacts_schedule = CharField(default="10m")
+    tasks_schedule = CharField(default="10m")
+    calendar_direction = CharField(default="two_way")
+    # True: members follow these and cannot choose their own (their choices are kept for when it is lifted).
+    sync_schedules_locked = BooleanField(default=False)
 
 
 class User(BaseModel):
@@ -51,6 +60,12 @@ class User(BaseModel):
     notifications_enabled = BooleanField(default=True)  # new-mail notifications (feed, Chrome, badge)
     # The level of this user's new mail when they choose none; null follows the organisation's.
     default_visibility = CharField(null=True)
+    # The user's own sync schedules and calendar direction (identity/sync_schedules.py); null follows the organisation's.
+    mail_schedule = CharField(null=True)
+    calendar_schedule = CharField(null=True)
+    contacts_schedule = CharField(null=True)
+    tasks_schedule = CharField(null=True)
+    calendar_direction = CharField(null=True)
     dropbox_token = CharField(unique=True, default=lambda: secrets.token_hex(8))
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)

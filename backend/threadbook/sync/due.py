@@ -3,6 +3,7 @@
 from peewee import fn
 
 from threadbook.db import write_transaction
+from threadbook.identity import sync_schedules
 from threadbook.models import Mailbox, Organization, User
 
 
@@ -37,8 +38,14 @@ def ensure_service_account_mailboxes():
             Mailbox.insert_many(rows).on_conflict_ignore().execute()
 
 
-def mailboxes_due(backfilled_only=False):
-    """Return the ids of mailboxes that may sync now (connected, not paused, org enabled)."""
+def mailboxes_due(backfilled_only=False, by_schedule=False, now=None):
+    """Return the ids of mailboxes that may sync now (connected, not paused, org enabled), in one query.
+
+    A user whose mail schedule is manual is left out: nothing touches their Gmail
+    by itself (not the label round, not reconciliation), only "Sync now" does.
+    ``by_schedule``: only those whose mail sync is due at ``now`` by their schedule
+    (identity/sync_schedules.py; the periodic sync's fan-out).
+    """
     ensure_service_account_mailboxes()
     query = (
         Mailbox.select(Mailbox.id)
@@ -50,4 +57,15 @@ def mailboxes_due(backfilled_only=False):
     )
     if backfilled_only:
         query = query.where(Mailbox.backfill_done == True)
+    if by_schedule:
+        query = query.where(Mailbox.user.in_(sync_schedules.due_user_ids("mail", now)))
+    else:
+        query = query.where(Mailbox.user.not_in(sync_schedules.manual_user_ids("mail")))
     return [m.id for m in query]
+
+
+def record_mail_run(mailbox_id):
+    """Remember that the mailbox's user's mail sync just ran (sync_schedules): the next is due an interval later."""
+    user_id = Mailbox.select(Mailbox.user).where(Mailbox.id == mailbox_id).scalar()
+    if user_id is not None:
+        sync_schedules.record_run(user_id, "mail")

@@ -12,6 +12,7 @@ that turned sync off is a choice, not breakage.
 import datetime
 
 from threadbook.crm.serializers import iso
+from threadbook.identity import sync_schedules
 from threadbook.mail import notifications
 from threadbook.models import SyncDay, utcnow
 
@@ -27,6 +28,17 @@ def next_run(now=None):
     now = now or utcnow()
     start = now.replace(second=0, microsecond=0)
     return start + datetime.timedelta(minutes=SYNC_EVERY_MINUTES - start.minute % SYNC_EVERY_MINUTES)
+
+
+def scheduled_run(user, org, now=None):
+    """The tick at which the user's mail syncs next by their mail schedule (sync_schedules); None when it is manual."""
+    now = now or utcnow()
+    schedule = sync_schedules.effective_schedule(user, "mail", org)
+    if schedule == "manual":
+        return None
+    last = sync_schedules.last_run_at(user.id, "mail")
+    due = last + sync_schedules.INTERVALS[schedule] - sync_schedules.GRACE if last else now
+    return next_run(max(now, due))
 
 
 def _advice(state, mailbox):
@@ -71,7 +83,7 @@ def of(user, org, mailbox, status):
         "action": action,
         "last_success_at": iso(mailbox.last_synced_at) if mailbox else None,
         "last_error": {"message": message, "detail": mailbox.last_error, "at": iso(mailbox.last_error_at)} if mailbox and mailbox.last_error else None,
-        "next_run_at": iso(next_run()) if state in ("active", "syncing") else None,
+        "next_run_at": iso(scheduled_run(user, org)) if state in ("active", "syncing") else None,
         "today": today_counts(mailbox),
         "calendars": calendars_of(user, org),
     }

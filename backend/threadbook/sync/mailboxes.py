@@ -6,6 +6,7 @@ are ``MailboxRefused`` with a reason the API answers.
 """
 
 from threadbook.db import write_transaction
+from threadbook.identity import sync_schedules
 from threadbook.models import Mailbox, User
 from threadbook.sync import connection, health, label_cleanup, service_account
 from threadbook.sync.connection import MailboxRefused
@@ -34,7 +35,11 @@ def alerts(user, org):
 
 
 def sync_now(user, org):
-    """Queue a sync of the user's mailbox, or refuse saying why it may not sync; ``QueueUnavailable`` when nothing could be queued."""
+    """Queue a sync of the user's mailbox (whatever their schedule, manual too), or refuse saying why it may not sync.
+
+    Return False when a "Sync now" was already waiting: repeated clicks queue one job. ``QueueUnavailable``
+    when nothing could be queued.
+    """
     mailbox = own_mailbox(user, org)
     if mailbox is None or mailbox.status == "disconnected":
         raise MailboxRefused("not_connected", "Your mailbox is not connected; connect it first.")
@@ -44,7 +49,10 @@ def sync_now(user, org):
         raise MailboxRefused("sync_disabled", "Your organisation has turned mail sync off; ask an administrator.")
     if User.get_by_id(user.id).sync_paused:
         raise MailboxRefused("sync_paused", "Your sync is paused; resume it first.")
+    if not sync_schedules.request_run(user, "mail"):
+        return False
     queue_sync(mailbox.id)
+    return True
 
 
 def pause(user):

@@ -311,3 +311,34 @@ def test_an_upgrade_that_rebuilds_a_parent_table_keeps_every_child_row(db, facto
     assert [e.subject for e in Email.select().where(Email.org == org.id)] == ["Kept"]
     if is_sqlite():
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1  # back on for the app
+
+
+def test_version_14_database_gains_sync_schedules_with_todays_defaults(db, factory):
+    """Before version 18 there were no sync schedules nor calendar direction: every organisation gets 10m and two-way."""
+    from playhouse.migrate import migrate
+
+    from threadbook.identity import sync_schedules
+    from threadbook.models import SyncRun, User
+
+    org = factory.org(domain="acme.example")
+    database.drop_tables([SyncRun])
+    names = ("mail_schedule", "calendar_schedule", "contacts_schedule", "tasks_schedule", "calendar_direction")
+    for table in ("organization", "user"):
+        migrate(*[migrations._migrator().drop_column(table, name) for name in names])
+    migrate(migrations._migrator().drop_column("organization", "sync_schedules_locked"))
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=14, description="reconciliation")
+    assert not set(names) & _columns("organization") and not database.table_exists("sync_run")
+    # A member written as version 14 did (SQLite's column drops rebuild tables, which would take earlier members with them).
+    user_id = User.insert(org=org.id, google_sub="sub-rep", email="rep@acme.example", email_normalized="rep@acme.example").execute()
+
+    assert migrations.upgrade() == _after(14)
+
+    assert set(names) <= _columns("organization") and set(names) <= _columns("user") and database.table_exists("sync_run")
+    assert Organization.get_by_id(org.id).mail_schedule == "10m" and Organization.get_by_id(org.id).calendar_direction == "two_way"
+    assert Organization.get_by_id(org.id).sync_schedules_locked is False
+    assert User.get_by_id(user_id).mail_schedule is None
+    assert sync_schedules.effective_schedule(user_id, "mail") == "10m" and sync_schedules.effective_direction(user_id) == "two_way"
+    sync_schedules.record_run(user_id, "mail")
+    assert sync_schedules.last_run_at(user_id, "mail") is not None
+    assert migrations.upgrade() == []

@@ -15,7 +15,7 @@ import pytest
 from threadbook.crm import store as crm
 from threadbook.db import database
 from threadbook.jobs import queue, tasks
-from threadbook.models import Deal, Email, Mailbox, Meeting, Organization, ThreadLabel, TrackedThread, User
+from threadbook.models import Deal, Email, Mailbox, Meeting, Organization, SyncRun, ThreadLabel, TrackedThread, User, utcnow
 from threadbook.sync.labels import sort_mailbox_labels
 
 from ..support.sync import ago
@@ -68,6 +68,7 @@ def people(app, factory, workspace, db):
         box.add_message(sender=f"Ada <ada.{name}@customer.example>", to=[user.email], subject="Re: Renewal", thread_id=user.first_thread, date=ago(minutes=4))
         workspace.calendar.calendar(user.email).add_event("Demo", start, start + datetime.timedelta(hours=1), color_id="9")
         Deal.update(status="won").where(Deal.org == user.org_id).execute()  # the round must move the thread
+    SyncRun.update(last_run_at=utcnow() - datetime.timedelta(hours=3)).execute()  # every schedule's interval has passed since (identity/sync_schedules.py)
     User.update(sync_paused=True).where(User.id == users["paused"].id).execute()
     Organization.update(sync_enabled=False).where(Organization.id == off_org.id).execute()
     return users
