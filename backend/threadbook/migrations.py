@@ -197,6 +197,11 @@ def _reconciliation():
     create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
 
 
+def _imap_accounts():
+    """IMAP mailboxes beside Gmail: accounts (password encrypted) and each folder's UIDVALIDITY and last UID."""
+    create_tables_if_missing(models.ImapAccount, models.ImapFolder)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -213,6 +218,7 @@ STEPS = [
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
+    (20, "IMAP accounts and their folders' sync positions", _imap_accounts),
 ]
 LATEST = STEPS[-1][0]
 

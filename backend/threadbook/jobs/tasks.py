@@ -31,6 +31,8 @@ from threadbook.jobs.queue import huey
 from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
 from threadbook.sync import lease
 from threadbook.sync.due import mailboxes_due
+from threadbook.sync.imap.due import accounts_due as imap_accounts_due
+from threadbook.sync.imap.sync import sync_account as sync_imap_account
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
@@ -204,6 +206,27 @@ def import_contacts_task(import_id):
         return import_jobs.run(import_id)
 
 
+# -- IMAP accounts (sync/imap/): each runs when due (sync/imap/due.py), checked every few minutes ---------
+IMAP_EVERY = crontab(minute="*/5")
+
+
+@huey.task()
+def sync_imap_account_task(account_id):
+    with task_context():
+        report = sync_imap_account(account_id)
+        log.info("IMAP account %s: %s, %d stored, %d matched", account_id, report.outcome, report.stored, report.matched)
+        return report.as_dict()
+
+
+@huey.periodic_task(IMAP_EVERY)
+def schedule_imap_syncs():
+    with task_context() as app:
+        ids = imap_accounts_due(interval_minutes=app.config.get("IMAP_SYNC_MINUTES", 10))
+    for account_id in ids:
+        sync_imap_account_task(account_id)
+    return len(ids)
+
+
 # The names domain code queues work by (jobs.queue.enqueue).
 queue.register("sync_mailbox", sync_mailbox_task)
 queue.register("sort_labels", sort_labels_task)
@@ -211,3 +234,4 @@ queue.register("reconcile_mailbox", reconcile_mailbox_task)
 queue.register("sync_calendar", sync_calendar_task)
 queue.register("check_tracked_threads", check_tracked_threads_task)
 queue.register("import_contacts", import_contacts_task)
+queue.register("sync_imap_account", sync_imap_account_task)

@@ -14,6 +14,7 @@ the address, never a copy.
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
+- ``imap``: IMAP accounts (non-Gmail mailboxes) and their folders' sync positions
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -32,6 +33,7 @@ from threadbook.models.crm import (
     Note,
 )
 from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.imap import IMAP_FOLDER_ROLES, IMAP_STATUSES, IMAP_TLS_MODES, ImapAccount, ImapFolder
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
     EMAIL_SOURCES,
@@ -92,6 +94,8 @@ ALL_MODELS = [
     SyncedCalendar,
     SkippedMessage,
     MailboxReconciliation,
+    ImapAccount,
+    ImapFolder,
 ]
 
 __all__ = [
@@ -100,6 +104,9 @@ __all__ = [
     "DEAL_STATUSES",
     "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
+    "IMAP_FOLDER_ROLES",
+    "IMAP_STATUSES",
+    "IMAP_TLS_MODES",
     "IMPORT_STATUSES",
     "LABEL_OPT_OUT_KINDS",
     "LEAD_STATUSES",
@@ -114,6 +121,8 @@ __all__ = [
     "Contact",
     "ContactAddress",
     "ContactImport",
+    "ImapAccount",
+    "ImapFolder",
     "Deal",
     "Email",
     "EmailParticipant",
