@@ -34,6 +34,8 @@ accountView.bind(account);
 // The Account screen's calendars and notifications switch load each time it opens.
 const calendars = createCalendarsPart(document, { getClient: () => client, send: (message) => runtime.sendMessage(message), readGoogle });
 document.getElementById("open-account").addEventListener("click", () => calendars.load());
+// "Other mailboxes (IMAP)" is its own module, fetched when the Account screen first opens (the panel's load budget).
+document.getElementById("open-account").addEventListener("click", () => import("./imap-part.js").then((m) => m.showImapPart(document, () => client)));
 // While the Account screen is open, the panel controller's screens wait for Back.
 const view = account.gate(createPanelView(document));
 const controller = createPanelController({
