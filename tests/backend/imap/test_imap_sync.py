@@ -181,7 +181,7 @@ def test_the_same_filters_as_gmail_sync_internal_automated_and_blocked_mail_is_l
 
 
 def test_matched_mail_is_counted_and_links_to_the_contact(app, rep, org, mailbox, account):
-    contact = Contact.create(org=org.id, owner=rep.id, first_name="Ann", last_name="Buyer")
+    contact = Contact.create(org=org.id, owner=rep.id, name="Ann Buyer", name_lower="ann buyer")
     ContactAddress.create(org=org.id, contact=contact.id, email="ann@buyer.example", email_normalized="ann@buyer.example")
     mailbox.append(message("Ann <ann@buyer.example>", "rep@acme.example", subject="from ann"))
     mailbox.append(message("zed@other.example", "rep@acme.example", subject="from zed"))

@@ -28,6 +28,7 @@ TEXT_HEADERS = ("Subject", "Date", "Message-ID", "In-Reply-To", "References")
 MAX_HEADER_CHARS = 40000
 MAX_ID_CHARS = 255
 SNIPPET_LENGTH = 200
+_READ = {name.lower() for name in ADDRESS_HEADERS + TEXT_HEADERS}
 _LINE_ENDS = re.compile("[\r\n\x00]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -47,28 +48,38 @@ def _parse(data, headers_only):
         raise Unreadable(f"unparsable message ({exc.__class__.__name__})") from exc
 
 
-def _header(message, name):
-    """The first ``name`` header as text, or ""."""
-    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
-    if raw is None:
+def _raw_headers(message):
+    """The first value of each header, as written (unparsed), by lower-case name; refuse one too long to parse."""
+    raw = {}
+    for key, value in message.raw_items():
+        name = key.lower()
+        if name not in raw:
+            if len(value) > MAX_HEADER_CHARS and name in _READ:
+                raise Unreadable(f"the {key} header is longer than {MAX_HEADER_CHARS} characters")
+            raw[name] = value
+    return raw
+
+
+def _text_header(raw, name):
+    """Subject decoded (RFC 2047); the others (Date, ids) as written: the store reads them as they are."""
+    value = raw.get(name.lower())
+    if value is None:
         return ""
-    if len(raw) > MAX_HEADER_CHARS:
-        raise Unreadable(f"the {name} header is longer than {MAX_HEADER_CHARS} characters")
+    if name != "Subject":
+        return _clean(value)
     try:
-        return _clean(str(email.policy.default.header_factory(name, raw)))
+        return _clean(str(email.policy.default.header_factory(name, value)))
     except Exception:  # an unreadable header reads as absent
         return ""
 
 
-def _addresses(message, name):
+def _addresses(raw, name):
     """Write an address header's mailboxes as the store reads them back: quoted names, bare addresses."""
-    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
-    if raw is None:
+    value = raw.get(name.lower())
+    if value is None:
         return ""
-    if len(raw) > MAX_HEADER_CHARS:
-        raise Unreadable(f"the {name} header is longer than {MAX_HEADER_CHARS} characters")
     try:
-        mailboxes = email.policy.default.header_factory(name, raw).addresses
+        mailboxes = email.policy.default.header_factory(name, value).addresses
     except Exception:
         return ""
     written = []
@@ -88,7 +99,9 @@ def _b64(text):
 def text_of(message):
     """The message's text (its plain part, else its HTML part as text), or ""."""
     try:
-        part = message.get_body(preferencelist=("plain", "html"))
+        # A single part is its own body: get_body would parse its Content-Type a few dozen times to say so.
+        single = not message.is_multipart() and message.get_content_maintype() == "text"
+        part = message if single else message.get_body(preferencelist=("plain", "html"))
         content = part.get_content() if part is not None else ""
     except Exception:  # hostile MIME or a message cut at the fetch limit: the mail without its text
         return ""
@@ -100,9 +113,9 @@ def text_of(message):
 
 def resource(header_bytes, raw=None):
     """Return a Gmail-shaped message resource (no Gmail id) from a header block and, for kept mail, the whole message."""
-    message = _parse(header_bytes, headers_only=True)
-    headers = [(name, _addresses(message, name)) for name in ADDRESS_HEADERS]
-    headers += [(name, _header(message, name)) for name in TEXT_HEADERS]
+    raw_headers = _raw_headers(_parse(header_bytes, headers_only=True))
+    headers = [(name, _addresses(raw_headers, name)) for name in ADDRESS_HEADERS]
+    headers += [(name, _text_header(raw_headers, name)) for name in TEXT_HEADERS]
     values = dict(headers)
     if len(values["In-Reply-To"]) > MAX_ID_CHARS:
         values["In-Reply-To"] = ""
@@ -112,9 +125,9 @@ def resource(header_bytes, raw=None):
     values["Message-ID"] = message_id
     fields = [(name, values[name]) for name in ADDRESS_HEADERS + TEXT_HEADERS if values[name]]
     for name in automated.HEADERS:
-        value = message.get(name)
+        value = raw_headers.get(name.lower())
         if value is not None:
-            fields.append((name, _clean(str(value))[:200] or "-"))  # present, even empty, is what counts
+            fields.append((name, _clean(value)[:200] or "-"))  # present, even empty, is what counts
     text = text_of(_parse(raw, headers_only=False)) if raw is not None else ""
     return {
         "id": None,  # no Gmail id: an IMAP copy sits in no Gmail mailbox
