@@ -245,3 +245,27 @@ def test_the_colleagues_copy_of_the_same_mail_is_their_own(app, rep, colleague, 
     owners = sorted(e.owner_id for e in Email.select().where(Email.message_key == "<both@buyer.example>"))
     assert owners == sorted([rep.id, colleague.id])
     database.close()
+
+
+def test_mail_logged_through_the_dropbox_is_recognised_in_sent(app, rep, mailbox, account):
+    from threadbook.dropbox.ingest import ingest
+
+    raw = message("Rep <rep@acme.example>", "Ann <ann@buyer.example>", subject="proposal", message_id="<sent-1@acme.example>")
+    with app.app_context():
+        logged = ingest(raw, User.get_by_id(rep.id), "in.acme.example")
+    mailbox.append(raw, folder="Sent")
+    assert _sync(app, account).stored == 0
+    assert [e.id for e in Email.select().where(Email.owner == rep.id)] == [logged.email_id]
+
+
+def test_the_periodic_schedule_queues_due_accounts_only(app, rep, mailbox, account):
+    from threadbook.jobs import tasks
+
+    mailbox.append(message("ann@buyer.example", "rep@acme.example"))
+    tasks.bind_app(app)  # the queue runs tasks at once (QUEUE_IMMEDIATE), as the worker would
+    with app.app_context():
+        assert tasks.schedule_imap_syncs.call_local() == 1  # never synced: due, and run at once (immediate queue)
+    assert Email.select().where(Email.owner == rep.id).count() == 1
+    with app.app_context():
+        assert tasks.schedule_imap_syncs.call_local() == 0  # just synced: due again in 10 minutes
+        assert is_due(ImapAccount.get_by_id(account.id), now=utcnow() + datetime.timedelta(minutes=10))
