@@ -269,3 +269,24 @@ def test_the_periodic_schedule_queues_due_accounts_only(app, rep, mailbox, accou
     with app.app_context():
         assert tasks.schedule_imap_syncs.call_local() == 0  # just synced: due again in 10 minutes
         assert is_due(ImapAccount.get_by_id(account.id), now=utcnow() + datetime.timedelta(minutes=10))
+
+
+def test_hostile_headers_neither_smuggle_a_participant_past_the_blocklist_nor_stop_the_run(app, rep, org, mailbox, account):
+    from threadbook.models import EmailParticipant
+
+    BlockedAddress.create(org=org.id, user=None, pattern="evil.example")
+    # A display name that decodes to "Zoë, mallory@evil.example": a name, never a second address.
+    mailbox.append(message("=?utf-8?q?Zo=C3=AB=2C_mallory=40evil=2Eexample?= <ann@buyer.example>", "rep@acme.example", subject="encoded name"))
+    mailbox.append(message("ann@buyer.example", "rep@acme.example", cc=", ".join(f"p{n}@x.example" for n in range(3000)), subject="huge cc"))
+    mailbox.append(message("ann@buyer.example", "rep@acme.example", subject="after"))
+
+    report = _sync(app, account)
+
+    assert report.outcome == "synced" and report.skipped_other == 1  # the header too long to parse
+    assert _subjects(rep) == ["after", "encoded name"]
+    email = Email.get(Email.subject == "encoded name")
+    assert sorted(p.address_normalized for p in EmailParticipant.select().where(EmailParticipant.email == email.id)) == [
+        "ann@buyer.example",
+        "rep@acme.example",
+    ]
+    assert email.from_name == "Zoë, mallory@evil.example"

@@ -193,8 +193,15 @@ class _Run:
         messages = []
         if keep:
             raw = self.conn.fetch_messages(list(keep), self.settings.max_message_bytes)
-            messages = [resource(header, raw.get(uid)) for uid, header in keep.items()]
+            messages = [self._kept(header, raw.get(uid)) for uid, header in keep.items()]
         self._commit(folder, messages, max(uids), kept_addresses)
+
+    def _kept(self, header, raw):
+        """The kept message with its text; without it when the whole message cannot be read (its headers could)."""
+        try:
+            return resource(header, raw)
+        except Unreadable:
+            return resource(header)
 
     def _commit(self, folder, messages, last_uid, kept_addresses):
         """Store the batch and move the folder's high-water mark, in one transaction, only under our lease."""
