@@ -3,7 +3,7 @@
  * read-only, never a secret. The section builds its own markup, right after the Mailboxes section.
  */
 
-import { accountState } from "../panel/imap-part.js";
+import { accountState } from "../panel/imap-state.js";
 import { el } from "../panel/views/form-kit.js";
 import { cut, fill, li, load } from "./section-kit.js";
 

@@ -8,7 +8,10 @@
  * field is emptied once sent. Text only: everything from the backend goes in with textContent.
  */
 
+import { accountState } from "./imap-state.js";
 import { el, labelled, select, chosen } from "./views/form-kit.js";
+
+export { accountState };
 
 const BASE = "/api/v1/me/imap-accounts";
 const TLS_CHOICES = [
@@ -18,15 +21,6 @@ const TLS_CHOICES = [
 ];
 const DEFAULT_PORT = { tls: 993, starttls: 143, none: 143 };
 const errorText = (error) => error?.message || String(error);
-
-/** An account's state in words (pure). */
-export function accountState(account, formatTime = (v) => new Date(v).toLocaleString()) {
-  if (account.needs_reconnect) return "The server refused the password: enter it again (remove and add the mailbox).";
-  if (account.sync_paused) return "Sync paused";
-  const last = account.last_synced_at ? `Last synced ${formatTime(account.last_synced_at)}` : "Not synced yet";
-  const count = `${account.messages_synced} message${account.messages_synced === 1 ? "" : "s"} logged`;
-  return `${account.syncing ? "Syncing… " : ""}${last}; ${count}`;
-}
 
 /** The POST body from the form's values, or `{error, field}` when one is missing or out of range (pure). */
 export function connectBody({ host, port, tls, username, password }) {
