@@ -101,6 +101,7 @@ export function createImapPart(doc, getClient, { formatTime } = {}) {
           el(doc, "p", { className: "detail", dataset: { field: "state" }, text: accountState(account, formatTime) }),
         );
         if (account.last_error) item.append(el(doc, "p", { className: "error", dataset: { field: "error" }, text: `Last error: ${account.last_error}` }));
+        if (account.needs_reconnect) item.append(passwordForm(account));
         const sync = el(doc, "button", { type: "button", text: "Sync now", disabled: busy, dataset: { imapAction: "sync" } });
         sync.addEventListener("click", () => run(() => syncNow(account)));
         const removing = confirming === account.id;
@@ -136,6 +137,23 @@ export function createImapPart(doc, getClient, { formatTime } = {}) {
       busy = false;
       render();
     }
+  }
+
+  /** A refused password is entered again here: `PATCH {password}`, which the backend tries before saving. */
+  function passwordForm(account) {
+    const input = el(doc, "input", { name: "password", type: "password", autocomplete: "new-password" });
+    const again = el(doc, "form", { className: "imap-password", dataset: { imapAction: "password" } });
+    again.append(labelled(doc, "App password", input), el(doc, "button", { type: "submit", text: "Save password", disabled: busy }));
+    again.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!input.value) return input.focus();
+      run(async () => {
+        const answer = await getClient().request("PATCH", `${BASE}/${encodeURIComponent(account.id)}`, { body: { password: input.value }, timeoutMs: 60_000 });
+        accounts = accounts.map((a) => (a.id === account.id ? answer : a));
+        say(status, `${account.username} reconnected.`);
+      });
+    });
+    return again;
   }
 
   async function syncNow(account) {

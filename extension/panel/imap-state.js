@@ -5,7 +5,7 @@
 
 /** An account's state in words (pure). */
 export function accountState(account, formatTime = (v) => new Date(v).toLocaleString()) {
-  if (account.needs_reconnect) return "The server refused the password: enter it again (remove and add the mailbox).";
+  if (account.needs_reconnect) return "The server refused the password: enter it again.";
   if (account.sync_paused) return "Sync paused";
   const last = account.last_synced_at ? `Last synced ${formatTime(account.last_synced_at)}` : "Not synced yet";
   const count = `${account.messages_synced} message${account.messages_synced === 1 ? "" : "s"} logged`;

@@ -130,3 +130,31 @@ test("Sync now and Remove (after a confirming click) call the account's routes",
   assert.equal(client.calls.at(-1).method, "DELETE");
   assert.equal(root.querySelector('[data-account-id="7"]'), null);
 });
+
+test("a refused password is entered again in the account's row (PATCH), the server's refusal shown", async () => {
+  let refuse = true;
+  const { root, client, part } = mount({
+    "GET /api/v1/me/imap-accounts": { accounts: [{ ...ACCOUNT, status: "needs_reconnect", needs_reconnect: true }] },
+    "PATCH /api/v1/me/imap-accounts/7": () => {
+      if (refuse) {
+        refuse = false;
+        throw new BackendError("client", "The server refused the login: Authentication failed.", { status: 400, body: { field: "password" } });
+      }
+      return { ...ACCOUNT, status: "active", needs_reconnect: false, last_error: null };
+    },
+  });
+  await part.load();
+  assert.match(root.querySelector('[data-field="state"]').textContent, /refused the password/);
+  const form = root.querySelector('[data-imap-action="password"]');
+  form.querySelector('[name="password"]').value = "new one";
+  submit(form);
+  await settle();
+  assert.deepEqual(client.calls.at(-1), { method: "PATCH", path: "/api/v1/me/imap-accounts/7", body: { password: "new one" } });
+  assert.equal(root.querySelector('[role="status"]').textContent, "The server refused the login: Authentication failed.");
+  const again = root.querySelector('[data-imap-action="password"]');
+  again.querySelector('[name="password"]').value = "right one";
+  submit(again);
+  await settle();
+  assert.equal(root.querySelector('[data-imap-action="password"]'), null);
+  assert.equal(root.querySelector('[role="status"]').textContent, `${ACCOUNT.username} reconnected.`);
+});
