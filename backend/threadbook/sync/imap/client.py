@@ -28,6 +28,7 @@ SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", 
 _LIST_LINE = re.compile(rb'^\((?P<flags>[^)]*)\) (?P<delim>"[^"]*"|NIL) (?P<name>.+)$')
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+MAX_HEADER_BYTES = 256 * 1024
 _RESPONSE_CODE = re.compile(r"^\[[^\]]*\]\s*")
 
 
@@ -247,9 +248,9 @@ class ImapConnection:
                 found[int(match.group(1))] = (part[0] + b" " + after, part[1])
         return found
 
-    def fetch_headers(self, uids):
-        """Return {uid: (size, header bytes)}."""
-        found = self._fetch(uids, "(UID RFC822.SIZE BODY.PEEK[HEADER])")
+    def fetch_headers(self, uids, max_bytes=MAX_HEADER_BYTES):
+        """Return {uid: (size, header bytes)}, each header block cut at ``max_bytes`` (a hostile server's cannot fill memory)."""
+        found = self._fetch(uids, f"(UID RFC822.SIZE BODY.PEEK[HEADER]<0.{max_bytes}>)")
         return {uid: (int(m.group(1)) if (m := _SIZE.search(items)) else 0, literal) for uid, (items, literal) in found.items()}
 
     def fetch_messages(self, uids, max_bytes):
