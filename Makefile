@@ -80,6 +80,7 @@ bench: $(DEV_STAMP) ## Print performance figures: lookup (1M contacts, built onc
 	$(BIN)/python -m bench.lookup_http
 	$(BIN)/python -m bench.log_thread
 	$(BIN)/python -m bench.import_contacts
+	$(BIN)/python -m bench.imap_sync
 
 fuzz: $(DEV_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
 	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} THREADBOOK_FUZZ_HOSTILE_EXAMPLES=$${THREADBOOK_FUZZ_HOSTILE_EXAMPLES:-50} \

@@ -154,6 +154,12 @@ def from_environment(instance_path, environ=None, secret_key=None):
         "DROPBOX_MAX_RECIPIENTS": int(env("THREADBOOK_DROPBOX_MAX_RECIPIENTS") or 50),
         "SEND_MAX_ATTACHMENT_BYTES": int(env("THREADBOOK_SEND_MAX_ATTACHMENT_BYTES") or 25 * 1024 * 1024),
         "TRACKED_THREAD_DAYS": int(env("THREADBOOK_TRACKED_THREAD_DAYS") or 90),
+        # IMAP mailboxes (docs/imap.md)
+        "IMAP_SYNC_MINUTES": int(env("THREADBOOK_IMAP_SYNC_MINUTES") or 10),
+        "IMAP_TIMEOUT_SECONDS": float(env("THREADBOOK_IMAP_TIMEOUT_SECONDS") or 30),
+        "IMAP_CA_FILE": env("THREADBOOK_IMAP_CA_FILE") or "",
+        "IMAP_ALLOW_PRIVATE_HOSTS": _bool(env("THREADBOOK_IMAP_ALLOW_PRIVATE_HOSTS")),
+        "IMAP_ALLOW_PLAINTEXT": _bool(env("THREADBOOK_IMAP_ALLOW_PLAINTEXT")),
     }
 
 

@@ -251,6 +251,11 @@ def _sync_schedules():
     create_tables_if_missing(models.SyncRun)
 
 
+def _imap_accounts():
+    """IMAP mailboxes beside Gmail: accounts (password encrypted) and each folder's UIDVALIDITY and last UID."""
+    create_tables_if_missing(models.ImapAccount, models.ImapFolder)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -271,6 +276,7 @@ STEPS = [
     (16, "users copy CRM contacts to Google Contacts", _google_contacts),
     (17, "CRM tasks; users' links to Google Tasks", _crm_tasks),
     (18, "sync schedules and calendar direction per organisation and user; when each kind of sync last ran", _sync_schedules),
+    (20, "IMAP accounts and their folders' sync positions", _imap_accounts),
 ]
 LATEST = STEPS[-1][0]
 

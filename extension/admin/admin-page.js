@@ -9,6 +9,7 @@
 
 import { auditSection } from "./audit-section.js";
 import { blocklistSection } from "./blocklist-section.js";
+import { imapSection } from "./imap-section.js";
 import { importSection } from "./import-section.js";
 import { mailboxesSection } from "./mailboxes-section.js";
 import { membersSection } from "./members-section.js";
@@ -48,6 +49,7 @@ export async function startAdminPage(doc, client, { reload }) {
         }),
         membersSection($("members"), client, { me: me.user, onMembers, reload }),
         mailboxesSection($("mailboxes"), client),
+        imapSection($("mailboxes"), client),
         blocklistSection($("blocklist"), client),
         importer,
         audit,

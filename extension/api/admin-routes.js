@@ -18,6 +18,8 @@ export function withAdminRoutes(client) {
     withdrawInvitation: (id) => request("DELETE", `/api/v1/org/invitations/${id}`),
     /** `{service_account, mailboxes: [status with user_id]}`. */
     orgMailboxes: () => request("GET", "/api/v1/org/mailboxes"),
+    /** `{accounts: [IMAP account state with user_email]}`: state only, never a password. */
+    orgImapAccounts: () => request("GET", "/api/v1/org/imap-accounts"),
     setServiceAccount: (key) => request("PUT", "/api/v1/org/service-account", { body: { key } }),
     removeServiceAccount: () => request("DELETE", "/api/v1/org/service-account"),
     blocklist: () => request("GET", "/api/v1/blocklist"),

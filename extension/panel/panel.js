@@ -49,6 +49,8 @@ document.getElementById("open-account").addEventListener("click", async () => {
 document
   .getElementById("open-account")
   .addEventListener("click", () => import("./sync-schedule-part.js").then((part) => part.showSyncSchedule(document, () => client)));
+// "Other mailboxes (IMAP)" is its own module, fetched when the Account screen first opens (the panel's load budget).
+document.getElementById("open-account").addEventListener("click", () => import("./imap-part.js").then((m) => m.showImapPart(document, () => client)));
 // While the Account screen is open, the panel controller's screens wait for Back.
 const view = account.gate(createPanelView(document));
 const controller = createPanelController({

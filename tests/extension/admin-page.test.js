@@ -10,7 +10,18 @@ test("an administrator gets every section, each loaded once", async () => {
   assert.equal($("#admin").hidden, false);
   assert.equal($("#not-admin").hidden, true);
   assert.equal($("#org-name").textContent, "Acme");
-  assert.deepEqual(calls.map(([name]) => name).sort(), ["audit", "blocklist", "config", "imports", "invitations", "me", "members", "org", "orgMailboxes"]);
+  assert.deepEqual(calls.map(([name]) => name).sort(), [
+    "audit",
+    "blocklist",
+    "config",
+    "imports",
+    "invitations",
+    "me",
+    "members",
+    "org",
+    "orgImapAccounts",
+    "orgMailboxes",
+  ]);
   // No section is left saying "Loading…" and none failed.
   for (const section of document.querySelectorAll("section")) assert.equal(section.querySelector("[data-note]").hidden, true, section.id);
   assert.equal($("#my-settings").hidden, false);

@@ -33,6 +33,8 @@ from threadbook.jobs.queue import huey
 from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
 from threadbook.sync import lease
 from threadbook.sync.due import mailboxes_due, record_mail_run
+from threadbook.sync.imap.due import accounts_due as imap_accounts_due
+from threadbook.sync.imap.sync import sync_account as sync_imap_account
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
@@ -255,6 +257,26 @@ def schedule_google_contacts():
         ids = contacts_due.users_due()
     for user_id in ids:
         sync_google_contacts_task(user_id)
+
+
+# -- IMAP accounts (sync/imap/): each runs when due (sync/imap/due.py), checked every few minutes ---------
+IMAP_EVERY = crontab(minute="*/5")
+
+
+@huey.task()
+def sync_imap_account_task(account_id):
+    with task_context():
+        report = sync_imap_account(account_id)
+        log.info("IMAP account %s: %s, %d stored, %d matched", account_id, report.outcome, report.stored, report.matched)
+        return report.as_dict()
+
+
+@huey.periodic_task(IMAP_EVERY)
+def schedule_imap_syncs():
+    with task_context() as app:
+        ids = imap_accounts_due(interval_minutes=app.config.get("IMAP_SYNC_MINUTES", 10))
+    for account_id in ids:
+        sync_imap_account_task(account_id)
     return len(ids)
 
 
@@ -269,3 +291,4 @@ queue.register("sync_google_tasks", sync_google_tasks_task)
 queue.register("push_google_task", push_google_task_task)
 queue.register("delete_google_task", delete_google_task_task)
 queue.register("sync_google_contacts", sync_google_contacts_task)
+queue.register("sync_imap_account", sync_imap_account_task)

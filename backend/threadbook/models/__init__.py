@@ -17,6 +17,7 @@ the address, never a copy.
 - ``tasks``: CRM tasks, each user's link to Google Tasks
 - ``google_contacts``: each user's copy of CRM contacts in Google Contacts, and the contacts copied
 - ``schedules``: each user's sync runs per kind (mail, calendar, contacts, tasks), the schedule choices
+- ``imap``: IMAP accounts (non-Gmail mailboxes) and their folders' sync positions
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -36,6 +37,7 @@ from threadbook.models.crm import (
 )
 from threadbook.models.google_contacts import CONTACTS_FILTERS, GoogleContactLink, GoogleContactsSync
 from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.imap import IMAP_FOLDER_ROLES, IMAP_STATUSES, IMAP_TLS_MODES, ImapAccount, ImapFolder
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
     EMAIL_SOURCES,
@@ -103,6 +105,8 @@ ALL_MODELS = [
     GoogleContactsSync,
     GoogleContactLink,
     SyncRun,
+    ImapAccount,
+    ImapFolder,
 ]
 
 __all__ = [
@@ -113,6 +117,9 @@ __all__ = [
     "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
     "GOOGLE_TASKS_STATUSES",
+    "IMAP_FOLDER_ROLES",
+    "IMAP_STATUSES",
+    "IMAP_TLS_MODES",
     "IMPORT_STATUSES",
     "LABEL_OPT_OUT_KINDS",
     "LEAD_STATUSES",
@@ -130,6 +137,8 @@ __all__ = [
     "Contact",
     "ContactAddress",
     "ContactImport",
+    "ImapAccount",
+    "ImapFolder",
     "Deal",
     "Email",
     "EmailParticipant",

@@ -23,4 +23,6 @@ Syncing one mailbox:
 - ``label_rules``: labels the user takes off in Gmail, read from history: "stop" for that thread;
 - ``label_cleanup``: Threadbook's labels out of Gmail when a mailbox disconnects, if the organisation chose it;
 - ``lease``, ``backoff``, ``quota``: the parts those share.
+
+IMAP mailboxes (non-Gmail accounts) are the ``imap`` sub-package: connecting, syncing by UIDVALIDITY/UID (docs/imap.md).
 """

@@ -135,6 +135,19 @@ def _loopback_only():
         yield
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _imap_hosts_unreachable():
+    """IMAP accounts name any host (sync/imap/client.py): here none resolves, so no look-up leaves the machine."""
+    from threadbook.sync.imap import client
+
+    def unreachable(host, port, tls, settings):
+        raise client.ImapFailure("unreachable", f"The host {host!r} does not resolve: check its name.")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(client, "resolve", unreachable)
+        yield
+
+
 @pytest.fixture(scope="module")
 def fake_google():
     """Every Google endpoint the app calls, served locally; yields the app settings that point at them."""

@@ -101,6 +101,7 @@ def test_a_whole_scheduler_cycle_calls_google_for_nobody_paused_or_disabled(app,
         "schedule_reconciliations",
         "schedule_google_tasks_syncs",
         "schedule_google_contacts",
+        "schedule_imap_syncs",
     }
     assert google_calls(workspace, people["paused"]) == {"gmail": [], "calendar": [], "token": []}
     assert google_calls(workspace, people["off"]) == {"gmail": [], "calendar": [], "token": []}
