@@ -197,6 +197,13 @@ def _reconciliation():
     create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
 
 
+def _readdress():
+    """A user's former addresses; a mailbox remembers its Google account and a grant still to revoke."""
+    create_tables_if_missing(models.UserAddress)
+    add_column_if_missing(models.Mailbox, "account_sub")
+    add_column_if_missing(models.Mailbox, "pending_revocation")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -213,6 +220,7 @@ STEPS = [
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
+    (19, "changing the connected address: former addresses, the mailbox's account, grants still to revoke", _readdress),
 ]
 LATEST = STEPS[-1][0]
 

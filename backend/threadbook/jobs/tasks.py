@@ -29,7 +29,7 @@ from threadbook.db import database
 from threadbook.jobs import queue
 from threadbook.jobs.queue import huey
 from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
-from threadbook.sync import lease
+from threadbook.sync import lease, readdress
 from threadbook.sync.due import mailboxes_due
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
@@ -202,6 +202,15 @@ def schedule_tracked_thread_checks():
 def import_contacts_task(import_id):
     with task_context():
         return import_jobs.run(import_id)
+
+
+# -- grants a mailbox change could not revoke at Google (sync/readdress.py) ----------------
+
+
+@huey.periodic_task(crontab(minute="30"))
+def retry_pending_revocations():
+    with task_context():
+        return readdress.retry_pending_revocations()
 
 
 # The names domain code queues work by (jobs.queue.enqueue).

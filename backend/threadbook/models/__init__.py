@@ -31,7 +31,7 @@ from threadbook.models.crm import (
     MatchCorrection,
     Note,
 )
-from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, USER_ADDRESS_KINDS, AuditLog, Invitation, Organization, UsedSignInNonce, User, UserAddress
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
     EMAIL_SOURCES,
@@ -62,6 +62,7 @@ ALL_MODELS = [
     Organization,
     User,
     Invitation,
+    UserAddress,
     Company,
     CompanyDomain,
     Contact,
@@ -120,6 +121,8 @@ __all__ = [
     "FilteredThread",
     "GmailLabel",
     "Invitation",
+    "USER_ADDRESS_KINDS",
+    "UserAddress",
     "JSONField",
     "LabelOptOut",
     "Lead",

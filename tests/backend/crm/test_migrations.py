@@ -251,3 +251,22 @@ def test_version_11_database_gains_skipped_messages_and_reconciliations(db):
     assert {"user_id", "gmail_message_id", "reason", "skipped_at"} <= _columns("skipped_message")
     assert {"mailbox_id", "started_at", "checked", "missing", "fetched", "stored", "outcome"} <= _columns("mailbox_reconciliation")
     assert migrations.upgrade() == []
+
+
+def test_version_14_database_gains_former_addresses_and_the_mailbox_account(db, factory):
+    from playhouse.migrate import migrate
+
+    from threadbook.models import Mailbox, User, UserAddress
+
+    database.drop_tables([UserAddress])
+    migrate(migrations._migrator().drop_column("mailbox", "account_sub"), migrations._migrator().drop_column("mailbox", "pending_revocation"))
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=14, description="reconciliation")
+    user = factory.user(factory.org(), email="kept@acme.example")
+
+    assert 19 in migrations.upgrade()
+
+    assert {"user_id", "email", "email_normalized", "kind"} <= _columns("user_address")
+    assert {"account_sub", "pending_revocation"} <= _columns("mailbox")
+    assert User.get_by_id(user.id).email == "kept@acme.example"
+    assert Mailbox.select().count() == 0 and migrations.upgrade() == []
