@@ -456,6 +456,20 @@ export function createAccountController({
       render();
     },
 
+    /** What the "Change mailbox…" form (views/change-mailbox.js) needs, and how it reports the switch. */
+    changeMailboxContext() {
+      return {
+        mailbox,
+        getClient,
+        send,
+        switched(next) {
+          useMailbox(next);
+          say(`Mailbox changed: Threadbook now syncs ${next?.email || "the new mailbox"}. Mail already logged is kept.`);
+          render();
+        },
+      };
+    },
+
     disconnect() {
       if (confirming !== "disconnect") return actions.ask("disconnect");
       return act("disconnect", "Disconnecting Gmail…", async (visit) => {
