@@ -69,7 +69,8 @@ class UserAddress(BaseModel):
     """
 
     id = AutoField()
-    org = ForeignKeyField(Organization, on_delete="CASCADE")
+    # No index of its own: (org, email_normalized) leads with org, and SQLite would otherwise pick org alone for lookups.
+    org = ForeignKeyField(Organization, on_delete="CASCADE", index=False)
     user = ForeignKeyField(User, backref="addresses", on_delete="CASCADE")
     email = CharField()
     email_normalized = CharField()
