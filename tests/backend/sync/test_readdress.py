@@ -286,3 +286,32 @@ def test_after_a_switch_a_renamed_sign_in_account_leaves_the_mailbox_address_alo
     assert response.get_json()["user"]["email"] == NEW  # still the connected mailbox's address
     kinds = in_db(app, lambda: {a.email_normalized: a.kind for a in UserAddress.select().where(UserAddress.user == rep.id)})
     assert kinds == {"rep@acme.example": "former", "rep.renamed@acme.example": "signin"}
+
+
+def test_a_colleague_cannot_finish_someone_elses_switch(client, google, rep, factory, org):
+    google.state.add_mailbox(NEW)
+    started = client.post("/api/v1/me/mailbox/replace", json={"email": NEW}, headers=factory.headers(rep)).get_json()
+    code, state = google.oauth.approve(started["authorization_url"], NEW)
+    colleague = factory.user(org, email="colleague@acme.example", role="admin")
+
+    response = client.post(
+        "/api/v1/me/mailbox/replace/finish", json={"code": code, "state": state, "redirect_uri": REDIRECT}, headers=factory.headers(colleague)
+    )
+
+    assert response.status_code == 400 and response.get_json()["field"] == "state"  # even an administrator
+    assert google.oauth.live_refresh_tokens(NEW) == []  # the code was never exchanged
+
+
+def test_a_reply_to_mail_sent_from_the_old_address_goes_to_its_recipients(app, client, google, rep, factory):
+    from threadbook.mail.messages import reply_recipients
+
+    google.state.add_mailbox(rep.email)
+    connect(app, google, rep)
+    google.state.add_mailbox(NEW)
+    assert replace(client, google, rep, factory.headers(rep)).status_code == 200
+
+    def reply():
+        sent = Email(from_email=rep.email, from_name="Rep", to=[{"name": "Buyer", "email": "buyer@customer.example"}])
+        return reply_recipients(User.get_by_id(rep.id), sent)
+
+    assert in_db(app, reply) == [("Buyer", "buyer@customer.example")]
