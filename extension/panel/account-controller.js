@@ -462,9 +462,9 @@ export function createAccountController({
         mailbox,
         getClient,
         send,
-        switched(next) {
+        switched(next, text) {
           useMailbox(next);
-          say(`Mailbox changed: Threadbook now syncs ${next?.email || "the new mailbox"}. Mail already logged is kept.`);
+          say(text);
           render();
         },
       };

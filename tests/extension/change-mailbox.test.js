@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseHTML } from "linkedom";
-import { describeChange, openChangeMailbox, runChange } from "../../extension/panel/views/change-mailbox.js";
+import { describeChange, openChangeMailbox, runChange, switchedMessage } from "../../extension/panel/views/change-mailbox.js";
 import { createAccountView } from "../../extension/panel/views/account-view.js";
 import { describeMailbox } from "../../extension/panel/account-controller.js";
 
@@ -89,7 +89,7 @@ test("the form shows the current address as text, switches, and reports the new 
   const switched = [];
   const client = fakeClient();
   const send = async () => ({ ok: true, redirectUrl: `${REDIRECT}#code=C9&state=S1` });
-  openChangeMailbox(document, host, { mailbox: { email: EVIL }, getClient: () => client, send, switched: (m) => switched.push(m) });
+  openChangeMailbox(document, host, { mailbox: { email: EVIL }, getClient: () => client, send, switched: (...args) => switched.push(args) });
 
   assert.equal(document.getElementById("change-mailbox-current").textContent, `Now connected: ${EVIL}`);
   assert.equal(document.querySelector("img"), null);
@@ -97,7 +97,9 @@ test("the form shows the current address as text, switches, and reports the new 
   document.getElementById("change-mailbox").dispatchEvent(new document.defaultView.Event("submit", { cancelable: true }));
   await new Promise((resolve) => setTimeout(resolve, 0));
 
-  assert.deepEqual(switched, [{ email: "new@gmail.com", connected: true }]);
+  assert.deepEqual(switched, [
+    [{ email: "new@gmail.com", connected: true }, "Mailbox changed: Threadbook now syncs new@gmail.com. Mail already logged is kept."],
+  ]);
   assert.equal(document.getElementById("change-mailbox"), null); // the form closed
 });
 
@@ -131,4 +133,9 @@ test("the Account screen offers Change mailbox… for a connected OAuth mailbox 
   assert.equal(show({ connected: true, kind: "oauth", status: "active", backfill_done: true, email: "a@x.example" }), true);
   assert.equal(show({ connected: true, kind: "service_account", status: "active", backfill_done: true }), false);
   assert.equal(show({ connected: false, status: "not_connected" }), false);
+});
+
+test("a switch whose old grant Google could not revoke yet says it is retried", () => {
+  assert.match(switchedMessage({ email: "n@x.example", old_grant_revocation_pending: true }), /could not be reached.*tries again every hour/);
+  assert.doesNotMatch(switchedMessage({ email: "n@x.example", old_grant_revocation_pending: false }), /tries again/);
 });

@@ -27,6 +27,14 @@ export function describeChange(mailbox) {
   };
 }
 
+/** What the Account screen says once switched to `mailbox` (pure). */
+export function switchedMessage(mailbox) {
+  const said = `Mailbox changed: Threadbook now syncs ${mailbox?.email || "the new mailbox"}. Mail already logged is kept.`;
+  return mailbox?.old_grant_revocation_pending
+    ? `${said} Google could not be reached to withdraw the old mailbox's permission; Threadbook tries again every hour.`
+    : said;
+}
+
 /** `code`, `state` and `error` from Google's redirect (query or fragment) (pure). */
 export function redirectParams(redirectUrl) {
   const url = new URL(redirectUrl);
@@ -63,7 +71,7 @@ export async function runChange({ client, send, email }) {
 /**
  * Show the form under `host` (or close it when already shown).
  *
- * `context`: `{mailbox, getClient, send, switched(mailbox)}`; `switched` is called with the new status once done.
+ * `context`: `{mailbox, getClient, send, switched(mailbox, text)}`; `switched` gets the new status and what to say.
  */
 export function openChangeMailbox(doc, host, context) {
   const existing = doc.getElementById("change-mailbox");
@@ -111,7 +119,7 @@ export function openChangeMailbox(doc, host, context) {
         say("Nothing changed: the Google window was closed or access was not allowed.");
       } else {
         form.remove();
-        context.switched(next);
+        context.switched(next, switchedMessage(next));
         return;
       }
     } catch (error) {
