@@ -26,7 +26,8 @@ limit_request_fields = 50  # headers per request: browsers send about 15
 limit_request_field_size = 8190  # bytes per header: a session token or a Google access token needs under 4 KiB
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = "127.0.0.1"
+# X-Forwarded-Proto is believed from these peers only: the proxies the app trusts for X-Forwarded-For (proxies.py).
+forwarded_allow_ips = os.environ.get("THREADBOOK_TRUSTED_PROXIES") or "127.0.0.1"
 # gunicorn's control socket lives at one fixed path per user; several servers
 # (tests, benchmarks, hosts sharing a home) would fight over it.
 control_socket_disable = True

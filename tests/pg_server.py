@@ -52,6 +52,12 @@ class PostgresServer:
     def start(self):
         data = os.path.join(self.dir, "data")
         self._run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync")
+        self.resume()
+        return self
+
+    def resume(self):
+        """Start the server on its data directory (again, after ``halt``) and wait until it accepts connections."""
+        data = os.path.join(self.dir, "data")
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         self._run("pg_ctl", "-D", data, "-o", options, "-l", os.path.join(self.dir, "log"), "-w", "start")
         deadline = time.time() + 20
@@ -66,6 +72,10 @@ class PostgresServer:
 
     def url(self, dbname):
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def halt(self):
+        """Stop the server like an outage, keeping its data for ``resume``."""
+        self._run("pg_ctl", "-D", os.path.join(self.dir, "data"), "-m", "fast", "-w", "stop")
 
     def stop(self):
         try:

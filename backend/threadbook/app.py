@@ -3,7 +3,7 @@
 import logging
 import os
 
-from flask import Flask
+from flask import Flask, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.routing import IntegerConverter
 
@@ -44,6 +44,8 @@ def create_app(overrides=None):
 
     @app.before_request
     def open_connection():
+        if request.endpoint == "health.healthz":
+            return  # it checks the database itself, beside the other dependencies, and names what failed
         try:
             db.database.connect(reuse_if_open=True)
         except (OperationalError, InterfaceError) as exc:

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from threadbook import crypto, secret_files
+from threadbook import crypto, proxies, secret_files
 from threadbook.jobs.queue import QUEUE_FILE
 from threadbook.loopback import dev_signin_bind_error
 
@@ -122,6 +122,8 @@ def from_environment(instance_path, environ=None, secret_key=None):
         "ALLOWED_ORIGINS": _list(env("THREADBOOK_ALLOWED_ORIGINS")) or [EXTENSION_ORIGIN],
         "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),
         "BIND_ADDRESS": env("THREADBOOK_BIND") or "127.0.0.1:5000",
+        # Reverse proxies whose X-Forwarded-For/-Proto are believed (proxies.py); none by default
+        "TRUSTED_PROXIES": _list(env("THREADBOOK_TRUSTED_PROXIES")),
         "SESSION_TTL_SECONDS": int(env("THREADBOOK_SESSION_TTL") or 3600),
         "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",
         "RATELIMIT_API": env("THREADBOOK_RATELIMIT_API") or "600 per minute",
@@ -157,6 +159,10 @@ def check(config, instance_path):
     if error:
         raise ConfigError(error)
     require_secret_key(config.get("SECRET_KEY"), "SECRET_KEY")
+    try:
+        proxies.parse_networks(config.get("TRUSTED_PROXIES") or [])
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         crypto.check_keys(config.get("ENCRYPTION_KEY"), instance_path)
     except crypto.WeakKey as exc:

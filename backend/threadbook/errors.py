@@ -41,6 +41,17 @@ class ApiError(Exception):
         self.extra = extra
 
 
+class QueueUnavailable(Exception):
+    """The job queue's storage (Redis, or the SQLite queue file) did not answer: nothing was queued.
+
+    jobs/queue.py raises it; it is answered 503 ``queue_unavailable`` here, the one place.
+    """
+
+
+QUEUE_UNAVAILABLE_MESSAGE = "The job queue (Redis) is not answering: nothing was queued; try again in a minute."
+QUEUE_RETRY_AFTER_SECONDS = 60
+
+
 def bad_request(message, **extra):
     return ApiError(400, message, **extra)
 
@@ -84,6 +95,11 @@ def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def handle_api_error(err):
         return error_response(err.status, err.code, err.message, err.headers, **err.extra)
+
+    @app.errorhandler(QueueUnavailable)
+    def handle_queue_unavailable(err):
+        log.error("job queue unavailable: %s", err)
+        return error_response(503, "queue_unavailable", QUEUE_UNAVAILABLE_MESSAGE, {"Retry-After": str(QUEUE_RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(err):

@@ -187,7 +187,7 @@ OPENAPI_PATHS = {
             },
             "responses": {
                 "202": doc.json_response("Queued (or, with an in-process queue, already done).", doc.ref("ContactImport")),
-                **doc.errors(400, 403, 413, 415),
+                **doc.errors(400, 403, 413, 415, 503),
             },
         },
         "get": {

@@ -134,7 +134,7 @@ OPENAPI_PATHS = {
             "Sync the caller's mailbox now",
             {
                 "202": doc.json_response("Queued.", {"type": "object", "properties": {"queued": {"type": "boolean"}, "mailbox": _STATUS}}),
-                **doc.errors(401, 404, 409),
+                **doc.errors(401, 404, 409, 503),
             },
         )
     },

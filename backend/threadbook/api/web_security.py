@@ -14,10 +14,14 @@ Rate limits (Flask-Limiter), each answering 429 with ``Retry-After``:
 
 Counters live in ``RATELIMIT_STORAGE_URI`` (``memory://``: per process; a
 Redis URL shares them between gunicorn workers and hosts). If that storage
-fails, limiting falls back to memory rather than failing requests.
+fails, limiting falls back to memory rather than failing requests; Redis
+connections time out after ``REDIS_TIMEOUT_SECONDS`` so an unreachable Redis
+cannot hold requests while the limiter finds out (docs/redis.md).
 ``RATELIMIT_ENABLED = False`` turns limiting off (the test suite does).
-The address is the socket peer: behind a reverse proxy, wrap the app in
-werkzeug's ProxyFix so it is the client's.
+The address is the socket peer, or, for a request relayed by one of
+``TRUSTED_PROXIES`` (THREADBOOK_TRUSTED_PROXIES), the client's address that
+proxy forwarded (proxies.py): behind nginx each client has its own counter,
+and a client cannot choose its address by sending X-Forwarded-For itself.
 
 Every answer carries ``X-Content-Type-Options: nosniff``, a
 ``Content-Security-Policy`` that allows nothing (the API serves no page) and
@@ -31,6 +35,7 @@ from flask import request
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
+from threadbook import proxies
 from threadbook.api.authentication import session_claims
 from threadbook.api.google_answers import TOKEN_HEADER
 from threadbook.identity import signin
@@ -40,12 +45,16 @@ SIGNIN_ENDPOINTS = frozenset({"api.session.create_session", "api.session.create_
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", TOKEN_HEADER]
 CORS_EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 CORS_MAX_AGE_SECONDS = 600
+# Connect and read timeout of the limiter's Redis connections: one check per request, so short.
+REDIS_TIMEOUT_SECONDS = 1
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "unix://")
 # Headers a proxy adds when it relays a request; the extension talking to its own machine sends none.
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 
 
 def init_app(app):
-    """Install CORS and rate limiting on ``app``; call before any other before_request hook."""
+    """Install CORS and rate limiting on ``app``, and the client's address from trusted proxies; call before any other before_request hook."""
+    proxies.install(app, app.config.get("TRUSTED_PROXIES") or [])
     CORS(
         app,
         resources={r"/api/*": {"origins": list(app.config["ALLOWED_ORIGINS"])}},
@@ -91,6 +100,7 @@ def init_app(app):
             ),
         ],
         headers_enabled=True,
+        storage_options=_storage_options(config.get("RATELIMIT_STORAGE_URI") or ""),
         key_prefix="threadbook",
         in_memory_fallback_enabled=True,
         swallow_errors=True,
@@ -98,6 +108,12 @@ def init_app(app):
     limiter.init_app(app)
     app.extensions["threadbook_limiter"] = limiter
     return limiter
+
+
+def _storage_options(uri):
+    if uri.startswith(REDIS_SCHEMES):
+        return {"socket_timeout": REDIS_TIMEOUT_SECONDS, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
+    return {}
 
 
 def client_address():

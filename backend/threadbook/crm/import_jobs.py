@@ -33,7 +33,10 @@ class NotAMember(ValueError):
 
 
 def start(user, data, file_name, dry_run=False, owner_email=None, mapping=None):
-    """Check ``data``'s header (ImportFileError), store the import and queue it; return the ContactImport as it stands."""
+    """Check ``data``'s header (ImportFileError), store the import and queue it; return the ContactImport as it stands.
+
+    ``QueueUnavailable`` when the queue does not answer; the import is then recorded as failed, saying so.
+    """
     source = read_source(data, None, mapping)
     owner_id = user.id
     if owner_email:
@@ -53,6 +56,10 @@ def start(user, data, file_name, dry_run=False, owner_email=None, mapping=None):
         )
     try:
         queue.enqueue("import_contacts", job.id)
+    except queue.QueueUnavailable:
+        # Not left "queued" forever: the import is listed as failed, and the upload answers 503.
+        _finish(job.id, status="failed", error="The import could not be queued: the job queue is not answering; upload the file again in a minute.")
+        raise
     except Exception as exc:
         log.exception("could not queue import %s", job.id)
         _finish(job.id, status="failed", error=f"The import could not be queued ({exc.__class__.__name__}); try again.")

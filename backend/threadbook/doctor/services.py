@@ -5,13 +5,13 @@ from pathlib import Path
 
 import requests
 from huey.storage import RedisStorage, SqliteStorage
-from redis import ConnectionPool
 
 from threadbook.doctor import report
 from threadbook.doctor.database import describe_url
 from threadbook.jobs import queue
 
 STALE_AFTER_SECONDS = 3 * queue.HEARTBEAT_SECONDS
+REDIS_TIMEOUT_SECONDS = 3
 WORKER_FIX = "run `threadbook worker` beside the web server (`make run` starts one); with THREADBOOK_REDIS_URL, on any machine"
 
 
@@ -21,16 +21,20 @@ def check_queue(config, instance):
         return [report.ok("task queue", "tasks run inside the request (THREADBOOK_QUEUE_IMMEDIATE): no worker needed, requests wait for syncs")]
     redis_url = config["REDIS_URL"]
     if redis_url:
-        try:
-            pool = ConnectionPool.from_url(redis_url, socket_timeout=3, socket_connect_timeout=3)
-            storage = RedisStorage(queue.QUEUE_NAME, connection_pool=pool)
-            pending = storage.queue_size()
-        except Exception as exc:  # redis-py's errors, whatever the cause
+        # The same "is Redis answering" as /healthz (jobs/queue.py), with the doctor's longer patience.
+        problem = queue.redis_problem(redis_url, timeout=REDIS_TIMEOUT_SECONDS)
+        if problem is None:
+            try:
+                storage = RedisStorage(queue.QUEUE_NAME, connection_pool=queue.redis_pool(redis_url, REDIS_TIMEOUT_SECONDS))
+                pending = storage.queue_size()
+            except Exception as exc:  # redis-py's errors: it went away between the two calls, or refuses the command
+                problem = f"unreachable: {exc.__class__.__name__}"
+        if problem is not None:
             return [
                 report.fail(
                     "task queue",
-                    f"Redis at {describe_url(redis_url)} does not answer ({exc.__class__.__name__})",
-                    "start Redis, or fix THREADBOOK_REDIS_URL=redis://host:6379/0",
+                    f"Redis at {describe_url(redis_url)} does not answer ({problem})",
+                    "start Redis (see docs/redis.md), or fix THREADBOOK_REDIS_URL=redis://host:6379/0",
                 )
             ]
         checks = [report.ok("task queue", f"Redis {describe_url(redis_url)}; {pending} task(s) waiting")]

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from threadbook import config as config_module
-from threadbook import crypto
+from threadbook import crypto, proxies
 from threadbook.doctor import report
 from threadbook.loopback import dev_signin_bind_error, is_loopback_bind, is_loopback_host
 
@@ -58,6 +58,8 @@ def check(environ=None):
     checks.extend(_urls(environ))
     checks.extend(_bind(config))
     checks.append(_origins(config))
+    if config["TRUSTED_PROXIES"]:
+        checks.append(_trusted_proxies(config))
     if config["DEV_SIGNIN"]:
         checks.append(
             report.warn(
@@ -185,6 +187,16 @@ def _urls(environ):
         elif parts.scheme == "http" and not is_loopback_host(parts.hostname):
             checks.append(report.warn("Google endpoint", f"{name}={value} is plain http beyond this machine", f"{name}={default}"))
     return checks
+
+
+def _trusted_proxies(config):
+    name = "trusted proxies"
+    try:
+        proxies.parse_networks(config["TRUSTED_PROXIES"])
+    except ValueError as exc:
+        return report.fail(name, str(exc), "THREADBOOK_TRUSTED_PROXIES=127.0.0.1 (the address nginx connects to gunicorn from)")
+    listed = ", ".join(config["TRUSTED_PROXIES"])
+    return report.ok(name, f"client addresses are taken from X-Forwarded-For when the request comes from {listed} (docs/deploy.md)")
 
 
 def _bind(config):

@@ -29,7 +29,7 @@ from threadbook.identity import addresses
 from threadbook.models import Mailbox
 from threadbook.sync import connection
 from threadbook.sync.connection import MailboxRefused
-from threadbook.sync.queueing import queue_sync
+from threadbook.sync.queueing import queue_sync_soon
 
 STATE_MAX_AGE_SECONDS = 600
 
@@ -90,7 +90,7 @@ def finish(user, org, code, state_token, redirect_uri):
     finally:
         # Revoke what we will not keep: a refused grant, or (once stored) the token this one replaces.
         connection.revoke_all(replaced if kept else [refresh_token])
-    queue_sync(mailbox.id)
+    queue_sync_soon(mailbox.id)
     return mailbox
 
 

@@ -9,7 +9,7 @@ from threadbook.db import write_transaction
 from threadbook.models import Mailbox, User
 from threadbook.sync import connection, health, label_cleanup, service_account
 from threadbook.sync.connection import MailboxRefused
-from threadbook.sync.queueing import queue_sync
+from threadbook.sync.queueing import queue_sync, queue_sync_soon
 
 
 def own_mailbox(user, org):
@@ -34,7 +34,7 @@ def alerts(user, org):
 
 
 def sync_now(user, org):
-    """Queue a sync of the user's mailbox, or refuse saying why it may not sync."""
+    """Queue a sync of the user's mailbox, or refuse saying why it may not sync; ``QueueUnavailable`` when nothing could be queued."""
     mailbox = own_mailbox(user, org)
     if mailbox is None or mailbox.status == "disconnected":
         raise MailboxRefused("not_connected", "Your mailbox is not connected; connect it first.")
@@ -58,7 +58,7 @@ def resume(user, org):
         User.update(sync_paused=False).where(User.id == user.id).execute()
     mailbox = own_mailbox(user, org)
     if mailbox is not None and mailbox.status == "active" and org.sync_enabled:
-        queue_sync(mailbox.id)
+        queue_sync_soon(mailbox.id)  # resumed either way: a queue that is down leaves this run to the periodic schedule
 
 
 def disconnect(user, org):

@@ -49,7 +49,7 @@ from threadbook.models import (
 )
 from threadbook.sync import connect_oauth, connection, label_cleanup
 from threadbook.sync.connection import RESET_POSITION, MailboxRefused
-from threadbook.sync.queueing import queue_sync
+from threadbook.sync.queueing import queue_sync_soon
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def finish(user, org, code, state_token, redirect_uri):
         if not kept:
             connection.revoke_all([refresh_token])  # a grant we will not keep
     revoke_replaced(mailbox, old_tokens)
-    queue_sync(mailbox.id)
+    queue_sync_soon(mailbox.id)  # the switch is saved; a queue that is down leaves the sync to the schedule
     return mailbox
 
 

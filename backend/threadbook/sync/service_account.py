@@ -15,7 +15,7 @@ from threadbook.google.credentials import service_account_info
 from threadbook.models import Mailbox, Organization
 from threadbook.sync import connection, label_cleanup
 from threadbook.sync.connection import MailboxRefused
-from threadbook.sync.queueing import queue_sync
+from threadbook.sync.queueing import queue_sync_soon
 
 
 def describe(org):
@@ -46,7 +46,7 @@ def set_key(org, actor, key):
     with write_transaction():
         connection.set_service_account(org, info, actor)
     for mailbox in Mailbox.select(Mailbox.id).where((Mailbox.org == org.id) & (Mailbox.kind == "service_account") & (Mailbox.status == "active")):
-        queue_sync(mailbox.id)
+        queue_sync_soon(mailbox.id)
     return describe(org)
 
 

@@ -9,7 +9,7 @@ from threadbook.errors import ApiError
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"ok": True}
+    assert response.get_json() == {"ok": True, "checks": {"database": "ok"}}  # no Redis configured: not checked
 
 
 def test_healthz_answers_503_when_the_database_is_gone(tmp_path):
@@ -19,8 +19,8 @@ def test_healthz_answers_503_when_the_database_is_gone(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
-    assert body["error"] == "unavailable"
-    assert "database" in body["message"]
+    assert body["error"] == "dependency_unavailable" and body["failed"] == ["database"]
+    assert "database" in body["message"] and body["checks"]["database"].startswith("unreachable: ")
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 413, 429, 500])

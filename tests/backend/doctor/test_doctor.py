@@ -176,6 +176,17 @@ def test_a_bind_that_is_not_host_and_port(env, bind):
     assert check.fix == "THREADBOOK_BIND=127.0.0.1:5000"
 
 
+def test_trusted_proxies_that_name_no_address(env):
+    env(THREADBOOK_TRUSTED_PROXIES="127.0.0.1,nginx.internal")
+    check = find(checks(offline=True), "trusted proxies", "fail")
+    assert "'nginx.internal' is not an IP address" in check.detail
+
+
+def test_trusted_proxies_named_by_address_and_network(env):
+    env(THREADBOOK_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/24")
+    assert "127.0.0.1, 10.0.0.0/24" in find(checks(offline=True), "trusted proxies", "ok").detail
+
+
 def test_development_sign_in_beyond_loopback(env):
     env(THREADBOOK_BIND="0.0.0.0:5000")
     check = find(checks(offline=True), "listen address", "fail")
