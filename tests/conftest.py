@@ -203,3 +203,46 @@ def gmail(_gmail_server):
     """
     _gmail_server.state.reset()
     return _gmail_server
+
+
+@pytest.fixture(scope="session")
+def _gtasks_server():
+    from .fakes.gtasks import running_fake_tasks
+
+    with running_fake_tasks() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gtasks(_gtasks_server):
+    """A fake Google Tasks API on a local port (tests/fakes/gtasks.py), emptied for each test.
+
+    Point an app at it with ``{"GOOGLE_TASKS_API_ROOT": gtasks.root}``.
+    """
+    root = _gtasks_server.root
+    _gtasks_server.reset()
+    _gtasks_server.root = root
+    return _gtasks_server
+
+
+@pytest.fixture(scope="session")
+def _people_server():
+    from .fakes.gpeople import PeopleState, create_app
+    from .fakes.server import ServerThread
+
+    state = PeopleState()
+    with ServerThread(create_app(state)) as server:
+        state.root = server.url + "/"
+        yield state
+
+
+@pytest.fixture
+def people(_people_server):
+    """A fake People API (Google Contacts) on a local port (tests/fakes/gpeople.py), emptied for each test.
+
+    Point an app at it with ``{"GOOGLE_PEOPLE_API_ROOT": people.root}``.
+    """
+    root = _people_server.root
+    _people_server.reset()
+    _people_server.root = root
+    return _people_server

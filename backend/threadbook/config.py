@@ -16,6 +16,8 @@ from threadbook.loopback import dev_signin_bind_error
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_API_ROOT = "https://www.googleapis.com/"
+# The People API (Google Contacts) has its own host.
+GOOGLE_PEOPLE_API_ROOT = "https://people.googleapis.com/"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 # The id the manifest `key` gives the unpacked extension (see manifest.json).
 EXTENSION_ORIGIN = "chrome-extension://jkepanmacpnmjgfgkefaagampdbnmmal"
@@ -118,6 +120,8 @@ def from_environment(instance_path, environ=None, secret_key=None):
         "GOOGLE_CLIENT_SECRET": env("GOOGLE_CLIENT_SECRET") or "",
         "GOOGLE_CERTS_URL": env("GOOGLE_CERTS_URL") or GOOGLE_CERTS_URL,
         "GOOGLE_API_ROOT": env("GOOGLE_API_ROOT") or GOOGLE_API_ROOT,
+        "GOOGLE_TASKS_API_ROOT": env("GOOGLE_TASKS_API_ROOT") or "",  # empty: GOOGLE_API_ROOT (docs/google-tasks.md)
+        "GOOGLE_PEOPLE_API_ROOT": env("GOOGLE_PEOPLE_API_ROOT") or GOOGLE_PEOPLE_API_ROOT,
         "GOOGLE_TOKEN_URI": env("GOOGLE_TOKEN_URI") or GOOGLE_TOKEN_URI,
         "ALLOWED_ORIGINS": _list(env("THREADBOOK_ALLOWED_ORIGINS")) or [EXTENSION_ORIGIN],
         "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),

@@ -43,6 +43,18 @@ def add_column_if_missing(model, field_name):
         migrate(_migrator().add_column(table, field.column_name, field))
 
 
+def add_column_with_db_default(model, field_name):
+    """Add a NOT NULL column whose field declares a database DEFAULT, in place (ALTER TABLE … ADD COLUMN … NOT NULL DEFAULT).
+
+    ``add_column_if_missing`` sets NOT NULL afterwards, which on SQLite rebuilds the table: it is dropped and
+    copied, and dropping a parent table with foreign keys on deletes its children by ON DELETE CASCADE.
+    """
+    table = model._meta.table_name
+    field = model._meta.fields[field_name]
+    if field.column_name not in _columns(table):
+        migrate(_migrator().add_column(table, field.column_name, field, allow_not_null=True))
+
+
 def create_tables_if_missing(*model_classes):
     database.create_tables(model_classes, safe=True)
 
@@ -197,6 +209,31 @@ def _reconciliation():
     create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
 
 
+def _no_copy_mode():
+    """No-copy mode: the organisation's two switches, and whether each copy kept its content and subject."""
+    for model, name in (
+        (models.Organization, "no_copy_mode"),
+        (models.Organization, "no_copy_keep_subjects"),
+        (models.Email, "content_stored"),
+        (models.Email, "subject_stored"),
+    ):
+        add_column_with_db_default(model, name)
+
+
+def _crm_tasks():
+    """CRM tasks, and each user's link to Google Tasks."""
+    create_tables_if_missing(models.Task, models.GoogleTasksLink)
+
+
+def _google_contacts():
+    """Users copy CRM contacts to their Google Contacts: their choice and health, and each contact copied.
+
+    Contacts gain an (org, updated_at) index: each periodic fan-out asks whether a contact changed since a user's last copy.
+    """
+    create_tables_if_missing(models.GoogleContactsSync, models.GoogleContactLink)
+    database.execute_sql("CREATE INDEX IF NOT EXISTS contact_org_id_updated_at ON contact (org_id, updated_at)")
+
+
 def _readdress():
     """A user's former addresses; a mailbox remembers its Google account and a grant still to revoke."""
     create_tables_if_missing(models.UserAddress)
@@ -220,6 +257,9 @@ STEPS = [
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
+    (15, "no-copy mode: organisation switches; copies say whether their content and subject are stored", _no_copy_mode),
+    (16, "users copy CRM contacts to Google Contacts", _google_contacts),
+    (17, "CRM tasks; users' links to Google Tasks", _crm_tasks),
     (19, "changing the connected address: former addresses, the mailbox's account, grants still to revoke", _readdress),
 ]
 LATEST = STEPS[-1][0]

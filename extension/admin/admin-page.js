@@ -13,6 +13,7 @@ import { importSection } from "./import-section.js";
 import { mailboxesSection } from "./mailboxes-section.js";
 import { membersSection } from "./members-section.js";
 import { mySettingsSection } from "./my-settings-section.js";
+import { noCopySection } from "./no-copy-section.js";
 import { settingsSection } from "./settings-section.js";
 
 export async function startAdminPage(doc, client, { reload }) {
@@ -34,13 +35,17 @@ export async function startAdminPage(doc, client, { reload }) {
   if (admin) {
     const audit = auditSection($("audit"), client);
     const importer = importSection($("import"), client, { me: me.user });
+    const noCopy = noCopySection($("no-copy"), client); // shown the organisation the settings section loads
     const onMembers = (members) => {
       audit.setPeople(members);
       importer.setPeople(members);
     };
     await Promise.all(
       [
-        settingsSection($("org-settings"), client, (org) => ($("org-name").textContent = org.name)),
+        settingsSection($("org-settings"), client, (org) => {
+          $("org-name").textContent = org.name;
+          noCopy.show(org);
+        }),
         membersSection($("members"), client, { me: me.user, onMembers, reload }),
         mailboxesSection($("mailboxes"), client),
         blocklistSection($("blocklist"), client),

@@ -145,6 +145,8 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     // Timelines, unlogging (a token that may change labels takes the Gmail label off), match corrections
     /** One page (10 items) of a contact's or lead's timeline (`kind` "contact" or "lead"): `{items, page, per_page, has_more}`. */
     timeline: (kind, id, page) => data(call("GET", `/api/v1/${kind}s/${encodeURIComponent(id)}/timeline?page=${page}&per_page=10`)),
+    /** An email's content read live from your own Gmail (no-copy mode): `{email_id, content | null, reason, message}`. */
+    emailContent: (emailId, accessToken) => data(call("GET", `/api/v1/emails/${encodeURIComponent(emailId)}/content`, { headers: googleHeader(accessToken) })),
     /** Unlog one email (204). */
     unlogEmail: (emailId, accessToken) =>
       call("DELETE", `/api/v1/emails/${encodeURIComponent(emailId)}`, { headers: googleHeader(accessToken), timeoutMs: LOG_TIMEOUT_MS }),
@@ -223,6 +225,10 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     resumeSync: () => data(call("POST", "/api/v1/mailbox/resume")),
     disconnectMailbox: () => data(call("DELETE", "/api/v1/mailbox")),
     dropbox: () => data(call("GET", "/api/v1/dropbox")),
+    // Google Contacts copying (panel/google-contacts-part.js); `path`: "sync", "connect/start", "conflicts/<id>"
+    googleContacts: () => data(call("GET", "/api/v1/me/google-contacts")),
+    changeGoogleContacts: (body) => data(call("PUT", "/api/v1/me/google-contacts", { body })),
+    googleContactsAction: (path, body) => data(call("POST", `/api/v1/me/google-contacts/${path}`, { body })),
     rotateDropbox: () => data(call("POST", "/api/v1/dropbox/rotate")),
   };
 }

@@ -25,12 +25,13 @@ export function correctionTarget({ match, kind, record, company, email }) {
  *
  * - `client()`: the current backend client; `shown()`: `{thread, data}` on screen, or null;
  * - `labelToken()`: a Google token that may change labels (gmail.modify), else null;
+ * - `readToken()`: resolves a Google token that reads mail, else null (the backend then uses the connected mailbox);
  * - `rerender()`: show the thread screen again; `refreshShown()`: look the shown conversation up again;
  * - `view`: `status(text, {error})` and `offer(action | null)`;
  * - `handleError(error, {lookupFailed: false})`: the controller's handling (unreachable, sign-out on 401);
  * - `setTimer(fn, ms)`, `clearTimer(id)`.
  */
-export function createLogActions({ client, shown, labelToken, rerender, refreshShown, view, handleError, setTimer, clearTimer }) {
+export function createLogActions({ client, shown, labelToken, readToken, rerender, refreshShown, view, handleError, setTimer, clearTimer }) {
   let choice = null; // {threadId, dealId (undefined: none chosen), choosing, skipped: Set of message ids left out}
   let offerTimer = 0;
 
@@ -145,6 +146,17 @@ export function createLogActions({ client, shown, labelToken, rerender, refreshS
         try {
           const answer = await client().timeline(kind, id, page);
           return { ok: true, items: answer.items || [], hasMore: answer.has_more };
+        } catch (error) {
+          if (error?.kind !== "client") await handleError(error, { lookupFailed: false });
+          return { ok: false, message: error?.message };
+        }
+      },
+
+      /** An email's content read live from the user's own Gmail (no-copy mode): `{ok, content, message}`; content null says why. */
+      async loadEmailContent(emailId) {
+        try {
+          const answer = await client().emailContent(emailId, await readToken?.());
+          return { ok: true, content: answer.content, message: answer.message };
         } catch (error) {
           if (error?.kind !== "client") await handleError(error, { lookupFailed: false });
           return { ok: false, message: error?.message };

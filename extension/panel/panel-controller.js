@@ -228,6 +228,8 @@ export function createPanelController({
   }
 
   const actions = {
+    /** The current backend client, for the views loaded on demand (views/task-section.js). */
+    backend: () => client,
     /** Follow a new state from storage. */
     setState(next) {
       const sessionChanged = next.session?.token !== session?.token;
@@ -421,6 +423,7 @@ export function createPanelController({
     client: () => client,
     shown: () => shown,
     labelToken: () => (/gmail\.modify|mail\.google\.com\/(\s|$)/.test(googleAccess?.scope) ? googleAccess.token : null),
+    readToken: async () => (await freshGoogleAccess())?.token || null,
     rerender: showThread,
     refreshShown: async () => {
       if (shown) await lookup(shown.thread);

@@ -34,6 +34,17 @@ accountView.bind(account);
 // The Account screen's calendars and notifications switch load each time it opens.
 const calendars = createCalendarsPart(document, { getClient: () => client, send: (message) => runtime.sendMessage(message), readGoogle });
 document.getElementById("open-account").addEventListener("click", () => calendars.load());
+// The Google Tasks switch loads with the Account screen, not with the panel (google-tasks-part.js).
+document
+  .getElementById("open-account")
+  .addEventListener("click", () =>
+    import("./google-tasks-part.js").then((m) => m.showGoogleTasks(document, { getClient: () => client, send: (message) => runtime.sendMessage(message) })),
+  );
+// Google Contacts copying: its own module, loaded when the Account screen opens (the first load stays small).
+document.getElementById("open-account").addEventListener("click", async () => {
+  const { showGoogleContacts } = await import("./google-contacts-part.js");
+  showGoogleContacts(document, { getClient: () => client, send: (message) => runtime.sendMessage(message) });
+});
 // While the Account screen is open, the panel controller's screens wait for Back.
 const view = account.gate(createPanelView(document));
 const controller = createPanelController({

@@ -132,12 +132,14 @@ def test_focus_after_sign_in_and_on_another_conversation(browser, stack):
 def test_cards_are_headings_and_the_keyboard_skips_from_card_to_card(browser, stack):
     renewal = stack.thread_ids[0]
     open_thread(browser, renewal)
+    # A contact's tasks load after the card (views/task-section.js): wait for them, then read the headings.
+    browser.wait(lambda: js(browser, """return !!document.querySelector('li[data-email="ada@acme.example"] [data-field="tasks"]')"""), "Ada's tasks")
     names = js(
         browser,
         """return Array.from(document.querySelectorAll('#participants > li')).map((card) =>
              [card.querySelector('h3').textContent, Array.from(card.querySelectorAll('h4')).map((h) => h.textContent)]);""",
     )
-    assert ["Ada Lovelace", ["Open deals", "Latest notes"]] in names
+    assert ["Ada Lovelace", ["Open deals", "Latest notes", "Tasks"]] in names
     assert len(names) == 4
 
     js(browser, "document.getElementById('thread-subject').focus()")

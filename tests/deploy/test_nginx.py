@@ -81,7 +81,7 @@ def test_healthz_answers_while_slow_clients_are_still_sending_their_bodies(stack
                 client.dribble()
             time.sleep(1)
         status, _, body = get("127.0.0.1", stack.https_port, "/healthz", tls=True, timeout=30)
-        assert (status, json.loads(body)) == (200, {"ok": True})
+        assert status == 200 and json.loads(body)["ok"] is True
         assert all(client.still_sending for client in clients)  # /healthz did not wait for them
     finally:
         for client in clients:

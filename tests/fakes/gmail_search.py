@@ -1,7 +1,8 @@
 """The part of Gmail's search syntax (users.messages.list ``q``) that mail sync uses.
 
 ``_query_matcher(query)`` compiles ``after:``, ``before:``, ``newer_than:``,
-``older_than:``, ``in:`` and ``-in:chats`` into a predicate on a message
+``older_than:``, ``in:``, ``-in:chats`` and ``rfc822msgid:`` (the Message-ID
+header, with or without its angle brackets; live reads of no-copy mode) into a predicate on a message
 resource (``matcher.anywhere`` is true for ``in:anywhere``, which lets
 messages.list reach spam and trash); any other term is a 400 in Google's shape.
 """
@@ -9,7 +10,13 @@ messages.list reach spam and trash); any other term is a 400 in Google's shape.
 import datetime
 import time
 
+from .gmail_messages import _header
 from .google_common import GoogleError
+
+
+def _bare_id(value):
+    """A Message-ID as Gmail's search compares it: without the angle brackets."""
+    return value.strip().removeprefix("<").removesuffix(">")
 
 
 def _gmail_date(value):
@@ -48,10 +55,15 @@ def _query_matcher(query):
                 tests.append(lambda m, label=label: label in m["labelIds"])
             elif key == "-in" and value.lower() == "chats":
                 tests.append(lambda m: "CHAT" not in m["labelIds"])
+            elif key == "rfc822msgid" and _bare_id(value):
+                wanted = _bare_id(value)
+                tests.append(lambda m, w=wanted: _bare_id(_header(m, "Message-ID") or "") == w)
             else:
                 raise ValueError(token)
         except (ValueError, KeyError, IndexError):
-            raise GoogleError(400, f"Invalid query (the fake understands after:, before:, newer_than:, older_than:, in:): {token}", "invalidArgument") from None
+            raise GoogleError(
+                400, f"Invalid query (the fake understands after:, before:, newer_than:, older_than:, in:, rfc822msgid:): {token}", "invalidArgument"
+            ) from None
 
     def matcher(message):
         return all(test(message) for test in tests)

@@ -45,8 +45,9 @@ def scope(name):
 class GoogleError(Exception):
     """An error answered in Google's JSON shape."""
 
-    def __init__(self, code, message, reason, domain="global", headers=None, details=None, **error_extra):
+    def __init__(self, code, message, reason, domain="global", headers=None, details=None, status=None, **error_extra):
         super().__init__(message)
+        self.status = status  # Google's status name when it is not the code's usual one (400 FAILED_PRECONDITION)
         self.code, self.message, self.reason, self.domain = code, message, reason, domain
         self.headers = headers or {}
         self.details = details
@@ -54,7 +55,7 @@ class GoogleError(Exception):
 
     def body(self):
         error = {"message": self.message, "domain": self.domain, "reason": self.reason, **self.error_extra}
-        body = {"code": self.code, "message": self.message, "errors": [error], "status": STATUS_NAMES.get(self.code, "UNKNOWN")}
+        body = {"code": self.code, "message": self.message, "errors": [error], "status": self.status or STATUS_NAMES.get(self.code, "UNKNOWN")}
         if self.details:
             body["details"] = self.details
         return {"error": body}

@@ -40,6 +40,8 @@ def org_json(org):
         "deal_stages": deal_stages(org),
         "remove_labels_on_disconnect": bool(org.remove_labels_on_disconnect),
         "blocklist_applies_to_manual_logs": bool(org.blocklist_applies_to_manual_logs),
+        "no_copy_mode": bool(org.no_copy_mode),
+        "no_copy_keep_subjects": bool(org.no_copy_keep_subjects),
         "created_at": iso(org.created_at),
     }
 
@@ -78,6 +80,11 @@ SYNC_SETTING_DOCS = {
     "blocklist_applies_to_manual_logs": "The blocklist also keeps mail out of 'Log thread': messages with a blocked participant "
     "are left out, with a warning (default true).",
 }
+NO_COPY_SETTING_DOCS = {
+    "no_copy_mode": "Keep only what links and lists mail (ids, Message-ID, sender, recipients, date); people read the content live "
+    "from their own Gmail. Switching it on deletes the stored bodies and snippets (confirm required); switching it off brings nothing back.",
+    "no_copy_keep_subjects": "In no-copy mode, keep subjects too (default false: switching it off under no-copy mode deletes stored subjects).",
+}
 ORG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -97,6 +104,7 @@ ORG_SCHEMA = {
         },
         "remove_labels_on_disconnect": {"type": "boolean", "description": SYNC_SETTING_DOCS["remove_labels_on_disconnect"]},
         "blocklist_applies_to_manual_logs": {"type": "boolean", "description": SYNC_SETTING_DOCS["blocklist_applies_to_manual_logs"]},
+        **{name: {"type": "boolean", "description": text} for name, text in NO_COPY_SETTING_DOCS.items()},
         "created_at": {"type": "string", "format": "date-time"},
     },
 }

@@ -11,11 +11,12 @@ from flask import Blueprint, g
 from threadbook import matching
 from threadbook.api import openapi as doc
 from threadbook.api.authentication import admin_required
-from threadbook.api.identity_json import SYNC_SETTING_DOCS, invitation_json, org_json, user_json
+from threadbook.api.identity_json import NO_COPY_SETTING_DOCS, SYNC_SETTING_DOCS, invitation_json, org_json, user_json
 from threadbook.api.params import boolean, check_storable, choice, json_body, string
 from threadbook.errors import CODES, ApiError, error_response
 from threadbook.identity import organisations
 from threadbook.identity.organisations import BOOLEAN_SETTINGS, SETTINGS, ChangeRefused, NotInOrganisation
+from threadbook.mail import no_copy_switch
 from threadbook.models import ROLES, VISIBILITIES
 
 bp = Blueprint("org", __name__)
@@ -33,6 +34,11 @@ def answer_conflict(exc):
     return error_response(409, CODES[409], str(exc))
 
 
+@bp.errorhandler(no_copy_switch.PurgeNotConfirmed)
+def answer_purge_not_confirmed(exc):
+    return error_response(409, "purge_not_confirmed", str(exc), emails=exc.emails, parts=exc.parts)
+
+
 @bp.get("/org")
 def get_org():
     return org_json(g.org)
@@ -42,6 +48,7 @@ def get_org():
 @admin_required
 def update_org():
     body = json_body()
+    confirm = _purge_confirmation(body)
     unknown = sorted(set(body) - set(SETTINGS))
     if unknown:
         raise ApiError(400, f"Unknown setting(s): {', '.join(unknown)}. Settings are: {', '.join(SETTINGS)}.", field=unknown[0])
@@ -57,7 +64,17 @@ def update_org():
             if body[name] is None:
                 raise ApiError(400, f"'{name}' must be true or false.", field=name)
             wanted[name] = boolean(body, name)
-    return org_json(organisations.update_settings(g.org, g.user, wanted))
+    return org_json(no_copy_switch.update_settings(g.org, g.user, wanted, confirm))
+
+
+def _purge_confirmation(body):
+    """Take ``confirm`` out of the body: the word that allows a change to purge stored mail content (no-copy mode)."""
+    if "confirm" not in body:
+        return None
+    confirm = body.pop("confirm")
+    if confirm != no_copy_switch.CONFIRMATION:
+        raise ApiError(400, f"'confirm' must be \"{no_copy_switch.CONFIRMATION}\" (it allows deleting stored mail content).", field="confirm")
+    return confirm
 
 
 def _deal_stages(value):
@@ -135,6 +152,13 @@ _SETTINGS_BODY = {
             "description": "The deal stages offered, in order; names are trimmed and distinct regardless of case.",
         },
         **{name: {"type": "boolean", "description": text} for name, text in SYNC_SETTING_DOCS.items()},
+        **{name: {"type": "boolean", "description": text} for name, text in NO_COPY_SETTING_DOCS.items()},
+        "confirm": {
+            "type": "string",
+            "enum": [no_copy_switch.CONFIRMATION],
+            "description": "Required when the change deletes stored mail content (no-copy mode on, or subjects off under it); "
+            "without it such a change answers 409 purge_not_confirmed with the number of emails and what they would lose.",
+        },
     },
 }
 _ADMIN = "Administrators only (403 for members)."
@@ -151,7 +175,7 @@ OPENAPI_PATHS = {
             "description": _ADMIN,
             "tags": ["org"],
             "requestBody": doc.json_body(_SETTINGS_BODY),
-            "responses": {"200": doc.json_response("The organisation.", doc.ref("Organization")), **doc.errors(400, 403)},
+            "responses": {"200": doc.json_response("The organisation.", doc.ref("Organization")), **doc.errors(400, 403, 409)},
         },
     },
     "/api/v1/org/members": {

@@ -143,6 +143,9 @@ def email(e, viewer, users=None):
         "snippet": e.snippet if content_visible else None,
         "body": e.body if content_visible else None,
         "redacted": not content_visible,
+        # No-copy mode left the content (and maybe the subject) in Gmail: GET /emails/<id>/content reads it live.
+        "content_stored": e.content_stored,
+        "subject_stored": e.subject_stored,
         "visibility": e.visibility,
         "can_change_visibility": access.can_change_visibility(viewer, e),
         "can_unlog": access.can_unlog(viewer, e),
@@ -295,6 +298,11 @@ SCHEMAS = {
             "snippet": {"type": ["string", "null"], "description": "null when you may see only who, when and the subject"},
             "body": {"type": ["string", "null"], "description": "null when redacted or when the organisation stores no bodies"},
             "redacted": {"type": "boolean"},
+            "content_stored": {
+                "type": "boolean",
+                "description": "false when no-copy mode kept no body or snippet: read them live with GET /api/v1/emails/{id}/content",
+            },
+            "subject_stored": {"type": "boolean", "description": "false when no-copy mode kept no subject (subject is then empty)"},
             "visibility": {
                 "enum": ["private", "team_metadata", "team_full"],
                 "description": "Who sees this copy: its owner only, the team as who/when/subject, or the team in full.",

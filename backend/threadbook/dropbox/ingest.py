@@ -50,6 +50,7 @@ from threadbook.db import write_transaction
 from threadbook.dropbox import contacts
 from threadbook.dropbox.addresses import is_dropbox_address, user_for_address
 from threadbook.mail import automated, filters, unlogged
+from threadbook.mail.content_policy import wants_bodies
 from threadbook.mail.filters import MessageFilter
 from threadbook.mail.store import html_to_text, parse_gmail_message, store_gmail_messages
 from threadbook.models import Email, Organization
@@ -383,7 +384,7 @@ def ingest(raw, user, domain, max_recipients=MAX_RECIPIENTS):
     unknown = [] if filters.automated_reason(resource) else contacts.unknown_people(org, people, message_filter)
     with write_transaction():
         created_contacts = contacts.create_contacts(org, user, unknown)
-        result = store_gmail_messages(org, user, user, [resource], source="dropbox", store_body=bool(org.store_bodies))
+        result = store_gmail_messages(org, user, user, [resource], source="dropbox", store_body=wants_bodies(org))
         if not (result.created or result.existing):  # unlogged meanwhile
             return Ingested(None, False, [], unlogged=True)
         email = (result.created or result.existing)[0]

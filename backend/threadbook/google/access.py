@@ -16,11 +16,16 @@ from threadbook.google.calendar import CALENDAR_FULL, CALENDAR_LIST_READONLY, CA
 from threadbook.google.credentials import MissingCredentials, google_credentials
 from threadbook.google.gmail import Gmail
 from threadbook.google.gmail_send import GmailSender
+from threadbook.google.people import CONTACTS, People
 from threadbook.models import Mailbox
 
 
 class NoGoogleAccess(Exception):
     """Neither a token from the extension nor a usable connected mailbox; the message says what to do."""
+
+
+class ContactsNotGranted(NoGoogleAccess):
+    """The connected mailbox's grant does not include Google Contacts (the contacts scope)."""
 
 
 class CalendarListNotGranted(NoGoogleAccess):
@@ -129,3 +134,23 @@ def calendar_list_for(user, org, access_token=None, config=None):
     except MissingCredentials as exc:
         raise NoGoogleAccess(str(exc)) from exc
     return Calendar(credentials, config["GOOGLE_API_ROOT"]), mailbox.kind
+
+
+def contacts_granted(mailbox):
+    """Whether a connected mailbox may write the user's Google Contacts (a service account: its delegation decides)."""
+    return mailbox.kind == "service_account" or CONTACTS in (mailbox.scopes or "").split()
+
+
+def people_for(user, org, config=None):
+    """Google Contacts for background copying, through the connected mailbox's grant (never the extension's token)."""
+    config = config or current_app.config
+    mailbox = connected_mailbox(user)
+    if mailbox is None:
+        raise NoGoogleAccess("Google is not connected for you: connect Google on the Account screen to copy contacts.")
+    if not contacts_granted(mailbox):
+        raise ContactsNotGranted("Your Google connection does not include Google Contacts: allow Contacts on the Account screen.")
+    try:
+        credentials = google_credentials(mailbox, user, org, config, scopes=(CONTACTS,))
+    except MissingCredentials as exc:
+        raise NoGoogleAccess(str(exc)) from exc
+    return People(credentials, config["GOOGLE_PEOPLE_API_ROOT"])

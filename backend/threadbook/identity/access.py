@@ -39,13 +39,25 @@ change and correction is audited.
 
 from peewee import SQL, Case, fn
 
-from threadbook.models import VISIBILITIES, Email, PrivateThread, User
+from threadbook.models import VISIBILITIES, Contact, Email, PrivateThread, User
 
 PRIVATE, TEAM_METADATA, TEAM_FULL = VISIBILITIES
 
 
 def is_admin(user):
     return user.role == "admin"
+
+
+# ---------------------------------------------------------------- records: reading
+
+
+def visible_contacts(user):
+    """Return a condition on Contact: the contacts the user may see (every contact of their organisation, today).
+
+    Anything that copies contacts out of the CRM (Google Contacts) selects through this, so a rule that hides
+    some contacts from some colleagues has one place to go.
+    """
+    return Contact.org == user.org_id
 
 
 # ---------------------------------------------------------------- mail: reading

@@ -9,7 +9,7 @@ administrators change) is the API's guard.
 from peewee import IntegrityError
 
 from threadbook import audit, matching
-from threadbook.db import write_transaction
+from threadbook.db import is_postgres, write_transaction
 from threadbook.models import DEFAULT_DEAL_STAGES, Invitation, Organization, User
 
 BOOLEAN_SETTINGS = ("invite_only", "store_bodies", "sync_enabled", "archive_sorted_threads")
@@ -49,6 +49,12 @@ def update_settings(org, actor, wanted):
             org.save()
             audit.record("org.updated", org=org, user=actor, changes=changes)
     return org
+
+
+def locked(org):
+    """Re-read the organisation inside the caller's write transaction, its row locked on PostgreSQL (SQLite's write lock suffices)."""
+    query = Organization.select().where(Organization.id == org.id)
+    return (query.for_update() if is_postgres() else query).get()
 
 
 def members(org):
@@ -108,3 +114,8 @@ def _admin_count(org):
 SYNC_SETTINGS = ("remove_labels_on_disconnect", "blocklist_applies_to_manual_logs")
 BOOLEAN_SETTINGS = BOOLEAN_SETTINGS + SYNC_SETTINGS
 SETTINGS = SETTINGS + SYNC_SETTINGS
+
+# No-copy mode's two switches (mail/content_policy.py); switching on purges, so PATCH /org goes through mail/no_copy_switch.py.
+NO_COPY_SETTINGS = ("no_copy_mode", "no_copy_keep_subjects")
+BOOLEAN_SETTINGS = BOOLEAN_SETTINGS + NO_COPY_SETTINGS
+SETTINGS = SETTINGS + NO_COPY_SETTINGS

@@ -24,6 +24,8 @@ from flask import current_app, has_app_context
 from huey import crontab
 
 from threadbook.calendar.sync import calendar_mailboxes_due, sync_calendar_mailbox
+from threadbook.contacts_sync import due as contacts_due
+from threadbook.contacts_sync import run as contacts_run
 from threadbook.crm import import_jobs
 from threadbook.db import database
 from threadbook.jobs import queue
@@ -34,6 +36,8 @@ from threadbook.sync.due import mailboxes_due
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
+from threadbook.tasks_sync import due as tasks_due
+from threadbook.tasks_sync import sync as tasks_sync
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +208,55 @@ def import_contacts_task(import_id):
         return import_jobs.run(import_id)
 
 
+# -- CRM tasks in Google Tasks (tasks_sync/): each user's run when due, each change pushed ----
+GOOGLE_TASKS_EVERY = crontab(minute="*/5")  # who is due is tasks_sync.due.is_due's (every 30 minutes by default)
+
+
+@huey.task()
+def sync_google_tasks_task(user_id):
+    with task_context():
+        return tasks_sync.sync_user(user_id).as_dict()
+
+
+@huey.task()
+def push_google_task_task(task_id):
+    with task_context():
+        return tasks_sync.push_task(task_id)
+
+
+@huey.task()
+def delete_google_task_task(user_id, google_task_id):
+    with task_context():
+        return tasks_sync.delete_copy(user_id, google_task_id)
+
+
+@huey.periodic_task(GOOGLE_TASKS_EVERY)
+def schedule_google_tasks_syncs():
+    with task_context():
+        ids = tasks_due.users_due()
+    for user_id in ids:
+        sync_google_tasks_task(user_id)
+
+
+# -- copying CRM contacts to Google Contacts (contacts_sync/) -------------------------------
+GOOGLE_CONTACTS_EVERY = crontab(minute="*/5")  # each user is due by contacts_sync.due.is_due (every 30 min)
+
+
+@huey.task()
+def sync_google_contacts_task(user_id):
+    with task_context():
+        return contacts_run.sync_user(user_id).as_dict()
+
+
+@huey.periodic_task(GOOGLE_CONTACTS_EVERY)
+def schedule_google_contacts():
+    with task_context():
+        ids = contacts_due.users_due()
+    for user_id in ids:
+        sync_google_contacts_task(user_id)
+    return len(ids)
+
+
 # -- grants a mailbox change could not revoke at Google (sync/readdress.py) ----------------
 
 
@@ -220,3 +273,7 @@ queue.register("reconcile_mailbox", reconcile_mailbox_task)
 queue.register("sync_calendar", sync_calendar_task)
 queue.register("check_tracked_threads", check_tracked_threads_task)
 queue.register("import_contacts", import_contacts_task)
+queue.register("sync_google_tasks", sync_google_tasks_task)
+queue.register("push_google_task", push_google_task_task)
+queue.register("delete_google_task", delete_google_task_task)
+queue.register("sync_google_contacts", sync_google_contacts_task)

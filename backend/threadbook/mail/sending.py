@@ -30,6 +30,7 @@ from flask import current_app
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
 from threadbook.mail import filters, gmail_labels
+from threadbook.mail.content_policy import wants_bodies
 from threadbook.mail.gmail_access import NoMailAccess, open_mail
 from threadbook.mail.messages import build_message, sent_resource
 from threadbook.mail.store import store_gmail_messages
@@ -92,12 +93,12 @@ def send_and_log(user, org, draft, access_token=None):
     # Sent: from here on nothing may fail the request, or the user would send it twice.
     resource = None
     try:
-        resource = access.gmail.get_message(sent["id"], format="full" if org.store_bodies else "metadata")
+        resource = access.gmail.get_message(sent["id"], format="full" if wants_bodies(org) else "metadata")
     except google_errors.GoogleApiError as exc:
         log.info("user %s: sent message %s could not be read back (%s); logging what was sent", user.id, sent["id"], exc.status)
     if resource is None:
         resource = sent_resource(message, sent)
-    result = store_gmail_messages(org, user, user, [resource], source="sent", visibility=draft.visibility, store_body=bool(org.store_bodies))
+    result = store_gmail_messages(org, user, user, [resource], source="sent", visibility=draft.visibility, store_body=wants_bodies(org))
     stored = (result.created or result.existing)[0]
     track_thread(user, sent.get("threadId") or sent["id"])
     return SendResult(stored, sent["id"], sent.get("threadId") or sent["id"], warnings)
@@ -149,7 +150,7 @@ def _check_tracked_threads(user, org, gmail, days=None):
     for row in tracked:
         report.threads += 1
         try:
-            thread, with_bodies = _fetch_thread(gmail, row.gmail_thread_id, bool(org.store_bodies))
+            thread, with_bodies = _fetch_thread(gmail, row.gmail_thread_id, wants_bodies(org))
         except google_errors.NotFound:
             with write_transaction():
                 row.delete_instance()

@@ -19,7 +19,9 @@ never fail:
   mail through these addresses, so nothing else needs writing when a record
   is created later.
 
-Each new row's sharing level is ``access.level_for_new_mail``: the level chosen
+What a new row keeps of the mail is the organisation's content policy
+(mail/content_policy.py: in no-copy mode no body or snippet, the subject only
+if allowed), applied here for every source. Each new row's sharing level is ``access.level_for_new_mail``: the level chosen
 at log time, else private for a thread the owner keeps private, else the
 owner's default, else the organisation's.
 
@@ -47,7 +49,7 @@ from dataclasses import dataclass, field
 from threadbook import matching
 from threadbook.db import database, write_transaction
 from threadbook.identity import access
-from threadbook.mail import unlogged
+from threadbook.mail import content_policy, unlogged
 from threadbook.models import Email, EmailParticipant, MailboxMessage
 
 CHUNK = 400  # rows per statement: well under SQLite's bound-parameter limit
@@ -323,6 +325,8 @@ def store_gmail_messages(org, owner, logged_by, messages, source="manual", visib
         for p in (parsed[key],)
     ]
     with write_transaction():
+        # The organisation's content policy as committed now, not as the caller loaded it (a sync run outlives a switch).
+        content_policy.strip(rows, content_policy.current_policy(org.id))
         if was_unlogged and relog:
             unlogged.forget(owner_id, was_unlogged)
         created_keys = set()

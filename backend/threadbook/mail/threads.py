@@ -28,6 +28,7 @@ from threadbook.crm.participants import own_copies_in_thread
 from threadbook.db import write_transaction
 from threadbook.google import errors as google_errors
 from threadbook.mail import deals, filters, gmail_labels
+from threadbook.mail.content_policy import wants_bodies
 from threadbook.mail.gmail_access import mailbox_gmail_for, open_mail
 from threadbook.mail.store import StoreResult, store_gmail_messages
 from threadbook.models import Email, ThreadLabel
@@ -141,7 +142,7 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
     """
     gmail = open_mail(user, org, access_token).gmail
     warnings = []
-    messages = _chosen(fetch_thread_messages(gmail, thread_id, org.store_bodies, warnings), thread_id, message_ids)
+    messages = _chosen(fetch_thread_messages(gmail, thread_id, wants_bodies(org), warnings), thread_id, message_ids)
     messages, blocked = filters.without_blocked_for_manual_log(org, user, messages)
     stored = store_gmail_messages(
         org,
@@ -150,7 +151,7 @@ def log_thread(user, org, thread_id, access_token, message_ids=None, visibility=
         messages=messages,
         source="manual",
         visibility=visibility,
-        store_body=org.store_bodies and not warnings,
+        store_body=wants_bodies(org) and not warnings,
         relog=True,
     )
     if blocked:

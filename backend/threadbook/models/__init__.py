@@ -14,6 +14,8 @@ the address, never a copy.
 - ``sync``: connected mailboxes, Threadbook's Gmail labels (by id, per thread, opt-outs), threads sync filtered
 - ``imports``: contact imports started from the API
 - ``notify``: new-mail notifications, each mailbox's sync counts per day
+- ``tasks``: CRM tasks, each user's link to Google Tasks
+- ``google_contacts``: each user's copy of CRM contacts in Google Contacts, and the contacts copied
 """
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
@@ -31,6 +33,7 @@ from threadbook.models.crm import (
     MatchCorrection,
     Note,
 )
+from threadbook.models.google_contacts import CONTACTS_FILTERS, GoogleContactLink, GoogleContactsSync
 from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, USER_ADDRESS_KINDS, AuditLog, Invitation, Organization, UsedSignInNonce, User, UserAddress
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
@@ -56,6 +59,7 @@ from threadbook.models.sync import (
     SkippedMessage,
     ThreadLabel,
 )
+from threadbook.models.tasks import GOOGLE_TASKS_STATUSES, GoogleTasksLink, Task
 
 # Every table, in the order they were first declared (migrations create them from this list).
 ALL_MODELS = [
@@ -93,14 +97,20 @@ ALL_MODELS = [
     SyncedCalendar,
     SkippedMessage,
     MailboxReconciliation,
+    Task,
+    GoogleTasksLink,
+    GoogleContactsSync,
+    GoogleContactLink,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "CONTACTS_FILTERS",
     "CORRECTION_KINDS",
     "DEAL_STATUSES",
     "DEFAULT_DEAL_STAGES",
     "EMAIL_SOURCES",
+    "GOOGLE_TASKS_STATUSES",
     "IMPORT_STATUSES",
     "LABEL_OPT_OUT_KINDS",
     "LEAD_STATUSES",
@@ -120,6 +130,9 @@ __all__ = [
     "EmailParticipant",
     "FilteredThread",
     "GmailLabel",
+    "GoogleTasksLink",
+    "GoogleContactLink",
+    "GoogleContactsSync",
     "Invitation",
     "USER_ADDRESS_KINDS",
     "UserAddress",
@@ -140,6 +153,7 @@ __all__ = [
     "SkippedMessage",
     "ThreadLabel",
     "SyncDay",
+    "Task",
     "TrackedThread",
     "UnloggedMessage",
     "UsedSignInNonce",

@@ -2,7 +2,7 @@
 
 import secrets
 
-from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import SQL, AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
 
@@ -31,6 +31,10 @@ class Organization(BaseModel):
     # whether the blocklist also keeps mail out of "Log thread".
     remove_labels_on_disconnect = BooleanField(default=False)
     blocklist_applies_to_manual_logs = BooleanField(default=True)
+    # No-copy mode (mail/content_policy.py): keep only what links and lists mail; read its content live from Gmail.
+    # Database defaults: the migration adds them in place (see migrations.add_column_with_db_default).
+    no_copy_mode = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
+    no_copy_keep_subjects = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
 
 
 class User(BaseModel):

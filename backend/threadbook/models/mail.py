@@ -4,7 +4,7 @@ Participants are stored by *normalised* address (see matching.py), so mail
 links to a contact or lead by address, whenever either was created.
 """
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import SQL, AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from threadbook.models.base import BaseModel, JSONField, utcnow
 from threadbook.models.crm import Deal
@@ -48,6 +48,11 @@ class Email(BaseModel):
     source = CharField(default="manual")
     deal = ForeignKeyField(Deal, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+    # False when no-copy mode kept (or purged) the body and snippet, the subject: read them live from Gmail.
+    # A database default too: migrations and bulk paths insert rows with SQL that does not name these columns.
+    # A database default too: migrations and bulk paths insert rows with SQL that does not name these columns.
+    content_stored = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
+    subject_stored = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
 
     class Meta:
         indexes = (

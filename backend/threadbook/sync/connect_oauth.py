@@ -43,9 +43,10 @@ def require_client():
         raise MailboxRefused("not_configured", "Mailbox connection is not set up on this server: it needs GOOGLE_CLIENT_SECRET (see docs/google-setup.md).")
 
 
-def start(user, org, redirect_uri=None, intent="connect", target=None):
+def start(user, org, redirect_uri=None, extra_scopes=(), intent="connect", target=None):
     """Return ``{"authorization_url", "state", "redirect_uri"}`` for the user's consent at Google.
 
+    ``extra_scopes`` are asked beside mail sync's, for a feature the user just turned on (Google Contacts).
     ``intent`` is sealed in the state so it finishes only the way it started:
     ``connect`` (this module's ``finish``) or ``replace`` with the ``target``
     address (sync/readdress.py).
@@ -63,6 +64,7 @@ def start(user, org, redirect_uri=None, intent="connect", target=None):
         redirect_uri,
         state,
         oauth.code_challenge(verifier),
+        scopes=(*oauth.CONNECT_SCOPES, *extra_scopes),
         login_hint=target or user.email,
     )
     return {"authorization_url": url, "state": state, "redirect_uri": redirect_uri}

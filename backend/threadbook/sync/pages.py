@@ -18,6 +18,7 @@ import logging
 from threadbook.db import write_transaction
 from threadbook.google.errors import GoogleApiError, ReauthRequired
 from threadbook.mail import filters, gmail_labels, unlogged
+from threadbook.mail.content_policy import wants_bodies
 from threadbook.mail.store import parse_gmail_message, store_gmail_messages
 from threadbook.models import ContactAddress, Email, FilteredThread, Lead, Mailbox, MailboxMessage, Organization, User, utcnow
 from threadbook.sync import health, lease, skipped
@@ -60,7 +61,7 @@ class PageStore:
         page = PreparedPage()
         stored = self._already_stored(ids)
         new_ids = [i for i in dict.fromkeys(ids) if i not in stored]
-        messages = self.gmail.fetch_messages(new_ids, full=self.org.store_bodies) if new_ids else []
+        messages = self.gmail.fetch_messages(new_ids, full=wants_bodies(self.org)) if new_ids else []
         page.fetched = len(messages)
         messages = self._not_unlogged(messages, page)
         keep_addresses, internal = [], []
@@ -88,7 +89,7 @@ class PageStore:
         with write_transaction():
             placed, created = 0, []
             if page.keep:
-                result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=self.org.store_bodies, load_rows=False)
+                result = store_gmail_messages(self.org, self.user, None, page.keep, source="sync", store_body=wants_bodies(self.org), load_rows=False)
                 placed, created = len(result.created) + len(result.linked), result.created
             removed = self._remove(removed_ids) if removed_ids else 0
             if page.filtered:

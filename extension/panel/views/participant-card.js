@@ -171,7 +171,9 @@ export function fillCard(doc, card, participant, actions, { replyTo = null } = {
     controls.push(write);
     // The record itself: edit its fields, a contact's deals, convert a lead (record-editor.js).
     controls.push(...recordButtons(doc, slot, { kind, name, record: participant.record }, actions, reopenFocus));
-  }
+    // Their open tasks and "Add task", loaded after the card shows (task-section.js).
+    if (actions.backend) import("./task-section.js").then((m) => m.renderTasks(doc, card, { target, name }, actions.backend()));
+  } else card.querySelector('[data-field="tasks"]')?.remove();
   // Drawn again, the card's buttons keep the focus one of them had.
   const focused = field(card, "actions").contains(doc.activeElement) && doc.activeElement.dataset.action;
   field(card, "actions").replaceChildren(...controls);

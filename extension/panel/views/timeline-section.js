@@ -40,16 +40,25 @@ export const unlogButton = (doc, subject, run) => twoStep(doc, "Unlog", `“${su
 
 const who = (person) => person?.name || person?.email || "";
 
-/** One timeline item as a list entry, or null for a kind it does not know; `unlog(email)` after *Unlog*. */
-export function timelineItem(doc, { kind, email, note, meeting }, unlog) {
+/**
+ * One timeline item as a list entry, or null for a kind it does not know; `unlog(email)` after *Unlog*.
+ * Mail whose content stayed in Gmail (no-copy mode) says so, and `read(id)` loads it live on *Show content*.
+ */
+export function timelineItem(doc, { kind, email, note, meeting }, unlog, read) {
   const li = el(doc, "li");
   const line = (className, ...parts) => {
     const text = parts.filter(Boolean).join(" · ");
     li.append(el(doc, "div", { className, text, title: text }));
   };
   if (kind === "email" && email) {
-    line("truncate", email.subject || "(no subject)");
+    line("truncate", email.subject || (email.subject_stored === false ? "(subject in Gmail)" : "(no subject)"));
     line("detail", who(email.from), formatDateTime(email.date), email.logged_by && `logged by ${who(email.logged_by)}`, visibilityLabel(email.visibility));
+    if (email.content_stored === false && !email.redacted && read) {
+      const box = el(doc, "div", { className: "muted", text: "Content in Gmail" });
+      const show = el(doc, "button", { type: "button", className: "link", text: "Show content" });
+      show.onclick = async () => (show.hidden = await (await import("./live-content.js")).showLiveContent(doc, box, email, read));
+      li.append(box, show);
+    }
     if (email.can_unlog) li.append(unlogButton(doc, email.subject, () => unlog(email)));
   } else if (kind === "note" && note) {
     line("tl-note", noteLine(note));
@@ -102,7 +111,7 @@ export function renderTimeline(doc, card, participant, actions, name) {
     if (answer.ok) {
       items = wanted > 1 ? [...items, ...answer.items] : answer.items;
       page = wanted;
-      list.replaceChildren(...items.map((item) => timelineItem(doc, item, unlog)).filter(Boolean));
+      list.replaceChildren(...items.map((item) => timelineItem(doc, item, unlog, actions.loadEmailContent)).filter(Boolean));
     }
     note.className = answer.ok ? "muted" : "error";
     note.textContent = answer.ok ? (items.length ? "" : "Nothing logged yet.") : `Could not load the timeline: ${answer.message}`;

@@ -24,7 +24,7 @@ import requests
 
 from threadbook.api import authentication as auth
 from threadbook.api.openapi import openapi_path
-from threadbook.models import ALL_MODELS, Contact, Mailbox, Organization, User
+from threadbook.models import ALL_MODELS, Contact, GoogleTasksLink, Mailbox, Organization, User
 
 from ...fakes.server import ServerThread
 from ..identity.test_cross_org import candidates, fill, populate, snapshot
@@ -131,6 +131,7 @@ def test_no_answer_exposes_a_secret_or_a_colleagues_dropbox_address(app, client,
     org, ids = org_a["org"], org_a["ids"]
     Mailbox.update(refresh_token=SENTINELS["refresh_token"]).where(Mailbox.org == org.id).execute()
     Organization.update(service_account_key=SENTINELS["service_account_key"]).where(Organization.id == org.id).execute()
+    GoogleTasksLink.create(org=org.id, user=ids[User][0], refresh_token=SENTINELS["refresh_token"], scopes="https://www.googleapis.com/auth/tasks")
     admin = User.get_by_id(ids[User][0])
     admin.google_sub = SENTINELS["google_sub"]
     admin.save()
@@ -249,5 +250,6 @@ def test_the_model_list_is_what_the_probes_cover():
         "Mailbox.backfill_page_token",
         "Mailbox.calendar_sync_token",
         "SyncedCalendar.sync_token",
+        "GoogleTasksLink.refresh_token",
     }
     assert secret_columns <= known, f"new secret-looking columns to cover in this file: {sorted(secret_columns - known)}"

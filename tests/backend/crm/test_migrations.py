@@ -253,7 +253,42 @@ def test_version_11_database_gains_skipped_messages_and_reconciliations(db):
     assert migrations.upgrade() == []
 
 
-def test_version_14_database_gains_former_addresses_and_the_mailbox_account(db, factory):
+def test_version_14_database_gains_no_copy_mode_and_keeps_stored_content_marked_as_stored(db, factory):
+    from playhouse.migrate import migrate
+
+    from threadbook.models import Email, User
+
+    org = factory.org(domain="acme.example")
+    rep = factory.user(org, email="rep@acme.example")
+    migrate(
+        *(
+            migrations._migrator().drop_column(table, column)
+            for table, column in (
+                ("organization", "no_copy_mode"),
+                ("organization", "no_copy_keep_subjects"),
+                ("email", "content_stored"),
+                ("email", "subject_stored"),
+            )
+        )
+    )
+    database.execute_sql(
+        'INSERT INTO email (org_id, owner_id, message_key, subject, from_email, from_name, "to", cc, date, snippet, visibility, source, created_at) '
+        f"VALUES ({org.id}, {rep.id}, '<m1@x>', 'Terms', 'ada@x.example', '', '[]', '[]', '2026-01-02 10:00:00', 'forty', 'private', 'manual', '2026-01-02 10:00:00')"
+    )
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=14, description="mail sync remembers what it left out")
+
+    assert migrations.upgrade() == _after(14)
+
+    old = Organization.get_by_id(org.id)
+    assert (old.no_copy_mode, old.no_copy_keep_subjects) == (False, False)
+    email = Email.get()
+    assert (email.content_stored, email.subject_stored, email.snippet) == (True, True, "forty")
+    assert User.get_by_id(rep.id).email == "rep@acme.example"  # added in place: no table rebuilt, nothing cascaded away
+    assert migrations.upgrade() == []
+
+
+def test_version_17_database_gains_former_addresses_and_the_mailbox_account(db, factory):
     from playhouse.migrate import migrate
 
     from threadbook.models import Mailbox, User, UserAddress
@@ -261,7 +296,7 @@ def test_version_14_database_gains_former_addresses_and_the_mailbox_account(db, 
     database.drop_tables([UserAddress])
     migrate(migrations._migrator().drop_column("mailbox", "account_sub"), migrations._migrator().drop_column("mailbox", "pending_revocation"))
     migrations.SchemaVersion.delete().execute()
-    migrations.SchemaVersion.create(version=14, description="reconciliation")
+    migrations.SchemaVersion.create(version=17, description="CRM tasks")
     user = factory.user(factory.org(), email="kept@acme.example")
 
     assert 19 in migrations.upgrade()

@@ -142,3 +142,20 @@ def test_a_refresh_narrows_scopes_but_never_widens_them():
     assert widened.status_code == 400
     assert widened.get_json()["error"] == "invalid_scope"
     assert client.post("/token", data=form).get_json()["scope"] == f"{modify} {events}"  # no scope asked: all granted
+
+
+def test_rfc822msgid_search_finds_the_exact_message_id_and_a_metadata_token_may_not_search(fake):
+    state, client = fake
+    box = state.mailbox(MAILBOX)
+    wanted = box.add_message(sender="ada@ext.example", to=[MAILBOX], message_id="<terms.1@ext.example>")
+    box.add_message(sender="ada@ext.example", to=[MAILBOX], message_id="<terms.10@ext.example>")
+    state.grant("reader", MAILBOX, scopes=("gmail.readonly",))
+    state.grant("metadata", MAILBOX, scopes=("gmail.metadata",))
+
+    for term in ("terms.1@ext.example", "<terms.1@ext.example>"):
+        found = call(client, "GET", f"/messages?q=rfc822msgid:{term}", "reader").get_json()
+        assert [m["id"] for m in found["messages"]] == [wanted["id"]], term
+    assert "messages" not in call(client, "GET", "/messages?q=rfc822msgid:nobody@ext.example", "reader").get_json()
+    assert call(client, "GET", "/messages?q=rfc822msgid:", "reader").status_code == 400  # no id: the fake refuses a term it cannot match, as it does any other
+    refused = call(client, "GET", "/messages?q=rfc822msgid:terms.1@ext.example", "metadata")
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == 403

@@ -38,6 +38,8 @@ from threadbook.models import (
     Deal,
     Email,
     EmailParticipant,
+    GoogleContactLink,
+    GoogleContactsSync,
     Invitation,
     Lead,
     Mailbox,
@@ -48,6 +50,7 @@ from threadbook.models import (
     Note,
     Organization,
     SyncedCalendar,
+    Task,
     ThreadLabel,
     TrackedThread,
     User,
@@ -58,6 +61,7 @@ THREAD = "thread"
 # The path segment before an id -> the kind of record it names.
 ID_KINDS = {
     "contacts": Contact,
+    "tasks": Task,
     "leads": Lead,
     "companies": Company,
     "deals": Deal,
@@ -72,6 +76,7 @@ ID_KINDS = {
     "threads": THREAD,
     "match-corrections": MatchCorrection,
     "imports": ContactImport,
+    "conflicts": GoogleContactLink,  # /me/google-contacts/conflicts/<id>: a Google Contacts conflict (one user's)
 }
 REFERENCE_FIELDS = {
     "contact_id": Contact,
@@ -145,6 +150,14 @@ def populate(org, tag, secret=""):
     ThreadLabel.create(org=org, user=admin, gmail_thread_id=thread, label="Threadbook/Logged")
     AuditLog.create(org=org, user=admin, action="test.secret", detail={"note": word})
     correction = MatchCorrection.create(org=org, address=ceo, address_lower=ceo, address_normalized=ceo, kind="contact", contact=contact, created_by=admin)
+    tasks = [
+        Task.create(org=org, title=f"{word} task", notes=word, contact=contact, lead=lead, deal=deal, owner=admin, created_by=admin),
+        Task.create(org=org, title=f"{word} private task", owner=admin, created_by=admin),
+    ]
+    GoogleContactsSync.create(org=org, user=admin, enabled=True, filter_kind="all", group_resource_name=f"contactGroups/{t}")
+    copied = GoogleContactLink.create(
+        org=org, user=admin, contact_id=contact.id, resource_name=f"people/c{t}", etag="e", fingerprint="f", conflict_at=now, conflict_google='{"name": "x"}'
+    )
     return {
         User: [admin.id, member.id],
         Company: [company.id],
@@ -159,6 +172,8 @@ def populate(org, tag, secret=""):
         Invitation: [invitation.id],
         MatchCorrection: [correction.id],
         ContactImport: [contact_import.id],
+        Task: [t.id for t in tasks],
+        GoogleContactLink: [copied.id],
         THREAD: [thread],
     }
 

@@ -92,7 +92,15 @@ def test_a_whole_scheduler_cycle_calls_google_for_nobody_paused_or_disabled(app,
 
     ran = run_cycle(app)
 
-    assert set(ran) == {"schedule_syncs", "schedule_label_sorting", "schedule_calendar_syncs", "schedule_tracked_thread_checks", "schedule_reconciliations"}
+    assert set(ran) == {
+        "schedule_syncs",
+        "schedule_label_sorting",
+        "schedule_calendar_syncs",
+        "schedule_tracked_thread_checks",
+        "schedule_reconciliations",
+        "schedule_google_tasks_syncs",
+        "schedule_google_contacts",
+    }
     assert google_calls(workspace, people["paused"]) == {"gmail": [], "calendar": [], "token": []}
     assert google_calls(workspace, people["off"]) == {"gmail": [], "calendar": [], "token": []}
     # The same cycle did every job for the colleague who is not paused.
