@@ -174,7 +174,7 @@ export function describeLabels(mailbox, access, { canGrant = false } = {}) {
 }
 
 /** Read `code`, `state` and `error` from Google's redirect (query or fragment). */
-function redirectParams(redirectUrl) {
+export function redirectParams(redirectUrl) {
   const url = new URL(redirectUrl);
   const hash = new URLSearchParams(url.hash.replace(/^#/, ""));
   const pick = (name) => url.searchParams.get(name) || hash.get(name) || "";

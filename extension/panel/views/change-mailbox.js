@@ -11,6 +11,7 @@
 
 import { isUnder } from "../../background/mailbox-connect.js";
 import { MESSAGE } from "../../shared/messages.js";
+import { redirectParams } from "../account-controller.js";
 import { el } from "./form-kit.js";
 
 /** What switching from `mailbox` does, in a sales rep's words (pure): `{current, steps}`. */
@@ -33,14 +34,6 @@ export function switchedMessage(mailbox) {
   return mailbox?.old_grant_revocation_pending
     ? `${said} Google could not be reached to withdraw the old mailbox's permission; Threadbook tries again every hour.`
     : said;
-}
-
-/** `code`, `state` and `error` from Google's redirect (query or fragment) (pure). */
-export function redirectParams(redirectUrl) {
-  const url = new URL(redirectUrl);
-  const hash = new URLSearchParams(url.hash.replace(/^#/, ""));
-  const pick = (name) => url.searchParams.get(name) || hash.get(name) || "";
-  return { code: pick("code"), state: pick("state"), error: pick("error") };
 }
 
 /**
