@@ -256,6 +256,13 @@ def _imap_accounts():
     create_tables_if_missing(models.ImapAccount, models.ImapFolder)
 
 
+def _readdress():
+    """A user's former addresses; a mailbox remembers its Google account and a grant still to revoke."""
+    create_tables_if_missing(models.UserAddress)
+    add_column_if_missing(models.Mailbox, "account_sub")
+    add_column_if_missing(models.Mailbox, "pending_revocation")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -276,6 +283,7 @@ STEPS = [
     (16, "users copy CRM contacts to Google Contacts", _google_contacts),
     (17, "CRM tasks; users' links to Google Tasks", _crm_tasks),
     (18, "sync schedules and calendar direction per organisation and user; when each kind of sync last ran", _sync_schedules),
+    (19, "changing the connected address: former addresses, the mailbox's account, grants still to revoke", _readdress),
     (20, "IMAP accounts and their folders' sync positions", _imap_accounts),
 ]
 LATEST = STEPS[-1][0]

@@ -215,6 +215,10 @@ export function createBackendClient({ baseUrl, getToken = () => null, fetchImpl 
     connectStart: (redirectUri) => data(call("POST", "/api/v1/mailbox/connect/start", { body: redirectUri ? { redirect_uri: redirectUri } : {} })),
     connectFinish: ({ code, state, redirectUri }) =>
       data(call("POST", "/api/v1/mailbox/connect/finish", { body: { code, state, redirect_uri: redirectUri }, timeoutMs: LOG_TIMEOUT_MS })),
+    /** Switch the connected mailbox to another account the user owns: start (consent URL), then finish (the new status). */
+    replaceMailboxStart: (email) => data(call("POST", "/api/v1/me/mailbox/replace", { body: { email } })),
+    replaceMailboxFinish: ({ code, state, redirectUri }) =>
+      data(call("POST", "/api/v1/me/mailbox/replace/finish", { body: { code, state, redirect_uri: redirectUri }, timeoutMs: LOG_TIMEOUT_MS })),
     /** Queue a sync; answers `{queued, mailbox}`. */
     syncNow: () => data(call("POST", "/api/v1/mailbox/sync")),
     pauseSync: () => data(call("POST", "/api/v1/mailbox/pause")),

@@ -174,7 +174,7 @@ export function describeLabels(mailbox, access, { canGrant = false } = {}) {
 }
 
 /** Read `code`, `state` and `error` from Google's redirect (query or fragment). */
-function redirectParams(redirectUrl) {
+export function redirectParams(redirectUrl) {
   const url = new URL(redirectUrl);
   const hash = new URLSearchParams(url.hash.replace(/^#/, ""));
   const pick = (name) => url.searchParams.get(name) || hash.get(name) || "";
@@ -454,6 +454,20 @@ export function createAccountController({
     cancelConfirm() {
       confirming = "";
       render();
+    },
+
+    /** What the "Change mailbox…" form (views/change-mailbox.js) needs, and how it reports the switch. */
+    changeMailboxContext() {
+      return {
+        mailbox,
+        getClient,
+        send,
+        switched(next, text) {
+          useMailbox(next);
+          say(text);
+          render();
+        },
+      };
     },
 
     disconnect() {

@@ -199,7 +199,7 @@ def accounts_app(stack):
             return redirect(f"{query['redirect_uri']}#error=interaction_required{state}")
         if query.get("response_type") == "code":
             stack.authorisations.append(query)
-            code, state = stack.oauth.approve(request.url, REP["email"])
+            code, state = stack.oauth.approve(request.url, stack.consent_as or REP["email"])
             params = {"code": code, "scope": query.get("scope", "")}
             if state is not None:
                 params["state"] = state
@@ -224,6 +224,7 @@ class Stack:
         self.mailbox_spec = mailbox
         self.require_interaction = False
         self.authorisations = []  # the code-flow requests the fake accounts server answered
+        self.consent_as = None  # the account the fake consents as in the code flow (default the rep's)
         self._servers = []
 
     def _serve(self, app, **kwargs):

@@ -363,6 +363,17 @@ class GmailState:
     def mailbox(self, address):
         return self.mailboxes[address.lower()]
 
+    def rename_mailbox(self, old_address, new_address):
+        """Google renamed the account: the same mailbox (messages, ids, history) answers to the new address."""
+        with self.lock:
+            box = self.mailboxes.pop(old_address.lower())
+            box.address = new_address
+            self.mailboxes[new_address.lower()] = box
+            for grant in self.grants.values():
+                if grant.mailbox == old_address.lower():
+                    grant.mailbox = new_address.lower()
+        return box
+
     def grant(self, token, address, scopes=("gmail.readonly", "gmail.labels")):
         """Let ``token`` act on ``address`` with ``scopes`` (short or full names)."""
         if address.lower() not in self.mailboxes:

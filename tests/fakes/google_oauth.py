@@ -10,6 +10,12 @@ Serves, as Google does at oauth2.googleapis.com and accounts.google.com:
 - ``GET /o/oauth2/v2/auth``: consents at once for ``login_hint`` (or the
   default account) and redirects to ``redirect_uri`` with ``code`` and ``state``.
 
+Each account has a stable ``sub`` (``sub_for``); a code exchange whose scope has
+``openid`` answers an ``id_token`` naming it, as Google does, and
+``rename_account`` gives an account a new address under the same ``sub``.
+Revocations are recorded (``revocations``), and ``fail_revocations`` makes the
+next ones answer Google's 503.
+
 Errors are Google's: ``{"error": "invalid_grant", "error_description": ...}``.
 ``FakeGoogleOAuth.email_for_access_token`` lets the fake Gmail API tell whose
 mailbox an access token opens.
@@ -65,6 +71,9 @@ class FakeGoogleOAuth:
         self.account_calls = []  # (account, grant type or "revoke") once the request names a known account
         self.exchanges = []  # the form of every authorization_code request, for assertions
         self.fail_next = []  # (status, error, description) answered before anything else
+        self.accounts = {}  # address (lower case) -> sub, for accounts whose sub a test chose or that were renamed
+        self.revocations = []  # (account address or None, token) of every revocation Google accepted
+        self.fail_revocations = 0  # the next this many revocations answer 503, as Google does when unwell
         self.url = ""  # set by the test once served
         # Hooks so a fake API can honour these tokens: on_access_token(token, email, scopes), on_revoke(token).
         self.on_access_token = None
@@ -81,6 +90,9 @@ class FakeGoogleOAuth:
             self.account_calls.clear()
             self.exchanges.clear()
             self.fail_next.clear()
+            self.accounts.clear()
+            self.revocations.clear()
+            self.fail_revocations = 0
 
     # -- what a test does in Google's place --------------------------------
     def approve(self, authorization_url, email=None):
@@ -95,6 +107,32 @@ class FakeGoogleOAuth:
         with self._lock:
             self.refresh_tokens[token] = {"email": email, "scope": scope, "client_id": client_id or next(iter(self.clients)), "revoked": False}
         return token
+
+    def sub_for(self, email):
+        """The account's Google ``sub``: one a test set or a rename kept, else derived from the address as the identity fake does."""
+        with self._lock:
+            known = self.accounts.get(email.lower())
+        return known or "1" + hashlib.sha256(email.encode()).hexdigest()[:20]
+
+    def set_account(self, email, sub):
+        """Give the account of ``email`` this ``sub`` (e.g. a signed-in user's)."""
+        with self._lock:
+            self.accounts[email.lower()] = sub
+
+    def rename_account(self, old_email, new_email):
+        """Google renames the account: same ``sub``, new address; its grants now belong to the new address."""
+        sub = self.sub_for(old_email)
+        with self._lock:
+            self.accounts.pop(old_email.lower(), None)
+            self.accounts[new_email.lower()] = sub
+            for grant in list(self.refresh_tokens.values()) + list(self.access_tokens.values()):
+                if grant["email"].lower() == old_email.lower():
+                    grant["email"] = new_email
+        return sub
+
+    def revoked_for(self, email):
+        """The tokens of ``email``'s account that Google revoked, in order."""
+        return [token for who, token in self.revocations if who == email.lower()]
 
     def revoke_user(self, email):
         """Revoke every grant of ``email`` (the user removed access in their Google account)."""
@@ -202,6 +240,9 @@ class FakeGoogleOAuth:
         def revoke():
             self.calls.append("revoke")
             token = request.form.get("token", "")
+            if self.fail_revocations > 0:
+                self.fail_revocations -= 1
+                return _error(503, "temporarily_unavailable", "The service is currently unavailable.")
             with self._lock:
                 known = self.refresh_tokens.get(token) or self.access_tokens.get(token)
                 if known is not None:
@@ -215,6 +256,7 @@ class FakeGoogleOAuth:
                     gone = [token]
                 else:
                     return _error(400, "invalid_token", "Token expired or revoked")
+                self.revocations.append((known["email"].lower(), token))
             self._revoked(gone)
             return jsonify({})
 
@@ -258,7 +300,24 @@ class FakeGoogleOAuth:
             body["refresh_token"] = refresh_token
         with self._lock:
             body["access_token"] = self._access_token(grant["email"], grant["scope"], refresh_token)
+        if "openid" in grant["scope"].split():
+            body["id_token"] = self._id_token(grant)
         return jsonify(body)
+
+    def _id_token(self, grant):
+        """Google's ID token for the consenting account (RS256; the backend takes it as it came, over TLS, from here)."""
+        now = int(time.time())
+        claims = {
+            "iss": "https://accounts.google.com",
+            "aud": grant["client_id"],
+            "azp": grant["client_id"],
+            "sub": self.sub_for(grant["email"]),
+            "email": grant["email"],
+            "email_verified": True,
+            "iat": now,
+            "exp": now + 3600,
+        }
+        return jwt.encode(claims, rsa_private_key_pem(1), algorithm="RS256", headers={"kid": "fake-oauth"})
 
     def _refresh(self, form):
         if not self._client_ok(form):

@@ -35,6 +35,9 @@ ANSWERS = {
     "sync_paused": (409, "sync_paused"),
     "google_token_error": (502, "google_token_error"),
     "google_unavailable": (502, "google_unavailable"),
+    "address_taken": (409, "address_taken"),
+    "same_address": (400, "same_address"),
+    "managed_by_admin": (409, "managed_by_admin"),
 }
 
 
@@ -53,7 +56,8 @@ def _with_calendars(answers):
     return answers
 
 
-def _status():
+def mailbox_status():
+    """The caller's mailbox status with its calendars' health (the answer of every route here)."""
     status = mailboxes.status(g.user, g.org)
     _with_calendars([{**status, "user_id": g.user.id}])
     return status
@@ -61,7 +65,7 @@ def _status():
 
 @bp.get("/mailbox")
 def get_mailbox():
-    return _status()
+    return mailbox_status()
 
 
 @bp.post("/mailbox/connect/start")
@@ -79,31 +83,31 @@ def connect_finish():
     state = string(body, "state", required=True, max_length=4000)
     redirect_uri = string(body, "redirect_uri", required=True, max_length=500)
     connect_oauth.finish(g.user, g.org, code, state, redirect_uri)
-    return _status()
+    return mailbox_status()
 
 
 @bp.post("/mailbox/sync")
 def sync_now():
     mailboxes.sync_now(g.user, g.org)
-    return jsonify(queued=True, mailbox=_status()), 202
+    return jsonify(queued=True, mailbox=mailbox_status()), 202
 
 
 @bp.post("/mailbox/pause")
 def pause():
     mailboxes.pause(g.user)
-    return _status()
+    return mailbox_status()
 
 
 @bp.post("/mailbox/resume")
 def resume():
     mailboxes.resume(g.user, g.org)
-    return _status()
+    return mailbox_status()
 
 
 @bp.delete("/mailbox")
 def disconnect():
     mailboxes.disconnect(g.user, g.org)
-    return _status()
+    return mailbox_status()
 
 
 # -- administrators -----------------------------------------------------------------

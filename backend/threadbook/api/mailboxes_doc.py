@@ -28,6 +28,10 @@ OPENAPI_SCHEMAS = {
                 "description": "The latest daily reconciliation (Gmail's ids of the last days against what sync stored); null before the first.",
             },
             "health": doc.ref("MailboxHealth"),
+            "old_grant_revocation_pending": {
+                "type": "boolean",
+                "description": "A grant replaced by changing the mailbox could not be revoked at Google yet; it is retried hourly.",
+            },
         },
     },
     "MailboxReconciliation": {

@@ -46,8 +46,20 @@ def fetch(sql, params, shape=None):
 
 
 def users(org_id, addresses):
+    """Return the members whose address (current, else former: identity/addresses.py) is among ``addresses``, one row per address."""
     sql = f'SELECT id, name, email, role, email_normalized FROM "user" WHERE org_id = ? AND email_normalized IN ({marks(len(addresses))})'
-    return fetch(sql, [org_id, *addresses], UserRow)
+    rows = fetch(sql, [org_id, *addresses], UserRow)
+    rest = set(addresses) - {row.email_normalized for row in rows}
+    if rest:
+        sql = (
+            'SELECT u.id, u.name, u.email, u.role, a.email_normalized FROM user_address a JOIN "user" u ON u.id = a.user_id '
+            f"WHERE a.org_id = ? AND a.email_normalized IN ({marks(len(rest))}) ORDER BY a.id"
+        )
+        for row in fetch(sql, [org_id, *sorted(rest)], UserRow):
+            if row.email_normalized in rest:
+                rest.discard(row.email_normalized)
+                rows.append(row)
+    return rows
 
 
 def contacts(org_id, addresses):

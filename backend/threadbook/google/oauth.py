@@ -12,6 +12,7 @@ description.
 """
 
 import base64
+import binascii
 import hashlib
 import json
 import secrets
@@ -125,6 +126,24 @@ def exchange_code(token_uri, client_id, client_secret, code, verifier, redirect_
             "client_secret": client_secret,
         },
     )
+
+
+def id_token_claims(tokens):
+    """Return the claims of the ID token in a code exchange's answer (``sub``, ``email``…), or {} without one.
+
+    Not verified, as OpenID Connect allows (Core 3.1.3.7, item 6) for a token
+    that came straight from the token endpoint over TLS in answer to our own
+    client's authenticated request: nobody else could have put it there.
+    """
+    token = tokens.get("id_token")
+    if not isinstance(token, str) or token.count(".") != 2:
+        return {}
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def refresh_access_token(token_uri, client_id, client_secret, refresh_token):

@@ -25,6 +25,7 @@ from peewee import IntegrityError
 
 from threadbook import audit, matching
 from threadbook.db import is_postgres, write_transaction
+from threadbook.identity import addresses
 from threadbook.loopback import is_loopback_bind, is_loopback_host, is_loopback_host_header
 from threadbook.models import Invitation, Organization, User, utcnow
 
@@ -205,7 +206,5 @@ def _bind(user, identity):
 def _refresh_profile(user, identity, normalized):
     if identity.name and identity.name != user.name:
         user.name = identity.name
-    if normalized != user.email_normalized:
-        taken = User.select().where((User.org == user.org_id) & (User.email_normalized == normalized) & (User.id != user.id)).exists()
-        if not taken:
-            user.email, user.email_normalized = identity.email, normalized
+    # Google may have renamed the account (same sub, new email): identity/addresses.py follows it.
+    addresses.signed_in_as(user, identity.email, normalized)

@@ -31,7 +31,7 @@ from threadbook.db import database
 from threadbook.jobs import queue
 from threadbook.jobs.queue import huey
 from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
-from threadbook.sync import lease
+from threadbook.sync import lease, readdress
 from threadbook.sync.due import mailboxes_due, record_mail_run
 from threadbook.sync.imap.due import accounts_due as imap_accounts_due
 from threadbook.sync.imap.sync import sync_account as sync_imap_account
@@ -278,6 +278,15 @@ def schedule_imap_syncs():
     for account_id in ids:
         sync_imap_account_task(account_id)
     return len(ids)
+
+
+# -- grants a mailbox change could not revoke at Google (sync/readdress.py) ----------------
+
+
+@huey.periodic_task(crontab(minute="30"))
+def retry_pending_revocations():
+    with task_context():
+        return readdress.retry_pending_revocations()
 
 
 # The names domain code queues work by (jobs.queue.enqueue).

@@ -12,6 +12,7 @@ bulk, automatic replies, no-reply senders: ``mail.automated``), verdict
 import functools
 
 from threadbook import matching
+from threadbook.identity import addresses
 from threadbook.mail import automated
 from threadbook.models import BlockedAddress, User
 
@@ -75,6 +76,8 @@ class MessageFilter:
     def __init__(self, org, user):
         self.org_domain = (org.domain or "").lower() or None
         self.colleagues = {u.email_normalized for u in User.select(User.email_normalized).where(User.org == org.id)}
+        # Addresses members had before a change (identity/addresses.py) are still theirs.
+        self.colleagues |= addresses.org_other_addresses(org.id)
         rows = BlockedAddress.select(BlockedAddress.pattern).where(
             (BlockedAddress.org == org.id) & (BlockedAddress.user.is_null() | (BlockedAddress.user == user.id))
         )

@@ -16,6 +16,7 @@ import re
 from email.message import EmailMessage
 
 from threadbook import matching
+from threadbook.identity import addresses
 from threadbook.models import Email
 
 MAX_REFERENCES = 20  # message ids kept in References (the first and the latest ones)
@@ -45,7 +46,9 @@ class Draft:
 
 def reply_recipients(user, original):
     """Whom a reply goes to by default, as (name, address) pairs: the sender, or the original recipients when the user sent it."""
-    if matching.try_normalize(original.from_email) == user.email_normalized:
+    sender = matching.try_normalize(original.from_email)
+    # Mail the user sent from an address they had before (identity/addresses.py) is theirs too.
+    if sender == user.email_normalized or (sender and sender in addresses.other_addresses(user.id)):
         return [(p.get("name") or "", p["email"]) for p in (original.to or [])]
     return [(original.from_name or "", original.from_email)]
 

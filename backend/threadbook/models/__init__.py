@@ -36,7 +36,7 @@ from threadbook.models.crm import (
     Note,
 )
 from threadbook.models.google_contacts import CONTACTS_FILTERS, GoogleContactLink, GoogleContactsSync
-from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, AuditLog, Invitation, Organization, UsedSignInNonce, User
+from threadbook.models.identity import DEFAULT_DEAL_STAGES, ROLES, USER_ADDRESS_KINDS, AuditLog, Invitation, Organization, UsedSignInNonce, User, UserAddress
 from threadbook.models.imap import IMAP_FOLDER_ROLES, IMAP_STATUSES, IMAP_TLS_MODES, ImapAccount, ImapFolder
 from threadbook.models.imports import IMPORT_STATUSES, ContactImport
 from threadbook.models.mail import (
@@ -70,6 +70,7 @@ ALL_MODELS = [
     Organization,
     User,
     Invitation,
+    UserAddress,
     Company,
     CompanyDomain,
     Contact,
@@ -148,6 +149,8 @@ __all__ = [
     "GoogleContactLink",
     "GoogleContactsSync",
     "Invitation",
+    "USER_ADDRESS_KINDS",
+    "UserAddress",
     "JSONField",
     "LabelOptOut",
     "Lead",

@@ -74,6 +74,32 @@ class User(BaseModel):
         indexes = ((("org", "email_normalized"), True),)
 
 
+USER_ADDRESS_KINDS = ("former", "signin")
+
+
+class UserAddress(BaseModel):
+    """An address of a user other than their current one (``User.email``): mail from or to it is still theirs.
+
+    ``former``: an address they had before a change (their Google account was
+    renamed, or they connected another mailbox); ``signin``: the address of the
+    Google account they sign in with, when their connected mailbox is another
+    account's (identity/addresses.py). Not exclusive: an address a colleague
+    takes over later is the colleague's current one.
+    """
+
+    id = AutoField()
+    # No index of its own: (org, email_normalized) leads with org, and SQLite would otherwise pick org alone for lookups.
+    org = ForeignKeyField(Organization, on_delete="CASCADE", index=False)
+    user = ForeignKeyField(User, backref="addresses", on_delete="CASCADE")
+    email = CharField()
+    email_normalized = CharField()
+    kind = CharField(default="former")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "email_normalized"), True), (("org", "email_normalized"), False))
+
+
 class Invitation(BaseModel):
     id = AutoField()
     org = ForeignKeyField(Organization, backref="invitations", on_delete="CASCADE")

@@ -31,6 +31,10 @@ class Mailbox(BaseModel):
     last_error = TextField(null=True)
     last_error_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # The Google account (ID token ``sub``) the grant is for, when Google said: a new address for it is a rename.
+    account_sub = CharField(null=True)
+    # A replaced grant Google could not revoke yet (encrypted), retried hourly (sync/readdress.py).
+    pending_revocation = TextField(null=True)
 
 
 class ThreadLabel(BaseModel):

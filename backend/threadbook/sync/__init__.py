@@ -4,6 +4,7 @@ The mailbox services the API calls:
 
 - ``mailboxes``: a user's mailbox (status, sync now, pause, resume, disconnect) and every member's;
 - ``connect_oauth``: connecting a user's own mailbox (authorisation code + PKCE);
+- ``readdress``: switching the connected mailbox to another account the user owns (a renamed account is connect_oauth's);
 - ``service_account``: the organisation's Workspace service account;
 - ``connection``: the writes behind them (grants, disconnects, revocation) and ``MailboxRefused``;
 - ``queueing``: asking the job queue for a sync (jobs/ holds the tasks and the schedule);

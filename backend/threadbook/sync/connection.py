@@ -74,10 +74,12 @@ def status_of(user, org, mailbox):
         "last_error": mailbox.last_error if mailbox else None,
         "connected_at": iso(mailbox.created_at) if connected else None,
         "last_reconciliation": reconcile.last_reconciliation(mailbox) if connected else None,
+        # A replaced grant Google has not revoked yet (sync/readdress.py retries it hourly).
+        "old_grant_revocation_pending": bool(mailbox and mailbox.pending_revocation),
     }
 
 
-def store_oauth_grant(user, refresh_token, scopes, revoke_later):
+def store_oauth_grant(user, refresh_token, scopes, revoke_later, account_sub=None):
     """Save a user's new refresh token (encrypted) and make the mailbox active; return the mailbox.
 
     Reconnecting after ``needs_reconnect`` keeps the sync position, so sync
@@ -86,15 +88,16 @@ def store_oauth_grant(user, refresh_token, scopes, revoke_later):
     mailbox = Mailbox.get_or_none(Mailbox.user == user.id)
     encrypted = crypto.encrypt(refresh_token)
     if mailbox is None:
-        mailbox = Mailbox.create(org=user.org_id, user=user.id, kind="oauth", refresh_token=encrypted, scopes=scopes, status="active")
+        mailbox = Mailbox.create(org=user.org_id, user=user.id, kind="oauth", refresh_token=encrypted, scopes=scopes, status="active", account_sub=account_sub)
     else:
         if mailbox.refresh_token:
-            revoke_later.append(_decrypt_quietly(mailbox.refresh_token))
+            revoke_later.append(decrypt_quietly(mailbox.refresh_token))
         if mailbox.status == "disconnected":
             for name, value in RESET_POSITION.items():
                 setattr(mailbox, name, value)
         mailbox.kind, mailbox.refresh_token, mailbox.scopes = "oauth", encrypted, scopes
         mailbox.status, mailbox.last_error = "active", None
+        mailbox.account_sub = account_sub or mailbox.account_sub
         mailbox.save()
     audit.record("mailbox.connected", org=user.org_id, user=user, kind="oauth")
     return mailbox
@@ -103,7 +106,7 @@ def store_oauth_grant(user, refresh_token, scopes, revoke_later):
 def disconnect(mailbox, actor, revoke_later):
     """Forget a mailbox's credentials and sync position; keep its logged mail."""
     if mailbox.refresh_token:
-        revoke_later.append(_decrypt_quietly(mailbox.refresh_token))
+        revoke_later.append(decrypt_quietly(mailbox.refresh_token))
     Mailbox.update(refresh_token=None, status="disconnected", last_error=None, **RESET_POSITION).where(Mailbox.id == mailbox.id).execute()
     audit.record("mailbox.disconnected", org=mailbox.org_id, user=actor, mailbox_user_id=mailbox.user_id, kind=mailbox.kind)
 
@@ -150,7 +153,7 @@ def revoke_all(tokens, config=None):
     return done
 
 
-def _decrypt_quietly(value):
+def decrypt_quietly(value):
     try:
         return crypto.decrypt(value)
     except crypto.DecryptionFailed:

@@ -77,6 +77,14 @@ export function createAccountView(doc) {
       const admin = el(doc, "button", { type: "button", id: "open-admin", className: "link", hidden: true, text: "Admin page" });
       admin.addEventListener("click", () => actions.openAdmin());
       section.querySelector(".account-head").append(admin);
+      // "Change mailbox…": its form is a module of its own, loaded when first opened (change-mailbox.js).
+      const mailboxPart = section.querySelector('[aria-labelledby="mailbox-title"]');
+      const change = el(doc, "button", { type: "button", id: "change-mailbox-open", className: "link", hidden: true, text: "Change mailbox…" });
+      change.addEventListener("click", async () => {
+        const { openChangeMailbox } = await import("./change-mailbox.js");
+        openChangeMailbox(doc, mailboxPart, actions.changeMailboxContext());
+      });
+      mailboxPart.querySelector(".account-actions").append(change);
       $("account-back").addEventListener("click", () => actions.close());
       for (const [name, run] of Object.entries(ACTION_FOR)) {
         for (const button of buttons(name)) button.addEventListener("click", () => run(actions));
@@ -127,6 +135,8 @@ export function createAccountView(doc) {
         "allow-labels": Boolean(labelling?.canAllow),
       };
       for (const [name, visible] of Object.entries(show)) for (const button of buttons(name)) button.hidden = !visible;
+      $("change-mailbox-open").hidden = !(mailbox?.connected && mailbox.kind === "oauth");
+      $("change-mailbox-open").disabled = Boolean(busy);
       for (const button of buttons("connect")) labels.set(button, summary.connectLabel);
 
       for (const [button, label] of labels) {

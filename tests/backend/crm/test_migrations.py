@@ -342,3 +342,22 @@ def test_version_14_database_gains_sync_schedules_with_todays_defaults(db, facto
     sync_schedules.record_run(user_id, "mail")
     assert sync_schedules.last_run_at(user_id, "mail") is not None
     assert migrations.upgrade() == []
+
+
+def test_version_17_database_gains_former_addresses_and_the_mailbox_account(db, factory):
+    from playhouse.migrate import migrate
+
+    from threadbook.models import Mailbox, User, UserAddress
+
+    database.drop_tables([UserAddress])
+    migrate(migrations._migrator().drop_column("mailbox", "account_sub"), migrations._migrator().drop_column("mailbox", "pending_revocation"))
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=17, description="CRM tasks")
+    user = factory.user(factory.org(), email="kept@acme.example")
+
+    assert 19 in migrations.upgrade()
+
+    assert {"user_id", "email", "email_normalized", "kind"} <= _columns("user_address")
+    assert {"account_sub", "pending_revocation"} <= _columns("mailbox")
+    assert User.get_by_id(user.id).email == "kept@acme.example"
+    assert Mailbox.select().count() == 0 and migrations.upgrade() == []
