@@ -197,6 +197,11 @@ def _reconciliation():
     create_tables_if_missing(models.SkippedMessage, models.MailboxReconciliation)
 
 
+def _gmail_watches():
+    """Gmail push: each mailbox's users.watch, when it lapses and the pushes it brought."""
+    create_tables_if_missing(models.GmailWatch)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -213,6 +218,7 @@ STEPS = [
     (12, "new-mail notifications, a switch for them, mailbox health (error time, counts per day)", _health_and_notifications),
     (13, "users choose the calendars that sync; each keeps its token and health", _calendar_choices),
     (14, "mail sync remembers what it left out; daily reconciliation runs", _reconciliation),
+    (22, "Gmail push: mailboxes watched through Pub/Sub", _gmail_watches),
 ]
 LATEST = STEPS[-1][0]
 

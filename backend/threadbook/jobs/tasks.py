@@ -33,7 +33,9 @@ from threadbook.sync import lease
 from threadbook.sync.due import mailboxes_due
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
+from threadbook.sync.push import PushSettings, synced_past
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
+from threadbook.sync.watch import renew_watch, watches_due
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +131,8 @@ def reconcile_mailbox_task(mailbox_id, attempt=0):
 
 @huey.periodic_task(SYNC_EVERY)
 def schedule_syncs():
-    with task_context():
-        ids = mailboxes_due()
+    with task_context() as app:
+        ids = mailboxes_due(pushed_ones_hourly=PushSettings.from_config(app.config).enabled)
     for mailbox_id in ids:
         sync_mailbox_task(mailbox_id)
     return len(ids)
@@ -151,6 +153,41 @@ def schedule_reconciliations():
         ids = reconciliations_due()
     for mailbox_id in ids:
         reconcile_mailbox_task(mailbox_id)
+    return len(ids)
+
+
+# -- Gmail push (sync/push.py, sync/watch.py) -------------------------------------------
+WATCHES_EVERY = crontab(minute="7")  # hourly; each watch is renewed once a day
+# Seconds before a pushed sync that found the mailbox busy looks again: the running sync may have read history before this change.
+PUSH_BUSY_DELAYS = (2, 5, 15, 30, 60)
+
+
+@huey.task()
+def push_sync_task(mailbox_id, history_id, attempt=0):
+    """Sync a mailbox Gmail pushed a change for; if another sync holds it, look again until that change is in."""
+    with task_context():
+        if synced_past(mailbox_id, history_id):
+            return {"outcome": "already_synced"}
+        report = sync_mailbox(mailbox_id)
+        if report.outcome == "busy" and attempt < len(PUSH_BUSY_DELAYS) and not synced_past(mailbox_id, history_id):
+            queue.enqueue_later("push_sync", mailbox_id, history_id, attempt + 1, delay=PUSH_BUSY_DELAYS[attempt])
+        elif report.outcome != "busy":
+            again_if_busy("sync_mailbox", "sync", mailbox_id, report.outcome, attempt)
+        return report.as_dict()
+
+
+@huey.task()
+def renew_watch_task(mailbox_id):
+    with task_context():
+        return renew_watch(mailbox_id)
+
+
+@huey.periodic_task(WATCHES_EVERY)
+def schedule_watch_renewals():
+    with task_context():
+        ids = watches_due()
+    for mailbox_id in ids:
+        renew_watch_task(mailbox_id)
     return len(ids)
 
 
@@ -211,3 +248,5 @@ queue.register("reconcile_mailbox", reconcile_mailbox_task)
 queue.register("sync_calendar", sync_calendar_task)
 queue.register("check_tracked_threads", check_tracked_threads_task)
 queue.register("import_contacts", import_contacts_task)
+queue.register("push_sync", push_sync_task)
+queue.register("renew_watch", renew_watch_task)

@@ -50,6 +50,7 @@ from threadbook.models.sync import (
     MAILBOX_STATUSES,
     FilteredThread,
     GmailLabel,
+    GmailWatch,
     LabelOptOut,
     Mailbox,
     MailboxReconciliation,
@@ -92,6 +93,7 @@ ALL_MODELS = [
     SyncedCalendar,
     SkippedMessage,
     MailboxReconciliation,
+    GmailWatch,
 ]
 
 __all__ = [
@@ -119,6 +121,7 @@ __all__ = [
     "EmailParticipant",
     "FilteredThread",
     "GmailLabel",
+    "GmailWatch",
     "Invitation",
     "JSONField",
     "LabelOptOut",

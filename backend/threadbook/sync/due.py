@@ -1,9 +1,14 @@
 """Which mailboxes may sync: the rule for one mailbox, and the query the periodic schedule fans out from."""
 
+import datetime
+
 from peewee import fn
 
 from threadbook.db import write_transaction
-from threadbook.models import Mailbox, Organization, User
+from threadbook.models import GmailWatch, Mailbox, Organization, User, utcnow
+
+# A mailbox Gmail pushes for is still polled this often, in case a push was lost.
+PUSHED_POLL_EVERY = datetime.timedelta(hours=1)
 
 
 class StopSync(Exception):
@@ -37,8 +42,12 @@ def ensure_service_account_mailboxes():
             Mailbox.insert_many(rows).on_conflict_ignore().execute()
 
 
-def mailboxes_due(backfilled_only=False):
-    """Return the ids of mailboxes that may sync now (connected, not paused, org enabled)."""
+def mailboxes_due(backfilled_only=False, pushed_ones_hourly=False, now=None):
+    """Return the ids of mailboxes that may sync now (connected, not paused, org enabled).
+
+    ``pushed_ones_hourly``: leave out mailboxes with a live Gmail watch that synced
+    within the last hour (push tells of their changes; sync/watch.py).
+    """
     ensure_service_account_mailboxes()
     query = (
         Mailbox.select(Mailbox.id)
@@ -50,4 +59,9 @@ def mailboxes_due(backfilled_only=False):
     )
     if backfilled_only:
         query = query.where(Mailbox.backfill_done == True)
+    if pushed_ones_hourly:
+        now = now or utcnow()
+        pushed = GmailWatch.select(GmailWatch.mailbox).where(GmailWatch.error.is_null() & (GmailWatch.expires_at > now))
+        recently = Mailbox.last_synced_at.is_null(False) & (Mailbox.last_synced_at > now - PUSHED_POLL_EVERY)
+        query = query.where(~(Mailbox.id.in_(pushed) & recently))
     return [m.id for m in query]

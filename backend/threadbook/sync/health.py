@@ -14,6 +14,7 @@ import datetime
 from threadbook.crm.serializers import iso
 from threadbook.mail import notifications
 from threadbook.models import SyncDay, utcnow
+from threadbook.sync.watch import watch_state
 
 # jobs/tasks.py's SYNC_EVERY: the periodic schedule queues every due mailbox on each 5th minute.
 SYNC_EVERY_MINUTES = 5
@@ -74,6 +75,8 @@ def of(user, org, mailbox, status):
         "next_run_at": iso(next_run()) if state in ("active", "syncing") else None,
         "today": today_counts(mailbox),
         "calendars": calendars_of(user, org),
+        # Gmail push (sync/watch.py): off when the deployment has no Pub/Sub topic.
+        "push": watch_state(mailbox.id) if mailbox else {"state": "off"},
     }
 
 

@@ -13,3 +13,8 @@ def queue_sync(mailbox_id):
         queue.enqueue("sync_mailbox", mailbox_id)
     except Exception:
         log.exception("could not queue a sync of mailbox %s", mailbox_id)
+
+
+def queue_push_sync(mailbox_id, history_id):
+    """Queue the sync a Gmail push asked for; a queue that is down raises, so Pub/Sub delivers the push again."""
+    queue.enqueue("push_sync", mailbox_id, history_id)

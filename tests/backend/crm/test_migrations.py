@@ -251,3 +251,16 @@ def test_version_11_database_gains_skipped_messages_and_reconciliations(db):
     assert {"user_id", "gmail_message_id", "reason", "skipped_at"} <= _columns("skipped_message")
     assert {"mailbox_id", "started_at", "checked", "missing", "fetched", "stored", "outcome"} <= _columns("mailbox_reconciliation")
     assert migrations.upgrade() == []
+
+
+def test_version_14_database_gains_gmail_watches(db):
+    from threadbook.models import GmailWatch
+
+    database.drop_tables([GmailWatch])
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=14, description="reconciliation")
+
+    assert 22 in migrations.upgrade()
+
+    assert {"mailbox_id", "topic", "expires_at", "renewed_at", "last_push_at", "pushed_history_id", "pushes", "error"} <= _columns("gmail_watch")
+    assert migrations.upgrade() == []
