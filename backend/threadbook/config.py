@@ -124,7 +124,8 @@ def from_environment(instance_path, environ=None, secret_key=None):
         "DEV_SIGNIN": _bool(env("THREADBOOK_DEV_SIGNIN")),
         "BIND_ADDRESS": env("THREADBOOK_BIND") or "127.0.0.1:5000",
         "SESSION_TTL_SECONDS": int(env("THREADBOOK_SESSION_TTL") or 3600),
-        "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",
+        # Without Redis: each process's own counters (api/rate_limit_storage.py).
+        "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "threadbook-memory://",
         "RATELIMIT_API": env("THREADBOOK_RATELIMIT_API") or "600 per minute",
         "RATELIMIT_SIGNIN": env("THREADBOOK_RATELIMIT_SIGNIN") or "20 per minute",
         "RATELIMIT_API_ADDRESS": env("THREADBOOK_RATELIMIT_API_ADDRESS") or "3000 per minute",

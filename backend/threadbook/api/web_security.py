@@ -12,7 +12,7 @@ Rate limits (Flask-Limiter), each answering 429 with ``Retry-After``:
   many sessions from one place cannot add up without bound;
 - ``RATELIMIT_SIGNIN`` per client address on the sign-in routes, tighter.
 
-Counters live in ``RATELIMIT_STORAGE_URI`` (``memory://``: per process; a
+Counters live in ``RATELIMIT_STORAGE_URI`` (``threadbook-memory://``: per process; a
 Redis URL shares them between gunicorn workers and hosts). If that storage
 fails, limiting falls back to memory rather than failing requests.
 ``RATELIMIT_ENABLED = False`` turns limiting off (the test suite does).
@@ -31,6 +31,7 @@ from flask import request
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
+from threadbook.api import rate_limit_storage  # noqa: F401 (registers threadbook-memory:// with limits)
 from threadbook.api.authentication import session_claims
 from threadbook.api.google_answers import TOKEN_HEADER
 from threadbook.identity import signin
