@@ -75,12 +75,13 @@ format: install-dev ## Format and autofix Python and JavaScript in place (ruff, 
 
 lint: check ## Same as make check
 
-bench: $(DEV_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP, thread logging, a 100,000-row import
+bench: $(DEV_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP, thread logging, a 100,000-row import, Gmail push against polling (1,000 mailboxes)
 	$(BIN)/python -m bench.lookup
 	$(BIN)/python -m bench.lookup_http
 	$(BIN)/python -m bench.log_thread
 	$(BIN)/python -m bench.import_contacts
 	$(BIN)/python -m bench.imap_sync
+	$(BIN)/python -m bench.push_vs_poll
 
 fuzz: $(DEV_STAMP) ## Fuzz the API longer than `make test` does (THREADBOOK_FUZZ_EXAMPLES, default 100; THREADBOOK_FUZZ_HOSTILE_EXAMPLES, default 50)
 	THREADBOOK_FUZZ_EXAMPLES=$${THREADBOOK_FUZZ_EXAMPLES:-100} THREADBOOK_FUZZ_HOSTILE_EXAMPLES=$${THREADBOOK_FUZZ_HOSTILE_EXAMPLES:-50} \

@@ -5,6 +5,7 @@ mapping to ``create_app`` that overrides these.
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -129,7 +130,8 @@ def from_environment(instance_path, environ=None, secret_key=None):
         # Reverse proxies whose X-Forwarded-For/-Proto are believed (proxies.py); none by default
         "TRUSTED_PROXIES": _list(env("THREADBOOK_TRUSTED_PROXIES")),
         "SESSION_TTL_SECONDS": int(env("THREADBOOK_SESSION_TTL") or 3600),
-        "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "memory://",
+        # Without Redis: each process's own counters (api/rate_limit_storage.py).
+        "RATELIMIT_STORAGE_URI": env("THREADBOOK_REDIS_URL") or "threadbook-memory://",
         "RATELIMIT_API": env("THREADBOOK_RATELIMIT_API") or "600 per minute",
         "RATELIMIT_SIGNIN": env("THREADBOOK_RATELIMIT_SIGNIN") or "20 per minute",
         "RATELIMIT_API_ADDRESS": env("THREADBOOK_RATELIMIT_API_ADDRESS") or "3000 per minute",
@@ -143,6 +145,10 @@ def from_environment(instance_path, environ=None, secret_key=None):
         "SYNC_QUOTA_UNITS_PER_SECOND": float(env("THREADBOOK_SYNC_QUOTA_UNITS_PER_SECOND") or 200),
         "SYNC_LEASE_SECONDS": int(env("THREADBOOK_SYNC_LEASE_SECONDS") or 300),
         "SYNC_MAX_RETRIES": int(env("THREADBOOK_SYNC_MAX_RETRIES") or 5),
+        # Gmail push through Pub/Sub (docs/sync.md, "Gmail push"); no topic: polling only
+        "GMAIL_PUSH_TOPIC": (env("GMAIL_PUSH_TOPIC") or "").strip(),
+        "GMAIL_PUSH_AUDIENCE": (env("GMAIL_PUSH_AUDIENCE") or "").strip(),
+        "GMAIL_PUSH_SERVICE_ACCOUNT": (env("GMAIL_PUSH_SERVICE_ACCOUNT") or "").strip().lower(),
         "QUEUE_IMMEDIATE": _bool(env("THREADBOOK_QUEUE_IMMEDIATE")),
         "MAX_CONTENT_LENGTH": int(env("THREADBOOK_MAX_REQUEST_BYTES") or 1024 * 1024),
         # Contact lists uploaded to POST /api/v1/org/imports (docs/import.md)
@@ -163,9 +169,27 @@ def from_environment(instance_path, environ=None, secret_key=None):
     }
 
 
+# A Pub/Sub topic's full name (Google's rules for project ids and topic names).
+PUSH_TOPIC_PATTERN = re.compile(r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9._~+%-]{2,254}$")
+
+
+def gmail_push_error(config):
+    """Why the Gmail push settings cannot work (a sentence naming the setting), or None (push off, or complete)."""
+    topic = config.get("GMAIL_PUSH_TOPIC") or ""
+    if not topic:
+        return None
+    if not PUSH_TOPIC_PATTERN.match(topic):
+        return f"GMAIL_PUSH_TOPIC must be a Pub/Sub topic's full name, projects/<project>/topics/<topic>; it is {topic!r}."
+    if not config.get("GMAIL_PUSH_AUDIENCE"):
+        return "GMAIL_PUSH_AUDIENCE is empty: set it to the audience of the push subscription's OIDC token (e.g. https://crm.example.com/api/v1/gmail/push)."
+    if "@" not in (config.get("GMAIL_PUSH_SERVICE_ACCOUNT") or ""):
+        return "GMAIL_PUSH_SERVICE_ACCOUNT must be the email of the service account the push subscription signs its tokens as."
+    return None
+
+
 def check(config, instance_path):
     """Raise ConfigError when the settings are unsafe to serve with."""
-    error = dev_signin_bind_error(config)
+    error = dev_signin_bind_error(config) or gmail_push_error(config)
     if error:
         raise ConfigError(error)
     require_secret_key(config.get("SECRET_KEY"), "SECRET_KEY")

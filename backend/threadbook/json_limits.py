@@ -11,6 +11,7 @@ other ``request.get_json`` or ``request.json`` alike.
 import json
 import re
 
+import orjson
 from flask.json.provider import DefaultJSONProvider
 
 from threadbook.errors import ApiError
@@ -52,7 +53,30 @@ def nests_deeper_than(data, limit=MAX_DEPTH):
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, refusing documents nested deeper than MAX_DEPTH with a 400 before parsing them."""
+    """Flask's JSON, refusing documents nested deeper than MAX_DEPTH with a 400 before parsing them.
+
+    Answers are written with orjson, ten times faster than the json module on a
+    lookup's 20 kB (bench/lookup_profile.py), with Flask's own ``default`` for
+    what orjson leaves to it (dates as HTTP dates, Decimal, UUID, dataclasses,
+    as before); anything orjson refuses (an integer beyond 64 bits) goes
+    through the json module as before.
+    """
+
+    ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    def dumps(self, obj, **kwargs):
+        if kwargs or self.sort_keys:
+            return super().dumps(obj, **kwargs)
+        try:
+            return orjson.dumps(obj, default=self.default, option=self.ORJSON_OPTIONS).decode()
+        except (orjson.JSONEncodeError, TypeError):
+            return super().dumps(obj)
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(obj)  # indented for people reading it in debug mode
+        return self._app.response_class(self.dumps(obj) + "\n", mimetype=self.mimetype)
 
     def loads(self, s, **kwargs):
         if nests_deeper_than(s):

@@ -263,6 +263,11 @@ def _readdress():
     add_column_if_missing(models.Mailbox, "pending_revocation")
 
 
+def _gmail_watches():
+    """Gmail push: each mailbox's users.watch, when it lapses and the pushes it brought."""
+    create_tables_if_missing(models.GmailWatch)
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -285,6 +290,7 @@ STEPS = [
     (18, "sync schedules and calendar direction per organisation and user; when each kind of sync last ran", _sync_schedules),
     (19, "changing the connected address: former addresses, the mailbox's account, grants still to revoke", _readdress),
     (20, "IMAP accounts and their folders' sync positions", _imap_accounts),
+    (21, "Gmail push: mailboxes watched through Pub/Sub", _gmail_watches),
 ]
 LATEST = STEPS[-1][0]
 

@@ -67,6 +67,8 @@ SEND_SCOPES = {FULL, MODIFY, COMPOSE, SEND}
 READ_SCOPES = {FULL, READONLY, METADATA, MODIFY}
 LABEL_WRITE_SCOPES = {FULL, MODIFY, LABELS}  # labels.create, patch, delete (gmail.labels cannot label mail)
 
+TOPIC_NAME = re.compile(r"^projects/[^/]+/topics/[^/]+$")
+WATCH_DAYS = 7  # a watch lapses after 7 days unless renewed
 _MESSAGE_GET = re.compile(r"^/gmail/v1/users/([^/]+)/messages/([0-9a-fA-F]+)$")
 
 
@@ -228,6 +230,25 @@ def create_app(state):
             historyId=str(box.history_id),
             messages=[_render(box.messages[gid], "minimal", ()) for gid in ids],
         )
+
+    # -- push notifications (users.watch, users.stop) -------------------------
+    @route("/watch", methods=("POST",))
+    def watch(box, grant):
+        body = request.get_json(silent=True) or {}
+        topic = body.get("topicName")
+        if not isinstance(topic, str) or not TOPIC_NAME.match(topic):
+            raise GoogleError(400, "Invalid topicName does not match projects/SOME-PROJECT/topics/*", "invalidArgument")
+        if state.pubsub is None or not state.pubsub.gmail_may_publish(topic):
+            # Gmail publishes a test message first; a topic that does not let gmail-api-push@system.gserviceaccount.com publish refuses it.
+            raise GoogleError(403, f"Error sending test message to Cloud PubSub {topic} : User not authorized to perform this action.", "forbidden")
+        expiration = int(time.time() * 1000) + WATCH_DAYS * 86_400_000
+        state.watches[box.address.lower()] = {"topic": topic, "expiration": expiration}
+        return jsonify(historyId=str(box.history_id), expiration=str(expiration))
+
+    @route("/stop", methods=("POST",))
+    def stop(box, grant):
+        state.watches.pop(box.address.lower(), None)
+        return "", 204
 
     # -- mail sync ------------------------------------------------------------
     @route("/profile")

@@ -40,6 +40,7 @@ class FakeMailbox:
     history: list = field(default_factory=list)  # {"id", "messagesAdded"|"labelsAdded"|...}
     _ids: itertools.count = field(default_factory=lambda: itertools.count(0x18C2A0F5B7E40001))
     _label_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    on_change: object = field(default=None, repr=False, compare=False)  # called with (mailbox, history id) after each change
 
     def __post_init__(self):
         for name in SYSTEM_LABELS:
@@ -49,6 +50,8 @@ class FakeMailbox:
         """Bump the history id and remember what changed (for a future history.list)."""
         self.history_id += 1
         self.history.append({"id": str(self.history_id), **change})
+        if self.on_change is not None:
+            self.on_change(self, self.history_id)
         return self.history_id
 
     def new_id(self):
@@ -351,14 +354,23 @@ class GmailState:
         self.account_calls = []  # (account of the token or None, method, path), batches included
         self.handler_seconds = 0.0  # time spent inside this fake's handlers
         self.delay_seconds = 0.0  # added to every call, to widen race windows
+        self.watches = {}  # address -> {"topic", "expiration" (ms)}: users.watch (push notifications)
+        self.pubsub = None  # a FakePubSub (fakes/pubsub.py) that watched mailboxes publish their changes to
 
     def reset(self):
         """Forget every mailbox, token, failure and count (a server shared across tests)."""
         self.__init__()
 
     def add_mailbox(self, address):
-        box = self.mailboxes[address.lower()] = FakeMailbox(address)
+        box = self.mailboxes[address.lower()] = FakeMailbox(address, on_change=self._changed)
         return box
+
+    def _changed(self, box, history_id):
+        """Publish a watched mailbox's change as Gmail does: {emailAddress, historyId} to the watch's topic."""
+        watch = self.watches.get(box.address.lower())
+        if watch is None or self.pubsub is None or watch["expiration"] <= time.time() * 1000:
+            return
+        self.pubsub.publish(watch["topic"], {"emailAddress": box.address, "historyId": history_id})
 
     def mailbox(self, address):
         return self.mailboxes[address.lower()]

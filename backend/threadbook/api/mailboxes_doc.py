@@ -73,6 +73,18 @@ OPENAPI_SCHEMAS = {
                 "properties": {"stored": {"type": "integer"}, "filtered": {"type": "integer"}, "failed": {"type": "integer"}},
             },
             "calendars": {"type": "array", "items": doc.ref("SyncedCalendar"), "description": "Each chosen calendar with its state, last sync and last error."},
+            "push": {
+                "type": "object",
+                "description": "Gmail push (users.watch through Pub/Sub): off (not set up here), pending, watching, lapsed or error.",
+                "required": ["state"],
+                "properties": {
+                    "state": {"type": "string", "enum": ["off", "pending", "watching", "lapsed", "error"]},
+                    "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                    "last_push_at": {"type": ["string", "null"], "format": "date-time"},
+                    "pushes": {"type": "integer"},
+                    "error": {"type": ["string", "null"]},
+                },
+            },
         },
     },
     "ServiceAccount": {

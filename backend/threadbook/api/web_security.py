@@ -12,7 +12,7 @@ Rate limits (Flask-Limiter), each answering 429 with ``Retry-After``:
   many sessions from one place cannot add up without bound;
 - ``RATELIMIT_SIGNIN`` per client address on the sign-in routes, tighter.
 
-Counters live in ``RATELIMIT_STORAGE_URI`` (``memory://``: per process; a
+Counters live in ``RATELIMIT_STORAGE_URI`` (``threadbook-memory://``: per process; a
 Redis URL shares them between gunicorn workers and hosts). If that storage
 fails, limiting falls back to memory rather than failing requests; Redis
 connections time out after ``REDIS_TIMEOUT_SECONDS`` so an unreachable Redis
@@ -36,12 +36,15 @@ from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
 from threadbook import proxies
+from threadbook.api import rate_limit_storage  # noqa: F401 (registers threadbook-memory:// with limits)
 from threadbook.api.authentication import session_claims
 from threadbook.api.google_answers import TOKEN_HEADER
 from threadbook.identity import signin
 from threadbook.identity.sessions import InvalidSession
 
 SIGNIN_ENDPOINTS = frozenset({"api.session.create_session", "api.session.create_dev_session"})
+# Google's Pub/Sub delivers every mailbox's pushes from a few addresses; its OIDC token is checked instead.
+UNLIMITED_ENDPOINTS = frozenset({"api.gmail_push.receive_push"})
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", TOKEN_HEADER]
 CORS_EXPOSED_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 CORS_MAX_AGE_SECONDS = 600
@@ -134,7 +137,7 @@ def user_or_address():
 
 
 def _not_api():
-    return request.method == "OPTIONS" or not request.path.startswith("/api/")
+    return request.method == "OPTIONS" or not request.path.startswith("/api/") or request.endpoint in UNLIMITED_ENDPOINTS
 
 
 def _not_signin():

@@ -167,6 +167,19 @@ class Gmail(GoogleClient):
         body = {"ids": list(message_ids), "addLabelIds": list(add_label_ids), "removeLabelIds": list(remove_label_ids)}
         return self._execute(self._api.messages.batchModify(userId=self.user_id, body=body))
 
+    # -- push notifications (sync/push.py) --------------------------------------
+    def watch(self, topic_name):
+        """users.watch: publish every change of this mailbox to the Pub/Sub topic; return {historyId, expiration (ms)}.
+
+        No label filter: sync reads every change from history anyway, and a
+        filter would hide mail a Gmail filter skips the inbox with.
+        """
+        return self._execute(self._api.users.watch(userId=self.user_id, body={"topicName": topic_name}))
+
+    def stop_watch(self):
+        """users.stop: no more push notifications for this mailbox."""
+        return self._execute(self._api.users.stop(userId=self.user_id))
+
     def get_messages(self, message_ids, format="metadata", metadata_headers=METADATA_HEADERS):
         """Fetch up to 100 messages in one batch request; return {id: resource or GoogleApiError}.
 

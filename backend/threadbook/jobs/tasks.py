@@ -37,7 +37,9 @@ from threadbook.sync.imap.due import accounts_due as imap_accounts_due
 from threadbook.sync.imap.sync import sync_account as sync_imap_account
 from threadbook.sync.labels import sort_mailbox_labels
 from threadbook.sync.mailbox_sync import sync_mailbox
+from threadbook.sync.push import PushSettings, synced_past
 from threadbook.sync.reconcile import reconcile_mailbox, reconciliations_due
+from threadbook.sync.watch import renew_watch, watches_due
 from threadbook.tasks_sync import due as tasks_due
 from threadbook.tasks_sync import sync as tasks_sync
 
@@ -136,8 +138,9 @@ def reconcile_mailbox_task(mailbox_id, attempt=0):
 
 @huey.periodic_task(SYNC_EVERY)
 def schedule_syncs():
-    with task_context():
-        ids = mailboxes_due(by_schedule=True)  # only those due by their user's mail schedule
+    with task_context() as app:
+        # Due by their user's mail schedule; those Gmail pushes for, hourly at most (sync/watch.py).
+        ids = mailboxes_due(by_schedule=True, pushed_ones_hourly=PushSettings.from_config(app.config).enabled)
     for mailbox_id in ids:
         sync_mailbox_task(mailbox_id)
     return len(ids)
@@ -158,6 +161,41 @@ def schedule_reconciliations():
         ids = reconciliations_due()
     for mailbox_id in ids:
         reconcile_mailbox_task(mailbox_id)
+    return len(ids)
+
+
+# -- Gmail push (sync/push.py, sync/watch.py) -------------------------------------------
+WATCHES_EVERY = crontab(minute="7")  # hourly; each watch is renewed once a day
+# Seconds before a pushed sync that found the mailbox busy looks again: the running sync may have read history before this change.
+PUSH_BUSY_DELAYS = (2, 5, 15, 30, 60)
+
+
+@huey.task()
+def push_sync_task(mailbox_id, history_id, attempt=0):
+    """Sync a mailbox Gmail pushed a change for; if another sync holds it, look again until that change is in."""
+    with task_context():
+        if synced_past(mailbox_id, history_id):
+            return {"outcome": "already_synced"}
+        report = sync_mailbox(mailbox_id)
+        if report.outcome == "busy" and attempt < len(PUSH_BUSY_DELAYS) and not synced_past(mailbox_id, history_id):
+            queue.enqueue_later("push_sync", mailbox_id, history_id, attempt + 1, delay=PUSH_BUSY_DELAYS[attempt])
+        elif report.outcome != "busy":
+            again_if_busy("sync_mailbox", "sync", mailbox_id, report.outcome, attempt)
+        return report.as_dict()
+
+
+@huey.task()
+def renew_watch_task(mailbox_id):
+    with task_context():
+        return renew_watch(mailbox_id)
+
+
+@huey.periodic_task(WATCHES_EVERY)
+def schedule_watch_renewals():
+    with task_context():
+        ids = watches_due()
+    for mailbox_id in ids:
+        renew_watch_task(mailbox_id)
     return len(ids)
 
 
@@ -301,3 +339,5 @@ queue.register("push_google_task", push_google_task_task)
 queue.register("delete_google_task", delete_google_task_task)
 queue.register("sync_google_contacts", sync_google_contacts_task)
 queue.register("sync_imap_account", sync_imap_account_task)
+queue.register("push_sync", push_sync_task)
+queue.register("renew_watch", renew_watch_task)

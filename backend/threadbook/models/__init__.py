@@ -57,6 +57,7 @@ from threadbook.models.sync import (
     MAILBOX_STATUSES,
     FilteredThread,
     GmailLabel,
+    GmailWatch,
     LabelOptOut,
     Mailbox,
     MailboxReconciliation,
@@ -108,6 +109,7 @@ ALL_MODELS = [
     SyncRun,
     ImapAccount,
     ImapFolder,
+    GmailWatch,
 ]
 
 __all__ = [
@@ -148,6 +150,7 @@ __all__ = [
     "GoogleTasksLink",
     "GoogleContactLink",
     "GoogleContactsSync",
+    "GmailWatch",
     "Invitation",
     "USER_ADDRESS_KINDS",
     "UserAddress",

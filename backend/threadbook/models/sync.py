@@ -147,3 +147,23 @@ class MailboxReconciliation(BaseModel):
 
     class Meta:
         indexes = ((("mailbox", "started_at"), False),)
+
+
+class GmailWatch(BaseModel):
+    """A mailbox's Gmail push subscription (users.watch): when it lapses, and the pushes it brought.
+
+    A mailbox with a live watch is told of new mail within seconds, so polling
+    only checks it now and then (sync/due.py); one without falls back to polling.
+    """
+
+    id = AutoField()
+    mailbox = ForeignKeyField(Mailbox, unique=True, on_delete="CASCADE", backref="watches")
+    topic = CharField()
+    expires_at = DateTimeField(null=True)  # Gmail's expiration; None until a watch succeeded
+    renewed_at = DateTimeField(null=True)
+    history_id = CharField(null=True)  # the mailbox's history id when the watch began
+    last_push_at = DateTimeField(null=True)
+    pushed_history_id = CharField(null=True)  # the highest history id a push announced
+    pushes = IntegerField(default=0)
+    error = TextField(null=True)  # why the last users.watch failed (e.g. the topic refuses Gmail)
+    error_at = DateTimeField(null=True)

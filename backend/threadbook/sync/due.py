@@ -1,10 +1,15 @@
 """Which mailboxes may sync: the rule for one mailbox, and the query the periodic schedule fans out from."""
 
+import datetime
+
 from peewee import fn
 
 from threadbook.db import write_transaction
 from threadbook.identity import sync_schedules
-from threadbook.models import Mailbox, Organization, User
+from threadbook.models import GmailWatch, Mailbox, Organization, User, utcnow
+
+# A mailbox Gmail pushes for is still polled this often, in case a push was lost.
+PUSHED_POLL_EVERY = datetime.timedelta(hours=1)
 
 
 class StopSync(Exception):
@@ -38,13 +43,15 @@ def ensure_service_account_mailboxes():
             Mailbox.insert_many(rows).on_conflict_ignore().execute()
 
 
-def mailboxes_due(backfilled_only=False, by_schedule=False, now=None):
+def mailboxes_due(backfilled_only=False, by_schedule=False, pushed_ones_hourly=False, now=None):
     """Return the ids of mailboxes that may sync now (connected, not paused, org enabled), in one query.
 
     A user whose mail schedule is manual is left out: nothing touches their Gmail
     by itself (not the label round, not reconciliation), only "Sync now" does.
     ``by_schedule``: only those whose mail sync is due at ``now`` by their schedule
     (identity/sync_schedules.py; the periodic sync's fan-out).
+    ``pushed_ones_hourly``: leave out mailboxes with a live Gmail watch that synced
+    within the last hour (push tells of their changes; sync/watch.py).
     """
     ensure_service_account_mailboxes()
     query = (
@@ -61,6 +68,11 @@ def mailboxes_due(backfilled_only=False, by_schedule=False, now=None):
         query = query.where(Mailbox.user.in_(sync_schedules.due_user_ids("mail", now)))
     else:
         query = query.where(Mailbox.user.not_in(sync_schedules.manual_user_ids("mail")))
+    if pushed_ones_hourly:
+        now = now or utcnow()
+        pushed = GmailWatch.select(GmailWatch.mailbox).where(GmailWatch.error.is_null() & (GmailWatch.expires_at > now))
+        recently = Mailbox.last_synced_at.is_null(False) & (Mailbox.last_synced_at > now - PUSHED_POLL_EVERY)
+        query = query.where(~(Mailbox.id.in_(pushed) & recently))
     return [m.id for m in query]
 
 

@@ -15,6 +15,7 @@ from threadbook.crm.serializers import iso
 from threadbook.identity import sync_schedules
 from threadbook.mail import notifications
 from threadbook.models import SyncDay, utcnow
+from threadbook.sync.watch import watch_state
 
 # jobs/tasks.py's SYNC_EVERY: the periodic schedule queues every due mailbox on each 5th minute.
 SYNC_EVERY_MINUTES = 5
@@ -86,6 +87,8 @@ def of(user, org, mailbox, status):
         "next_run_at": iso(scheduled_run(user, org)) if state in ("active", "syncing") else None,
         "today": today_counts(mailbox),
         "calendars": calendars_of(user, org),
+        # Gmail push (sync/watch.py): off when the deployment has no Pub/Sub topic.
+        "push": watch_state(mailbox.id) if mailbox else {"state": "off"},
     }
 
 

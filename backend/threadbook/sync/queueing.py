@@ -29,3 +29,8 @@ def queue_sync_soon(mailbox_id):
         log.warning("mailbox %s: sync not queued (%s); the periodic schedule queues it when the queue answers again", mailbox_id, exc)
     except Exception:
         log.exception("could not queue a sync of mailbox %s", mailbox_id)
+
+
+def queue_push_sync(mailbox_id, history_id):
+    """Queue the sync a Gmail push asked for; a queue that is down raises, so Pub/Sub delivers the push again."""
+    queue.enqueue("push_sync", mailbox_id, history_id)

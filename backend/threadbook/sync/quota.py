@@ -12,6 +12,8 @@ import time
 # https://developers.google.com/gmail/api/reference/quota
 UNITS = {
     "getProfile": 1,
+    "watch": 100,
+    "stop": 50,
     "labels.list": 1,
     "labels.create": 5,
     "messages.list": 5,

@@ -14,7 +14,14 @@ from threadbook.models import User
 from ...conftest import TEST_SECRET
 from ...fakes.google_identity import make_rsa_key, raw_jwt
 
-PUBLIC_ENDPOINTS = {"api.session.create_session", "api.session.create_dev_session", "api.client_config.client_config", "api.openapi.openapi_document"}
+PUBLIC_ENDPOINTS = {
+    "api.session.create_session",
+    "api.session.create_dev_session",
+    "api.client_config.client_config",
+    "api.openapi.openapi_document",
+    # Pub/Sub has no session: each push carries a Google-signed OIDC token instead (sync/push.py)
+    "api.gmail_push.receive_push",
+}
 
 
 def claims_for(user, **overrides):

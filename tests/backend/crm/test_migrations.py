@@ -361,3 +361,16 @@ def test_version_17_database_gains_former_addresses_and_the_mailbox_account(db, 
     assert {"account_sub", "pending_revocation"} <= _columns("mailbox")
     assert User.get_by_id(user.id).email == "kept@acme.example"
     assert Mailbox.select().count() == 0 and migrations.upgrade() == []
+
+
+def test_version_20_database_gains_gmail_watches(db):
+    from threadbook.models import GmailWatch
+
+    database.drop_tables([GmailWatch])
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=14, description="reconciliation")
+
+    assert 21 in migrations.upgrade()
+
+    assert {"mailbox_id", "topic", "expires_at", "renewed_at", "last_push_at", "pushed_history_id", "pushes", "error"} <= _columns("gmail_watch")
+    assert migrations.upgrade() == []
