@@ -19,7 +19,7 @@ bp = Blueprint("google_tasks", __name__)
 
 
 @bp.errorhandler(TasksRefused)
-def _refused(refusal):
+def refused(refusal):
     extra = {"field": refusal.field} if refusal.field else {}
     return error_response(refusal.status, refusal.code, refusal.message, **extra)
 

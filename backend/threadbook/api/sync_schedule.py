@@ -9,18 +9,26 @@ identity/sync_schedules.py's; the OpenAPI paths are in sync_schedule_doc.py.
 
 from flask import Blueprint, g, jsonify
 
+from threadbook.api import google_contacts, google_tasks
 from threadbook.api.mailboxes import answer_refusal
 from threadbook.api.params import json_body
 from threadbook.calendar.sync import CalendarSyncRefused, request_sync
+from threadbook.contacts_sync import choice as contacts_choice
 from threadbook.crm.serializers import iso
 from threadbook.errors import ApiError, error_response
 from threadbook.identity import sync_schedules
 from threadbook.models import SYNC_KINDS
 from threadbook.sync import mailboxes
 from threadbook.sync.connection import MailboxRefused
+from threadbook.tasks_sync import link as tasks_link
+from threadbook.tasks_sync.refusals import TasksRefused
+from threadbook.tasks_sync.sync import request_sync as request_tasks_sync
 
 bp = Blueprint("sync_schedule", __name__)
 bp.register_error_handler(MailboxRefused, answer_refusal)
+# Contacts' and tasks' refusals answer here as on their own routes.
+bp.register_error_handler(contacts_choice.ContactsRefused, google_contacts.refused)
+bp.register_error_handler(TasksRefused, google_tasks.refused)
 
 
 @bp.errorhandler(sync_schedules.SchedulesLocked)
@@ -68,7 +76,20 @@ def put_sync_schedule():
 
 
 # Who queues "Sync now" of each kind: fn(user, org) -> False when one was already waiting; raises the kind's refusal.
-SYNC_NOW = {"mail": mailboxes.sync_now, "calendar": request_sync}
+def _contacts_now(user, org):
+    contacts_choice.request_run(user, org)  # refuses when off, without the scope, paused, or while Google asks to wait
+    return True
+
+
+def _tasks_now(user, org):
+    current = tasks_link.link_of(user)
+    if current is None or not current.enabled:
+        raise TasksRefused("google_tasks_off", "Google Tasks is off for you: turn it on first.", 409)
+    request_tasks_sync(user)
+    return True
+
+
+SYNC_NOW = {"mail": mailboxes.sync_now, "calendar": request_sync, "contacts": _contacts_now, "tasks": _tasks_now}
 
 
 @bp.post("/me/sync")
@@ -77,8 +98,5 @@ def sync_now():
     kind = body.get("kind")
     if kind not in SYNC_KINDS:
         raise ApiError(400, f"'kind' must be one of: {', '.join(SYNC_KINDS)}.", field="kind")
-    queue = SYNC_NOW.get(kind)
-    if queue is None:
-        raise ApiError(409, f"{kind.capitalize()} sync is not available on this server yet.", code="sync_unavailable")
-    queued_now = queue(g.user, g.org)
+    queued_now = SYNC_NOW[kind](g.user, g.org)
     return jsonify(kind=kind, queued=True, already_queued=not queued_now), 202

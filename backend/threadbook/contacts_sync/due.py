@@ -1,19 +1,15 @@
 """When a user's contacts copy runs: the one rule "is this user due", and the users the periodic fan-out queues.
 
-The per-user schedule (10 min / 30 min / 2 h / manual) will route ``is_due``;
-until then every enabled user is due every ``EVERY_MINUTES``, sooner when the
-last run did not finish or a CRM contact changed since (so an edit reaches
-Google at the next fan-out, within 5 minutes), never before the time Google
-asked to wait.
+An enabled user is due by their ``contacts`` schedule (identity/sync_schedules.py:
+10 min, 30 min, 2 h; manual only on "Sync now"), sooner when the last run did
+not finish or a CRM contact changed since (so an edit reaches Google at the
+next fan-out, within 5 minutes), never before the time Google asked to wait.
 """
-
-import datetime
 
 from peewee import JOIN
 
+from threadbook.identity import sync_schedules
 from threadbook.models import Contact, GoogleContactLink, GoogleContactsSync, utcnow
-
-EVERY_MINUTES = 30
 
 
 def is_due(setting, now=None):
@@ -21,6 +17,9 @@ def is_due(setting, now=None):
     now = now or utcnow()
     if not setting.enabled:
         return False
+    schedule = sync_schedules.effective_schedule(setting.user_id, "contacts")
+    if schedule == "manual":
+        return False  # "Sync now" queues its run itself
     if setting.retry_at and now < setting.retry_at:
         return False
     if setting.last_run_at is None:
@@ -28,7 +27,7 @@ def is_due(setting, now=None):
     unfinished = setting.last_synced_at is None or setting.last_synced_at < setting.last_run_at
     if unfinished and setting.retry_at:
         return True  # a run Google rate-limited resumes as soon as it may
-    return now - setting.last_run_at >= datetime.timedelta(minutes=EVERY_MINUTES) or crm_changed_since(setting)
+    return now - setting.last_run_at >= sync_schedules.INTERVALS[schedule] - sync_schedules.GRACE or crm_changed_since(setting)
 
 
 def crm_changed_since(setting):

@@ -28,6 +28,7 @@ from threadbook.contacts_sync import due as contacts_due
 from threadbook.contacts_sync import run as contacts_run
 from threadbook.crm import import_jobs
 from threadbook.db import database
+from threadbook.identity import sync_schedules
 from threadbook.jobs import queue
 from threadbook.jobs.queue import huey
 from threadbook.mail.sending import check_tracked_threads_of, users_with_tracked_threads
@@ -250,13 +251,15 @@ def import_contacts_task(import_id):
 
 
 # -- CRM tasks in Google Tasks (tasks_sync/): each user's run when due, each change pushed ----
-GOOGLE_TASKS_EVERY = crontab(minute="*/5")  # who is due is tasks_sync.due.is_due's (every 30 minutes by default)
+GOOGLE_TASKS_EVERY = crontab(minute="*/5")  # who is due is tasks_sync.due.is_due's (their tasks schedule)
 
 
 @huey.task()
 def sync_google_tasks_task(user_id):
     with task_context():
-        return tasks_sync.sync_user(user_id).as_dict()
+        report = tasks_sync.sync_user(user_id).as_dict()
+        sync_schedules.record_run(user_id, "tasks")  # the next is due an interval of the user's schedule later
+        return report
 
 
 @huey.task()
@@ -277,16 +280,19 @@ def schedule_google_tasks_syncs():
         ids = tasks_due.users_due()
     for user_id in ids:
         sync_google_tasks_task(user_id)
+    return len(ids)
 
 
 # -- copying CRM contacts to Google Contacts (contacts_sync/) -------------------------------
-GOOGLE_CONTACTS_EVERY = crontab(minute="*/5")  # each user is due by contacts_sync.due.is_due (every 30 min)
+GOOGLE_CONTACTS_EVERY = crontab(minute="*/5")  # each user is due by contacts_sync.due.is_due (their contacts schedule)
 
 
 @huey.task()
 def sync_google_contacts_task(user_id):
     with task_context():
-        return contacts_run.sync_user(user_id).as_dict()
+        report = contacts_run.sync_user(user_id).as_dict()
+        sync_schedules.record_run(user_id, "contacts")
+        return report
 
 
 @huey.periodic_task(GOOGLE_CONTACTS_EVERY)
@@ -295,6 +301,7 @@ def schedule_google_contacts():
         ids = contacts_due.users_due()
     for user_id in ids:
         sync_google_contacts_task(user_id)
+    return len(ids)
 
 
 # -- IMAP accounts (sync/imap/): each runs when due (sync/imap/due.py), checked every few minutes ---------

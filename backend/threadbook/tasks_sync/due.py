@@ -1,14 +1,11 @@
 """Which users' tasks sync now: the one rule for a user ("is this user due"), and the query the periodic fan-out uses.
 
-``is_due`` is deliberately small and alone: per-user schedules (10 min, 30 min,
-2 h, manual) will route here later; until then every user syncs every 30 minutes.
+``is_due`` follows the user's ``tasks`` schedule (identity/sync_schedules.py:
+10 min, 30 min, 2 h; manual only on "Sync now").
 """
 
-import datetime
-
+from threadbook.identity import sync_schedules
 from threadbook.models import GoogleTasksLink, Organization, User, utcnow
-
-DEFAULT_EVERY = datetime.timedelta(minutes=30)
 
 
 def may_call_google(link, user, org, now=None):
@@ -21,11 +18,16 @@ def may_call_google(link, user, org, now=None):
     return link.retry_after is None or link.retry_after <= now
 
 
-def is_due(link, user, org, now=None, every=DEFAULT_EVERY):
-    """Whether the user's tasks should sync now: they may, and the last run is ``every`` old (or there was none)."""
+def is_due(link, user, org, now=None, every=None):
+    """Whether the user's tasks should sync now: they may, and the last run is an interval of their schedule old (or ``every``)."""
     now = now or utcnow()
     if not may_call_google(link, user, org, now):
         return False
+    if every is None:
+        schedule = sync_schedules.effective_schedule(user, "tasks", org)
+        if schedule == "manual":
+            return False  # "Sync now" queues its run itself
+        every = sync_schedules.INTERVALS[schedule] - sync_schedules.GRACE
     return link.last_run_at is None or now - link.last_run_at >= every
 
 

@@ -148,13 +148,22 @@ def test_off_answers_sync_now_with_409_and_the_fan_out_skips_it(app, client, fac
         assert due.users_due() == []
 
 
-def test_a_user_is_due_every_30_minutes_by_default(app, client, factory, crew, google_contacts):
-    turn_on(client, factory, crew["rep"])
-    with app.app_context():
-        database.connect(reuse_if_open=True)
-        setting = GoogleContactsSync.get(GoogleContactsSync.user == crew["rep"].id)
-        assert not due.is_due(setting, setting.last_run_at + datetime.timedelta(minutes=29))
-        assert due.is_due(setting, setting.last_run_at + datetime.timedelta(minutes=30))
+def test_a_user_is_due_by_their_contacts_schedule(app, client, factory, crew, google_contacts):
+    rep = crew["rep"]
+    turn_on(client, factory, rep)
+
+    def due_after(**delta):
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            setting = GoogleContactsSync.get(GoogleContactsSync.user == rep.id)
+            return due.is_due(setting, setting.last_run_at + datetime.timedelta(**delta))
+
+    # The organisation's default, 10 minutes (less the half-tick grace: sync_schedules.GRACE).
+    assert not due_after(minutes=7) and due_after(minutes=8)
+    client.put("/api/v1/me/sync-schedule", json={"contacts_schedule": "2h"}, headers=factory.headers(rep))
+    assert not due_after(minutes=100) and due_after(hours=2)
+    client.put("/api/v1/me/sync-schedule", json={"contacts_schedule": "manual"}, headers=factory.headers(rep))
+    assert not due_after(days=30)  # only "Sync now"
 
 
 def test_a_crm_change_makes_the_user_due_at_the_next_fan_out_and_an_idle_crm_does_not(app, client, factory, crew, google_contacts):

@@ -290,11 +290,13 @@ def test_sync_now_refusals_for_kinds_and_missing_connections(client, factory, ac
     mail = client.post("/api/v1/me/sync", json={"kind": "mail"}, headers=headers)
     calendar = client.post("/api/v1/me/sync", json={"kind": "calendar"}, headers=headers)
     contacts = client.post("/api/v1/me/sync", json={"kind": "contacts"}, headers=headers)
+    tasks = client.post("/api/v1/me/sync", json={"kind": "tasks"}, headers=headers)
     unknown = client.post("/api/v1/me/sync", json={"kind": "faxes"}, headers=headers)
 
     assert mail.status_code == 404
     assert calendar.status_code == 409 and calendar.get_json()["error"] == "calendar_not_connected"
-    assert contacts.status_code == 409 and contacts.get_json()["error"] == "sync_unavailable"
+    assert contacts.status_code == 409 and contacts.get_json()["error"] == "not_enabled" and "turn it on" in contacts.get_json()["message"]
+    assert tasks.status_code == 409 and tasks.get_json()["error"] == "google_tasks_off" and "turn it on" in tasks.get_json()["message"]
     assert unknown.status_code == 400 and unknown.get_json()["field"] == "kind" and "mail, calendar, contacts, tasks" in unknown.get_json()["message"]
 
 

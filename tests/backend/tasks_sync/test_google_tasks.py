@@ -184,7 +184,7 @@ def test_a_task_given_to_a_colleague_moves_to_their_list(team, tasks_google):
     assert _titles(tasks_google) == [] and _titles(tasks_google, "col@us.example") == ["Hand over"]
 
 
-def test_is_due_every_30_minutes_by_default(app, team):
+def test_is_due_by_the_tasks_schedule(app, team):
     rep = team["rep"]
     rep.grant_tasks()
     with app.app_context():
@@ -192,9 +192,16 @@ def test_is_due_every_30_minutes_by_default(app, team):
         link = GoogleTasksLink.get(GoogleTasksLink.user == rep.user.id)
         user, org = link.user, link.org
         ran = link.last_run_at
-        assert not due.is_due(link, user, org, now=ran + datetime.timedelta(minutes=29))
-        assert due.is_due(link, user, org, now=ran + datetime.timedelta(minutes=30))
-        assert due.users_due(now=ran + datetime.timedelta(minutes=31)) == [rep.user.id]
+        # The organisation's default, 10 minutes (less the half-tick grace: sync_schedules.GRACE).
+        assert not due.is_due(link, user, org, now=ran + datetime.timedelta(minutes=7))
+        assert due.is_due(link, user, org, now=ran + datetime.timedelta(minutes=8))
+        assert due.users_due(now=ran + datetime.timedelta(minutes=8)) == [rep.user.id]
+        user.tasks_schedule = "2h"
+        assert not due.is_due(link, user, org, now=ran + datetime.timedelta(minutes=100))
+        assert due.is_due(link, user, org, now=ran + datetime.timedelta(hours=2))
+        user.tasks_schedule = "manual"
+        assert not due.is_due(link, user, org, now=ran + datetime.timedelta(days=30))
+        user.tasks_schedule = None
         link.enabled = False
         assert not due.is_due(link, user, org, now=ran + datetime.timedelta(hours=5))
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from threadbook.identity import sync_schedules
 from threadbook.models import ImapAccount, Organization, User, utcnow
 
 DEFAULT_INTERVAL_MINUTES = 10
@@ -35,7 +36,7 @@ def is_due(account, now=None, interval_minutes=DEFAULT_INTERVAL_MINUTES):
 def accounts_due(now=None, interval_minutes=DEFAULT_INTERVAL_MINUTES):
     """Return the ids of the IMAP accounts to sync now: connected, user not paused, organisation's sync on, and due."""
     query = (
-        ImapAccount.select(ImapAccount)
+        ImapAccount.select(ImapAccount, User, Organization)
         .join(User, on=(ImapAccount.user == User.id))
         .switch(ImapAccount)
         .join(Organization, on=(ImapAccount.org == Organization.id))
@@ -44,4 +45,12 @@ def accounts_due(now=None, interval_minutes=DEFAULT_INTERVAL_MINUTES):
         )
         .order_by(ImapAccount.id)
     )
-    return [account.id for account in query if is_due(account, now, interval_minutes)]
+    return [account.id for account in query if _scheduled(account, interval_minutes) and is_due(account, now, _scheduled(account, interval_minutes))]
+
+
+def _scheduled(account, floor_minutes):
+    """Minutes between runs by the user's mail schedule (identity/sync_schedules.py), never under the operator's floor; None when manual."""
+    schedule = sync_schedules.effective_schedule(account.user, "mail", account.org)
+    if schedule == "manual":
+        return None  # the account's own "Sync now" runs it
+    return max(floor_minutes, sync_schedules.INTERVALS[schedule].total_seconds() / 60)
