@@ -114,13 +114,13 @@ function pageLoad(page) {
 
 // Each page within what its user pays: the side panel opens beside every Gmail window; the admin page only when an
 // administrator opens it; the whole of dist/ is what installing downloads.
-test("budgets: the side panel loads under 100 KiB, the admin page under 100 KiB, all of dist/ under 160 KiB", () => {
+test("budgets: the side panel loads under 100 KiB, the admin page under 100 KiB, all of dist/ under 200 KiB", () => {
   const panel = pageLoad("extension/panel/panel.html");
   assert.ok(panel < 100 * 1024, `the side panel loads ${panel} bytes`);
   const admin = pageLoad("extension/admin/admin.html");
   assert.ok(admin < 100 * 1024, `the admin page loads ${admin} bytes`);
   const bytes = built.reduce((sum, path) => sum + statSync(join("dist", path)).size, 0);
-  assert.ok(bytes < 160 * 1024, `dist/ is ${bytes} bytes`);
+  assert.ok(bytes < 200 * 1024, `dist/ is ${bytes} bytes`);
 });
 
 test("the development build keeps code readable and writes a source map for each script", () => {
