@@ -165,7 +165,7 @@ def _present_conflict(link, names):
         "contact_id": link.contact_id,
         "contact_name": names.get(link.contact_id, ""),
         "at": iso(link.conflict_at),
-        "google": {k: google.get(k) for k in ("name", "emails", "phones")},
+        "google": {"name": google.get("name") or "", "emails": google.get("emails") or [], "phones": google.get("phones") or []},
     }
 
 
