@@ -147,8 +147,8 @@ class BenchPostgres:
 
     def start(self):
         """Start the server; return its database URL, copying the SQLite file first unless the kept copy matches."""
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.server.halt()  # a run that was killed may have left it running
+        if (self.home / "data" / "postmaster.pid").exists():
+            self.stop()  # a run that was killed may have left it running
         if self.recipe_file.exists() and self.recipe_file.read_text() == self.recipe() and (self.home / "data").exists():
             try:
                 self.server.resume()
@@ -183,8 +183,13 @@ def _admin(url, sql):
 
 
 @contextlib.contextmanager
-def running(sqlite_path):
-    """Yield the URL of a PostgreSQL database holding a copy of the SQLite benchmark file."""
+def running(sqlite_path, writable=False):
+    """Yield the URL of a PostgreSQL database holding a copy of the SQLite benchmark file.
+
+    ``writable``: a run that writes gets its own database cloned from the kept
+    copy (CREATE DATABASE ... TEMPLATE, a file copy), so the next run starts
+    from the same state, as bench/load.py does with its SQLite file.
+    """
     external = os.environ.get("THREADBOOK_BENCH_POSTGRES_URL")
     if external:
         print(f"Copying {sqlite_path} into THREADBOOK_BENCH_POSTGRES_URL (its Threadbook tables are replaced) ...", flush=True)
@@ -194,6 +199,11 @@ def running(sqlite_path):
     server = BenchPostgres(sqlite_path)
     url = server.start()
     try:
+        if writable:
+            admin = server.server.url("postgres")
+            _admin(admin, f"DROP DATABASE IF EXISTS {DATABASE}_run")
+            _admin(admin, f"CREATE DATABASE {DATABASE}_run TEMPLATE {DATABASE}")
+            url = server.server.url(f"{DATABASE}_run")
         yield url
     finally:
         server.stop()
