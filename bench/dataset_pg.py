@@ -36,7 +36,15 @@ from bench import dataset
 
 DATABASE = "threadbook_bench"
 CHUNK_ROWS = 100_000
+UNAVAILABLE = "PostgreSQL is not installed (Debian's 'postgresql' package) and THREADBOOK_BENCH_POSTGRES_URL is not set"
 NULL = r"\N"  # COPY's NULL marker in CSV here: an unquoted empty field stays the empty string
+
+
+def available():
+    """Whether a PostgreSQL can be had: an external URL, or server binaries to start one."""
+    from tests.pg_server import find_bin_dir
+
+    return bool(os.environ.get("THREADBOOK_BENCH_POSTGRES_URL") or find_bin_dir())
 
 
 def _csv_value(value, field):

@@ -178,6 +178,9 @@ def main():
     )
     summary = []
     for name in databases:
+        if name == "postgresql" and args.database == "both" and not dataset_pg.available():
+            summary.append(f"{name:<10} skipped: {dataset_pg.UNAVAILABLE}")
+            continue
         opened = dataset_pg.running(args.db) if name == "postgresql" else nullcontext(f"sqlite:///{args.db}")
         with opened as database_url:
             rates = run(database_url, args)
