@@ -7,7 +7,7 @@ DEV_STAMP  := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 export THREADBOOK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: help install install-dev build db run demo test test-python test-js check format lint bench fuzz bench-load openapi-contract clean
+.PHONY: help install install-dev build db run demo test test-python test-js check format lint bench fuzz bench-load bench-scaled openapi-contract clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,9 +75,9 @@ format: install-dev ## Format and autofix Python and JavaScript in place (ruff, 
 
 lint: check ## Same as make check
 
-bench: $(DEV_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP, thread logging, a 100,000-row import, Gmail push against polling (1,000 mailboxes)
+bench: $(DEV_STAMP) ## Print performance figures: lookup (1M contacts, built once under /tmp), over HTTP on SQLite and PostgreSQL, thread logging, a 100,000-row import, Gmail push against polling (1,000 mailboxes)
 	$(BIN)/python -m bench.lookup
-	$(BIN)/python -m bench.lookup_http
+	$(BIN)/python -m bench.lookup_http --database both
 	$(BIN)/python -m bench.log_thread
 	$(BIN)/python -m bench.import_contacts
 	$(BIN)/python -m bench.imap_sync
@@ -93,6 +93,10 @@ openapi-contract: $(DEV_STAMP) ## Rewrite tests/backend/api/openapi_contract.jso
 bench-load: $(DEV_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, logs, notes; 100,000 contacts)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.load
+
+bench-scaled: $(DEV_STAMP) ## Load-test the multi-host shape on this machine: PostgreSQL + Redis, 4 gunicorn workers, 64 locust users, 60 s
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.load --scaled
 
 clean: ## Remove built and installed files (keeps instance/)
 	rm -rf dist node_modules $(VENV)

@@ -264,12 +264,29 @@ def build(path):
 
 
 def ensure(path=DEFAULT_PATH):
-    """Return the path of the benchmark database, building it when missing."""
+    """Return the path of the benchmark database, building it when missing, else bringing its schema up to date."""
     path = Path(path)
     if not path.exists():
         print(f"Building the benchmark organisation ({CONTACTS:,} contacts) into {path} ...", flush=True)
         build(path)
+    else:
+        _upgrade(path)
     return path
+
+
+def _upgrade(path):
+    """Run the schema migrations a file built by older code lacks (new columns, new tables; the data stays)."""
+    from threadbook import create_app
+    from threadbook.db import database
+    from threadbook.migrations import upgrade
+
+    app = create_app(settings(path))
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        applied = upgrade()
+        database.close()
+    if applied:
+        print(f"Upgraded {path} to schema {applied[-1]} (steps {applied}).", flush=True)
 
 
 def participants(rng, logged_threads=True):

@@ -2,6 +2,7 @@
 
     make bench-load                       # installs locust (bench/requirements.txt), then runs this
     .venv/bin/python -m bench.load [--seconds 60] [--users 16] [--workers N] [--threads N]
+    make bench-scaled                     # = .venv/bin/python -m bench.load --scaled (PostgreSQL + Redis, 4 workers, 64 users)
 
 Serves the 100,000-contact organisation of bench/load_dataset.py (built once
 under /tmp, then copied fresh for each run, since the load writes into it)
@@ -15,9 +16,21 @@ participant lookups (20 participants), 20% thread logs (201 the first time,
 per kind and overall, and the error count, which must be zero (the exit
 status is 1 otherwise). The load generator shares the machine's cores with
 the server, as any client on the same host would.
+
+``--scaled`` runs the shape of several hosts (issue 19, docs/deploy.md) on
+this one: the same 100,000-contact organisation copied into PostgreSQL
+(bench/dataset_pg.py; each run gets a fresh clone of the kept copy), a real
+Redis (tests/redis_server.py, a throwaway ``redis-server``) holding the
+rate-limit counters and huey's queue (``THREADBOOK_REDIS_URL``), gunicorn
+with 4 workers and 64 users unless ``--workers`` / ``--users`` say otherwise.
+No ``threadbook worker`` runs: the mix queues no jobs (thread logging runs
+inside the request). Targets there: no errors, lookup's p99 under 100 ms.
+The load average is printed beside the figures: the machine's cores are
+shared with the load generator and anything else running.
 """
 
 import argparse
+import contextlib
 import csv
 import logging
 import os
@@ -31,7 +44,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import load_dataset
+from bench import dataset_pg, load_dataset
 from tests.fakes.gmail import running_fake_gmail
 from tests.fakes.gmail_store import GmailState
 
@@ -71,10 +84,10 @@ def fill_mailbox(state, count, seed=3):
     return ids
 
 
-def start_gunicorn(db_path, port, args, gmail_root, workdir):
+def start_gunicorn(database_url, port, args, gmail_root, workdir, redis_url=None):
     env = dict(
         os.environ,
-        THREADBOOK_DATABASE_URL=f"sqlite:///{db_path}",
+        THREADBOOK_DATABASE_URL=database_url,
         THREADBOOK_SECRET_KEY=load_dataset.SECRET,
         THREADBOOK_BIND=f"127.0.0.1:{port}",
         THREADBOOK_INSTANCE_PATH=str(workdir / "instance"),
@@ -83,6 +96,8 @@ def start_gunicorn(db_path, port, args, gmail_root, workdir):
         THREADBOOK_RATELIMIT_API_ADDRESS=HIGH_LIMIT,
         THREADBOOK_RATELIMIT_SIGNIN=HIGH_LIMIT,
     )
+    if redis_url:
+        env["THREADBOOK_REDIS_URL"] = redis_url  # rate-limit counters shared by the workers, and huey's queue
     if args.workers:
         env["THREADBOOK_WORKERS"] = str(args.workers)
     if args.threads:
@@ -144,27 +159,47 @@ def run_locust(port, args, session, threads_file, workdir, seconds, prefix):
     return rows, failures
 
 
+@contextlib.contextmanager
+def running_redis():
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(appendonly=False).start()
+    try:
+        yield server.url
+    finally:
+        server.destroy()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5, help="seconds of load before the measured run")
-    parser.add_argument("--users", type=int, default=16, help="locust users, each sending without pause")
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis, 4 workers, 64 users (the multi-host shape on one machine)")
+    parser.add_argument("--users", type=int, default=0, help="locust users, each sending without pause (default 16; 64 with --scaled)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's; 4 with --scaled)")
     parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     parser.add_argument("--gmail-threads", type=int, default=20000, help="threads in the fake mailbox")
     parser.add_argument("--db", default=str(load_dataset.DEFAULT_PATH))
     args = parser.parse_args()
+    args.users = args.users or (64 if args.scaled else 16)
+    args.workers = args.workers or (4 if args.scaled else 0)
     locust_command()
     source = load_dataset.ensure(args.db)
 
     from threadbook import create_app
 
-    with tempfile.TemporaryDirectory(prefix="threadbook-load-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="threadbook-load-") as tmp, contextlib.ExitStack() as services:
         workdir = Path(tmp)
-        db_path = workdir / "load.sqlite3"
-        shutil.copyfile(source, db_path)  # the run writes: start from the same state every time
+        redis_url = None
+        if args.scaled:
+            database_url = services.enter_context(dataset_pg.running(source, writable=True))
+            redis_url = services.enter_context(running_redis())
+        else:
+            db_path = workdir / "load.sqlite3"
+            shutil.copyfile(source, db_path)  # the run writes: start from the same state every time
+            database_url = f"sqlite:///{db_path}"
         os.environ.setdefault("THREADBOOK_INSTANCE_PATH", str(workdir / "instance"))
-        app = create_app({**load_dataset.settings(db_path), "RATELIMIT_ENABLED": False})
+        app = create_app({**load_dataset.settings(source), "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False})
         session = load_dataset.session_header(app)["Authorization"]
         state = GmailState()
         state.add_mailbox(MAILBOX)
@@ -172,21 +207,24 @@ def main():
         threads_file.write_text("\n".join(fill_mailbox(state, args.gmail_threads)))
         with running_fake_gmail(state) as gmail:
             port = free_port()
-            server = start_gunicorn(db_path, port, args, gmail.root, workdir)
+            server = start_gunicorn(database_url, port, args, gmail.root, workdir, redis_url)
             try:
                 if args.warmup:
                     run_locust(port, args, session, threads_file, workdir, args.warmup, "warmup")
                 rows, failures = run_locust(port, args, session, threads_file, workdir, args.seconds, "load")
+                load_average = os.getloadavg()
             finally:
                 server.terminate()
                 server.wait(timeout=30)
         server_errors = sum(1 for line in (workdir / "gunicorn.log").read_text().splitlines() if '" 5' in line)
 
     workers = args.workers or "default"
+    stores = "PostgreSQL + Redis (rate limits, queue)" if args.scaled else "SQLite"
     print(
-        f"gunicorn ({workers} workers) on {os.cpu_count()} cores, SQLite, {load_dataset.CONTACTS:,} contacts; "
+        f"gunicorn ({workers} workers) on {os.cpu_count()} cores, {stores}, {load_dataset.CONTACTS:,} contacts; "
         f"locust {args.users} users without pause for {args.seconds} s (after {args.warmup} s of warm-up)"
     )
+    print(f"  load average at the end of the run: {load_average[0]:.2f} {load_average[1]:.2f} {load_average[2]:.2f}")
     print(f"  {'kind':<14}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     errors = 0
     for row in rows:

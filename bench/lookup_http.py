@@ -1,6 +1,6 @@
 """Measure lookup throughput through gunicorn over HTTP, relative to ``GET /healthz`` on the same server.
 
-    .venv/bin/python -m bench.lookup_http [--seconds 5] [--clients 2] [--connections 4] [--db PATH]
+    .venv/bin/python -m bench.lookup_http [--database sqlite|postgresql|both] [--seconds 5] [--clients 2] [--connections 4] [--db PATH]
 
 Serves the 1,000,000-contact organisation of bench/dataset.py with gunicorn
 (backend/gunicorn.conf.py: gthread workers, access log on, rate limits on but
@@ -13,6 +13,12 @@ connections busy, alternating rounds of ``GET /healthz`` and ``POST
 requests per second of each and their ratio. Target: lookup at least 0.6 of
 healthz. The load generator shares the 2 cores with the server, as any
 client on the same host would.
+
+``--database postgresql`` serves the same organisation from PostgreSQL: a
+copy of the SQLite file made by bench/dataset_pg.py (a throwaway server whose
+data is kept under /tmp/threadbook-bench/, or THREADBOOK_BENCH_POSTGRES_URL);
+``--database both`` (what ``make bench`` runs) measures one then the other
+and ends with one line per database to quote.
 """
 
 import argparse
@@ -27,8 +33,9 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 
-from bench import dataset
+from bench import dataset, dataset_pg
 
 KINDS = ("healthz", "me", "lookup")
 
@@ -39,10 +46,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(db_path, port, workers, threads):
+def start_gunicorn(database_url, port, workers, threads):
     env = dict(
         os.environ,
-        THREADBOOK_DATABASE_URL=f"sqlite:///{db_path}",
+        THREADBOOK_DATABASE_URL=database_url,
         THREADBOOK_SECRET_KEY=dataset.SECRET,
         THREADBOOK_BIND=f"127.0.0.1:{port}",
         THREADBOOK_WORKERS=str(workers),
@@ -112,23 +119,13 @@ def measure(port, kind, seconds, clients, connections, headers, seed):
     return total / seconds
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--db", default=str(dataset.DEFAULT_PATH))
-    args = parser.parse_args()
-    path = dataset.ensure(args.db)
-
+def run(database_url, args):
+    """Serve ``database_url`` with gunicorn and measure each kind; return requests/s by kind."""
     from threadbook import create_app
 
-    headers = dataset.session_header(create_app({**dataset.settings(path), "RATELIMIT_ENABLED": False}))
+    headers = dataset.session_header(create_app({**dataset.settings(args.db), "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False}))
     port = free_port()
-    server = start_gunicorn(path, port, args.workers, args.threads)
+    server = start_gunicorn(database_url, port, args.workers, args.threads)
     try:
         for kind in KINDS:  # warm up workers, caches and connections
             measure(port, kind, 1, args.clients, args.connections, headers, 1)
@@ -139,17 +136,60 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=20)
+    return {kind: sum(values) / len(values) for kind, values in results.items()}
 
-    healthz, me, lookup = (sum(results[kind]) / len(results[kind]) for kind in KINDS)
-    print(
-        f"gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} cores; "
-        f"{args.clients} client processes x {args.connections} keep-alive connections; {args.rounds} rounds of {args.seconds:g} s"
-    )
+
+def report(name, rates):
+    healthz, me, lookup = (rates[kind] for kind in KINDS)
+    print(f"{name}:")
     print(f"  GET /healthz                        {healthz:8.0f} requests/s")
     print(f"  GET /api/v1/me (session check only) {me:8.0f} requests/s   ({me / healthz:.2f} of healthz: the floor for any API call)")
     print(f"  POST /api/v1/lookup (20 people)     {lookup:8.0f} requests/s")
     ratio = lookup / healthz
-    print(f"  lookup / healthz                    {ratio:8.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'})")
+    print(f"  lookup / healthz                    {ratio:8.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'})", flush=True)
+
+
+def summary_line(name, rates):
+    healthz, me, lookup = (rates[kind] for kind in KINDS)
+    ratio = lookup / healthz
+    return (
+        f"{name:<10} healthz {healthz:6.0f}/s  me {me:6.0f}/s  lookup {lookup:6.0f}/s  "
+        f"lookup/healthz {ratio:.2f} ({'met' if ratio >= 0.6 else 'NOT met'}, target >= 0.6)"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--db", default=str(dataset.DEFAULT_PATH), help="the SQLite benchmark file (PostgreSQL gets a copy of it)")
+    args = parser.parse_args()
+    args.db = dataset.ensure(args.db)
+    databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    print(
+        f"gunicorn {args.workers} workers x {args.threads} threads on {os.cpu_count()} cores; "
+        f"{args.clients} client processes x {args.connections} keep-alive connections; {args.rounds} rounds of {args.seconds:g} s",
+        flush=True,
+    )
+    summary = []
+    for name in databases:
+        if name == "postgresql" and args.database == "both" and not dataset_pg.available():
+            summary.append(f"{name:<10} skipped: {dataset_pg.UNAVAILABLE}")
+            continue
+        opened = dataset_pg.running(args.db) if name == "postgresql" else nullcontext(f"sqlite:///{args.db}")
+        with opened as database_url:
+            rates = run(database_url, args)
+        report(name, rates)
+        summary.append(summary_line(name, rates))
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
+    for line in summary:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -25,20 +25,31 @@ SQLITE_PRAGMAS = {
 }
 
 
+POSTGRES_STALE_SECONDS = 300
+
+
 def open_database(url):
     """Return an unconnected peewee database for a URL (sqlite:/// or postgresql://).
 
-    SQLite connections are pooled: closing one at the end of a request keeps
-    it for the next, with its page cache and memory map warm and without
-    re-running the pragmas (a request then costs a quarter of the time).
+    Connections are pooled: closing one at the end of a request keeps it for
+    the next. On SQLite that keeps its page cache and memory map warm and
+    skips the pragmas (a request then costs a quarter of the time); on
+    PostgreSQL it skips connecting, 4 ms a request against 0.09 ms for a query
+    on an open connection (bench/lookup_http.py: /healthz went from 345 to
+    1,000+ requests a second). A pooled PostgreSQL connection idle for
+    ``POSTGRES_STALE_SECONDS`` is closed rather than reused, and one the server
+    dropped (a restart) is discarded after the request that found it.
     """
     if url.startswith("sqlite:"):
         url = "sqlite+pool:" + url[len("sqlite:") :]
     if url.startswith("sqlite"):
-        db = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, max_connections=None, stale_timeout=None)
-    else:
-        db = connect(url)
-    return db
+        return connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, max_connections=None, stale_timeout=None)
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            url = "postgresql+pool://" + url[len(scheme) :]
+    if url.startswith("postgresql+pool://"):
+        return connect(url, max_connections=None, stale_timeout=POSTGRES_STALE_SECONDS)
+    return connect(url)
 
 
 def bind(url):

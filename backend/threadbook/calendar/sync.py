@@ -232,13 +232,10 @@ def request_sync(user, org):
     mailbox = Mailbox.get_or_none((Mailbox.user == user.id) & (Mailbox.org == org.id))
     if mailbox is None or mailbox.status != "active" or not granted_calendar_scopes(mailbox):
         raise CalendarSyncRefused("calendar_not_connected", "Threadbook has no access to your Google Calendar: connect Gmail with calendar access first.")
-    if not sync_schedules.request_run(user, "calendar"):
-        return False
-    try:
-        queue.enqueue("sync_calendar", mailbox.id)
-    except Exception:
-        log.exception("could not queue a calendar sync of mailbox %s", mailbox.id)
-    return True
+    with sync_schedules.requesting_run(user, "calendar") as fresh:
+        if fresh:
+            queue.enqueue("sync_calendar", mailbox.id)  # QueueUnavailable: a 503, and the request is withdrawn
+    return fresh
 
 
 def sync_calendar_mailbox(mailbox_id):

@@ -172,6 +172,17 @@ def own_copies_in_thread(user, thread_id):
     return sorted(row[0] for row in fetch(sql, [user.id, thread_id, user.org_id, user.id, thread_id]))
 
 
+def _copies_and_privacy(user, thread_id):
+    """(ids of the user's own copies in the thread, whether they keep it private), in one statement."""
+    sql = (
+        "SELECT 1, email_id FROM mailbox_message WHERE user_id = ? AND gmail_thread_id = ? "
+        "UNION SELECT 1, id FROM email WHERE org_id = ? AND owner_id = ? AND gmail_thread_id = ? "
+        "UNION SELECT 0, 0 FROM private_thread WHERE user_id = ? AND gmail_thread_id = ?"
+    )
+    rows = fetch(sql, [user.id, thread_id, user.org_id, user.id, thread_id, user.id, thread_id])
+    return sorted(email_id for is_copy, email_id in rows if is_copy), any(not is_copy for is_copy, _ in rows)
+
+
 def thread_state(user, thread_id, org):
     """Return the thread section: the caller's logged copies in it, its sharing, its latest notes.
 
@@ -181,9 +192,8 @@ def thread_state(user, thread_id, org):
     """
     if not thread_id:
         return {"logged": False, "email_ids": [], "emails": [], "private": False, "visibility": None, "notes": []}
-    ids = own_copies_in_thread(user, thread_id)
+    ids, private = _copies_and_privacy(user, thread_id)
     emails = list(Email.select().where(Email.id.in_(ids)).order_by(Email.date, Email.id)) if ids else []
-    private = bool(access.private_threads(user.id, [thread_id]))
     if org is None:
         org = Organization.get_by_id(user.org_id)
     # COALESCE keeps SQLite off the created_at index (see records.newest_first).

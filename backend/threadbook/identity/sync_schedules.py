@@ -30,6 +30,7 @@ run is due when its interval has passed since the last run, less ``GRACE``,
 so a 10-minute schedule ticked every 5 minutes runs every 10 minutes, not 15.
 """
 
+import contextlib
 import datetime
 
 from peewee import JOIN, Case, fn
@@ -169,6 +170,25 @@ def request_run(user, kind, now=None):
             return False
         _upsert(user.id, user.org_id, kind, requested_at=now)
     return True
+
+
+def forget_request(user, kind):
+    """Withdraw a "Sync now" whose job could not be queued (the queue down), so the next click queues again."""
+    field_of(kind)
+    with write_transaction():
+        SyncRun.update(requested_at=None).where((SyncRun.user == user.id) & (SyncRun.kind == kind)).execute()
+
+
+@contextlib.contextmanager
+def requesting_run(user, kind):
+    """``with requesting_run(user, kind) as fresh:`` note a "Sync now" (``fresh`` False when one already waits) and withdraw it if queueing raises."""
+    fresh = request_run(user, kind)
+    try:
+        yield fresh
+    except Exception:
+        if fresh:
+            forget_request(user, kind)
+        raise
 
 
 # -- settings -------------------------------------------------------------------------

@@ -49,10 +49,10 @@ def sync_now(user, org):
         raise MailboxRefused("sync_disabled", "Your organisation has turned mail sync off; ask an administrator.")
     if User.get_by_id(user.id).sync_paused:
         raise MailboxRefused("sync_paused", "Your sync is paused; resume it first.")
-    if not sync_schedules.request_run(user, "mail"):
-        return False
-    queue_sync(mailbox.id)
-    return True
+    with sync_schedules.requesting_run(user, "mail") as fresh:
+        if fresh:
+            queue_sync(mailbox.id)  # raising QueueUnavailable withdraws the request: the next click queues again
+    return fresh
 
 
 def pause(user):

@@ -12,6 +12,7 @@ import pytest
 
 from threadbook.doctor import services
 from threadbook.errors import QUEUE_UNAVAILABLE_MESSAGE
+from threadbook.google.calendar import CALENDAR_SCOPES
 from threadbook.jobs import queue, tasks
 from threadbook.models import ContactImport, Mailbox, User
 
@@ -169,3 +170,20 @@ def test_rate_limits_count_in_redis_and_fall_back_to_memory_when_it_stops(limite
     answers = [limited_client.get("/api/v1/me", headers=headers).status_code for _ in range(5)]
     # Still served (per-process counters meanwhile), and promptly: the limiter's Redis calls time out.
     assert answers == [200] * 5 and time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("kind", ["mail", "calendar"])
+def test_sync_now_refused_during_an_outage_can_be_clicked_again_once_the_queue_is_back(app, client, factory, team, google, redis_server, kind):
+    """A 503 withdraws the "Sync now" it noted (identity/sync_schedules.py), so the next click queues a job, not 'already queued'."""
+    rep, _ = team
+    mailbox = connect(app, google, rep)
+    with app.app_context():  # a grant with calendar access too, as Connect Gmail asks for
+        Mailbox.update(scopes=" ".join(["https://www.googleapis.com/auth/gmail.modify", *CALENDAR_SCOPES])).where(Mailbox.id == mailbox.id).execute()
+    redis_server.stop()
+    refused = client.post("/api/v1/me/sync", json={"kind": kind}, headers=factory.headers(rep))
+    assert refused.status_code == 503 and refused.get_json()["error"] == "queue_unavailable"
+    redis_server.start()
+
+    again = client.post("/api/v1/me/sync", json={"kind": kind}, headers=factory.headers(rep))
+
+    assert again.status_code == 202 and again.get_json()["already_queued"] is False
