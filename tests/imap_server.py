@@ -10,7 +10,6 @@ processes and own the Maildirs; as an ordinary user, that user runs everything.
 ``available()`` says whether the binary is installed: tests skip without it.
 """
 
-import datetime
 import grp
 import os
 import pwd
@@ -21,10 +20,7 @@ import subprocess
 import tempfile
 import time
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from .tls import write_self_signed
 
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
@@ -39,34 +35,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def write_certificate(directory, host="localhost"):
-    """Write a self-signed certificate and its key for ``host`` and 127.0.0.1; return (cert path, key path)."""
-    import ipaddress
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    with open(cert_path, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(key_path, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    os.chmod(key_path, 0o600)
-    return cert_path, key_path
 
 
 _CONFIG = """\
@@ -143,7 +111,7 @@ class DovecotServer:
         self.as_root = os.geteuid() == 0
         self.users = {}
         self._passwd_version = 0
-        self.cert_path, self.key_path = write_certificate(self.dir)
+        self.cert_path, self.key_path = map(str, write_self_signed(self.dir))
         self.config_path = os.path.join(self.dir, "dovecot.conf")
         self.process = None
 

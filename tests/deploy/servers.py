@@ -5,7 +5,6 @@ ports and paths substituted (``render_site``), inside a main configuration
 of our own that keeps every file nginx writes in a temporary folder.
 """
 
-import datetime
 import http.client
 import os
 import shutil
@@ -17,10 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from ..tls import write_self_signed
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_SITE = ROOT / "deploy" / "nginx" / "threadbook.conf"
@@ -103,28 +99,6 @@ class Gunicorn:
             _stop(self.process)
 
 
-def write_certificate(directory):
-    """A self-signed certificate for SERVER_NAME; return (certificate path, key path)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SERVER_NAME)])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(SERVER_NAME)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = Path(directory) / "cert.pem", Path(directory) / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 def site_substitutions(directory, upstream_port, http_port, https_port, cert_path, key_path):
     """What the test changes in the shipped site: the shipped text -> ours. Addresses, ports and paths only."""
     text = SHIPPED_SITE.read_text()
@@ -172,7 +146,7 @@ class Nginx:
     def __init__(self, directory, upstream_port):
         self.directory = Path(directory)
         self.http_port, self.https_port = free_port(), free_port()
-        cert_path, key_path = write_certificate(self.directory)
+        cert_path, key_path = write_self_signed(self.directory, SERVER_NAME)
         self.substitutions = site_substitutions(self.directory, upstream_port, self.http_port, self.https_port, cert_path, key_path)
         self.site = self.directory / "threadbook.conf"
         self.site.write_text(render_site(self.substitutions))
