@@ -10,6 +10,7 @@
 
 import { isUnder } from "../background/mailbox-connect.js";
 import { MESSAGE } from "../shared/messages.js";
+import { createTargetPicker } from "./google-contacts-target.js";
 import { choose, chosen, el } from "./views/form-kit.js";
 
 const FILTERS = [
@@ -18,8 +19,8 @@ const FILTERS = [
   ["company", "One company's contacts"],
   ["owner", "One colleague's contacts"],
 ];
-// Chosen through the API (they need a company's or a colleague's id): shown only while they are the choice.
-const API_ONLY = new Set(["company", "owner"]);
+// These need an id too: choosing one opens the picker, and only a picked company or colleague is sent.
+const TARGETED = new Set(["company", "owner"]);
 
 const STATES = {
   off: "Off.",
@@ -79,12 +80,18 @@ export function createGoogleContactsPart(doc, { getClient, send, formatTime }) {
     className: "muted detail",
     text: "One way, CRM to Google. A contact you change in Google is not overwritten: it shows here until you choose.",
   });
-  part.append(el(doc, "h3", { id: "gcontacts-title", text: "Google Contacts" }), switchLabel, filter, state, problem, actions, conflicts, rule);
+  const target = createTargetPicker(doc, {
+    getClient,
+    onPick: (kind, id) => act(() => getClient().changeGoogleContacts({ filter: kind, filter_value: id })),
+    onProblem: (text) => say(text, { error: true }),
+  });
+  part.append(el(doc, "h3", { id: "gcontacts-title", text: "Google Contacts" }), switchLabel, filter, target.element, state, problem, actions, conflicts, rule);
   const dropbox = screen.querySelector('[aria-labelledby="dropbox-title"]');
   screen.insertBefore(part, dropbox);
 
   let answer = null;
   let busy = false;
+  let picking = null; // "company" or "owner" while its picker is open and nothing is picked yet
 
   function say(text, { error = false } = {}) {
     problem.textContent = error ? text : "";
@@ -95,10 +102,10 @@ export function createGoogleContactsPart(doc, { getClient, send, formatTime }) {
   function render() {
     toggle.checked = Boolean(answer?.enabled);
     toggle.disabled = busy || !answer;
-    const current = answer?.filter || "mine";
-    for (const option of filter.querySelectorAll("option")) option.hidden = API_ONLY.has(option.value) && option.value !== current;
+    const current = picking || answer?.filter || "mine";
     choose(filter, current);
     filter.disabled = busy || !answer;
+    target.show(answer ? current : "", picking ? null : answer?.filter_value, busy);
     state.textContent = describeGoogleContacts(answer, formatTime);
     state.dataset.state = answer?.state || "";
     allow.hidden = !answer || answer.granted;
@@ -134,12 +141,13 @@ export function createGoogleContactsPart(doc, { getClient, send, formatTime }) {
       say(errorText(error), { error: true });
     } finally {
       busy = false;
+      picking = null; // done or refused: the filter shows the backend's choice again
       render();
     }
   }
 
   /** Google's consent with Contacts added (the mailbox connection), then the switch on; null when not finished. */
-  async function grant(wanted = chosen(filter)) {
+  async function grant(wanted = savedFilter()) {
     const client = getClient();
     const start = await client.googleContactsAction("connect/start", {});
     const reply = await send({ type: MESSAGE.CONNECT_MAILBOX, url: start.authorization_url, redirectUri: start.redirect_uri }).catch((error) => ({
@@ -159,7 +167,13 @@ export function createGoogleContactsPart(doc, { getClient, send, formatTime }) {
       throw new Error(params.error === "access_denied" ? "Contacts were not allowed: you did not allow access." : `Google refused (${params.error}).`);
     if (params.state !== start.state || !params.code) throw new Error("Google's answer did not match this request; try again.");
     await client.connectFinish({ code: params.code, state: params.state, redirectUri: start.redirect_uri });
-    return client.changeGoogleContacts({ enabled: true, filter: wanted });
+    return client.changeGoogleContacts({ enabled: true, ...wanted });
+  }
+
+  /** The filter the backend holds, as PUT's fields (a picker still open is not a choice yet). */
+  function savedFilter() {
+    const kind = answer?.filter || "mine";
+    return TARGETED.has(kind) && answer.filter_value ? { filter: kind, filter_value: answer.filter_value } : { filter: TARGETED.has(kind) ? "mine" : kind };
   }
 
   function settle(id, keep) {
@@ -168,7 +182,7 @@ export function createGoogleContactsPart(doc, { getClient, send, formatTime }) {
 
   toggle.addEventListener("change", () => {
     const enabled = toggle.checked;
-    const wanted = chosen(filter);
+    const wanted = savedFilter();
     return act(async () => {
       if (enabled && !answer?.granted) return grant(wanted);
       return getClient().changeGoogleContacts({ enabled });
@@ -176,12 +190,14 @@ export function createGoogleContactsPart(doc, { getClient, send, formatTime }) {
   });
   filter.addEventListener("change", () => {
     const wanted = chosen(filter); // read before act() renders the answer's filter back
+    picking = TARGETED.has(wanted) && wanted !== answer?.filter ? wanted : null;
+    if (TARGETED.has(wanted) || wanted === answer?.filter) {
+      say("");
+      return render(); // a company or a colleague is sent once picked
+    }
     return act(() => getClient().changeGoogleContacts({ filter: wanted }));
   });
-  allow.addEventListener("click", () => {
-    const wanted = chosen(filter);
-    return act(() => grant(wanted));
-  });
+  allow.addEventListener("click", () => act(() => grant()));
   syncNow.addEventListener("click", () => act(() => getClient().googleContactsAction("sync", {})));
 
   return {

@@ -12,6 +12,7 @@ removes the copy.
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from threadbook.crm import store as crm
 from threadbook.models import Contact, GoogleContactsSync, User
@@ -98,3 +99,36 @@ def test_copying_contacts_to_google_from_the_account_screen(browser, stack, peop
     sync_now(browser)
     browser.wait(lambda: people.find(REP["email"], ADA) is None, "Ada removed from Google", timeout=20)
     browser.wait(lambda: text(browser, "gcontacts-state").startswith("On: 0 contacts"), "the count", timeout=20)
+
+
+def setting_of_rep():
+    setting = GoogleContactsSync.get_or_none(GoogleContactsSync.user == rep().id)
+    return (setting.filter_kind, setting.filter_value) if setting else None
+
+
+def test_choosing_a_company_or_a_colleague_in_the_panel(browser, stack, people):
+    """The company and owner filters are chosen in the panel: a company search, the members' list, the id sent."""
+    browser.sign_in()
+    globex = in_db(stack, lambda: crm.create_company(rep().org_id, "Globex Picker"))
+    # After the test above the panel is still on the Account screen.
+    browser.wait(lambda: browser.screen() in ("no-thread", "account"), "a screen with the Account button", timeout=20)
+    if browser.screen() != "account":
+        browser.click("#open-account")
+        browser.wait_screen("account")
+    panel = browser.in_panel()
+    browser.wait(lambda: panel.find_element(By.ID, "gcontacts-filter").is_enabled(), "the filter", timeout=20)
+
+    Select(panel.find_element(By.ID, "gcontacts-filter")).select_by_value("company")
+    browser.wait(lambda: shown(browser, "gcontacts-company-q"), "the company search")
+    panel.find_element(By.ID, "gcontacts-company-q").send_keys("globex")
+    browser.click("#gcontacts-company-find")
+    browser.wait(lambda: panel.find_elements(By.CSS_SELECTOR, f'#gcontacts-company option[value="{globex.id}"]'), "Globex among the matches")
+    Select(panel.find_element(By.ID, "gcontacts-company")).select_by_value(str(globex.id))
+    browser.wait(lambda: in_db(stack, setting_of_rep) == ("company", globex.id), "the company filter saved", timeout=20)
+    browser.wait(lambda: text(browser, "gcontacts-target-name") == "Copying the contacts of Globex Picker.", "the company's name")
+
+    Select(panel.find_element(By.ID, "gcontacts-filter")).select_by_value("owner")
+    me = in_db(stack, rep)
+    browser.wait(lambda: panel.find_elements(By.CSS_SELECTOR, f'#gcontacts-owner option[value="{me.id}"]'), "the rep among the members")
+    Select(panel.find_element(By.ID, "gcontacts-owner")).select_by_value(str(me.id))
+    browser.wait(lambda: in_db(stack, setting_of_rep) == ("owner", me.id), "the owner filter saved", timeout=20)

@@ -15,7 +15,16 @@ const OFF = { enabled: false, filter: "mine", granted: false, state: "off", coun
 const ON = { ...OFF, enabled: true, granted: true, state: "ok", counts: { copied: 2, conflicts: 0 }, last_synced_at: "2026-03-02T10:05:00Z" };
 const CONFLICT = { id: 7, contact_id: 3, contact_name: `Ada ${EVIL}`, at: "2026-03-02T10:05:00Z", google: { name: "Ada G", phones: ["+33 1"] } };
 
-function fakeClient(first, { refuse } = {}) {
+const COMPANIES = [
+  { id: 4, name: `Acme ${EVIL}` },
+  { id: 9, name: "Globex" },
+];
+const MEMBERS = [
+  { id: 2, name: "Ada Lovelace", email: "ada@acme.example" },
+  { id: 5, name: "", email: "bob@acme.example" },
+];
+
+function fakeClient(first, { refuse, refuseFilter } = {}) {
   const calls = [];
   let current = structuredClone(first);
   return {
@@ -23,6 +32,12 @@ function fakeClient(first, { refuse } = {}) {
     googleContacts: async () => (calls.push(["get"]), structuredClone(current)),
     changeGoogleContacts: async (body) => {
       calls.push(["put", body]);
+      if (refuseFilter && body.filter_value)
+        throw new BackendError("client", "There is no company 9 in your organisation.", {
+          status: 400,
+          code: "bad_request",
+          body: { error: "bad_request", field: "filter_value" },
+        });
       if (refuse)
         throw new BackendError("client", "Threadbook needs your permission to write your Google Contacts.", {
           status: 403,
@@ -32,7 +47,7 @@ function fakeClient(first, { refuse } = {}) {
       current = {
         ...current,
         ...("enabled" in body ? { enabled: body.enabled, state: body.enabled ? "pending" : "off" } : {}),
-        ...(body.filter ? { filter: body.filter } : {}),
+        ...(body.filter ? { filter: body.filter, filter_value: body.filter_value ?? null } : {}),
       };
       return structuredClone(current);
     },
@@ -42,6 +57,14 @@ function fakeClient(first, { refuse } = {}) {
       if (path.startsWith("conflicts/")) current = { ...current, conflicts: [], counts: { ...current.counts, conflicts: 0 } };
       return structuredClone(current);
     },
+    request: async (method, path) => {
+      calls.push(["request", method, path]);
+      const one = path.match(/^\/api\/v1\/companies\/(\d+)$/);
+      if (one) return structuredClone(COMPANIES.find((c) => c.id === Number(one[1])));
+      const q = new URL(path, "http://x").searchParams.get("q") || "";
+      return { items: structuredClone(COMPANIES.filter((c) => c.name.toLowerCase().includes(q.toLowerCase()))), has_more: false };
+    },
+    members: async () => (calls.push(["members"]), { members: structuredClone(MEMBERS) }),
     connectFinish: async (args) => {
       calls.push(["finish", args]);
       current = { ...current, granted: true };
@@ -58,7 +81,18 @@ function page(client, reply = { ok: true, redirectUrl: `${REDIRECT}?code=c0de&st
     send: async (message) => (sent.push(message), reply),
     formatTime: (value) => `at ${value}`,
   });
-  return { document, part, sent, $: (id) => document.getElementById(id), fire: (id) => document.getElementById(id).dispatchEvent(new Event("change")) };
+  return {
+    document,
+    part,
+    sent,
+    $: (id) => document.getElementById(id),
+    fire: (id, type = "change") => document.getElementById(id).dispatchEvent(new Event(type, { cancelable: true })),
+    // linkedom reads a select's value from the options' attributes.
+    pick: (id, value) => {
+      for (const option of document.getElementById(id).querySelectorAll("option")) option.toggleAttribute("selected", option.value === value);
+      document.getElementById(id).dispatchEvent(new Event("change"));
+    },
+  };
 }
 
 test("the state line says what is on, what waits and what to do (pure)", () => {
@@ -142,16 +176,92 @@ test("conflicts show as text and are settled with the user's choice", async () =
   assert.equal($("gcontacts-conflicts").hidden, true);
 });
 
-test("a company or owner filter set through the API shows as the choice", async () => {
+test("a company filter set earlier shows as the choice, with the company's name as text", async () => {
   const client = fakeClient({ ...ON, filter: "company", filter_value: 4 });
-  const { part, $ } = page(client);
+  const { document, part, $ } = page(client);
   await part.load();
-  const options = Array.from($("gcontacts-filter").querySelectorAll("option"));
-  assert.deepEqual(
-    options.filter((o) => !o.hidden).map((o) => o.value),
-    ["mine", "all", "company"],
+  await settle();
+  const selected = Array.from($("gcontacts-filter").querySelectorAll("option")).find((o) => o.selected);
+  assert.equal(selected?.value, "company");
+  assert.equal($("gcontacts-company-picker").hidden, false);
+  assert.equal($("gcontacts-owner").hidden, true);
+  assert.equal($("gcontacts-target-name").textContent, `Copying the contacts of Acme ${EVIL}.`);
+  assert.equal(part.element.querySelector("img"), null);
+  assert.equal(document.body.dataset.pwned, undefined);
+  for (const id of ["gcontacts-company-q", "gcontacts-company", "gcontacts-owner", "gcontacts-filter"]) assert.ok($(id).getAttribute("aria-label"), id);
+});
+
+test("choosing a company searches the organisation's companies and sends the picked one's id", async () => {
+  const client = fakeClient(ON);
+  const { part, $, fire, pick } = page(client);
+  await part.load();
+  pick("gcontacts-filter", "company");
+  await settle();
+  assert.equal(
+    client.calls.some((c) => c[0] === "put"),
+    false,
+    "nothing is sent before a company is picked",
   );
-  assert.equal(options.find((o) => o.selected)?.value, "company");
+  assert.equal($("gcontacts-company-picker").hidden, false);
+  $("gcontacts-company-q").value = "glob";
+  fire("gcontacts-company-picker", "submit");
+  await settle();
+  assert.deepEqual(client.calls.at(-1), ["request", "GET", "/api/v1/companies?per_page=50&q=glob"]);
+  assert.deepEqual(
+    Array.from($("gcontacts-company").querySelectorAll("option")).map((o) => o.textContent),
+    ["Choose a company…", "Globex"],
+  );
+  pick("gcontacts-company", "9");
+  await settle();
+  assert.deepEqual(client.calls.at(-1), ["put", { filter: "company", filter_value: 9 }]);
+  assert.equal($("gcontacts-target-name").textContent, "Copying the contacts of Globex.");
+  assert.equal(Array.from($("gcontacts-filter").querySelectorAll("option")).find((o) => o.selected)?.value, "company");
+});
+
+test("choosing one person's contacts offers the organisation's members and sends the user id", async () => {
+  const client = fakeClient(ON);
+  const { part, $, pick } = page(client);
+  await part.load();
+  pick("gcontacts-filter", "owner");
+  await settle();
+  assert.equal($("gcontacts-owner").hidden, false);
+  assert.deepEqual(
+    Array.from($("gcontacts-owner").querySelectorAll("option")).map((o) => o.textContent),
+    ["Choose a colleague…", "Ada Lovelace (ada@acme.example)", "bob@acme.example"],
+  );
+  pick("gcontacts-owner", "5");
+  await settle();
+  assert.deepEqual(client.calls.at(-1), ["put", { filter: "owner", filter_value: 5 }]);
+  assert.equal($("gcontacts-target-name").textContent, "Copying the contacts of bob@acme.example.");
+});
+
+test("a refused company keeps the previous choice and shows the backend's message", async () => {
+  const client = fakeClient({ ...ON, filter: "owner", filter_value: 2 }, { refuseFilter: true });
+  const { part, $, pick } = page(client);
+  await part.load();
+  await settle();
+  assert.equal($("gcontacts-target-name").textContent, "Copying the contacts of Ada Lovelace (ada@acme.example).");
+  pick("gcontacts-filter", "company");
+  await settle();
+  pick("gcontacts-company", "9");
+  await settle();
+  assert.deepEqual(client.calls.at(-1), ["put", { filter: "company", filter_value: 9 }]);
+  assert.equal($("gcontacts-error").hidden, false);
+  assert.equal($("gcontacts-error").textContent, "There is no company 9 in your organisation.");
+  assert.equal(Array.from($("gcontacts-filter").querySelectorAll("option")).find((o) => o.selected)?.value, "owner");
+  assert.equal($("gcontacts-owner").hidden, false);
+  assert.equal($("gcontacts-company-picker").hidden, true);
+  assert.equal($("gcontacts-target-name").textContent, "Copying the contacts of Ada Lovelace (ada@acme.example).");
+});
+
+test("allowing Contacts and turning it on keeps a company filter with its id", async () => {
+  const client = fakeClient({ ...OFF, filter: "company", filter_value: 4 });
+  const { part, $, fire } = page(client);
+  await part.load();
+  $("gcontacts-switch").checked = true;
+  fire("gcontacts-switch");
+  await settle();
+  assert.deepEqual(client.calls.at(-1), ["put", { enabled: true, filter: "company", filter_value: 4 }]);
 });
 
 test("Sync now and the filter call the backend", async () => {
