@@ -40,6 +40,7 @@ from threadbook.models import (
     EmailParticipant,
     GoogleContactLink,
     GoogleContactsSync,
+    ImapAccount,
     Invitation,
     Lead,
     Mailbox,
@@ -77,6 +78,7 @@ ID_KINDS = {
     "match-corrections": MatchCorrection,
     "imports": ContactImport,
     "conflicts": GoogleContactLink,  # /me/google-contacts/conflicts/<id>: a Google Contacts conflict (one user's)
+    "imap-accounts": ImapAccount,  # /me/imap-accounts/<id>: one user's other mailbox
 }
 REFERENCE_FIELDS = {
     "contact_id": Contact,
@@ -154,6 +156,7 @@ def populate(org, tag, secret=""):
         Task.create(org=org, title=f"{word} task", notes=word, contact=contact, lead=lead, deal=deal, owner=admin, created_by=admin),
         Task.create(org=org, title=f"{word} private task", owner=admin, created_by=admin),
     ]
+    imap = ImapAccount.create(org=org, user=admin, host=f"imap.{client}", port=993, username=f"admin@{client}", password=f"{word}-secret")
     GoogleContactsSync.create(org=org, user=admin, enabled=True, filter_kind="all", group_resource_name=f"contactGroups/{t}")
     copied = GoogleContactLink.create(
         org=org, user=admin, contact_id=contact.id, resource_name=f"people/c{t}", etag="e", fingerprint="f", conflict_at=now, conflict_google='{"name": "x"}'
@@ -174,6 +177,7 @@ def populate(org, tag, secret=""):
         ContactImport: [contact_import.id],
         Task: [t.id for t in tasks],
         GoogleContactLink: [copied.id],
+        ImapAccount: [imap.id],
         THREAD: [thread],
     }
 
