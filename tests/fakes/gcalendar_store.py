@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 
 from . import gcalendar_recurrence as recurrence
-from .google_common import Failure, GoogleError, Grant, scope
+from .google_common import GoogleError, Grant, InjectedFailures, scope
 
 ROLES = ("freeBusyReader", "reader", "writer", "owner")
 BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
@@ -380,7 +380,7 @@ class Account:
     token_epoch: int = 0
 
 
-class CalendarState:
+class CalendarState(InjectedFailures):
     """Calendars, accounts' calendar lists, tokens, injected failures and a call log, shared with the test."""
 
     def __init__(self):
@@ -453,20 +453,9 @@ class CalendarState:
         """Make every sync token issued so far for the calendar answer 410, as Google does now and then."""
         self.calendar(calendar_id).token_epoch += 1
 
-    def fail(self, error, times=1, method=None, path_contains=None):
-        self.failures.append(Failure(error, times, method, path_contains))
-
     def calls_to(self, method, fragment=""):
         return [path for m, path, _ in self.calls if m == method and fragment in path]
 
     def calls_for(self, account):
         """Every call made with a token of ``account``'s."""
         return [(m, path) for who, m, path in self.account_calls if who == account.lower()]
-
-    def _injected(self, method, path):
-        with self.lock:
-            for failure in self.failures:
-                if failure.times > 0 and failure.matches(method, path):
-                    failure.times -= 1
-                    return failure.error
-        return None

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .gmail_messages import _b64, _first_text, _header, _payload_of, _thread_subject
 from .gmail_search import _query_matcher
-from .google_common import Failure, GoogleError, Grant, not_found, scope
+from .google_common import GoogleError, Grant, InjectedFailures, not_found, scope
 
 SYSTEM_LABELS = ["INBOX", "SENT", "DRAFT", "SPAM", "TRASH", "UNREAD", "STARRED", "IMPORTANT", "CHAT"]
 _HISTORY_TYPES = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted", "labelAdded": "labelsAdded", "labelRemoved": "labelsRemoved"}
@@ -342,7 +342,7 @@ def _history_message(message):
     return {"id": message["id"], "threadId": message["threadId"], "labelIds": list(message["labelIds"])}
 
 
-class GmailState:
+class GmailState(InjectedFailures):
     """Mailboxes, tokens, injected failures and a call log, shared with the test."""
 
     def __init__(self):
@@ -396,10 +396,6 @@ class GmailState:
         """Make Google refuse ``token`` as it does an expired or revoked one."""
         self.grants[token].expired = True
 
-    def fail(self, error, times=1, method=None, path_contains=None):
-        """Answer the next ``times`` matching calls with ``error`` (a GoogleError)."""
-        self.failures.append(Failure(error, times, method, path_contains))
-
     def calls_to(self, method, fragment=""):
         return [path for m, path in self.calls if m == method and fragment in path]
 
@@ -411,11 +407,3 @@ class GmailState:
         self.calls.clear()
         self.account_calls.clear()
         self.handler_seconds = 0.0
-
-    def _injected(self, method, path):
-        with self.lock:
-            for failure in self.failures:
-                if failure.times > 0 and failure.matches(method, path):
-                    failure.times -= 1
-                    return failure.error
-        return None

@@ -131,6 +131,22 @@ class Failure:
         return (self.method is None or self.method == method) and (self.path_contains is None or self.path_contains in path)
 
 
+class InjectedFailures:
+    """``fail`` and ``_injected`` for a fake's state, which holds ``lock`` and a list ``failures``."""
+
+    def fail(self, error, times=1, method=None, path_contains=None):
+        """Answer the next ``times`` matching calls with ``error`` (a GoogleError)."""
+        self.failures.append(Failure(error, times, method, path_contains))
+
+    def _injected(self, method, path):
+        with self.lock:
+            for failure in self.failures:
+                if failure.times > 0 and failure.matches(method, path):
+                    failure.times -= 1
+                    return failure.error
+        return None
+
+
 def answer_errors_as_google(app):
     """Make ``app`` answer GoogleError, and unknown paths, in Google's JSON error shape."""
 

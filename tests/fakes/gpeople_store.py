@@ -10,7 +10,7 @@ import copy
 import itertools
 import threading
 
-from .google_common import Failure, Grant, scope
+from .google_common import Grant, InjectedFailures, scope
 
 # Google's own groups, present in every account (Threadbook must not take them for its own).
 SYSTEM_GROUPS = (("myContacts", "My Contacts"), ("starred", "Starred"))
@@ -23,7 +23,7 @@ class Account:
         self.groups = {f"contactGroups/{gid}": {"name": name, "groupType": "SYSTEM_CONTACT_GROUP", "members": []} for gid, name in SYSTEM_GROUPS}
 
 
-class PeopleState:
+class PeopleState(InjectedFailures):
     def __init__(self):
         self.lock = threading.RLock()
         self.accounts = {}
@@ -47,17 +47,6 @@ class PeopleState:
 
     def expire(self, token_value):
         self.grants[token_value].expired = True
-
-    def fail(self, error, times=1, method=None, path_contains=None):
-        self.failures.append(Failure(error, times, method, path_contains))
-
-    def _injected(self, method, path):
-        with self.lock:
-            for failure in self.failures:
-                if failure.times > 0 and failure.matches(method, path):
-                    failure.times -= 1
-                    return failure.error
-        return None
 
     def calls_for(self, account):
         return [(m, path) for who, m, path in self.account_calls if who == (account or "").lower()]

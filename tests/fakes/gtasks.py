@@ -33,7 +33,17 @@ import threading
 
 from flask import Flask, g, jsonify, request
 
-from .google_common import Failure, GoogleError, Grant, answer_errors_as_google, authorised_grant, insufficient_scope, not_found, scope, token_account
+from .google_common import (
+    GoogleError,
+    Grant,
+    InjectedFailures,
+    answer_errors_as_google,
+    authorised_grant,
+    insufficient_scope,
+    not_found,
+    scope,
+    token_account,
+)
 
 TASKS = scope("tasks")
 READ = {TASKS, scope("tasks.readonly")}
@@ -75,7 +85,7 @@ def _untoken(value):
         raise GoogleError(400, "Invalid page token.", "invalid") from None
 
 
-class TasksState:
+class TasksState(InjectedFailures):
     """Accounts' task lists and tasks, tokens, injected failures and a call log, shared with the test."""
 
     def __init__(self):
@@ -97,9 +107,6 @@ class TasksState:
 
     def expire(self, token_value):
         self.grants[token_value].expired = True
-
-    def fail(self, error, times=1, method=None, path_contains=None):
-        self.failures.append(Failure(error, times, method, path_contains))
 
     def calls_for(self, account):
         return [(m, path) for who, m, path in self.account_calls if who == account.lower()]
@@ -162,14 +169,6 @@ class TasksState:
         task["_updated"] = _now()
         task["updated"] = stamp(task["_updated"])
         task["etag"] = '"' + hashlib.md5(f"{task['id']}{task['updated']}{task.get('status')}".encode()).hexdigest() + '"'  # noqa: S324 (an etag, not security)
-
-    def _injected(self, method, path):
-        with self.lock:
-            for failure in self.failures:
-                if failure.times > 0 and failure.matches(method, path):
-                    failure.times -= 1
-                    return failure.error
-        return None
 
 
 def public(task):
