@@ -9,7 +9,7 @@ from flask import Blueprint, g, jsonify
 
 from threadbook.api.openapi import errors, json_response, ref
 from threadbook.api.openapi import json_body as body_schema
-from threadbook.api.params import boolean, json_body, string
+from threadbook.api.params import boolean, consent_answer, json_body, string
 from threadbook.errors import ApiError, error_response
 from threadbook.tasks_sync import connect, link
 from threadbook.tasks_sync.refusals import TasksRefused
@@ -50,10 +50,7 @@ def start_google_tasks_grant():
 
 @bp.post("/me/google-tasks/connect/finish")
 def finish_google_tasks_grant():
-    body = json_body()
-    code = string(body, "code", required=True, max_length=2000)
-    state = string(body, "state", required=True, max_length=4000)
-    redirect_uri = string(body, "redirect_uri", required=True, max_length=500)
+    code, state, redirect_uri = consent_answer()
     connect.finish(g.user, g.org, code, state, redirect_uri)
     request_sync(g.user)
     return jsonify(link.state(g.user, g.org))

@@ -11,7 +11,7 @@ from flask import Blueprint, g
 
 from threadbook.api import mailboxes
 from threadbook.api import openapi as doc
-from threadbook.api.params import json_body, string
+from threadbook.api.params import consent_answer, json_body, string
 from threadbook.sync import connect_oauth, readdress
 from threadbook.sync.connection import MailboxRefused
 
@@ -30,10 +30,7 @@ def replace_start():
 @bp.post("/me/mailbox/replace/finish")
 def replace_finish():
     connect_oauth.require_client()
-    body = json_body()
-    code = string(body, "code", required=True, max_length=2000)
-    state = string(body, "state", required=True, max_length=4000)
-    redirect_uri = string(body, "redirect_uri", required=True, max_length=500)
+    code, state, redirect_uri = consent_answer()
     readdress.finish(g.user, g.org, code, state, redirect_uri)
     return mailboxes.mailbox_status()
 

@@ -11,7 +11,7 @@ stores the grant (sync/connect_oauth.py says how). The services refuse with
 from flask import Blueprint, g, jsonify
 
 from threadbook.api.authentication import admin_required
-from threadbook.api.params import json_body, string
+from threadbook.api.params import consent_answer, json_body, string
 from threadbook.calendar import health as calendar_health
 from threadbook.errors import CODES, ApiError, error_response
 from threadbook.sync import connect_oauth, mailboxes, service_account
@@ -78,10 +78,7 @@ def connect_start():
 @bp.post("/mailbox/connect/finish")
 def connect_finish():
     connect_oauth.require_client()
-    body = json_body()
-    code = string(body, "code", required=True, max_length=2000)
-    state = string(body, "state", required=True, max_length=4000)
-    redirect_uri = string(body, "redirect_uri", required=True, max_length=500)
+    code, state, redirect_uri = consent_answer()
     connect_oauth.finish(g.user, g.org, code, state, redirect_uri)
     return mailbox_status()
 

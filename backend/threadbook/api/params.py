@@ -34,6 +34,16 @@ def json_body():
     return body
 
 
+def consent_answer():
+    """(code, state, redirect_uri) from the body of an OAuth consent's finish call (Gmail, a mailbox switch, Google Tasks)."""
+    body = json_body()
+    return (
+        string(body, "code", required=True, max_length=2000),
+        string(body, "state", required=True, max_length=4000),
+        string(body, "redirect_uri", required=True, max_length=500),
+    )
+
+
 def string(body, name, required=False, max_length=1000, default=None, strip=True):
     """Return body[name] as a string, checked for type and length."""
     value = body.get(name)

@@ -180,8 +180,6 @@ def push_sync_task(mailbox_id, history_id, attempt=0):
         report = sync_mailbox(mailbox_id)
         if report.outcome == "busy" and attempt < len(PUSH_BUSY_DELAYS) and not synced_past(mailbox_id, history_id):
             queue.enqueue_later("push_sync", mailbox_id, history_id, attempt + 1, delay=PUSH_BUSY_DELAYS[attempt])
-        elif report.outcome != "busy":
-            again_if_busy("sync_mailbox", "sync", mailbox_id, report.outcome, attempt)
         return report.as_dict()
 
 
