@@ -32,13 +32,14 @@ def free_port():
 
 
 class PostgresServer:
-    def __init__(self):
+    def __init__(self, settings=None):
         self.bin_dir = find_bin_dir()
         if not self.bin_dir:
             raise RuntimeError("PostgreSQL server binaries not found: install Debian's 'postgresql' package or set THREADBOOK_TEST_POSTGRES_URL.")
         self.as_root = os.geteuid() == 0
         self.dir = tempfile.mkdtemp(prefix="threadbook-pg-")
         self.port = free_port()
+        self.settings = dict(settings or {})  # extra ``-c name=value`` server settings (the benchmarks size the buffers)
         if self.as_root:
             shutil.chown(self.dir, user="postgres", group="postgres")
             os.chmod(self.dir, 0o700)
@@ -59,6 +60,7 @@ class PostgresServer:
         """Start the server on its data directory (again, after ``halt``) and wait until it accepts connections."""
         data = os.path.join(self.dir, "data")
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run("pg_ctl", "-D", data, "-o", options, "-l", os.path.join(self.dir, "log"), "-w", "start")
         deadline = time.time() + 20
         while True:
