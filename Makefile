@@ -94,8 +94,9 @@ bench-load: $(DEV_STAMP) ## Load-test gunicorn for 60 s with locust (lookups, lo
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.load
 
-bench-scaled: $(DEV_STAMP) ## Load-test the multi-host shape on this machine: PostgreSQL + Redis, 4 gunicorn workers, 64 locust users, 60 s
+bench-scaled: $(DEV_STAMP) ## Load-test the multi-host shape on this machine: PostgreSQL + Redis, 4 gunicorn workers, 64 locust users at a rep's pace, then without pause (60 s each)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.load --scaled --pause 1
 	$(BIN)/python -m bench.load --scaled
 
 clean: ## Remove built and installed files (keeps instance/)

@@ -1,8 +1,8 @@
 """Load-test gunicorn on loopback with a mixed workload (lookups, thread logs, notes) from locust.
 
     make bench-load                       # installs locust (bench/requirements.txt), then runs this
-    .venv/bin/python -m bench.load [--seconds 60] [--users 16] [--workers N] [--threads N]
-    make bench-scaled                     # = .venv/bin/python -m bench.load --scaled (PostgreSQL + Redis, 4 workers, 64 users)
+    .venv/bin/python -m bench.load [--seconds 60] [--users 16] [--pause S] [--workers N] [--threads N]
+    make bench-scaled                     # bench.load --scaled --pause 1, then bench.load --scaled (PostgreSQL + Redis, 4 workers, 64 users)
 
 Serves the 100,000-contact organisation of bench/load_dataset.py (built once
 under /tmp, then copied fresh for each run, since the load writes into it)
@@ -10,7 +10,9 @@ with gunicorn and the repository's backend/gunicorn.conf.py, rate limits
 raised far above the load. Thread logs fetch from the local fake Gmail API
 (tests/fakes/gmail.py), served from this process, whose mailbox holds
 ``--gmail-threads`` threads with the organisation's contacts. locust runs
-headless in its own process, ``--users`` users sending without pause: 60%
+headless in its own process, ``--users`` users, each sending without pause
+(or pausing ``--pause`` seconds on average between actions, as a rep reads
+the thread the panel just answered about): 60%
 participant lookups (20 participants), 20% thread logs (201 the first time,
 200 after), 20% notes on contacts. Prints requests per second, p50 and p99
 per kind and overall, and the error count, which must be zero (the exit
@@ -25,6 +27,12 @@ rate-limit counters and huey's queue (``THREADBOOK_REDIS_URL``), gunicorn
 with 4 workers and 64 users unless ``--workers`` / ``--users`` say otherwise.
 No ``threadbook worker`` runs: the mix queues no jobs (thread logging runs
 inside the request). Targets there: no errors, lookup's p99 under 100 ms.
+``make bench-scaled`` runs it twice: 64 reps at a rep's pace (``--pause 1``:
+an action a second each, faster than anyone reads a thread), where latency
+is the service time, then 64 users without pause, which measures the
+ceiling: a closed loop of N users at X requests/s waits N / X seconds a
+request on average (Little's law), so there p99 says how long the queue is,
+not how fast a request is served.
 The load average is printed beside the figures: the machine's cores are
 shared with the load generator and anything else running.
 """
@@ -132,6 +140,7 @@ def run_locust(port, args, session, threads_file, workdir, seconds, prefix):
         THREADBOOK_LOAD_SESSION=session,
         THREADBOOK_LOAD_GMAIL_TOKEN=GMAIL_TOKEN,
         THREADBOOK_LOAD_THREADS=str(threads_file),
+        THREADBOOK_LOAD_PAUSE=str(args.pause),
         PYTHONPATH=str(load_dataset.ROOT),  # so the locustfile imports bench.load_dataset
     )
     command = [
@@ -175,7 +184,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5, help="seconds of load before the measured run")
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis, 4 workers, 64 users (the multi-host shape on one machine)")
-    parser.add_argument("--users", type=int, default=0, help="locust users, each sending without pause (default 16; 64 with --scaled)")
+    parser.add_argument("--users", type=int, default=0, help="locust users (default 16; 64 with --scaled)")
+    parser.add_argument("--pause", type=float, default=0, help="each user's mean pause between actions, in seconds (default 0: none)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's; 4 with --scaled)")
     parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     parser.add_argument("--gmail-threads", type=int, default=20000, help="threads in the fake mailbox")
@@ -220,9 +230,10 @@ def main():
 
     workers = args.workers or "default"
     stores = "PostgreSQL + Redis (rate limits, queue)" if args.scaled else "SQLite"
+    pace = f"pausing {args.pause:g} s on average between actions" if args.pause else "without pause"
     print(
         f"gunicorn ({workers} workers) on {os.cpu_count()} cores, {stores}, {load_dataset.CONTACTS:,} contacts; "
-        f"locust {args.users} users without pause for {args.seconds} s (after {args.warmup} s of warm-up)"
+        f"locust {args.users} users {pace} for {args.seconds} s (after {args.warmup} s of warm-up)"
     )
     print(f"  load average at the end of the run: {load_average[0]:.2f} {load_average[1]:.2f} {load_average[2]:.2f}")
     print(f"  {'kind':<14}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
@@ -234,6 +245,13 @@ def main():
             f"  {name:<14}{int(row['Request Count']):>10}{float(row['Requests/s']):>10.1f}"
             f"{float(row['50%']):>10.0f}{float(row['99%']):>10.0f}{int(row['Failure Count']):>8}"
         )
+    by_name = {row["Name"]: row for row in rows}
+    if args.scaled and "lookup" in by_name:
+        p99 = float(by_name["lookup"]["99%"])
+        print(f"  lookup p99 {p99:.0f} ms (target < 100 ms) -> {'met' if p99 < 100 else 'NOT met'}")
+    if not args.pause and "Aggregated" in by_name:
+        rate = float(by_name["Aggregated"]["Requests/s"])
+        print(f"  without pause: {args.users} users / {rate:.1f} req/s = {args.users / rate * 1000:.0f} ms mean wait per request (Little's law)")
     for failure in failures[:5]:
         print(f"  failure: {failure.get('Name')} x{failure.get('Occurrences')}: {failure.get('Error')}")
     print(f"  5xx answers in gunicorn's access log: {server_errors}")

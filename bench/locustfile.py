@@ -4,8 +4,9 @@ Run by bench/load.py (``locust --headless``), which passes through the
 environment: ``THREADBOOK_LOAD_SESSION`` (the rep's Bearer header value),
 ``THREADBOOK_LOAD_GMAIL_TOKEN`` (an access token the fake Gmail accepts) and
 ``THREADBOOK_LOAD_THREADS`` (a file of Gmail thread ids, one a line, present
-in that fake mailbox). Every user sends without pause; any answer other than
-the one the API promises counts as a failure.
+in that fake mailbox), ``THREADBOOK_LOAD_PAUSE`` (a user's mean pause between
+actions in seconds, drawn from 0.5x to 1.5x of it; 0 or unset: no pause). Any
+answer other than the one the API promises counts as a failure.
 """
 
 import json
@@ -13,20 +14,21 @@ import os
 import random
 from pathlib import Path
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, between, constant, task
 
 from bench import load_dataset
 
 SESSION = os.environ.get("THREADBOOK_LOAD_SESSION", "")
 GMAIL_TOKEN = os.environ.get("THREADBOOK_LOAD_GMAIL_TOKEN", "")
 THREADS_FILE = os.environ.get("THREADBOOK_LOAD_THREADS")
+PAUSE = float(os.environ.get("THREADBOOK_LOAD_PAUSE") or 0)
 THREAD_IDS = Path(THREADS_FILE).read_text().split() if THREADS_FILE else []
 _bodies_rng = random.Random(7)
 LOOKUP_BODIES = [json.dumps(load_dataset.participants(_bodies_rng)) for _ in range(500)]
 
 
 class Rep(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = between(PAUSE * 0.5, PAUSE * 1.5) if PAUSE > 0 else constant(0)
 
     def on_start(self):
         self.rng = random.Random()

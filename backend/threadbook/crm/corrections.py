@@ -16,8 +16,7 @@ its record when the record is deleted.
 
 from collections import defaultdict
 
-from threadbook import audit
-from threadbook.crm import lookup_queries as q
+from threadbook import audit, hot_sql
 from threadbook.crm import serializers
 from threadbook.crm.errors import NotAllowed
 from threadbook.crm.records import get_in_org
@@ -121,9 +120,9 @@ def excluded_for(org_id, addresses):
     # By hand like the lookup's other queries (lookup_queries.py): the panel asks on every thread.
     sql = (
         "SELECT address_lower, address_normalized, kind, contact_id, lead_id, company_id FROM match_correction "
-        f"WHERE org_id = ? AND (address_normalized IN ({q.marks(len(keys))}) OR address_lower IN ({q.marks(len(lowers))}))"
+        "WHERE org_id = ? AND (address_normalized IN [?] OR address_lower IN [?])"
     )
-    rows = q.fetch(sql, [org_id, *keys, *lowers])
+    rows = hot_sql.fetch(sql, [org_id, keys, lowers])
     by_key, by_lower = defaultdict(set), defaultdict(set)
     for lower, normalized, kind, contact_id, lead_id, company_id in rows:
         ruled_out = (kind, {"contact": contact_id, "lead": lead_id, "company": company_id}[kind])

@@ -3,15 +3,16 @@
 The panel calls the lookup on every thread it opens, so the queries are
 written as SQL: building them with peewee cost ten times more than running
 them (about 1 ms of Python per query against 30 µs in SQLite). Every table is
-read once for all participants, with the addresses in an ``IN (...)`` list on
-an indexed column. Rows come back as named tuples shaped like the models,
-which the serializers take as they take model instances.
+read once for all participants, with the addresses in an ``IN [?]`` list on
+an indexed column (hot_sql.py: one text per statement, so PostgreSQL prepares
+each once per connection). Rows come back as named tuples shaped like the
+models, which the serializers take as they take model instances.
 """
 
 from collections import defaultdict, namedtuple
 
 from threadbook.crm import serializers
-from threadbook.db import database
+from threadbook.hot_sql import fetch
 from threadbook.identity import access
 from threadbook.identity.access import VISIBLE_SQL, visible_sql_params
 from threadbook.models import Email, Organization
@@ -33,29 +34,17 @@ NoteRow = namedtuple("NoteRow", "id author_id body contact_id lead_id gmail_thre
 _NOTE_COLUMNS = "id, author_id, body, contact_id, lead_id, gmail_thread_id, created_at"
 
 
-def marks(n):
-    return ", ".join(["?"] * n)
-
-
-def fetch(sql, params, shape=None):
-    """Run hand-written SQL (``?`` placeholders) and return tuples, or ``shape`` tuples."""
-    if database.param != "?":
-        sql = sql.replace("?", database.param)
-    rows = database.execute_sql(sql, params).fetchall()
-    return [shape._make(row) for row in rows] if shape else rows
-
-
 def users(org_id, addresses):
     """Return the members whose address (current, else former: identity/addresses.py) is among ``addresses``, one row per address."""
-    sql = f'SELECT id, name, email, role, email_normalized FROM "user" WHERE org_id = ? AND email_normalized IN ({marks(len(addresses))})'
-    rows = fetch(sql, [org_id, *addresses], UserRow)
+    sql = 'SELECT id, name, email, role, email_normalized FROM "user" WHERE org_id = ? AND email_normalized IN [?]'
+    rows = fetch(sql, [org_id, addresses], UserRow)
     rest = set(addresses) - {row.email_normalized for row in rows}
     if rest:
         sql = (
             'SELECT u.id, u.name, u.email, u.role, a.email_normalized FROM user_address a JOIN "user" u ON u.id = a.user_id '
-            f"WHERE a.org_id = ? AND a.email_normalized IN ({marks(len(rest))}) ORDER BY a.id"
+            "WHERE a.org_id = ? AND a.email_normalized IN [?] ORDER BY a.id"
         )
-        for row in fetch(sql, [org_id, *sorted(rest)], UserRow):
+        for row in fetch(sql, [org_id, sorted(rest)], UserRow):
             if row.email_normalized in rest:
                 rest.discard(row.email_normalized)
                 rows.append(row)
@@ -67,18 +56,15 @@ def contacts(org_id, addresses):
     sql = (
         "SELECT ca.email_normalized, c.id, c.name, c.title, c.phone, c.company_id, c.owner_id, c.created_at, c.updated_at "
         "FROM contact_address ca JOIN contact c ON c.id = ca.contact_id "
-        f"WHERE ca.org_id = ? AND ca.email_normalized IN ({marks(len(addresses))})"
+        "WHERE ca.org_id = ? AND ca.email_normalized IN [?]"
     )
-    return [(row[0], ContactRow._make(row[1:])) for row in fetch(sql, [org_id, *addresses])]
+    return [(row[0], ContactRow._make(row[1:])) for row in fetch(sql, [org_id, addresses])]
 
 
 def addresses(contact_ids):
-    sql = (
-        "SELECT contact_id, email, email_normalized, is_primary FROM contact_address "
-        f"WHERE contact_id IN ({marks(len(contact_ids))}) ORDER BY is_primary DESC, id"
-    )
+    sql = "SELECT contact_id, email, email_normalized, is_primary FROM contact_address WHERE contact_id IN [?] ORDER BY is_primary DESC, id"
     found = defaultdict(list)
-    for row in fetch(sql, list(contact_ids), AddressRow):
+    for row in fetch(sql, [list(contact_ids)], AddressRow):
         found[row.contact_id].append(row)
     return found
 
@@ -86,81 +72,70 @@ def addresses(contact_ids):
 def leads(org_id, addresses):
     sql = (
         "SELECT id, name, email, email_normalized, title, company_name, status, owner_id, converted_contact_id, "
-        f"converted_at, created_at, updated_at FROM lead WHERE org_id = ? AND email_normalized IN ({marks(len(addresses))}) "
+        "converted_at, created_at, updated_at FROM lead WHERE org_id = ? AND email_normalized IN [?] "
         "AND status <> 'converted'"
     )
-    return fetch(sql, [org_id, *addresses], LeadRow)
+    return fetch(sql, [org_id, addresses], LeadRow)
 
 
 def companies(org_id, company_ids, domains):
     """Return ({id: CompanyRow}, {domain: CompanyRow}) in one query."""
-    parts, params = [], []
-    if company_ids:
-        parts.append(f"SELECT NULL, id, name, industry FROM company WHERE org_id = ? AND id IN ({marks(len(company_ids))})")
-        params += [org_id, *company_ids]
-    if domains:
-        parts.append(
-            "SELECT cd.domain, c.id, c.name, c.industry FROM company_domain cd JOIN company c ON c.id = cd.company_id "
-            f"WHERE cd.org_id = ? AND cd.domain IN ({marks(len(domains))})"
-        )
-        params += [org_id, *domains]
+    if not company_ids and not domains:
+        return {}, {}
+    sql = (
+        "SELECT NULL, id, name, industry FROM company WHERE org_id = ? AND id IN [?] UNION ALL "
+        "SELECT cd.domain, c.id, c.name, c.industry FROM company_domain cd JOIN company c ON c.id = cd.company_id "
+        "WHERE cd.org_id = ? AND cd.domain IN [?]"
+    )
     by_id, by_domain = {}, {}
-    if parts:
-        for row in fetch(" UNION ALL ".join(parts), params):
-            company = CompanyRow._make(row[1:])
-            by_id[company.id] = company
-            if row[0] is not None:
-                by_domain[row[0]] = company
+    for row in fetch(sql, [org_id, company_ids, org_id, domains]):
+        company = CompanyRow._make(row[1:])
+        by_id[company.id] = company
+        if row[0] is not None:
+            by_domain[row[0]] = company
     return by_id, by_domain
 
 
 def open_deals(org_id, contact_ids, company_ids):
-    conditions, params = [], [org_id]
-    if contact_ids:
-        conditions.append(f"contact_id IN ({marks(len(contact_ids))})")
-        params += contact_ids
-    if company_ids:
-        conditions.append(f"company_id IN ({marks(len(company_ids))})")
-        params += company_ids
     sql = (
         "SELECT id, name, stage, status, amount, currency, close_date, company_id, contact_id, owner_id, created_at, updated_at "
-        f"FROM deal WHERE org_id = ? AND status = 'open' AND ({' OR '.join(conditions)}) "
+        "FROM deal WHERE org_id = ? AND status = 'open' AND (contact_id IN [?] OR company_id IN [?]) "
         "ORDER BY CASE WHEN close_date IS NULL THEN 1 ELSE 0 END, close_date, id"
     )
-    return fetch(sql, params, DealRow)
+    return fetch(sql, [org_id, contact_ids, company_ids], DealRow)
 
 
 def latest_notes(org_id, contact_ids, lead_ids):
     """Return ({contact id: [NoteRow]}, {lead id: [NoteRow]}), each record's newest few, in one query."""
-    parts, params = [], []
-    for column, ids in (("contact_id", contact_ids), ("lead_id", lead_ids)):
-        if ids:
-            parts.append(
-                f"SELECT '{column}', {_NOTE_COLUMNS} FROM (SELECT {_NOTE_COLUMNS}, ROW_NUMBER() OVER "
-                f"(PARTITION BY {column} ORDER BY created_at DESC, id DESC) AS position FROM note "
-                f"WHERE org_id = ? AND {column} IN ({marks(len(ids))})) ranked_{column} WHERE position <= ?"
-            )
-            params += [org_id, *ids, NOTES_PER_RECORD]
     by_contact, by_lead = defaultdict(list), defaultdict(list)
-    if parts:
-        rows = fetch(" UNION ALL ".join(parts), params)
-        for row in sorted(rows, key=lambda r: (r[7], r[1]), reverse=True):  # newest first
-            note = NoteRow._make(row[1:])
-            if row[0] == "contact_id":
-                by_contact[note.contact_id].append(note)
-            else:
-                by_lead[note.lead_id].append(note)
+    if not contact_ids and not lead_ids:
+        return by_contact, by_lead
+    rows = fetch(_LATEST_NOTES_SQL, [org_id, contact_ids, NOTES_PER_RECORD, org_id, lead_ids, NOTES_PER_RECORD])
+    for row in sorted(rows, key=lambda r: (r[7], r[1]), reverse=True):  # newest first
+        note = NoteRow._make(row[1:])
+        if row[0] == "contact_id":
+            by_contact[note.contact_id].append(note)
+        else:
+            by_lead[note.lead_id].append(note)
     return by_contact, by_lead
+
+
+_LATEST_NOTES_SQL = " UNION ALL ".join(
+    f"SELECT '{column}', {_NOTE_COLUMNS} FROM (SELECT {_NOTE_COLUMNS}, ROW_NUMBER() OVER "
+    f"(PARTITION BY {column} ORDER BY created_at DESC, id DESC) AS position FROM note "
+    f"WHERE org_id = ? AND {column} IN [?]) ranked_{column} WHERE position <= ?"
+    for column in ("contact_id", "lead_id")
+)
 
 
 def last_logged(user, addresses):
     """Return {normalised address: latest date} over mail the user may see."""
     sql = (
         "SELECT ep.address_normalized, MAX(e.date) FROM email_participant ep JOIN email e ON e.id = ep.email_id "
-        f"WHERE ep.org_id = ? AND ep.address_normalized IN ({marks(len(addresses))}) AND e.org_id = ? AND {VISIBLE_SQL} "
+        f"WHERE ep.org_id = ? AND ep.address_normalized IN [?] AND e.org_id = ? AND {VISIBLE_SQL} "
         "GROUP BY ep.address_normalized"
     )
-    return dict(fetch(sql, [user.org_id, *addresses, user.org_id, *visible_sql_params(user)]))
+    return dict(fetch(sql, [user.org_id, addresses, user.org_id, *visible_sql_params(user)]))
 
 
 def own_copies_in_thread(user, thread_id):
@@ -216,5 +191,5 @@ def user_summaries(user_ids):
     ids = sorted(i for i in user_ids if i is not None)
     if not ids:
         return {}
-    rows = fetch(f'SELECT id, name, email FROM "user" WHERE id IN ({marks(len(ids))})', ids)
+    rows = fetch('SELECT id, name, email FROM "user" WHERE id IN [?]', [ids])
     return {uid: {"id": uid, "name": name, "email": email} for uid, name, email in rows}

@@ -8,8 +8,8 @@ an ordinary ``POST /api/v1/threads/<id>/log``), the panel shows the logged
 mail instead and this is null.
 """
 
-from threadbook.crm.lookup_queries import fetch
 from threadbook.crm.serializers import iso
+from threadbook.hot_sql import fetch
 from threadbook.mail import automated
 
 

@@ -1,0 +1,85 @@
+"""Hand-written SQL for the paths every request takes (the lookup, the session check), on either database.
+
+Statements are written once with ``?`` for a value and ``IN [?]`` for a list
+(a Python list or tuple):
+
+- on SQLite ``IN [?]`` becomes ``IN (?, ?, ...)``, one mark per item (an empty
+  list matches nothing); sqlite3 caches the compiled statement by its text;
+- on PostgreSQL it becomes ``= ANY($n)`` with the list sent as one array, so
+  the statement's text no longer depends on how many items there are, and it is
+  ``PREPARE``d once per connection and ``EXECUTE``d after that. Planning was
+  about a third of each lookup query's time on PostgreSQL (0.15 ms of 0.45 ms
+  for the contacts of 20 addresses, bench/lookup_profile.py), and the lookup
+  runs a dozen of them.
+
+A prepared statement lives as long as its connection; the registry of which
+connection holds which is keyed weakly by connection, so a connection the
+pool drops takes its names with it. PostgreSQL re-plans a prepared statement
+itself when a migration changes a table it reads.
+"""
+
+import hashlib
+import re
+import weakref
+
+from threadbook.db import database, is_postgres
+
+_LIST = "IN [?]"
+_MARK = re.compile(r"IN \[\?\]|\?")
+_prepared = weakref.WeakKeyDictionary()  # PostgreSQL connection -> names prepared on it
+_pg_text = {}  # statement -> (name, PREPARE text)
+
+
+def fetch(sql, params, shape=None):
+    """Run ``sql`` with ``params`` (a list for each ``IN [?]``) and return its rows, as ``shape`` tuples if given."""
+    cursor = _run_postgres(sql, params) if is_postgres() else _run_sqlite(sql, params)
+    rows = cursor.fetchall()
+    return [shape._make(row) for row in rows] if shape else rows
+
+
+def _run_sqlite(sql, params):
+    if _LIST not in sql:
+        return database.execute_sql(sql, params)
+    pieces, flat, values = [], [], iter(params)
+    position = 0
+    for mark in _MARK.finditer(sql):
+        pieces.append(sql[position : mark.start()])
+        value = next(values)
+        if mark.group() == _LIST:
+            items = list(value)
+            pieces.append(f"IN ({', '.join('?' * len(items))})" if items else "IN (NULL)")
+            flat.extend(items)
+        else:
+            pieces.append("?")
+            flat.append(value)
+        position = mark.end()
+    pieces.append(sql[position:])
+    return database.execute_sql("".join(pieces), flat)
+
+
+def _run_postgres(sql, params):
+    name, prepare = _pg_statement(sql)
+    connection = database.connection()
+    names = _prepared.get(connection)
+    if names is None:
+        names = _prepared[connection] = set()
+    if name not in names:
+        database.execute_sql(prepare)
+        names.add(name)
+    values = [list(v) if isinstance(v, (list, tuple)) else v for v in params]
+    arguments = f"({', '.join(['%s'] * len(values))})" if values else ""
+    return database.execute_sql(f"EXECUTE {name}{arguments}", values)
+
+
+def _pg_statement(sql):
+    found = _pg_text.get(sql)
+    if found is None:
+        counter = iter(range(1, 10_000))
+
+        def numbered(mark):
+            n = next(counter)
+            return f"= ANY(${n})" if mark.group() == _LIST else f"${n}"
+
+        name = "tb_" + hashlib.blake2s(sql.encode(), digest_size=8).hexdigest()
+        found = _pg_text[sql] = (name, f"PREPARE {name} AS {_MARK.sub(numbered, sql)}")
+    return found
