@@ -158,29 +158,3 @@ def test_public_routes_are_exactly_the_expected_ones(app):
     public = {rule.endpoint for rule in app.url_map.iter_rules() if getattr(app.view_functions[rule.endpoint], "is_public", False)}
     api_public = {e for e in public if any(r.rule.startswith("/api/v1") for r in app.url_map.iter_rules(endpoint=e))}
     assert api_public == PUBLIC_ENDPOINTS
-
-
-def test_the_caller_query_is_compiled_per_dialect_not_per_database_object():
-    # A database object's id() is reused once it is freed; SQL cached by id once sent SQLite's
-    # "?" placeholders to PostgreSQL and failed every request of a later app with a 500.
-    from peewee import PostgresqlDatabase, SqliteDatabase
-
-    from threadbook.db import database
-    from threadbook.identity import sessions as auth
-
-    previous = database.obj
-    try:
-        database.initialize(SqliteDatabase(":memory:"))
-        sqlite_sql = auth._compiled("user", lambda: User.select().where(User.id == 0))
-        database.initialize(PostgresqlDatabase("unused"))
-        postgres_sql = auth._compiled("user", lambda: User.select().where(User.id == 0))
-        cached = len(auth._compiled_sql)
-        keep = [SqliteDatabase(":memory:") for _ in range(3)]  # alive, so each has its own id()
-        for other in keep:
-            database.initialize(other)
-            assert auth._compiled("user", lambda: User.select().where(User.id == 0)) == sqlite_sql
-        assert len(auth._compiled_sql) == cached, "one entry per dialect, however many database objects"
-    finally:
-        database.initialize(previous)
-    assert "?" in sqlite_sql and "%s" not in sqlite_sql
-    assert "%s" in postgres_sql and "?" not in postgres_sql
