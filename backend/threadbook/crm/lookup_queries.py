@@ -36,37 +36,38 @@ _NOTE_COLUMNS = "id, author_id, body, contact_id, lead_id, gmail_thread_id, crea
 
 def users(org_id, addresses):
     """Return the members whose address (current, else former: identity/addresses.py) is among ``addresses``, one row per address."""
-    sql = 'SELECT id, name, email, role, email_normalized FROM "user" WHERE org_id = ? AND email_normalized IN [?]'
-    rows = fetch(sql, [org_id, addresses], UserRow)
-    rest = set(addresses) - {row.email_normalized for row in rows}
-    if rest:
-        sql = (
-            'SELECT u.id, u.name, u.email, u.role, a.email_normalized FROM user_address a JOIN "user" u ON u.id = a.user_id '
-            "WHERE a.org_id = ? AND a.email_normalized IN [?] ORDER BY a.id"
-        )
-        for row in fetch(sql, [org_id, sorted(rest)], UserRow):
-            if row.email_normalized in rest:
-                rest.discard(row.email_normalized)
-                rows.append(row)
-    return rows
+    sql = (
+        'SELECT 0, id, id, name, email, role, email_normalized FROM "user" WHERE org_id = ? AND email_normalized IN [?] '
+        'UNION ALL SELECT 1, a.id, u.id, u.name, u.email, u.role, a.email_normalized FROM user_address a JOIN "user" u ON u.id = a.user_id '
+        "WHERE a.org_id = ? AND a.email_normalized IN [?]"
+    )
+    found = {}
+    # A current address first; else the former one recorded first.
+    for _former, _order, *columns in sorted(fetch(sql, [org_id, addresses, org_id, addresses])):
+        row = UserRow._make(columns)
+        found.setdefault(row.email_normalized, row)
+    return list(found.values())
 
 
 def contacts(org_id, addresses):
-    """Return [(normalised address, ContactRow)] for the addresses that belong to contacts."""
+    """Return ([(normalised address, ContactRow)] for the addresses that belong to contacts, {contact id: [AddressRow]}).
+
+    Each contact comes with all of its addresses, primary first, in the same statement.
+    """
     sql = (
-        "SELECT ca.email_normalized, c.id, c.name, c.title, c.phone, c.company_id, c.owner_id, c.created_at, c.updated_at "
-        "FROM contact_address ca JOIN contact c ON c.id = ca.contact_id "
+        "SELECT ca.email_normalized, c.id, c.name, c.title, c.phone, c.company_id, c.owner_id, c.created_at, c.updated_at, "
+        "every.id, every.email, every.email_normalized, every.is_primary "
+        "FROM contact_address ca JOIN contact c ON c.id = ca.contact_id JOIN contact_address every ON every.contact_id = c.id "
         "WHERE ca.org_id = ? AND ca.email_normalized IN [?]"
     )
-    return [(row[0], ContactRow._make(row[1:])) for row in fetch(sql, [org_id, addresses])]
-
-
-def addresses(contact_ids):
-    sql = "SELECT contact_id, email, email_normalized, is_primary FROM contact_address WHERE contact_id IN [?] ORDER BY is_primary DESC, id"
-    found = defaultdict(list)
-    for row in fetch(sql, [list(contact_ids)], AddressRow):
-        found[row.contact_id].append(row)
-    return found
+    matched, every_address = {}, defaultdict(dict)
+    for row in fetch(sql, [org_id, addresses]):
+        contact = ContactRow._make(row[1:9])
+        matched[row[0]] = contact
+        address_id, email, normalized, is_primary = row[9:]
+        every_address[contact.id][address_id] = AddressRow(contact.id, email, normalized, bool(is_primary))
+    own = {contact_id: [rows[i] for i in sorted(rows, key=lambda i: (not rows[i].is_primary, i))] for contact_id, rows in every_address.items()}
+    return list(matched.items()), own
 
 
 def leads(org_id, addresses):

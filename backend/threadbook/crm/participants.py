@@ -80,16 +80,17 @@ def lookup(user, requested, thread_id=None, org=None):
             p.record = u
 
     # 2. Contacts, through any of their addresses, and all of their addresses (unless corrected away).
-    contacts = {}
+    contacts, addresses = {}, {}
     if pending:
-        for normalized, contact in q.contacts(org_id, list(pending)):
+        matched, every_address = q.contacts(org_id, list(pending))
+        for normalized, contact in matched:
             p = pending[normalized]
             if ("contact", contact.id) in p.ruled_out:
                 continue
             del pending[normalized]
             p.kind, p.record = "contact", contact
             contacts[contact.id] = contact
-    addresses = q.addresses(list(contacts)) if contacts else {}
+            addresses[contact.id] = every_address[contact.id]
 
     # 3. Leads not yet converted.
     leads = {}
