@@ -40,21 +40,35 @@ def fetch(sql, params, shape=None):
 def _run_sqlite(sql, params):
     if _LIST not in sql:
         return database.execute_sql(sql, params)
-    pieces, flat, values = [], [], iter(params)
-    position = 0
-    for mark in _MARK.finditer(sql):
-        pieces.append(sql[position : mark.start()])
-        value = next(values)
-        if mark.group() == _LIST:
+    pieces, flat = [], []
+    for text, value, is_list in zip(_sqlite_template(sql), params, _sqlite_kinds[sql], strict=True):
+        pieces.append(text)
+        if is_list:
             items = list(value)
             pieces.append(f"IN ({', '.join('?' * len(items))})" if items else "IN (NULL)")
             flat.extend(items)
         else:
             pieces.append("?")
             flat.append(value)
-        position = mark.end()
-    pieces.append(sql[position:])
+    pieces.append(_sqlite_tail[sql])
     return database.execute_sql("".join(pieces), flat)
+
+
+_sqlite_kinds, _sqlite_tail, _sqlite_heads = {}, {}, {}
+
+
+def _sqlite_template(sql):
+    """The text before each mark of ``sql`` (the split is cached: this runs a dozen times a lookup)."""
+    heads = _sqlite_heads.get(sql)
+    if heads is None:
+        heads, kinds, position = [], [], 0
+        for mark in _MARK.finditer(sql):
+            heads.append(sql[position : mark.start()])
+            kinds.append(mark.group() == _LIST)
+            position = mark.end()
+        _sqlite_kinds[sql], _sqlite_tail[sql] = kinds, sql[position:]
+        _sqlite_heads[sql] = heads
+    return heads
 
 
 def _run_postgres(sql, params):
