@@ -1,4 +1,4 @@
-"""Make each mailbox sync in one place at a time, even with workers on several machines.
+"""Make each mailbox (Gmail or IMAP) sync in one place at a time, even with workers on several machines.
 
 A lease is ``Mailbox.lease_owner``/``lease_until``, taken with one conditional
 UPDATE (free, expired, or already ours): the database decides the race, on
@@ -14,7 +14,7 @@ import socket
 import threading
 import uuid
 
-from threadbook.models import Mailbox, utcnow
+from threadbook.models import ImapAccount, Mailbox, utcnow
 
 
 class LeaseLost(Exception):
@@ -35,29 +35,39 @@ def holder_kind(mailbox_id):
     return kind if at else "job"
 
 
-def acquire(mailbox_id, owner, ttl_seconds):
-    """Take the lease if it is free, expired or ours; return True when we hold it."""
-    now = utcnow()
-    free = Mailbox.lease_until.is_null() | (Mailbox.lease_until < now) | (Mailbox.lease_owner == owner)
-    query = Mailbox.update(lease_owner=owner, lease_until=now + datetime.timedelta(seconds=ttl_seconds)).where((Mailbox.id == mailbox_id) & free)
-    return query.execute() == 1
+class Lease:
+    """The lease columns (``lease_owner``, ``lease_until``) of one table whose rows sync one at a time."""
+
+    def __init__(self, model, noun):
+        self.model, self.noun = model, noun
+
+    def acquire(self, row_id, owner, ttl_seconds):
+        """Take the lease if it is free, expired or ours; return True when we hold it."""
+        model, now = self.model, utcnow()
+        free = model.lease_until.is_null() | (model.lease_until < now) | (model.lease_owner == owner)
+        until = now + datetime.timedelta(seconds=ttl_seconds)
+        return model.update(lease_owner=owner, lease_until=until).where((model.id == row_id) & free).execute() == 1
+
+    def renew_query(self, row_id, owner, ttl_seconds, **fields):
+        """Return an UPDATE that extends our lease (and sets ``fields``) only while we hold it."""
+        model, until = self.model, utcnow() + datetime.timedelta(seconds=ttl_seconds)
+        return model.update(lease_until=until, **fields).where((model.id == row_id) & (model.lease_owner == owner))
+
+    def renew(self, row_id, owner, ttl_seconds, **fields):
+        """Extend the lease, saving ``fields`` with it; raise LeaseLost when it is no longer ours."""
+        if self.renew_query(row_id, owner, ttl_seconds, **fields).execute() != 1:
+            raise LeaseLost(f"{self.noun} {row_id} is leased by another worker")
+
+    def release(self, row_id, owner):
+        """Give the lease back (only if still ours)."""
+        model = self.model
+        model.update(lease_owner=None, lease_until=None).where((model.id == row_id) & (model.lease_owner == owner)).execute()
 
 
-def renew_query(mailbox_id, owner, ttl_seconds, **fields):
-    """Return an UPDATE that extends our lease (and sets ``fields``) only while we hold it."""
-    until = utcnow() + datetime.timedelta(seconds=ttl_seconds)
-    return Mailbox.update(lease_until=until, **fields).where((Mailbox.id == mailbox_id) & (Mailbox.lease_owner == owner))
-
-
-def renew(mailbox_id, owner, ttl_seconds, **fields):
-    """Extend the lease, saving ``fields`` with it; raise LeaseLost when it is no longer ours."""
-    if renew_query(mailbox_id, owner, ttl_seconds, **fields).execute() != 1:
-        raise LeaseLost(f"mailbox {mailbox_id} is leased by another worker")
-
-
-def release(mailbox_id, owner):
-    """Give the lease back (only if still ours)."""
-    Mailbox.update(lease_owner=None, lease_until=None).where((Mailbox.id == mailbox_id) & (Mailbox.lease_owner == owner)).execute()
+MAILBOXES = Lease(Mailbox, "mailbox")
+IMAP_ACCOUNTS = Lease(ImapAccount, "IMAP account")
+# The Gmail mailbox's lease, as most of sync/ calls it.
+acquire, renew_query, renew, release = MAILBOXES.acquire, MAILBOXES.renew_query, MAILBOXES.renew, MAILBOXES.release
 
 
 def is_held(mailbox):
