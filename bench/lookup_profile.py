@@ -1,13 +1,15 @@
 """Profile the request path of ``POST /api/v1/lookup`` beside ``GET /api/v1/me`` and ``GET /healthz``, in process.
 
-    .venv/bin/python -m bench.lookup_profile [--requests 2000] [--db PATH] [--top 25]
+    .venv/bin/python -m bench.lookup_profile [--database sqlite|postgresql] [--requests 2000] [--db PATH] [--top 25]
 
 The whole WSGI path (rate limits on, as gunicorn serves it: Flask-Limiter,
 the session check, JSON in and out, every query) through werkzeug's test
 client on the benchmark organisation (bench/dataset.py, 1,000,000 contacts).
 Prints the microseconds each endpoint costs and the ratio the HTTP benchmark
 (bench/lookup_http.py) measures over a real socket, then cProfile's top
-functions of lookup by their own time and cumulatively.
+functions of lookup by their own time and cumulatively. ``--database
+postgresql`` profiles the same organisation copied into PostgreSQL
+(bench/dataset_pg.py).
 """
 
 import argparse
@@ -15,8 +17,9 @@ import cProfile
 import pstats
 import random
 import time
+from contextlib import nullcontext
 
-from bench import dataset
+from bench import dataset, dataset_pg
 
 
 def per_request_us(client, method, path, bodies, headers):
@@ -29,15 +32,23 @@ def per_request_us(client, method, path, bodies, headers):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--db", default=str(dataset.DEFAULT_PATH))
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     path = dataset.ensure(args.db)
+    opened = dataset_pg.running(path) if args.database == "postgresql" else nullcontext(f"sqlite:///{path}")
+    with opened as database_url:
+        profile_lookup(path, database_url, args)
 
+
+def profile_lookup(path, database_url, args):
     from threadbook import create_app
 
-    app = create_app({**dataset.settings(path), "RATELIMIT_API": "100000000 per minute", "RATELIMIT_API_ADDRESS": "100000000 per minute"})
+    app = create_app(
+        {**dataset.settings(path), "DATABASE_URL": database_url, "RATELIMIT_API": "100000000 per minute", "RATELIMIT_API_ADDRESS": "100000000 per minute"}
+    )
     headers = dataset.session_header(app)
     client = app.test_client()
     rng = random.Random(7)
