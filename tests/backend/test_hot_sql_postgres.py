@@ -28,3 +28,13 @@ def test_on_postgresql_a_statement_is_prepared_once_per_connection_whatever_the_
     assert _prepared_names() == set()
     assert len(hot_sql.fetch(SQL, [org.id, ["ada@acme.example"]])) == 1
     assert _prepared_names() == added
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_prepared_statements_are_planned_once_not_on_every_execute(db):
+    # Left to "auto", PostgreSQL kept planning the lookup's "= ANY($n)" statements on every EXECUTE.
+    assert database.execute_sql("SHOW plan_cache_mode").fetchone()[0] == "force_generic_plan"
+    for _ in range(7):  # past the five custom plans "auto" would try
+        hot_sql.fetch(SQL, [1, ["ada@acme.example"]])
+    name, generic, custom = database.execute_sql("SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE left(name, 3) = 'tb_'").fetchone()
+    assert (generic, custom) == (7, 0), name
