@@ -268,6 +268,12 @@ def _gmail_watches():
     create_tables_if_missing(models.GmailWatch)
 
 
+def _task_titles_fit():
+    """A task's title holds the 500 characters the API takes: on PostgreSQL it was varchar(255), and a longer one was a 500."""
+    if not is_sqlite():  # SQLite does not hold a varchar to its length
+        database.execute_sql(f"ALTER TABLE task ALTER COLUMN title TYPE VARCHAR({models.Task.title.max_length})")
+
+
 # (version, description, step). Append only; never renumber.
 STEPS = [
     (1, "baseline schema", _baseline),
@@ -291,6 +297,7 @@ STEPS = [
     (19, "changing the connected address: former addresses, the mailbox's account, grants still to revoke", _readdress),
     (20, "IMAP accounts and their folders' sync positions", _imap_accounts),
     (21, "Gmail push: mailboxes watched through Pub/Sub", _gmail_watches),
+    (22, "a task's title holds 500 characters on PostgreSQL too", _task_titles_fit),
 ]
 LATEST = STEPS[-1][0]
 

@@ -18,8 +18,7 @@ from threadbook.models import Contact, Deal, Lead
 
 bp = Blueprint("tasks", __name__)
 
-MAX_TITLE = 500
-MAX_NOTES = 8000
+MAX_TITLE, MAX_NOTES = tasks.MAX_TITLE, tasks.MAX_NOTES
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 LINKS = (("contact_id", "contact", Contact), ("lead_id", "lead", Lead), ("deal_id", "deal", Deal))
 

@@ -23,11 +23,14 @@ from threadbook.errors import not_found
 from threadbook.identity import access
 from threadbook.jobs import queue
 from threadbook.models import Task, utcnow
+from threadbook.models.tasks import TITLE_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("open", "done", "all")
 FIELDS = ("title", "notes", "due_date", "due_time", "contact", "lead", "deal", "owner", "done")
+MAX_TITLE = TITLE_MAX_LENGTH
+MAX_NOTES = 8000
 
 
 def visible(user):

@@ -7,6 +7,7 @@ from threadbook.models.crm import Contact, Deal, Lead
 from threadbook.models.identity import Organization, User
 
 GOOGLE_TASKS_STATUSES = ("off", "active", "needs_scope", "needs_reconnect")
+TITLE_MAX_LENGTH = 500  # the API's limit (crm/tasks.py); Google Tasks takes 1,024
 
 
 class Task(BaseModel):
@@ -14,7 +15,7 @@ class Task(BaseModel):
 
     id = AutoField()
     org = ForeignKeyField(Organization, backref="tasks", on_delete="CASCADE")
-    title = CharField()
+    title = CharField(max_length=TITLE_MAX_LENGTH)
     notes = TextField(default="")
     due_date = DateField(null=True)
     due_time = CharField(null=True)  # "HH:MM" (the owner's day; Google Tasks keeps only the date)

@@ -178,7 +178,15 @@ def fake_google():
 def fuzz_app(tmp_path_factory, fake_google, _loopback_only):
     """One app for the whole campaign (state builds up as it would in use), with two populated organisations."""
     tmp = tmp_path_factory.mktemp("fuzz")
-    app = build_app(f"sqlite:///{tmp / 'fuzz.sqlite3'}", tmp, **fake_google["settings"])
+    app = populated_app(f"sqlite:///{tmp / 'fuzz.sqlite3'}", tmp, fake_google)
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+def populated_app(database_url, tmp, fake_google):
+    """An app on ``database_url`` whose organisations A and B hold one of every record; ``app.fuzz_sessions`` by caller."""
+    app = build_app(database_url, tmp, **fake_google["settings"])
     factory = Factory(app)
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -197,9 +205,7 @@ def fuzz_app(tmp_path_factory, fake_google, _loopback_only):
                 fake_google["calendar"].grant(google_token(caller), user.email)
         database.close()
     app.fuzz_sessions = sessions
-    yield app
-    if not database.is_closed():
-        database.close()
+    return app
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """Migration 17: CRM tasks and users' links to Google Tasks appear on an older database, nothing else touched."""
 
+import pytest
+from peewee import DataError
+
 from threadbook import migrations
-from threadbook.db import database
+from threadbook.db import database, is_postgres
 from threadbook.models import Contact, GoogleTasksLink, Organization, Task
 
 
@@ -26,3 +29,17 @@ def test_version_14_database_gains_tasks_and_google_tasks_links(db):
     Task.create(org=org, title="Call Ada", contact=contact)
     assert Contact.get_by_id(contact.id).name == "Ada" and Task.get().contact_id == contact.id
     assert migrations.upgrade() == []
+
+
+def test_version_21_database_takes_the_500_character_titles_the_api_allows(db):
+    org = Organization.create(name="Old Org", is_personal=True)
+    if is_postgres():
+        database.execute_sql("ALTER TABLE task ALTER COLUMN title TYPE VARCHAR(255)")  # as version 21 made it
+        with pytest.raises(DataError), database.atomic():
+            Task.create(org=org, title="T" * 256)  # what the API answered 500 to
+    migrations.SchemaVersion.delete().execute()
+    migrations.SchemaVersion.create(version=21, description="Gmail push")
+
+    assert migrations.upgrade() == [22]
+    Task.create(org=org, title="T" * 500)
+    assert len(Task.get().title) == 500
