@@ -140,6 +140,13 @@ class TasksState(InjectedFailures):
             task.update(status="completed", completed=stamp(_now()), hidden=True)
             self._touch(task)
 
+    def edit(self, address, current_title, **fields):
+        """The user edits the task in Google Tasks: ``title``, ``notes``, ``due`` (RFC 3339, or None to remove it)."""
+        with self.lock:
+            task = self.find(address, current_title)
+            _apply(task, fields)
+            self._touch(task)
+
     def reopen(self, address, title):
         with self.lock:
             task = self.find(address, title)

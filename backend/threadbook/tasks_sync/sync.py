@@ -6,8 +6,9 @@ A run (``sync_user``, every 30 minutes when due, or "Sync now"):
    creates it; a stored list that Google no longer has was deleted by the user:
    the switch turns off with a sentence saying so (nothing is recreated);
 2. reads back what changed in Google since the last run (``updatedMin``, with
-   completed, hidden and deleted tasks): a task completed (or reopened) in
-   Google is completed (reopened) in the CRM unless the CRM changed it later;
+   completed, hidden and deleted tasks): a task completed (or reopened), or
+   its title, notes or due date edited, in Google is so in the CRM unless the
+   CRM changed it later (convert.edited_fields);
    a task deleted in Google is marked ``google_deleted`` and never put back
    there (the CRM task stays);
 3. pushes the user's tasks Google has not seen as they are (never pushed, or
@@ -34,7 +35,7 @@ from threadbook.models import Organization, Task, User, utcnow
 from threadbook.tasks_sync import due
 from threadbook.tasks_sync import link as links
 from threadbook.tasks_sync.client import tasks_client
-from threadbook.tasks_sync.convert import LIST_TITLE, completion, google_body
+from threadbook.tasks_sync.convert import LIST_TITLE, completion, copy_differs, edited_fields, google_body
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Report:
     outcome: str = "ok"  # ok, skipped, rate_limited, needs_scope, needs_reconnect, list_deleted, failed
     completed_here: int = 0
     reopened_here: int = 0
+    edited_here: int = 0  # title, notes or due date changed in Google, taken into the CRM
     deleted_in_google: int = 0
     pushed: int = 0
     removed: int = 0
@@ -124,15 +126,24 @@ def _read_back(client, link, user, report):
                 _save(task, google_deleted=True)
                 report.deleted_in_google += 1
             continue
-        done, when = completion(item)
         changed_in_google = google_time(item) or datetime.datetime.min
-        if done != task.done and changed_in_google >= task.updated_at:
-            now = utcnow()  # Google already holds this state: nothing to push back
-            _save(task, done=done, done_at=(when or now) if done else None, updated_at=now, google_pushed_at=now, google_etag=item.get("etag"))
+        if changed_in_google < task.updated_at:
+            continue  # the CRM changed it later: its push overwrites Google's copy
+        now = utcnow()  # Google already holds what is taken from it: nothing to push back
+        values = edited_fields(item, task)
+        if values:
+            report.edited_here += 1
+        done, when = completion(item)
+        if done != task.done:
+            values.update(done=done, done_at=(when or now) if done else None)
             if done:
                 report.completed_here += 1
             else:
                 report.reopened_here += 1
+        if values:
+            _save(task, **values, updated_at=now, google_pushed_at=now, google_etag=item.get("etag"))
+            if copy_differs(task, item):
+                _save(task, google_pushed_at=None)  # the CRM kept its own value somewhere: this run's push puts it back
 
 
 def google_time(item):

@@ -232,3 +232,68 @@ def test_the_periodic_fan_out_runs_due_users_and_calls_nothing_for_paused_ones(a
         tasks_google.account_calls.clear()
         assert jobs.schedule_google_tasks_syncs.call_local() == 1
     assert tasks_google.calls_for(REP) and tasks_google.calls_for("col@us.example") == []
+
+
+def _task(rep, task_id):
+    return rep("get", f"/api/v1/tasks/{task_id}").get_json()
+
+
+def test_title_notes_and_due_date_edited_in_google_come_back(team, tasks_google):
+    rep = team["rep"]
+    rep.grant_tasks()
+    task = rep("post", "/api/v1/tasks", json={"title": "Call Ada", "notes": "About the pilot", "due_date": "2026-03-02", "due_time": "09:15"}).get_json()
+    copy = tasks_google.find(REP, "Call Ada")
+    assert copy["notes"] == "About the pilot\n\nDue at 09:15 (Threadbook)"
+
+    # On her phone the rep renames it, rewrites the notes (keeping Threadbook's time line) and moves it a day.
+    tasks_google.edit(REP, "Call Ada", title="Call Ada and Bob", notes="Pilot and pricing\n\nDue at 09:15 (Threadbook)", due="2026-03-03T00:00:00.000Z")
+    assert _task(rep, task["id"])["title"] == "Call Ada"  # not until a sync
+    rep("post", "/api/v1/me/google-tasks/sync")
+    synced = _task(rep, task["id"])
+    assert (synced["title"], synced["notes"], synced["due_date"], synced["due_time"]) == ("Call Ada and Bob", "Pilot and pricing", "2026-03-03", "09:15")
+
+    # Taken in, not pushed back over itself: the copy is as the rep left it, and the next run changes nothing.
+    assert tasks_google.find(REP, "Call Ada and Bob")["notes"] == "Pilot and pricing\n\nDue at 09:15 (Threadbook)"
+    before = len(tasks_google.calls)
+    rep("post", "/api/v1/me/google-tasks/sync")
+    assert [method for method, _, _ in tasks_google.calls[before:]] == ["GET", "GET"]
+
+    # A later CRM edit goes to Google with what was taken in.
+    rep("patch", f"/api/v1/tasks/{task['id']}", json={"due_time": "10:00"})
+    assert tasks_google.find(REP, "Call Ada and Bob")["notes"] == "Pilot and pricing\n\nDue at 10:00 (Threadbook)"
+
+
+def test_an_emptied_title_keeps_the_crms_and_a_removed_date_takes_the_time_with_it(team, tasks_google):
+    rep = team["rep"]
+    rep.grant_tasks()
+    task = rep("post", "/api/v1/tasks", json={"title": "Send the quote", "due_date": "2026-05-01", "due_time": "16:00"}).get_json()
+    tasks_google.edit(REP, "Send the quote", title="", due=None)
+    rep("post", "/api/v1/me/google-tasks/sync")
+    synced = _task(rep, task["id"])
+    assert (synced["title"], synced["due_date"], synced["due_time"], synced["notes"]) == ("Send the quote", None, None, "")
+    # Google's copy gets the title back, and no time line for a time the task no longer has.
+    copy = tasks_google.find(REP, "Send the quote")
+    assert "due" not in copy and "Due at" not in (copy.get("notes") or "")
+
+
+def test_the_later_change_wins_when_both_sides_edited(app, team, tasks_google):
+    rep = team["rep"]
+    rep.grant_tasks()
+    task = rep("post", "/api/v1/tasks", json={"title": "Book the demo"}).get_json()
+    tasks_google.edit(REP, "Book the demo", title="Book the demo room")
+    rep("patch", f"/api/v1/tasks/{task['id']}", json={"title": "Book the demo for Ada"})  # after Google's edit, pushed at once
+    rep("post", "/api/v1/me/google-tasks/sync")
+    assert _task(rep, task["id"])["title"] == "Book the demo for Ada"
+    assert _titles(tasks_google) == ["Book the demo for Ada"]
+
+
+def test_only_what_the_crm_allows_is_taken_from_google(team, tasks_google):
+    rep = team["rep"]
+    rep.grant_tasks()
+    task = rep("post", "/api/v1/tasks", json={"title": "Short"}).get_json()
+    tasks_google.edit(REP, "Short", title="T" * 900, notes="n" * 9000)
+    rep("post", "/api/v1/me/google-tasks/sync")
+    synced = _task(rep, task["id"])
+    assert (len(synced["title"]), len(synced["notes"])) == (500, 8000)  # the API's own limits
+    # The CRM can still change it: the kept values pass its own checks.
+    assert rep("patch", f"/api/v1/tasks/{task['id']}", json={"title": synced["title"]}).status_code == 200
