@@ -32,13 +32,19 @@ TEMPLATE_DB = f"tb_test_{os.getpid()}"
 
 def _make_template(url_for):
     """Create the database the PostgreSQL tests share, with the current schema."""
+    create_database(url_for, TEMPLATE_DB)
+
+
+def create_database(url_for, name):
+    """Create PostgreSQL database ``name`` with the current schema (a module that keeps its own state uses one)."""
     from threadbook import db as db_module
 
-    pg_server.admin_execute(url_for("postgres"), f"CREATE DATABASE {TEMPLATE_DB}")
-    template = db_module.open_database(url_for(TEMPLATE_DB))
-    db_module.database.initialize(template)
-    with template.connection_context():
+    pg_server.admin_execute(url_for("postgres"), f"CREATE DATABASE {name}")
+    created = db_module.open_database(url_for(name))
+    db_module.database.initialize(created)
+    with created.connection_context():
         upgrade()
+    created.close_all()
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,9 @@ The number of generated examples per operation is ``THREADBOOK_FUZZ_EXAMPLES``
 campaign. The hostile-value cases at the end of the module (deep JSON, huge
 integers, line separators and controls in strings, look-alike addresses)
 run ``THREADBOOK_FUZZ_HOSTILE_EXAMPLES`` per place (default 3, 50 in
-``make fuzz``); both report their counts and 5xx when the module ends. Generation is derandomised, so a run is reproducible. Two
+``make fuzz``), on SQLite and again on PostgreSQL, which refuses what SQLite
+stores (a string longer than its column, a NUL); both report their counts
+and 5xx when the module ends. Generation is derandomised, so a run is reproducible. Two
 schemathesis checks are left out on purpose: ``positive_data_acceptance`` and
 ``negative_data_rejection`` judge the *request* schemas, which document types
 and bounds but not every rule the views enforce (a blank name, an end before a
@@ -52,7 +54,8 @@ from threadbook.api import parent_blueprint
 from threadbook.db import database
 from threadbook.models import User
 
-from ...conftest import Factory, build_app
+from ... import pg_server
+from ...conftest import Factory, build_app, create_database
 from ...fakes.gcalendar import CalendarState, combined_app
 from ...fakes.gmail_store import GmailState
 from ...fakes.google_identity import FakeGoogleIdentity
@@ -184,6 +187,18 @@ def fuzz_app(tmp_path_factory, fake_google, _loopback_only):
         database.close()
 
 
+@pytest.fixture(scope="module")
+def fuzz_app_postgresql(request, tmp_path_factory, fake_google, _loopback_only):
+    """The same populated app on a PostgreSQL database of its own (the shared one is emptied before each test)."""
+    url_for = request.getfixturevalue("postgres")
+    name = f"tb_fuzz_{os.getpid()}"
+    create_database(url_for, name)
+    app = populated_app(url_for(name), tmp_path_factory.mktemp("fuzz-pg"), fake_google)
+    yield app
+    app.extensions["threadbook_db"].close_all()
+    pg_server.admin_execute(url_for("postgres"), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def populated_app(database_url, tmp, fake_google):
     """An app on ``database_url`` whose organisations A and B hold one of every record; ``app.fuzz_sessions`` by caller."""
     app = build_app(database_url, tmp, **fake_google["settings"])
@@ -215,6 +230,14 @@ def target(fuzz_app):
     TARGET.target = fuzz_app
     yield fuzz_app
     TARGET.target = _document_app()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hostile_target(request):
+    """The populated app on each database: PostgreSQL refuses what SQLite stores (a string longer than its column, NUL)."""
+    app = request.getfixturevalue("fuzz_app" if request.param == "sqlite" else "fuzz_app_postgresql")
+    database.initialize(app.extensions["threadbook_db"])
+    return app
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -500,7 +523,8 @@ def _spot_id(spot):
 @pytest.mark.parametrize("spot", HOSTILE_TARGETS, ids=_spot_id)
 @settings(max_examples=HOSTILE_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
-def test_hostile_values_answer_4xx_not_5xx(target, spot, data):
+def test_hostile_values_answer_4xx_not_5xx(hostile_target, spot, data):
+    target = hostile_target
     raw = data.draw(_hostile_value(spot), label="hostile value")
     path, query, body_text = _hostile_request(spot, raw)
     headers = {**target.fuzz_sessions[HOSTILE_CALLER], "X-Google-Access-Token": google_token(HOSTILE_CALLER)}
