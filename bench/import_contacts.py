@@ -178,7 +178,7 @@ def main():
         "THREADBOOK_INSTANCE_PATH": str(folder / "instance"),
     }
     port = free_port()
-    server = start_gunicorn(db_path, port, workers=2, threads=4)
+    server = start_gunicorn(f"sqlite:///{db_path}", port, workers=2, threads=4)
     writers = Writers(port, headers, contact_id, args.writers)
     try:
         writers.start()
@@ -202,7 +202,8 @@ def main():
     print(f"Load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes on the machine slow every figure)")
     print(f"Import of {rows} rows ({duplicates} duplicates and {invalid} invalid by construction), SQLite, {os.cpu_count()} cores,")
     print(f"gunicorn 2 workers x 4 threads, {args.writers} threads posting notes throughout:")
-    print(f"  imported {imported} in {seconds:.1f} s: {rows / seconds:,.0f} rows/s ({first_wall:.1f} s wall, with start-up and the rejects file)")
+    rate = f"{rows / seconds:,.0f} rows/s" if seconds > 0 else "too quick to time"  # the importer prints tenths of a second
+    print(f"  imported {imported} in {seconds:.1f} s: {rate} ({first_wall:.1f} s wall, with start-up and the rejects file)")
     print(f"  re-run (every row already there): {float(rerun.group(1)) if rerun else second_wall:.1f} s ({second_wall:.1f} s wall)")
     print("API writes (POST /api/v1/notes):")
     print(latency_line("before (baseline)", writers.between(baseline_start, first_start)))
