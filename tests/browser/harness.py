@@ -24,6 +24,7 @@ servers, the extension's default backend (127.0.0.1:5000) to the test backend,
 and everything else nowhere.
 """
 
+import contextlib
 import datetime
 import email.utils
 import functools
@@ -207,6 +208,28 @@ def accounts_app(stack):
         return identity.implicit_flow_redirect(query)
 
     return app
+
+
+@contextlib.contextmanager
+def serve_google_api(stack, monkeypatch, state, app, config_key, granted):
+    """Serve a fake Google API (``state``, its Flask ``app``) to the stack's backend; yield its server, stopped after.
+
+    The backend finds it through ``config_key``; every access token the fake
+    token endpoint issues from then on opens it with the scopes ``granted(scope)`` keeps.
+    """
+    server = ServerThread(app).start()
+    monkeypatch.setitem(stack.app.config, config_key, server.url + "/")
+    issue = stack.oauth.on_access_token
+
+    def on_access_token(token, address, scopes):
+        issue(token, address, scopes)
+        state.grant(token, address, scopes=[s for s in scopes if granted(s)])
+
+    monkeypatch.setattr(stack.oauth, "on_access_token", on_access_token)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def in_db(stack, query):

@@ -18,8 +18,7 @@ from threadbook.crm import store as crm
 from threadbook.models import Contact, GoogleContactsSync, User
 
 from ..fakes.gpeople import PeopleState, create_app
-from ..fakes.server import ServerThread
-from .harness import REP, in_db
+from .harness import REP, in_db, serve_google_api
 from .test_account import text
 
 pytestmark = pytest.mark.browser
@@ -31,17 +30,8 @@ ADA = "ada.gcontacts@customer.example"
 def people(stack, monkeypatch):
     """A fake People API; the token endpoint's access tokens open it with the contacts scopes they carry."""
     state = PeopleState()
-    server = ServerThread(create_app(state)).start()
-    monkeypatch.setitem(stack.app.config, "GOOGLE_PEOPLE_API_ROOT", server.url + "/")
-    issue = stack.oauth.on_access_token
-
-    def on_access_token(token, address, scopes):
-        issue(token, address, scopes)
-        state.grant(token, address, scopes=[s for s in scopes if "/auth/contacts" in s])
-
-    monkeypatch.setattr(stack.oauth, "on_access_token", on_access_token)
-    yield state
-    server.stop()
+    with serve_google_api(stack, monkeypatch, state, create_app(state), "GOOGLE_PEOPLE_API_ROOT", lambda s: "/auth/contacts" in s):
+        yield state
 
 
 def rep():

@@ -14,8 +14,7 @@ from selenium.webdriver.common.by import By
 from threadbook.models import Task
 
 from ..fakes.gtasks import TasksState, create_app
-from ..fakes.server import ServerThread
-from .harness import REP, in_db
+from .harness import REP, in_db, serve_google_api
 from .test_card_actions import set_field
 
 pytestmark = pytest.mark.browser
@@ -28,18 +27,8 @@ TASKS_SCOPE = "https://www.googleapis.com/auth/tasks"
 def gtasks(stack, monkeypatch):
     """A fake Google Tasks for the backend; the token endpoint's tokens open it with the tasks scope they carry."""
     state = TasksState()
-    server = ServerThread(create_app(state)).start()
-    monkeypatch.setitem(stack.app.config, "GOOGLE_TASKS_API_ROOT", server.url + "/")
-    before = stack.oauth.on_access_token
-
-    def on_access_token(token, address, scopes):
-        before(token, address, scopes)
-        state.grant(token, address, scopes=[s for s in scopes if s == TASKS_SCOPE])
-
-    stack.oauth.on_access_token = on_access_token
-    yield state
-    stack.oauth.on_access_token = before
-    server.stop()
+    with serve_google_api(stack, monkeypatch, state, create_app(state), "GOOGLE_TASKS_API_ROOT", lambda s: s == TASKS_SCOPE):
+        yield state
 
 
 def task_rows(browser):
