@@ -1,4 +1,4 @@
-"""A self-signed TLS certificate for the servers the suite starts (nginx in tests/deploy, Dovecot in tests/imap_server.py)."""
+"""A self-signed TLS certificate for the servers the suite starts (nginx in tests/deploy, Dovecot in tests/imap_server.py, Gmail's page in tests/browser)."""
 
 import datetime
 import ipaddress
@@ -11,13 +11,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def write_self_signed(directory, host="localhost", days=30):
-    """Write ``cert.pem`` and ``key.pem`` (mode 600) for ``host`` and 127.0.0.1 into ``directory``; return their paths.
+def write_self_signed(directory, host="localhost", days=30, other_hosts=()):
+    """Write ``cert.pem`` and ``key.pem`` (mode 600) for ``host``, ``other_hosts`` and 127.0.0.1 into ``directory``; return their paths.
 
     Marked as a CA, so a client may trust the certificate itself (IMAP_CA_FILE, ssl cafile).
     """
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    names = [x509.DNSName(h) for h in (host, *other_hosts)] + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -27,7 +28,7 @@ def write_self_signed(directory, host="localhost", days=30):
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )

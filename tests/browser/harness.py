@@ -25,11 +25,9 @@ and everything else nowhere.
 """
 
 import contextlib
-import datetime
 import email.utils
 import functools
 import html
-import ipaddress
 import os
 import secrets
 import ssl
@@ -37,10 +35,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from flask import Flask, jsonify, redirect, request, send_from_directory
 
 from threadbook import create_app
@@ -53,6 +47,7 @@ from ..fakes.gmail_messages import _header
 from ..fakes.google_identity import FakeGoogleIdentity
 from ..fakes.google_oauth import CLIENT_SECRET, FakeGoogleOAuth
 from ..fakes.server import ServerThread
+from ..tls import write_self_signed
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist"
@@ -99,25 +94,7 @@ def _header_text(message, name):
 
 def tls_context(directory):
     """Return a server SSL context with a self-signed certificate for mail.google.com and accounts.google.com."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.google.com")])
-    now = datetime.datetime.now(datetime.UTC)
-    names = [x509.DNSName("mail.google.com"), x509.DNSName("accounts.google.com"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    directory = Path(directory)
-    cert_path, key_path = directory / "fixture-cert.pem", directory / "fixture-key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert_path, key_path = write_self_signed(directory, "mail.google.com", days=7, other_hosts=("accounts.google.com",))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return context
