@@ -35,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "backend")]  # this checkout's code, wherever the package is installed
 
-from tests.browser import harness  # noqa: E402  (after the path above)
+from tests import tls  # noqa: E402  (after the path above)
+from tests.browser import harness  # noqa: E402
 
 REP = harness.REP["email"]
 # The rep's demo mailbox: (subject, [(from, to, cc), ...]). The demo organisation knows Ada and
@@ -162,7 +163,7 @@ def main(argv=None):
                 "backend": stack.backend.url,
                 "accounts": stack.accounts.url,
                 "gmail_page": stack.gmail_page.url,
-                "certificate": str(workdir / "fixture-cert.pem"),
+                "certificate": str(workdir / tls.CERT_FILE),  # harness.tls_context wrote it there
                 "client_id": stack.identity.client_id,
                 "redirect_uri": f"https://{harness.EXTENSION_ID}.chromiumapp.org/",
                 "rep": REP,

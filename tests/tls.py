@@ -10,9 +10,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+CERT_FILE, KEY_FILE = "cert.pem", "key.pem"  # the names write_self_signed gives its files in the directory
+
 
 def write_self_signed(directory, host="localhost", days=30, other_hosts=()):
-    """Write ``cert.pem`` and ``key.pem`` (mode 600) for ``host``, ``other_hosts`` and 127.0.0.1 into ``directory``; return their paths.
+    """Write ``CERT_FILE`` and ``KEY_FILE`` (mode 600) for ``host``, ``other_hosts`` and 127.0.0.1 into ``directory``; return their paths.
 
     Marked as a CA, so a client may trust the certificate itself (IMAP_CA_FILE, ssl cafile).
     """
@@ -32,7 +34,7 @@ def write_self_signed(directory, host="localhost", days=30, other_hosts=()):
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    cert_path, key_path = Path(directory) / CERT_FILE, Path(directory) / KEY_FILE
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     os.chmod(key_path, 0o600)
