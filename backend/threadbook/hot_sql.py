@@ -19,6 +19,7 @@ itself when a migration changes a table it reads.
 """
 
 import hashlib
+import itertools
 import re
 import weakref
 
@@ -40,8 +41,9 @@ def fetch(sql, params, shape=None):
 def _run_sqlite(sql, params):
     if _LIST not in sql:
         return database.execute_sql(sql, params)
+    heads, kinds, tail = _sqlite_split(sql)
     pieces, flat = [], []
-    for text, value, is_list in zip(_sqlite_template(sql), params, _sqlite_kinds[sql], strict=True):
+    for text, value, is_list in zip(heads, params, kinds, strict=True):
         pieces.append(text)
         if is_list:
             items = list(value)
@@ -50,25 +52,24 @@ def _run_sqlite(sql, params):
         else:
             pieces.append("?")
             flat.append(value)
-    pieces.append(_sqlite_tail[sql])
+    pieces.append(tail)
     return database.execute_sql("".join(pieces), flat)
 
 
-_sqlite_kinds, _sqlite_tail, _sqlite_heads = {}, {}, {}
+_sqlite_splits = {}  # statement -> (the text before each mark, whether each mark is a list, the text after the last)
 
 
-def _sqlite_template(sql):
-    """The text before each mark of ``sql`` (the split is cached: this runs a dozen times a lookup)."""
-    heads = _sqlite_heads.get(sql)
-    if heads is None:
+def _sqlite_split(sql):
+    """``sql`` split around its marks (cached: this runs a dozen times a lookup)."""
+    split = _sqlite_splits.get(sql)
+    if split is None:
         heads, kinds, position = [], [], 0
         for mark in _MARK.finditer(sql):
             heads.append(sql[position : mark.start()])
             kinds.append(mark.group() == _LIST)
             position = mark.end()
-        _sqlite_kinds[sql], _sqlite_tail[sql] = kinds, sql[position:]
-        _sqlite_heads[sql] = heads
-    return heads
+        split = _sqlite_splits[sql] = (heads, kinds, sql[position:])
+    return split
 
 
 def _run_postgres(sql, params):
@@ -88,7 +89,7 @@ def _run_postgres(sql, params):
 def _pg_statement(sql):
     found = _pg_text.get(sql)
     if found is None:
-        counter = iter(range(1, 10_000))
+        counter = itertools.count(1)
 
         def numbered(mark):
             n = next(counter)
