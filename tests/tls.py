@@ -19,10 +19,21 @@ def write_self_signed(directory, host="localhost", days=30, other_hosts=()):
     Marked as a CA, so a client may trust the certificate itself (IMAP_CA_FILE, ssl cafile).
     """
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     names = [x509.DNSName(h) for h in (host, *other_hosts)] + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    extensions = [(x509.SubjectAlternativeName(names), False), (x509.BasicConstraints(ca=True, path_length=None), True)]
+    certificate = self_signed(key, host, days, extensions)
+    cert_path, key_path = Path(directory) / CERT_FILE, Path(directory) / KEY_FILE
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    os.chmod(key_path, 0o600)
+    return cert_path, key_path
+
+
+def self_signed(key, common_name, days=30, extensions=()):
+    """An X.509 certificate for ``key``'s public half, signed by ``key``, valid from yesterday for ``days``; ``extensions``: (extension, critical)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.UTC)
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -30,12 +41,7 @@ def write_self_signed(directory, host="localhost", days=30, other_hosts=()):
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = Path(directory) / CERT_FILE, Path(directory) / KEY_FILE
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    os.chmod(key_path, 0o600)
-    return cert_path, key_path
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(key, hashes.SHA256())

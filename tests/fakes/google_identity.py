@@ -34,7 +34,6 @@ Endpoints, answering in Google's wire format:
 """
 
 import base64
-import datetime
 import hashlib
 import hmac
 import json
@@ -44,11 +43,11 @@ import time
 from urllib.parse import urlencode
 
 import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from flask import Blueprint, Flask, jsonify, redirect, request
+
+from ..tls import self_signed
 
 CLIENT_ID = "threadbook-test.apps.googleusercontent.com"
 ISSUER = "https://accounts.google.com"
@@ -62,19 +61,7 @@ def make_rsa_key():
 
 def self_signed_certificate_pem(key, common_name="fake-google-signing"):
     """Return a PEM X.509 certificate for ``key``'s public half, as Google publishes them."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed(key, common_name).public_bytes(serialization.Encoding.PEM).decode()
 
 
 def b64url(data):
