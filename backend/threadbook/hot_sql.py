@@ -38,6 +38,26 @@ def fetch(sql, params, shape=None):
     return [shape._make(row) for row in rows] if shape else rows
 
 
+def fetch_models(model, sql, params):
+    """Run ``sql``, which selects columns of ``model``'s table, and return ``model`` instances, each value converted as peewee converts it.
+
+    For a hot path that needs real model instances (the serializers' access
+    rules take them): peewee builds the same SELECT for a list of ids in about
+    1 ms of Python, ten times what SQLite takes to run it.
+    """
+    cursor = _run_postgres(sql, params) if is_postgres() else _run_sqlite(sql, params)
+    columns = model._meta.columns
+    fields = [columns[description[0]] for description in cursor.description]
+    names = [field.name for field in fields]
+    converters = [field.python_value for field in fields]
+    instances = []
+    for row in cursor.fetchall():
+        instance = model(__no_default__=1, **{name: convert(value) for name, convert, value in zip(names, converters, row, strict=True)})
+        instance._dirty.clear()  # as loaded, not changed: a save() writes nothing until a field is set
+        instances.append(instance)
+    return instances
+
+
 def _run_sqlite(sql, params):
     if _LIST not in sql:
         return database.execute_sql(sql, params)

@@ -12,7 +12,7 @@ models, which the serializers take as they take model instances.
 from collections import defaultdict, namedtuple
 
 from threadbook.crm import serializers
-from threadbook.hot_sql import fetch
+from threadbook.hot_sql import fetch, fetch_models
 from threadbook.identity import access
 from threadbook.identity.access import VISIBLE_SQL, visible_sql_params
 from threadbook.models import Email, Organization
@@ -159,6 +159,9 @@ def _copies_and_privacy(user, thread_id):
     return sorted(email_id for is_copy, email_id in rows if is_copy), any(not is_copy for is_copy, _ in rows)
 
 
+_THREAD_EMAILS_SQL = "SELECT {} FROM email WHERE id IN [?] ORDER BY date, id".format(", ".join(f'"{column}"' for column in Email._meta.columns))
+
+
 def thread_state(user, thread_id, org):
     """Return the thread section: the caller's logged copies in it, its sharing, its latest notes.
 
@@ -169,7 +172,8 @@ def thread_state(user, thread_id, org):
     if not thread_id:
         return {"logged": False, "email_ids": [], "emails": [], "private": False, "visibility": None, "notes": []}
     ids, private = _copies_and_privacy(user, thread_id)
-    emails = list(Email.select().where(Email.id.in_(ids)).order_by(Email.date, Email.id)) if ids else []
+    emails = fetch_models(Email, _THREAD_EMAILS_SQL, [ids]) if ids else []
+    people = user_summaries([e.owner_id for e in emails] + [e.logged_by_id for e in emails])
     if org is None:
         org = Organization.get_by_id(user.org_id)
     # COALESCE keeps SQLite off the created_at index (see records.newest_first).
@@ -181,7 +185,7 @@ def thread_state(user, thread_id, org):
     return {
         "logged": bool(ids),
         "email_ids": ids,
-        "emails": serializers.emails(emails, user),
+        "emails": [serializers.email(e, user, people) for e in emails],
         "private": private,
         "visibility": access.PRIVATE if private else access.default_level(org, user),
         "notes": notes,
