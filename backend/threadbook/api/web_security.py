@@ -27,11 +27,17 @@ Every answer carries ``X-Content-Type-Options: nosniff``, a
 ``Content-Security-Policy`` that allows nothing (the API serves no page) and
 ``Referrer-Policy: no-referrer``; API answers also ``Cache-Control: no-store``.
 
+No cookie session: the API authenticates each call by its bearer token
+(api/authentication.py), so Flask's signed-cookie session is never opened
+(``NoCookieSessions``): no request pays for reading one, and no view can set
+a cookie by writing to ``flask.session``.
+
 ``dev_signin_refusal`` reads what the development sign-in's loopback checks
 need from the request as the socket saw it (see loopback.py).
 """
 
 from flask import request
+from flask.sessions import SessionInterface
 from flask_cors import CORS
 from flask_limiter import ApplicationLimit, Limiter
 
@@ -55,8 +61,19 @@ REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "unix://")
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 
 
+class NoCookieSessions(SessionInterface):
+    """Flask's session, never opened: ``flask.session`` is a NullSession, which refuses writes."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        pass
+
+
 def init_app(app):
     """Install CORS and rate limiting on ``app``, and the client's address from trusted proxies; call before any other before_request hook."""
+    app.session_interface = NoCookieSessions()
     proxies.install(app, app.config.get("TRUSTED_PROXIES") or [])
     CORS(
         app,

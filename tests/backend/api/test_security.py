@@ -232,6 +232,16 @@ def test_every_answer_carries_the_security_headers(client, org_a, method, path, 
     assert response.headers["Referrer-Policy"] == "no-referrer"
     if path.startswith("/api/"):
         assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_no_view_can_keep_a_cookie_session(app):
+    import flask
+
+    with app.test_request_context("/api/v1/me"):  # opens the session as a request does
+        assert isinstance(flask.session, flask.sessions.NullSession)
+        with pytest.raises(RuntimeError):
+            flask.session["user"] = 1  # a view cannot keep state in a cookie by accident
 
 
 def test_the_model_list_is_what_the_probes_cover():
