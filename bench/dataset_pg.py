@@ -193,6 +193,28 @@ def _admin(url, sql):
     admin_execute(url, sql)
 
 
+def clone(admin_url, template, name, wait_seconds=60):
+    """Replace database ``name`` with a copy of ``template`` (CREATE DATABASE ... TEMPLATE, a file copy).
+
+    PostgreSQL refuses to copy a database anyone is connected to, and right
+    after a fresh copy autovacuum usually is (the first `make bench-scaled` on a
+    new machine stopped there): sessions on the template are ended, and the
+    copy retried until ``wait_seconds`` have passed. Only for the benchmark's
+    own throwaway server.
+    """
+    _admin(admin_url, f"DROP DATABASE IF EXISTS {name}")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        _admin(admin_url, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{template}' AND pid <> pg_backend_pid()")
+        try:
+            _admin(admin_url, f"CREATE DATABASE {name} TEMPLATE {template}")
+            return
+        except psycopg2.errors.ObjectInUse:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def running(sqlite_path, writable=False):
     """Yield the URL of a PostgreSQL database holding a copy of the SQLite benchmark file.
@@ -211,9 +233,7 @@ def running(sqlite_path, writable=False):
     url = server.start()
     try:
         if writable:
-            admin = server.server.url("postgres")
-            _admin(admin, f"DROP DATABASE IF EXISTS {DATABASE}_run")
-            _admin(admin, f"CREATE DATABASE {DATABASE}_run TEMPLATE {DATABASE}")
+            clone(server.server.url("postgres"), DATABASE, f"{DATABASE}_run")
             url = server.server.url(f"{DATABASE}_run")
         yield url
     finally:

@@ -62,3 +62,27 @@ def test_copy_keeps_rows_booleans_nulls_and_sequences(tmp_path, pg_url):
             assert cursor.fetchone() == (6,)  # the sequence continues after the copied ids
     finally:
         conn.close()
+
+
+def test_a_writable_run_clones_the_kept_copy_even_while_a_session_holds_it(pg_url):
+    # Right after a fresh copy, autovacuum is usually connected to it, and CREATE DATABASE ... TEMPLATE refused.
+    admin = pg_url.rsplit("/", 1)[0] + "/postgres"
+    template = pg_url.rsplit("/", 1)[1]
+    name = f"{template}_run"
+    holder = psycopg2.connect(pg_url)
+    holder.autocommit = True
+    with holder.cursor() as cursor:
+        cursor.execute("CREATE TABLE kept (n int)")
+        cursor.execute("INSERT INTO kept VALUES (7)")
+    try:
+        dataset_pg.clone(admin, template, name)
+        clone_conn = psycopg2.connect(pg_url.rsplit("/", 1)[0] + f"/{name}")
+        try:
+            with clone_conn, clone_conn.cursor() as cursor:
+                cursor.execute("SELECT n FROM kept")
+                assert cursor.fetchall() == [(7,)]
+        finally:
+            clone_conn.close()
+    finally:
+        holder.close()
+        pg_server.admin_execute(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
