@@ -132,12 +132,19 @@ def run(database_url, args):
 
     headers = dataset.session_header(create_app({**dataset.settings(args.db), "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False}))
     port = free_port()
+    ready = tempfile.mkdtemp(prefix="threadbook-bench-ready-")
     floor = {
         statements_app.SEEDS_ENV: ",".join(str(STATEMENTS_SEED + i) for i in range(args.clients)),
         statements_app.AUTHORIZATION_ENV: headers["Authorization"],
+        statements_app.READY_DIR_ENV: ready,
     }
     server = start_gunicorn(database_url, port, args.workers, args.threads, app="bench.statements_app:build()", extra_env=floor)
     try:
+        deadline = time.time() + 300
+        while len(os.listdir(ready)) < args.workers:  # gunicorn answers once one worker is up; every one records first
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("gunicorn's workers did not all record the lookup's statements")
+            time.sleep(0.5)
         for kind in KINDS:  # warm up workers, caches and connections
             measure(port, kind, 1, args.clients, args.connections, headers, STATEMENTS_SEED if kind == "statements" else 1)
         results = {kind: [] for kind in KINDS}
