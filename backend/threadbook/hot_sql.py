@@ -33,7 +33,7 @@ _pg_text = {}  # statement -> (name, PREPARE text)
 
 def fetch(sql, params, shape=None):
     """Run ``sql`` with ``params`` (a list for each ``IN [?]``) and return its rows, as ``shape`` tuples if given."""
-    cursor = _run_postgres(sql, params) if is_postgres() else _run_sqlite(sql, params)
+    cursor = _run(sql, params)
     rows = cursor.fetchall()
     return [shape._make(row) for row in rows] if shape else rows
 
@@ -45,7 +45,7 @@ def fetch_models(model, sql, params):
     rules take them): peewee builds the same SELECT for a list of ids in about
     1 ms of Python, ten times what SQLite takes to run it.
     """
-    cursor = _run_postgres(sql, params) if is_postgres() else _run_sqlite(sql, params)
+    cursor = _run(sql, params)
     columns = model._meta.columns
     fields = [columns[description[0]] for description in cursor.description]
     names = [field.name for field in fields]
@@ -56,6 +56,10 @@ def fetch_models(model, sql, params):
         instance._dirty.clear()  # as loaded, not changed: a save() writes nothing until a field is set
         instances.append(instance)
     return instances
+
+
+def _run(sql, params):
+    return _run_postgres(sql, params) if is_postgres() else _run_sqlite(sql, params)
 
 
 def _run_sqlite(sql, params):
