@@ -34,7 +34,23 @@ def bin_dir(tmp_path):
 
 def start(command, cwd, **env):
     environ = {k: v for k, v in os.environ.items() if not k.startswith("THREADBOOK_")}
-    return subprocess.Popen(command, cwd=cwd, env={**environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_take_ctrl_c_as_a_terminal_does,
+    )
+
+
+def _take_ctrl_c_as_a_terminal_does():
+    # A test runner started in the background (nohup, `&` without job control) hands SIGINT down
+    # ignored, and bash can neither trap nor reset a signal ignored when it started: Ctrl-C would
+    # then stop nothing and these tests would wait out their timeouts.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_until_started(process, timeout=30):
