@@ -35,7 +35,14 @@ from contextlib import nullcontext
 
 from bench import dataset, dataset_pg, statements_app
 
-KINDS = ("healthz", "me", "statements", "lookup")
+# What each kind of request is; the POSTs send lookup bodies, and all but /healthz the session.
+REQUESTS = {
+    "healthz": ("GET", "/healthz"),
+    "me": ("GET", "/api/v1/me"),
+    "statements": ("POST", statements_app.PATH),
+    "lookup": ("POST", "/api/v1/lookup"),
+}
+KINDS = tuple(REQUESTS)
 STATEMENTS_SEED = 100  # every round sends the same bodies to the floor route: the ones its workers recorded at start
 
 
@@ -81,18 +88,12 @@ def start_gunicorn(database_url, port, workers, threads, app=None, extra_env=Non
 
 def _connection_loop(port, kind, bodies, headers, stop_at, counts, index):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    n = done = 0
+    method, path = REQUESTS[kind]
+    sent_headers = {} if kind == "healthz" else headers
+    done = 0
     while time.perf_counter() < stop_at:
-        if kind == "healthz":
-            conn.request("GET", "/healthz")
-        elif kind == "me":
-            conn.request("GET", "/api/v1/me", headers=headers)
-        elif kind == "statements":
-            conn.request("POST", statements_app.PATH, body=bodies[n % len(bodies)], headers=headers)
-            n += 1
-        else:
-            conn.request("POST", "/api/v1/lookup", body=bodies[n % len(bodies)], headers=headers)
-            n += 1
+        body = bodies[done % len(bodies)] if method == "POST" else None
+        conn.request(method, path, body=body, headers=sent_headers)
         response = conn.getresponse()
         response.read()
         if response.status != 200:
